@@ -1,0 +1,235 @@
+use proc_macro2::{Span, TokenStream};
+use syn::spanned::Spanned;
+use syn::{FnArg, GenericArgument, Item, ItemFn, LitStr, Path, PathArguments, Type};
+
+/// The schemes `scheme = ".."` accepts: the name users write (matched case-insensitively)
+/// and the `__private::Scheme` variant it becomes. A new scheme is one more row.
+pub(crate) const KNOWN_SCHEMES: &[(&str, &str)] = &[("Bearer", "Bearer")];
+
+/// Extractors that `Option<..>` of becomes `__private::Optional<..>`, so that missing credentials
+/// give `None` while invalid ones are still refused.
+const CREDENTIAL_EXTRACTORS: &[&str] = &["Identity", "Claims"];
+
+/// What the arguments of one `#[requires(..)]` ask for, with the user's spans.
+pub(crate) struct Requirement {
+    /// Never empty: `Bearer` when `scheme` is absent.
+    pub schemes: Vec<Scheme>,
+    pub scope: Option<ScopeExpr>,
+    pub realm: Option<LitStr>,
+    /// The span of the `optional` flag, when given.
+    pub optional: Option<Span>,
+    /// The path that replaces `::auth_runtime`, spanned at the `crate = ".."` literal.
+    pub krate: Option<Path>,
+}
+
+pub(crate) struct Scheme {
+    /// The `__private::Scheme` variant.
+    pub variant: &'static str,
+    pub span: Span,
+}
+
+pub(crate) enum ScopeExpr {
+    Token(LitStr),
+    /// `all(..)`, spanned at `all`.
+    All(Vec<ScopeExpr>, Span),
+    /// `any(..)`, spanned at `any`.
+    Any(Vec<ScopeExpr>, Span),
+}
+
+/// The annotated function and how each of its parameters is extracted.
+pub(crate) struct Handler {
+    pub item: ItemFn,
+    pub params: Vec<Param>,
+}
+
+pub(crate) struct Param {
+    /// The type as written.
+    pub ty: Type,
+    /// `X` when the type is `Option<X>` and `X` is `Identity` or `Claims<..>`.
+    pub optional_credentials: Option<Type>,
+    /// `T` when the type is `Claims<T>` or `Option<Claims<T>>`.
+    pub claims: Option<Type>,
+}
+
+impl Requirement {
+    pub(crate) fn bearer() -> Self {
+        Requirement {
+            schemes: vec![Scheme {
+                variant: KNOWN_SCHEMES[0].1,
+                span: Span::call_site(),
+            }],
+            scope: None,
+            realm: None,
+            optional: None,
+            krate: None,
+        }
+    }
+}
+
+impl Handler {
+    pub(crate) fn from_item(item: TokenStream) -> syn::Result<Self> {
+        match syn::parse2::<Item>(item)? {
+            Item::Fn(item) => Ok(Handler::from_fn(item)),
+            other => Err(not_a_function(&other)),
+        }
+    }
+
+    pub(crate) fn from_fn(item: ItemFn) -> Self {
+        let params = item
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                FnArg::Typed(typed) => Some(Param::from_type(&typed.ty)),
+                FnArg::Receiver(_) => None,
+            })
+            .collect();
+        Handler { item, params }
+    }
+}
+
+impl Param {
+    fn from_type(ty: &Type) -> Self {
+        let optional_credentials = generic_argument_of(ty, "Option")
+            .filter(|inner| CREDENTIAL_EXTRACTORS.contains(&last_segment_name(inner).as_str()))
+            .cloned();
+        let claims = generic_argument_of(optional_credentials.as_ref().unwrap_or(ty), "Claims");
+        Param {
+            ty: ty.clone(),
+            claims: claims.cloned(),
+            optional_credentials,
+        }
+    }
+}
+
+/// `T` when `ty` is `name<T, ..>` under any path prefix (`Option`, `core::option::Option`).
+fn generic_argument_of<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+    let segment = match ungroup(ty) {
+        Type::Path(path) if path.qself.is_none() => path.path.segments.last()?,
+        _ => return None,
+    };
+    if segment.ident != name {
+        return None;
+    }
+    match &segment.arguments {
+        PathArguments::AngleBracketed(arguments) => {
+            arguments.args.iter().find_map(|argument| match argument {
+                GenericArgument::Type(ty) => Some(ty),
+                _ => None,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn last_segment_name(ty: &Type) -> String {
+    match ungroup(ty) {
+        Type::Path(path) if path.qself.is_none() => path
+            .path
+            .segments
+            .last()
+            .map(|segment| segment.ident.to_string())
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// Looks through the invisible groups `macro_rules!` wraps around `$ty` and through parentheses.
+pub(crate) fn ungroup(mut ty: &Type) -> &Type {
+    loop {
+        match ty {
+            Type::Group(group) => ty = &group.elem,
+            Type::Paren(paren) => ty = &paren.elem,
+            _ => return ty,
+        }
+    }
+}
+
+fn not_a_function(item: &Item) -> syn::Error {
+    let (what, span) = match item {
+        Item::Struct(item) => ("a `struct`", item.struct_token.span),
+        Item::Enum(item) => ("an `enum`", item.enum_token.span),
+        Item::Union(item) => ("a `union`", item.union_token.span),
+        Item::Impl(item) => ("an `impl` block", item.impl_token.span),
+        Item::Trait(item) => ("a `trait`", item.trait_token.span),
+        Item::Mod(item) => ("a `mod`", item.mod_token.span),
+        Item::Const(item) => ("a `const`", item.const_token.span),
+        Item::Static(item) => ("a `static`", item.static_token.span),
+        Item::Type(item) => ("a type alias", item.type_token.span),
+        Item::Use(item) => ("a `use`", item.use_token.span),
+        other => ("this item", other.span()),
+    };
+    syn::Error::new(
+        span,
+        format!("`#[requires]` goes on an `async fn` handler, not on {what}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::{quote, ToTokens};
+    use syn::parse_quote;
+
+    use super::*;
+
+    fn param(ty: Type) -> Param {
+        Param::from_type(&ty)
+    }
+
+    fn text(ty: Option<Type>) -> Option<String> {
+        ty.map(|ty| ty.to_token_stream().to_string())
+    }
+
+    #[test]
+    fn optional_credential_extractors_are_recognised_under_any_path() {
+        let plain = param(parse_quote!(Option<Identity>));
+        assert_eq!(text(plain.optional_credentials).as_deref(), Some("Identity"));
+        let qualified = param(parse_quote!(core::option::Option<auth_runtime::Identity>));
+        assert_eq!(
+            text(qualified.optional_credentials).as_deref(),
+            Some("auth_runtime :: Identity")
+        );
+        let claims = param(parse_quote!(Option<Claims<MyClaims>>));
+        assert_eq!(
+            text(claims.optional_credentials).as_deref(),
+            Some("Claims < MyClaims >")
+        );
+        assert_eq!(text(claims.claims).as_deref(), Some("MyClaims"));
+    }
+
+    #[test]
+    fn other_options_are_passed_as_written() {
+        assert!(param(parse_quote!(Option<web::Json<Item>>))
+            .optional_credentials
+            .is_none());
+        assert!(param(parse_quote!(Identity)).optional_credentials.is_none());
+        assert!(param(parse_quote!(Option<String>)).claims.is_none());
+    }
+
+    #[test]
+    fn claims_type_is_found_directly_and_inside_option() {
+        assert_eq!(
+            text(param(parse_quote!(auth_runtime::Claims<my::Claims>)).claims).as_deref(),
+            Some("my :: Claims")
+        );
+        assert!(param(parse_quote!(Claims)).claims.is_none());
+        assert!(param(parse_quote!(web::Json<Claims<X>>)).claims.is_none());
+    }
+
+    #[test]
+    fn receivers_are_not_parameters() {
+        let handler = Handler::from_fn(parse_quote! {
+            async fn method(&self, who: Identity) {}
+        });
+        assert_eq!(handler.params.len(), 1);
+    }
+
+    #[test]
+    fn items_other_than_functions_are_refused() {
+        let error = Handler::from_item(quote!(struct Item;)).err().unwrap();
+        assert_eq!(
+            error.to_string(),
+            "`#[requires]` goes on an `async fn` handler, not on a `struct`"
+        );
+    }
+}

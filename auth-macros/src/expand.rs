@@ -1,0 +1,406 @@
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{parse_quote, Attribute, ItemFn, LitStr, Path, Visibility};
+
+use crate::ast::{Handler, Requirement, ScopeExpr};
+use crate::errors::Errors;
+
+/// Attributes whose last path segment is one of these register the handler with actix-web
+/// (`#[get]`, `#[actix_web::route]`, …); they must see the wrapper, not the user's function.
+const ROUTE_ATTRIBUTES: &[&str] = &[
+    "get", "post", "put", "delete", "patch", "head", "options", "connect", "trace", "route",
+    "routes",
+];
+
+pub(crate) fn requires(args: TokenStream, item: TokenStream) -> TokenStream {
+    match try_expand(args, item.clone()) {
+        Ok(expanded) => expanded,
+        Err(error) => fallback(item, error),
+    }
+}
+
+fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    let requirement = Requirement::from_args(args, &mut errors);
+    requirement.validate(&mut errors);
+    let handler = match Handler::from_item(item) {
+        Ok(handler) => {
+            handler.validate(&mut errors);
+            Some(handler)
+        }
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    };
+    errors.finish()?;
+    Ok(handler.map_or_else(TokenStream::new, |handler| expand(&requirement, handler)))
+}
+
+/// The user's item untouched, so the rest of the crate (and the IDE) still sees the handler,
+/// followed by the errors.
+fn fallback(item: TokenStream, error: syn::Error) -> TokenStream {
+    let errors = error.to_compile_error();
+    quote!(#item #errors)
+}
+
+fn expand(requirement: &Requirement, handler: Handler) -> TokenStream {
+    let krate: Path = requirement
+        .krate
+        .clone()
+        .unwrap_or_else(|| parse_quote!(::auth_runtime));
+    let private = quote!(#krate::__private);
+
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = handler.item;
+    let ident = &sig.ident;
+    let marker = format_ident!("__auth_requirement_{}", ident, span = ident.span());
+
+    // Docs, `cfg` and route registration describe the wrapper actix-web sees; every other
+    // attribute (`#[tracing::instrument]`, lints, …) stays with the user's function.
+    let (outer_attrs, inner_attrs): (Vec<Attribute>, Vec<Attribute>) = attrs
+        .into_iter()
+        .partition(|attr| is_doc(attr) || is_cfg(attr) || is_route(attr));
+    let cfg_attrs: Vec<&Attribute> = outer_attrs.iter().filter(|attr| is_cfg(attr)).collect();
+
+    let requirement_expr = requirement_expr(requirement, &private);
+
+    let mut tuple_types = Vec::new();
+    let mut bindings = Vec::new();
+    let mut call_args = Vec::new();
+    let mut claims_checks = Vec::new();
+    for (index, param) in handler.params.iter().enumerate() {
+        let binding = format_ident!("__auth_arg{}", index);
+        match &param.optional_credentials {
+            Some(inner) => {
+                tuple_types.push(quote!(#private::Optional<#inner>));
+                call_args.push(quote!(#private::Optional::into_option(#binding)));
+            }
+            None => {
+                tuple_types.push(param.ty.to_token_stream());
+                call_args.push(binding.to_token_stream());
+            }
+        }
+        bindings.push(binding);
+        if let Some(claims) = &param.claims {
+            let span = claims.span();
+            let private = respan(private.clone(), span);
+            claims_checks.push(quote_spanned! {span=>
+                #private::assert_claims_type::<#claims>();
+            });
+        }
+    }
+    let destructure = if bindings.is_empty() {
+        None
+    } else {
+        Some(quote! {
+            let (#(#bindings,)*) = #private::Guarded::into_inner(__auth_args);
+        })
+    };
+
+    let inner = ItemFn {
+        attrs: inner_attrs,
+        vis: Visibility::Inherited,
+        sig: sig.clone(),
+        block,
+    };
+    let asyncness = &sig.asyncness;
+    let fn_token = &sig.fn_token;
+    let output = &sig.output;
+
+    quote! {
+        #(#cfg_attrs)*
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #marker;
+
+        #(#cfg_attrs)*
+        impl #private::StaticRequirement for #marker {
+            const REQUIREMENT: #private::Requirement = #requirement_expr;
+        }
+
+        #(#outer_attrs)*
+        #vis #asyncness #fn_token #ident(
+            __auth_args: #private::Guarded<#marker, (#(#tuple_types,)*)>,
+        ) #output {
+            #inner
+            #(#claims_checks)*
+            #destructure
+            #ident(#(#call_args),*).await
+        }
+    }
+}
+
+fn is_doc(attr: &Attribute) -> bool {
+    attr.path().is_ident("doc")
+}
+
+fn is_cfg(attr: &Attribute) -> bool {
+    attr.path().is_ident("cfg")
+}
+
+fn is_route(attr: &Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|last| ROUTE_ATTRIBUTES.iter().any(|name| last.ident == name))
+}
+
+/// `Requirement::new(&[schemes]).scope(..).realm(..).optional()`, a constant expression.
+fn requirement_expr(requirement: &Requirement, private: &TokenStream) -> TokenStream {
+    let schemes = requirement.schemes.iter().map(|scheme| {
+        let variant = syn::Ident::new(scheme.variant, scheme.span);
+        quote!(#private::Scheme::#variant)
+    });
+    let mut expr = quote!(#private::Requirement::new(&[#(#schemes),*]));
+    if let Some(scope) = &requirement.scope {
+        let scope = scope_expr(scope, private);
+        expr.extend(quote!(.scope(&#scope)));
+    }
+    if let Some(realm) = &requirement.realm {
+        let realm = plain_literal(realm);
+        expr.extend(quote!(.realm(#realm)));
+    }
+    if requirement.optional.is_some() {
+        expr.extend(quote!(.optional()));
+    }
+    expr
+}
+
+fn scope_expr(expr: &ScopeExpr, private: &TokenStream) -> TokenStream {
+    match expr {
+        ScopeExpr::Token(lit) => {
+            let lit = plain_literal(lit);
+            quote!(#private::ScopeExpr::Token(#lit))
+        }
+        ScopeExpr::All(parts, _) => {
+            let parts = parts.iter().map(|part| scope_expr(part, private));
+            quote!(#private::ScopeExpr::All(&[#(#parts),*]))
+        }
+        ScopeExpr::Any(parts, _) => {
+            let parts = parts.iter().map(|part| scope_expr(part, private));
+            quote!(#private::ScopeExpr::Any(&[#(#parts),*]))
+        }
+    }
+}
+
+/// The literal's value as a plain string literal at the user's span: syn accepts a suffix
+/// (`"a"x`) that rustc would refuse in an expression.
+fn plain_literal(lit: &LitStr) -> LitStr {
+    LitStr::new(&lit.value(), lit.span())
+}
+
+/// Moves every token of `tokens` (a path: no groups) to `span`, so that an error in the generated
+/// check is reported at the user's type rather than at the attribute.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(span);
+            token
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    fn expansion(args: TokenStream, item: TokenStream) -> String {
+        requires(args, item).to_string()
+    }
+
+    /// Compares as re-printed items, so that `>>` and `> >` are the same.
+    fn same(actual: String, expected: TokenStream) {
+        let reprint = |tokens: TokenStream| {
+            syn::parse2::<syn::File>(tokens)
+                .unwrap()
+                .to_token_stream()
+                .to_string()
+        };
+        assert_eq!(reprint(actual.parse().unwrap()), reprint(expected));
+    }
+
+    #[test]
+    fn wraps_the_handler_in_a_guarded_extractor() {
+        let actual = expansion(
+            quote!(scope = all("items:read", "items:write")),
+            quote! {
+                /// Creates an item.
+                #[get("/items")]
+                #[tracing::instrument]
+                pub async fn create(body: web::Json<Item>, who: Identity, maybe: Option<Claims<MyClaims>>) -> impl Responder {
+                    HttpResponse::Ok()
+                }
+            },
+        );
+        same(
+            actual,
+            quote! {
+                #[doc(hidden)]
+                #[allow(non_camel_case_types)]
+                pub struct __auth_requirement_create;
+
+                impl ::auth_runtime::__private::StaticRequirement for __auth_requirement_create {
+                    const REQUIREMENT: ::auth_runtime::__private::Requirement =
+                        ::auth_runtime::__private::Requirement::new(&[::auth_runtime::__private::Scheme::Bearer])
+                            .scope(&::auth_runtime::__private::ScopeExpr::All(&[
+                                ::auth_runtime::__private::ScopeExpr::Token("items:read"),
+                                ::auth_runtime::__private::ScopeExpr::Token("items:write")
+                            ]));
+                }
+
+                /// Creates an item.
+                #[get("/items")]
+                pub async fn create(
+                    __auth_args: ::auth_runtime::__private::Guarded<
+                        __auth_requirement_create,
+                        (web::Json<Item>, Identity, ::auth_runtime::__private::Optional<Claims<MyClaims> >,)
+                    >,
+                ) -> impl Responder {
+                    #[tracing::instrument]
+                    async fn create(body: web::Json<Item>, who: Identity, maybe: Option<Claims<MyClaims>>) -> impl Responder {
+                        HttpResponse::Ok()
+                    }
+                    ::auth_runtime::__private::assert_claims_type::<MyClaims>();
+                    let (__auth_arg0, __auth_arg1, __auth_arg2,) =
+                        ::auth_runtime::__private::Guarded::into_inner(__auth_args);
+                    create(
+                        __auth_arg0,
+                        __auth_arg1,
+                        ::auth_runtime::__private::Optional::into_option(__auth_arg2)
+                    ).await
+                }
+            },
+        );
+    }
+
+    #[test]
+    fn zero_parameters_need_no_destructuring() {
+        let actual = expansion(quote!(), quote!(async fn ping() -> &'static str { "pong" }));
+        same(
+            actual,
+            quote! {
+                #[doc(hidden)]
+                #[allow(non_camel_case_types)]
+                struct __auth_requirement_ping;
+
+                impl ::auth_runtime::__private::StaticRequirement for __auth_requirement_ping {
+                    const REQUIREMENT: ::auth_runtime::__private::Requirement =
+                        ::auth_runtime::__private::Requirement::new(&[::auth_runtime::__private::Scheme::Bearer]);
+                }
+
+                async fn ping(__auth_args: ::auth_runtime::__private::Guarded<__auth_requirement_ping, ()>,) -> &'static str {
+                    async fn ping() -> &'static str { "pong" }
+                    ping().await
+                }
+            },
+        );
+    }
+
+    #[test]
+    fn realm_optional_scheme_and_crate_reach_the_requirement() {
+        let actual = expansion(
+            quote!(scheme = "bearer", realm = "admin area", optional, crate = "::deps::auth"),
+            quote!(async fn me(who: core::option::Option<auth::Identity>) {}),
+        );
+        assert!(actual.contains(
+            &quote! {
+                const REQUIREMENT: ::deps::auth::__private::Requirement =
+                    ::deps::auth::__private::Requirement::new(&[::deps::auth::__private::Scheme::Bearer])
+                        .realm("admin area")
+                        .optional();
+            }
+            .to_string()
+        ));
+        assert!(actual.contains(
+            &quote!(::deps::auth::__private::Guarded<__auth_requirement_me, (::deps::auth::__private::Optional<auth::Identity>,)>)
+                .to_string()
+        ));
+        assert!(actual.contains(
+            &quote!(me(::deps::auth::__private::Optional::into_option(__auth_arg0)).await).to_string()
+        ));
+        assert!(!actual.contains("auth_runtime"));
+    }
+
+    #[test]
+    fn nested_scopes_keep_their_shape() {
+        let actual = expansion(
+            quote!(scope = any("admin", all("x", "y"))),
+            quote!(async fn f() {}),
+        );
+        assert!(actual.contains(
+            &quote! {
+                .scope(&::auth_runtime::__private::ScopeExpr::Any(&[
+                    ::auth_runtime::__private::ScopeExpr::Token("admin"),
+                    ::auth_runtime::__private::ScopeExpr::All(&[
+                        ::auth_runtime::__private::ScopeExpr::Token("x"),
+                        ::auth_runtime::__private::ScopeExpr::Token("y")
+                    ])
+                ]))
+            }
+            .to_string()
+        ));
+    }
+
+    #[test]
+    fn cfg_goes_everywhere_and_other_attributes_stay_inside() {
+        let actual = expansion(
+            quote!(),
+            quote! {
+                #[cfg(feature = "admin")]
+                #[actix_web::post("/x")]
+                #[allow(unused_variables)]
+                async fn r#move(id: web::Path<u32>) {}
+            },
+        );
+        assert_eq!(actual.matches("# [cfg (feature = \"admin\")]").count(), 3);
+        assert_eq!(actual.matches("# [actix_web :: post (\"/x\")]").count(), 1);
+        let inner = actual.find("async fn r#move (id").unwrap();
+        let allow = actual.find("# [allow (unused_variables)]").unwrap();
+        let route = actual.find("# [actix_web :: post").unwrap();
+        assert!(route < allow && allow < inner, "{actual}");
+        assert!(actual.contains("struct __auth_requirement_move ;"));
+    }
+
+    #[test]
+    fn plain_options_and_unknown_types_pass_through() {
+        let actual = expansion(
+            quote!(),
+            quote!(async fn f(q: Option<web::Query<Q>>, c: Claims<C>) {}),
+        );
+        assert!(actual.contains(
+            &quote!((Option<web::Query<Q> >, Claims<C>,)).to_string()
+        ));
+        assert!(actual.contains(&quote!(f(__auth_arg0, __auth_arg1).await).to_string()));
+        assert!(actual.contains(
+            &quote!(::auth_runtime::__private::assert_claims_type::<C>();).to_string()
+        ));
+    }
+
+    #[test]
+    fn errors_leave_the_function_as_written() {
+        let item = quote! {
+            #[get("/x")]
+            fn sync(who: Identity) {}
+        };
+        let actual = expansion(quote!(scop = "a", realm = ""), item.clone());
+        assert!(actual.starts_with(&item.to_string()), "{actual}");
+        assert_eq!(actual.matches("compile_error").count(), 3, "{actual}");
+        assert!(!actual.contains("__auth_"));
+    }
+
+    #[test]
+    fn a_struct_is_refused_and_kept() {
+        let actual = expansion(quote!(), quote!(struct NotAHandler;));
+        assert!(actual.starts_with("struct NotAHandler ;"));
+        assert!(actual.contains("goes on an `async fn` handler, not on a `struct`"));
+    }
+}

@@ -1,0 +1,75 @@
+//! The `#[requires]` attribute of [`auth-runtime`](https://docs.rs/auth-runtime).
+//!
+//! Use it through `auth_runtime::requires`: the code it generates names items of
+//! `auth_runtime::__private`, so this crate is not useful on its own.
+//!
+//! The attribute is built in stages, one file each: `attr` parses the arguments into the model of
+//! `ast`, `valid` checks the model and the function, `expand` generates the code. Every problem is
+//! reported at the token the user wrote, all of them in one build, and on any error the function
+//! is emitted unchanged next to the errors so that the rest of the crate still type-checks.
+
+mod ast;
+mod attr;
+mod errors;
+mod expand;
+mod suggest;
+mod valid;
+
+use proc_macro::TokenStream;
+
+/// Requires credentials, and optionally scopes, before an actix-web handler runs.
+///
+/// ```ignore
+/// use actix_web::{post, web, HttpResponse, Responder};
+/// use auth_runtime::{requires, Identity};
+///
+/// #[post("/items")]
+/// #[requires(scope = all("items:read", "items:write"))]
+/// async fn create(who: Identity, item: web::Json<String>) -> impl Responder {
+///     HttpResponse::Created().json((who.subject(), item.into_inner()))
+/// }
+/// ```
+///
+/// A request without acceptable credentials, or without the scopes, is refused with `401` or
+/// `403` and an RFC 6750 `WWW-Authenticate` challenge before the handler's own extractors run.
+///
+/// # Arguments
+///
+/// All are optional, separated by commas, each given at most once:
+///
+/// ```text
+/// requires    = "#[requires" [ "(" argument *( "," argument ) [ "," ] ")" ] "]"
+/// argument    = scheme / scope / realm / optional / crate
+/// scheme      = "scheme" "=" STRING     ; a known scheme, any case; default "Bearer"
+/// scope       = "scope" "=" scope-expr
+/// scope-expr  = STRING                  ; one scope token
+///             / "all" "(" scope-expr *( "," scope-expr ) [ "," ] ")"   ; every one of them
+///             / "any" "(" scope-expr *( "," scope-expr ) [ "," ] ")"   ; at least one of them
+/// realm       = "realm" "=" STRING      ; replaces the configured realm in challenges
+/// optional    = "optional"              ; no credentials: the handler runs without identity
+/// crate       = "crate" "=" STRING      ; path of auth-runtime when the dependency is renamed
+/// ```
+///
+/// - `scheme`: the only scheme today is `Bearer`, compared case-insensitively (`"bearer"` is
+///   fine).
+/// - `scope`: a scope token is non-empty printable ASCII without space, `"` or `\`
+///   (RFC 6749 §3.3). A token list such as `"a b"` is not a token: write `all("a", "b")`.
+///   `all()` and `any()` need at least one scope.
+/// - `realm`: non-empty, without control characters or line breaks.
+/// - `optional`: requests without credentials reach the handler; credentials that are present
+///   but invalid are still refused. It cannot be combined with `scope`, which needs credentials.
+///   Take the identity as `Option<Identity>` or `Option<Claims<T>>`.
+/// - `crate`: for example `crate = "my_auth"` after `my_auth = { package = "auth-runtime" }`.
+///
+/// # The handler
+///
+/// The attribute goes on a free `async fn` without generics; `#[get(..)]` and the other route
+/// attributes of actix-web may be written above or below it, or the handler registered with
+/// `web::get().to(handler)`. Parameters are any actix-web extractors; `Option<Identity>` and
+/// `Option<Claims<T>>` are `None` only when no credentials were sent. Docs, `#[cfg]` and route
+/// attributes apply to the handler actix-web sees; any other attribute
+/// (`#[tracing::instrument]`, `#[allow(..)]`) stays on your function, which is kept as written.
+#[proc_macro_attribute]
+pub fn requires(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::requires(args.into(), item.into()).into()
+}

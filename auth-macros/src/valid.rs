@@ -1,0 +1,328 @@
+use syn::{FnArg, LitStr, Type};
+
+use crate::ast::{ungroup, Handler, Requirement, ScopeExpr};
+use crate::errors::Errors;
+
+impl Requirement {
+    pub(crate) fn validate(&self, errors: &mut Errors) {
+        if let Some(scope) = &self.scope {
+            check_scope(scope, true, errors);
+        }
+        if let Some(realm) = &self.realm {
+            check_realm(realm, errors);
+        }
+        if let (Some(optional), Some(_)) = (self.optional, &self.scope) {
+            errors.at(
+                optional,
+                "`optional` cannot be combined with `scope`: a scope needs credentials",
+            );
+        }
+    }
+}
+
+fn check_scope(expr: &ScopeExpr, top_level: bool, errors: &mut Errors) {
+    match expr {
+        ScopeExpr::Token(lit) => check_scope_token(lit, top_level, errors),
+        ScopeExpr::All(parts, span) | ScopeExpr::Any(parts, span) => {
+            if parts.is_empty() {
+                let name = if matches!(expr, ScopeExpr::All(..)) { "all" } else { "any" };
+                errors.at(
+                    *span,
+                    format!("`{name}()` lists no scopes; write at least one, as in `{name}(\"items:read\", \"items:write\")`"),
+                );
+            }
+            for part in parts {
+                check_scope(part, false, errors);
+            }
+        }
+    }
+}
+
+/// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
+fn check_scope_token(lit: &LitStr, top_level: bool, errors: &mut Errors) {
+    let token = lit.value();
+    let shown = escaped(&token);
+    if token.contains(' ') {
+        let words: Vec<&str> = token.split(' ').filter(|word| !word.is_empty()).collect();
+        let fix = match words.as_slice() {
+            [] => "a scope token such as `\"items:read\"`".to_owned(),
+            [word] => format!("`\"{}\"`", escaped(word)),
+            words => format!(
+                "`{}all({})`",
+                if top_level { "scope = " } else { "" },
+                words
+                    .iter()
+                    .map(|word| format!("\"{}\"", escaped(word)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        };
+        errors.at(
+            lit.span(),
+            format!("scope `{shown}` contains a space; a scope token cannot contain spaces: write {fix}"),
+        );
+    } else if token.is_empty() {
+        errors.at(
+            lit.span(),
+            "empty scope in `#[requires]`; a scope token has at least one character, as in `\"items:read\"`",
+        );
+    } else if let Some(bad) = token.chars().find(|&c| !is_scope_char(c)) {
+        errors.at(
+            lit.span(),
+            format!(
+                "scope `{shown}` contains {}, which a scope token cannot contain; use printable ASCII other than space, `\"` and `\\` (RFC 6749 §3.3)",
+                describe(bad),
+            ),
+        );
+    }
+}
+
+fn is_scope_char(c: char) -> bool {
+    matches!(c, '\x21' | '\x23'..='\x5b' | '\x5d'..='\x7e')
+}
+
+/// The realm is sent inside a `WWW-Authenticate` header, where a line break would end the header
+/// early; the runtime applies the same rule to a configured realm.
+fn check_realm(lit: &LitStr, errors: &mut Errors) {
+    let realm = lit.value();
+    if realm.is_empty() {
+        errors.at(
+            lit.span(),
+            "`realm` cannot be empty; write a realm such as `realm = \"api\"`, or leave `realm` out to use the configured one",
+        );
+    } else if let Some(bad) = realm.chars().find(|&c| !is_printable(c)) {
+        errors.at(
+            lit.span(),
+            format!(
+                "`realm` contains {}; a realm is sent in the `WWW-Authenticate` header and cannot contain control characters or line breaks",
+                describe(bad),
+            ),
+        );
+    }
+}
+
+fn is_printable(c: char) -> bool {
+    !c.is_control() && !matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+fn describe(c: char) -> String {
+    if !is_printable(c) {
+        format!("the control character `{}`", c.escape_default())
+    } else if !c.is_ascii() {
+        format!("the non-ASCII character `{c}`")
+    } else if c == ' ' {
+        "a space".to_owned()
+    } else {
+        format!("`{c}`")
+    }
+}
+
+/// The text with control characters escaped, so a message never carries a raw line break.
+fn escaped(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if !is_printable(c) {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+impl Handler {
+    pub(crate) fn validate(&self, errors: &mut Errors) {
+        let sig = &self.item.sig;
+        if sig.asyncness.is_none() {
+            errors.at(
+                sig.fn_token.span,
+                "`#[requires]` needs an `async fn` handler; write `async fn name(..)`",
+            );
+        }
+        if let Some(unsafety) = &sig.unsafety {
+            errors.at(
+                unsafety.span,
+                "`#[requires]` handlers cannot be `unsafe`; remove `unsafe`",
+            );
+        }
+        if !sig.generics.params.is_empty() {
+            errors.at_tokens(
+                &sig.generics,
+                "handlers with generics are not supported by `#[requires]`; use concrete types",
+            );
+        }
+        for input in &sig.inputs {
+            match input {
+                FnArg::Receiver(receiver) => errors.at_tokens(
+                    receiver,
+                    "`#[requires]` goes on a free `async fn` handler, not a method with `self`",
+                ),
+                FnArg::Typed(typed) => {
+                    if let Type::ImplTrait(ty) = ungroup(&typed.ty) {
+                        errors.at_tokens(
+                            ty,
+                            "`impl Trait` parameters make the handler generic, which `#[requires]` does not support; use a concrete type",
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(variadic) = &sig.variadic {
+            errors.at_tokens(
+                variadic,
+                "`#[requires]` handlers cannot be variadic; remove `...`",
+            );
+        }
+        for attr in &self.item.attrs {
+            if attr.path().segments.last().is_some_and(|last| last.ident == "requires") {
+                errors.at_tokens(
+                    attr,
+                    "`#[requires]` is given twice on this handler; merge the arguments into one `#[requires(..)]`",
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+    use syn::parse_quote;
+
+    use super::*;
+
+    fn requirement_errors(args: proc_macro2::TokenStream) -> Vec<String> {
+        let mut errors = Errors::default();
+        Requirement::from_args(args, &mut errors).validate(&mut errors);
+        messages(errors)
+    }
+
+    fn handler_errors(item: syn::ItemFn) -> Vec<String> {
+        let mut errors = Errors::default();
+        Handler::from_fn(item).validate(&mut errors);
+        messages(errors)
+    }
+
+    fn messages(errors: Errors) -> Vec<String> {
+        match errors.finish() {
+            Ok(()) => Vec::new(),
+            Err(error) => error.into_iter().map(|error| error.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn accepted_arguments_pass() {
+        for args in [
+            quote!(),
+            quote!(scope = "items:read"),
+            quote!(scope = "urn:example:scope/*!#$%&'()+,-./;<=>?@[]^_`{|}~"),
+            quote!(scope = any("admin", all("x", "y")), realm = "the \"api\" realm"),
+            quote!(scheme = "BEARER", optional, realm = "api"),
+        ] {
+            assert_eq!(requirement_errors(args), Vec::<String>::new());
+        }
+    }
+
+    #[test]
+    fn a_scope_with_spaces_gets_a_fix() {
+        assert_eq!(
+            requirement_errors(quote!(scope = "items:read items:write")),
+            ["scope `items:read items:write` contains a space; a scope token cannot contain spaces: write `scope = all(\"items:read\", \"items:write\")`"]
+        );
+        assert_eq!(
+            requirement_errors(quote!(scope = any("a b", "c"))),
+            ["scope `a b` contains a space; a scope token cannot contain spaces: write `all(\"a\", \"b\")`"]
+        );
+        assert_eq!(
+            requirement_errors(quote!(scope = " admin ")),
+            ["scope ` admin ` contains a space; a scope token cannot contain spaces: write `\"admin\"`"]
+        );
+    }
+
+    #[test]
+    fn empty_and_badly_spelled_scopes_are_refused() {
+        assert_eq!(
+            requirement_errors(quote!(scope = "")),
+            ["empty scope in `#[requires]`; a scope token has at least one character, as in `\"items:read\"`"]
+        );
+        assert_eq!(
+            requirement_errors(quote!(scope = "items\"read")),
+            ["scope `items\"read` contains `\"`, which a scope token cannot contain; use printable ASCII other than space, `\"` and `\\` (RFC 6749 §3.3)"]
+        );
+        let errors = requirement_errors(quote!(scope = all("a\\b", "lés", "x\ty")));
+        assert_eq!(errors.len(), 3);
+        assert!(errors[0].contains("contains `\\`, which"));
+        assert!(errors[1].contains("contains the non-ASCII character `é`"));
+        assert!(errors[2].starts_with("scope `x\\ty` contains the control character `\\t`"));
+    }
+
+    #[test]
+    fn empty_combinators_are_refused() {
+        assert_eq!(
+            requirement_errors(quote!(scope = any("a", all()))),
+            ["`all()` lists no scopes; write at least one, as in `all(\"items:read\", \"items:write\")`"]
+        );
+        assert_eq!(requirement_errors(quote!(scope = any())).len(), 1);
+    }
+
+    #[test]
+    fn realm_must_be_printable() {
+        assert_eq!(
+            requirement_errors(quote!(realm = "")),
+            ["`realm` cannot be empty; write a realm such as `realm = \"api\"`, or leave `realm` out to use the configured one"]
+        );
+        assert_eq!(
+            requirement_errors(quote!(realm = "api\r\nX-Injected: 1")),
+            ["`realm` contains the control character `\\r`; a realm is sent in the `WWW-Authenticate` header and cannot contain control characters or line breaks"]
+        );
+        assert_eq!(requirement_errors(quote!(realm = "a\u{7f}")).len(), 1);
+        assert_eq!(requirement_errors(quote!(realm = "a\u{2028}")).len(), 1);
+        assert_eq!(requirement_errors(quote!(realm = "a\tb")).len(), 1);
+        assert!(requirement_errors(quote!(realm = "caf\u{e9}")).is_empty());
+    }
+
+    #[test]
+    fn optional_excludes_scope() {
+        assert_eq!(
+            requirement_errors(quote!(optional, scope = "a")),
+            ["`optional` cannot be combined with `scope`: a scope needs credentials"]
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_together() {
+        let errors = requirement_errors(quote!(scop = "a", scope = "a b", realm = "", scheme = "x"));
+        assert_eq!(errors.len(), 4, "{errors:?}");
+    }
+
+    #[test]
+    fn handler_shape_is_checked() {
+        assert_eq!(
+            handler_errors(parse_quote!(async fn ok(who: Identity, body: web::Json<T>) {})),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            handler_errors(parse_quote!(fn sync() {})),
+            ["`#[requires]` needs an `async fn` handler; write `async fn name(..)`"]
+        );
+        assert_eq!(
+            handler_errors(parse_quote!(async fn method(&self) {})),
+            ["`#[requires]` goes on a free `async fn` handler, not a method with `self`"]
+        );
+        assert_eq!(
+            handler_errors(parse_quote!(async fn generic<T: FromRequest>(t: T) {})),
+            ["handlers with generics are not supported by `#[requires]`; use concrete types"]
+        );
+        assert_eq!(handler_errors(parse_quote!(async fn lifetime<'a>() {})).len(), 1);
+        assert_eq!(
+            handler_errors(parse_quote!(async fn anonymous(t: impl FromRequest) {})).len(),
+            1
+        );
+        assert_eq!(handler_errors(parse_quote!(async unsafe fn f() {})).len(), 1);
+        assert_eq!(
+            handler_errors(parse_quote!(#[requires(scope = "b")] async fn twice() {})),
+            ["`#[requires]` is given twice on this handler; merge the arguments into one `#[requires(..)]`"]
+        );
+        assert_eq!(handler_errors(parse_quote!(fn all_wrong<T>(self, x: u8, ...) {})).len(), 4);
+    }
+}

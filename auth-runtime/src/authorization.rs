@@ -1,0 +1,208 @@
+//! Parsing of the `Authorization` request header (RFC 9110 §11.6.2, RFC 6750 §2.1).
+
+use actix_web::http::header::{self, HeaderMap};
+
+use crate::challenge::is_tchar;
+
+/// The parts of one `Authorization` header value: `auth-scheme [ 1*SP ( token68 / #auth-param ) ]`.
+///
+/// Parsing never allocates; the parts borrow from the header value.
+///
+/// ```
+/// use auth_runtime::authorization::Authorization;
+///
+/// let parsed = Authorization::parse(b"bearer abc.def.ghi").unwrap();
+/// assert!(parsed.is_scheme("Bearer"));
+/// assert_eq!(parsed.bearer_token(), Ok("abc.def.ghi"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Authorization<'a> {
+    scheme: &'a str,
+    credentials: &'a [u8],
+}
+
+/// Why an `Authorization` header could not be used.
+///
+/// Every variant is answered with `400 invalid_request` (RFC 6750 §3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Malformed {
+    /// The auth-scheme is missing or is not an RFC 9110 token.
+    #[error("the auth-scheme is missing or not a token")]
+    Scheme,
+    /// The scheme is followed by something other than a single space and credentials.
+    #[error("the credentials are empty")]
+    Empty,
+    /// A Bearer token with spaces inside or characters outside `b64token`.
+    #[error("the token contains characters outside b64token")]
+    Token,
+    /// More than one `Authorization` header, or a token sent more than one way.
+    #[error("credentials were sent more than once")]
+    Repeated,
+}
+
+impl<'a> Authorization<'a> {
+    /// Parses one header value.
+    pub fn parse(value: &'a [u8]) -> Result<Self, Malformed> {
+        let scheme_len = value.iter().position(|&b| b == b' ').unwrap_or(value.len());
+        let (scheme, rest) = value.split_at(scheme_len);
+        if scheme.is_empty() || !scheme.iter().all(|&b| is_tchar(b as char)) {
+            return Err(Malformed::Scheme);
+        }
+        // Only ASCII token characters were let through, so this cannot fail.
+        let scheme = std::str::from_utf8(scheme).map_err(|_| Malformed::Scheme)?;
+        let start = rest.iter().position(|&b| b != b' ').unwrap_or(rest.len());
+        Ok(Authorization {
+            scheme,
+            credentials: &rest[start..],
+        })
+    }
+
+    /// The auth-scheme as the client wrote it.
+    pub fn scheme(&self) -> &'a str {
+        self.scheme
+    }
+
+    /// Whether the scheme is `name`, compared case-insensitively (RFC 9110 §11.1).
+    pub fn is_scheme(&self, name: &str) -> bool {
+        self.scheme.eq_ignore_ascii_case(name)
+    }
+
+    /// Everything after the scheme and its separating spaces.
+    pub fn credentials(&self) -> &'a [u8] {
+        self.credentials
+    }
+
+    /// The credentials as an RFC 6750 §2.1 `b64token`:
+    /// `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+    pub fn bearer_token(&self) -> Result<&'a str, Malformed> {
+        let token = self.credentials;
+        if token.is_empty() {
+            return Err(Malformed::Empty);
+        }
+        let body_len = token
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || b"-._~+/".contains(&b)))
+            .unwrap_or(token.len());
+        if body_len == 0 || !token[body_len..].iter().all(|&b| b == b'=') {
+            return Err(Malformed::Token);
+        }
+        std::str::from_utf8(token).map_err(|_| Malformed::Token)
+    }
+}
+
+/// The single `Authorization` header of a request, if any.
+///
+/// More than one header is [`Malformed::Repeated`] (RFC 6750 §3.1: a request that "repeats the
+/// same parameter" or "uses more than one method for including an access token" is an
+/// `invalid_request`).
+pub(crate) fn authorization_header(headers: &HeaderMap) -> Result<Option<&[u8]>, Malformed> {
+    let mut values = headers.get_all(header::AUTHORIZATION);
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(Malformed::Repeated);
+    }
+    Ok(first.map(|value| value.as_bytes()))
+}
+
+/// Whether the query string carries an RFC 6750 §2.3 `access_token` parameter.
+///
+/// Tokens in URLs end up in logs, so they are never accepted; one sent alongside a header is a
+/// token sent two ways.
+pub(crate) fn query_has_access_token(query: &str) -> bool {
+    !query.is_empty()
+        && query
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some("access_token"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheme_is_case_insensitive() {
+        for value in [&b"Bearer t"[..], b"bearer t", b"BEARER t", b"bEaReR t"] {
+            let parsed = Authorization::parse(value).unwrap();
+            assert!(parsed.is_scheme("Bearer"));
+            assert_eq!(parsed.bearer_token(), Ok("t"));
+        }
+    }
+
+    #[test]
+    fn b64token_alphabet_and_trailing_padding_are_accepted() {
+        let parsed = Authorization::parse(b"Bearer aZ09-._~+/==").unwrap();
+        assert_eq!(parsed.bearer_token(), Ok("aZ09-._~+/=="));
+    }
+
+    #[test]
+    fn several_spaces_after_the_scheme_are_allowed() {
+        let parsed = Authorization::parse(b"Bearer   abc").unwrap();
+        assert_eq!(parsed.bearer_token(), Ok("abc"));
+    }
+
+    #[test]
+    fn empty_tokens_are_malformed() {
+        for value in [&b"Bearer"[..], b"Bearer ", b"Bearer    "] {
+            assert_eq!(
+                Authorization::parse(value).unwrap().bearer_token(),
+                Err(Malformed::Empty)
+            );
+        }
+    }
+
+    #[test]
+    fn spaces_and_foreign_characters_inside_a_token_are_malformed() {
+        for value in [
+            &b"Bearer abc def"[..],
+            b"Bearer abc,def",
+            b"Bearer abc\"",
+            b"Bearer ==abc",
+            b"Bearer abc=def",
+            b"Bearer abc\tdef",
+            b"Bearer \xc3\xa9t\xc3\xa9",
+            b"Bearer abc\0",
+            b"Bearer =",
+        ] {
+            assert_eq!(
+                Authorization::parse(value).unwrap().bearer_token(),
+                Err(Malformed::Token),
+                "{:?}",
+                String::from_utf8_lossy(value)
+            );
+        }
+    }
+
+    #[test]
+    fn a_scheme_must_be_a_token() {
+        for value in [&b""[..], b" Bearer abc", b"Bea\"rer abc", b"\xff abc", b"(x) y"] {
+            assert_eq!(Authorization::parse(value), Err(Malformed::Scheme));
+        }
+    }
+
+    #[test]
+    fn other_schemes_keep_their_credentials() {
+        let parsed = Authorization::parse(b"Basic dXNlcjpwYXNz").unwrap();
+        assert_eq!(parsed.scheme(), "Basic");
+        assert!(!parsed.is_scheme("Bearer"));
+        assert_eq!(parsed.credentials(), b"dXNlcjpwYXNz");
+    }
+
+    #[test]
+    fn more_than_one_header_is_repeated() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(authorization_header(&headers), Ok(None));
+        headers.append(header::AUTHORIZATION, "Bearer a".parse().unwrap());
+        assert_eq!(authorization_header(&headers), Ok(Some(&b"Bearer a"[..])));
+        headers.append(header::AUTHORIZATION, "Bearer b".parse().unwrap());
+        assert_eq!(authorization_header(&headers), Err(Malformed::Repeated));
+    }
+
+    #[test]
+    fn access_token_in_the_query_is_detected() {
+        assert!(query_has_access_token("access_token=abc"));
+        assert!(query_has_access_token("a=1&access_token=abc"));
+        assert!(query_has_access_token("access_token"));
+        assert!(!query_has_access_token(""));
+        assert!(!query_has_access_token("my_access_token=1"));
+    }
+}

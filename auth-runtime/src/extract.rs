@@ -1,0 +1,295 @@
+//! Extractors: the verified identity and claims for handlers, and the guard `#[requires]`
+//! places in front of a handler's own extractors.
+
+use std::future::{ready, Future, Ready};
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use crate::authenticator::{not_configured, Authenticator};
+use crate::principal::Principal;
+use crate::refusal::{AuthError, InvalidReason, Refusal};
+use crate::requirement::Requirement;
+
+/// The outcome of authentication, kept in the request's extensions so that later extractors
+/// of the same request reuse it instead of verifying again.
+#[derive(Clone)]
+struct Verified(Option<Arc<Principal>>);
+
+/// Authenticates `req` once against `requirement` and records the outcome.
+fn authenticate(
+    req: &HttpRequest,
+    requirement: &Requirement,
+) -> Result<Option<Arc<Principal>>, AuthError> {
+    if let Some(Verified(outcome)) = req.extensions().get::<Verified>() {
+        return Ok(outcome.clone());
+    }
+    let auth = Authenticator::of(req).ok_or_else(|| not_configured(req))?;
+    let outcome = auth.authenticate(req, requirement)?;
+    req.extensions_mut().insert(Verified(outcome.clone()));
+    Ok(outcome)
+}
+
+/// Builds a refusal for an extractor outside `#[requires]`.
+fn refuse(req: &HttpRequest, refusal: Refusal) -> AuthError {
+    match Authenticator::of(req) {
+        Some(auth) => auth.refuse(req, refusal, &Requirement::AUTHENTICATED),
+        None => not_configured(req),
+    }
+}
+
+/// A value built from a verified principal: [`Identity`] and [`Claims`].
+pub trait FromPrincipal: Sized {
+    /// Builds the value, or refuses the request (for instance when claims do not fit).
+    fn from_principal(principal: &Arc<Principal>) -> Result<Self, Refusal>;
+}
+
+fn extract<E: FromPrincipal>(req: &HttpRequest, requirement: &Requirement) -> Result<Option<E>, AuthError> {
+    match authenticate(req, requirement)? {
+        Some(principal) => E::from_principal(&principal)
+            .map(Some)
+            .map_err(|refusal| refuse(req, refusal)),
+        None if requirement.is_optional() => Ok(None),
+        None => Err(refuse(req, Refusal::Missing)),
+    }
+}
+
+/// The verified identity of the request.
+///
+/// In a `#[requires]` handler it is the principal the guard already verified. In a handler
+/// without the attribute it authenticates the request itself (a Bearer token, no scope), with
+/// the same responses.
+///
+/// ```
+/// use actix_web::{get, HttpResponse};
+/// use auth_runtime::{requires, Identity};
+///
+/// #[get("/me")]
+/// #[requires(scope = "profile")]
+/// async fn me(who: Identity) -> HttpResponse {
+///     HttpResponse::Ok().body(who.subject().unwrap_or("anonymous").to_owned())
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Identity(Arc<Principal>);
+
+impl Identity {
+    /// The shared principal.
+    pub fn principal(&self) -> &Arc<Principal> {
+        &self.0
+    }
+}
+
+impl Deref for Identity {
+    type Target = Principal;
+
+    fn deref(&self) -> &Principal {
+        &self.0
+    }
+}
+
+impl FromPrincipal for Identity {
+    fn from_principal(principal: &Arc<Principal>) -> Result<Self, Refusal> {
+        Ok(Identity(Arc::clone(principal)))
+    }
+}
+
+impl FromRequest for Identity {
+    type Error = AuthError;
+    type Future = Ready<Result<Self, AuthError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(required(req))
+    }
+}
+
+fn required<E: FromPrincipal>(req: &HttpRequest) -> Result<E, AuthError> {
+    extract(req, &Requirement::AUTHENTICATED)?.ok_or_else(|| refuse(req, Refusal::Missing))
+}
+
+/// The verified token's claims, deserialized into the application's type `T`.
+///
+/// Claims that do not fit `T` make the token invalid for this endpoint (401 `invalid_token`).
+///
+/// ```
+/// use actix_web::HttpResponse;
+/// use auth_runtime::{requires, Claims};
+///
+/// #[derive(serde::Deserialize)]
+/// struct MyClaims {
+///     sub: String,
+///     tenant: String,
+/// }
+///
+/// #[requires(scope = "reports:read")]
+/// async fn report(claims: Claims<MyClaims>) -> HttpResponse {
+///     HttpResponse::Ok().body(format!("{} of {}", claims.sub, claims.tenant))
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Claims<T>(pub T);
+
+impl<T> Claims<T> {
+    /// The claims.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for Claims<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromPrincipal for Claims<T> {
+    fn from_principal(principal: &Arc<Principal>) -> Result<Self, Refusal> {
+        T::deserialize(principal.claims())
+            .map(Claims)
+            .map_err(|_| Refusal::Invalid(InvalidReason::ClaimsMismatch))
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Claims<T> {
+    type Error = AuthError;
+    type Future = Ready<Result<Self, AuthError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(required(req))
+    }
+}
+
+/// Optional authentication: `None` when the request has no credentials, the verified value
+/// when it has valid ones, and the usual 400/401 when it has invalid ones (CONFORMANCE rows
+/// 13, 14).
+///
+/// actix-web's own `Option<T>` extractor turns every error into `None`, which would let a
+/// forged token through as "anonymous"; use this instead (inside `#[requires]` handlers,
+/// `Option<Identity>` and `Option<Claims<T>>` parameters are rewritten to it for you).
+///
+/// ```
+/// use actix_web::HttpResponse;
+/// use auth_runtime::{Identity, Optional};
+///
+/// async fn greet(who: Optional<Identity>) -> HttpResponse {
+///     match who.into_option() {
+///         Some(who) => HttpResponse::Ok().body(format!("hello {}", who.subject().unwrap_or("?"))),
+///         None => HttpResponse::Ok().body("hello stranger"),
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Optional<E>(pub Option<E>);
+
+impl<E> Optional<E> {
+    /// The value, if credentials were sent.
+    pub fn into_option(self) -> Option<E> {
+        self.0
+    }
+}
+
+impl<E> Deref for Optional<E> {
+    type Target = Option<E>;
+
+    fn deref(&self) -> &Option<E> {
+        &self.0
+    }
+}
+
+impl<E: FromPrincipal> FromRequest for Optional<E> {
+    type Error = AuthError;
+    type Future = Ready<Result<Self, AuthError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        const OPTIONAL: Requirement = Requirement::AUTHENTICATED.optional();
+        ready(extract(req, &OPTIONAL).map(Optional))
+    }
+}
+
+/// A requirement known at compile time, generated by `#[requires]`.
+#[doc(hidden)]
+pub trait StaticRequirement {
+    /// The requirement.
+    const REQUIREMENT: Requirement;
+}
+
+/// The single extractor of a `#[requires]` handler: authenticates first, and only then runs
+/// the handler's own extractors `Args`, so that an unauthenticated request never has its body
+/// read.
+#[doc(hidden)]
+pub struct Guarded<R, Args> {
+    args: Args,
+    requirement: PhantomData<R>,
+}
+
+impl<R, Args> Guarded<R, Args> {
+    /// The handler's own extracted arguments.
+    pub fn into_inner(self) -> Args {
+        self.args
+    }
+}
+
+impl<R: StaticRequirement + 'static, Args: FromRequest + 'static> FromRequest for Guarded<R, Args> {
+    type Error = actix_web::Error;
+    type Future = GuardedFuture<R, Args::Future>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let requirement = &R::REQUIREMENT;
+        match authenticate(req, requirement) {
+            Err(error) => GuardedFuture::Refused {
+                error: Some(error.into()),
+            },
+            Ok(None) if !requirement.is_optional() => GuardedFuture::Refused {
+                error: Some(refuse(req, Refusal::Missing).into()),
+            },
+            Ok(_) => GuardedFuture::Extracting {
+                args: Args::from_request(req, payload),
+                requirement: PhantomData,
+            },
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`Guarded`].
+    #[doc(hidden)]
+    #[project = GuardedProjection]
+    pub enum GuardedFuture<R, F> {
+        /// Authentication failed.
+        Refused { error: Option<actix_web::Error> },
+        /// Authentication succeeded; the handler's extractors run.
+        Extracting { #[pin] args: F, requirement: PhantomData<R> },
+    }
+}
+
+impl<R, F, Args, E> Future for GuardedFuture<R, F>
+where
+    F: Future<Output = Result<Args, E>>,
+    E: Into<actix_web::Error>,
+{
+    type Output = Result<Guarded<R, Args>, actix_web::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            GuardedProjection::Refused { error } => Poll::Ready(Err(error.take().unwrap_or_else(
+                || actix_web::error::ErrorInternalServerError("polled after completion"),
+            ))),
+            GuardedProjection::Extracting { args, .. } => args.poll(cx).map(|result| {
+                result
+                    .map(|args| Guarded {
+                        args,
+                        requirement: PhantomData,
+                    })
+                    .map_err(Into::into)
+            }),
+        }
+    }
+}

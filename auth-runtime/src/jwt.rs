@@ -1,0 +1,279 @@
+//! Bearer JWT verification with jsonwebtoken.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, Header, Validation};
+use serde_json::Value;
+
+use crate::config::ConfigError;
+use crate::keys::Key;
+use crate::principal::Principal;
+use crate::refusal::{InvalidReason, Refusal};
+use crate::requirement::{Scheme, Scopes};
+
+/// Where scopes are read from in the claims: a claim name, or a path into nested objects.
+///
+/// `ClaimPath::from("realm_access.roles")` splits on dots; [`ClaimPath::name`] keeps a name
+/// with dots in it whole (for namespaced claims such as `https://example.com/roles`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimPath {
+    segments: Vec<String>,
+}
+
+impl ClaimPath {
+    /// A single top-level claim, dots included.
+    pub fn name(name: impl Into<String>) -> Self {
+        ClaimPath {
+            segments: vec![name.into()],
+        }
+    }
+
+    fn lookup<'v>(&self, claims: &'v Value) -> Option<&'v Value> {
+        self.segments
+            .iter()
+            .try_fold(claims, |value, segment| value.get(segment))
+    }
+}
+
+impl From<&str> for ClaimPath {
+    fn from(path: &str) -> Self {
+        ClaimPath {
+            segments: path.split('.').map(str::to_owned).collect(),
+        }
+    }
+}
+
+impl From<String> for ClaimPath {
+    fn from(path: String) -> Self {
+        ClaimPath::from(path.as_str())
+    }
+}
+
+/// The required JOSE header `typ`, if any.
+#[derive(Debug, Clone)]
+pub(crate) enum TypRequirement {
+    /// RFC 9068 §2.1: `at+jwt`, with or without the `application/` prefix.
+    AccessToken,
+    /// Exactly this value, compared case-insensitively (RFC 7515 §4.1.9).
+    Exact(String),
+}
+
+impl TypRequirement {
+    fn accepts(&self, typ: Option<&str>) -> bool {
+        let Some(typ) = typ else { return false };
+        match self {
+            TypRequirement::AccessToken => {
+                let typ = strip_prefix_ignore_case(typ, "application/").unwrap_or(typ);
+                typ.eq_ignore_ascii_case("at+jwt")
+            }
+            TypRequirement::Exact(expected) => typ.eq_ignore_ascii_case(expected),
+        }
+    }
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+/// One key with the validation rules precomputed for it.
+struct BoundKey {
+    key: Key,
+    validation: Validation,
+}
+
+/// Verifies Bearer JWTs against the configured keys and claims rules.
+pub(crate) struct JwtVerifier {
+    keys: Vec<BoundKey>,
+    typ: Option<TypRequirement>,
+    required_claims: Vec<String>,
+    scope_claims: Vec<ClaimPath>,
+    max_token_bytes: usize,
+}
+
+impl JwtVerifier {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        keys: Vec<Key>,
+        issuers: &[String],
+        audiences: &[String],
+        leeway: Duration,
+        typ: Option<TypRequirement>,
+        required_claims: Vec<String>,
+        scope_claims: Vec<ClaimPath>,
+        max_token_bytes: usize,
+    ) -> Self {
+        let keys = keys
+            .into_iter()
+            .map(|key| {
+                let mut validation = Validation::new(key.algorithm());
+                validation.leeway = leeway.as_secs();
+                validation.validate_exp = true;
+                validation.validate_nbf = true;
+                let mut required = vec!["exp"];
+                if !issuers.is_empty() {
+                    validation.set_issuer(issuers);
+                    required.push("iss");
+                }
+                if audiences.is_empty() {
+                    // RFC 7519 §4.1.3: a recipient that does not identify itself with a value
+                    // in `aud` must reject a token that has one; jsonwebtoken does so when
+                    // `validate_aud` is on and no audience is set.
+                    validation.validate_aud = true;
+                } else {
+                    validation.set_audience(audiences);
+                    required.push("aud");
+                }
+                validation.set_required_spec_claims(&required);
+                BoundKey { key, validation }
+            })
+            .collect();
+        JwtVerifier {
+            keys,
+            typ,
+            required_claims,
+            scope_claims,
+            max_token_bytes,
+        }
+    }
+
+    /// Verifies `token` (already checked to be a `b64token`) and returns its principal.
+    pub(crate) fn verify(&self, token: &str) -> Result<Principal, Refusal> {
+        use InvalidReason::*;
+        if token.len() > self.max_token_bytes {
+            return Err(Refusal::Invalid(TooLarge));
+        }
+        if token.bytes().filter(|&b| b == b'.').count() != 2 {
+            return Err(Refusal::Invalid(Malformed));
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::Invalid(Malformed))?;
+        if header.crit.is_some() {
+            return Err(Refusal::Invalid(CriticalHeader));
+        }
+        let claims = self.verify_with_keys(token, &header)?;
+        if !claims.is_object() {
+            return Err(Refusal::Invalid(Malformed));
+        }
+        if let Some(typ) = &self.typ {
+            if !typ.accepts(header.typ.as_deref()) {
+                return Err(Refusal::Invalid(WrongType));
+            }
+        }
+        if self
+            .required_claims
+            .iter()
+            .any(|claim| claims.get(claim).is_none_or(Value::is_null))
+        {
+            return Err(Refusal::Invalid(MissingClaim));
+        }
+        let mut scopes = Scopes::new();
+        for path in &self.scope_claims {
+            match path.lookup(&claims) {
+                Some(Value::String(list)) => scopes.extend_from_list(list),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .for_each(|scope| scopes.insert(scope)),
+                _ => {}
+            }
+        }
+        Ok(Principal::new(Scheme::Bearer, scopes, claims))
+    }
+
+    /// The key is chosen by `kid` when the header names one, otherwise among the keys of the
+    /// header's algorithm; the algorithm is always the key's own.
+    fn verify_with_keys(&self, token: &str, header: &Header) -> Result<Value, Refusal> {
+        if let Some(kid) = &header.kid {
+            let bound = self
+                .keys
+                .iter()
+                .find(|bound| bound.key.kid() == Some(kid.as_str()))
+                .ok_or(Refusal::Invalid(InvalidReason::UnknownKey))?;
+            if bound.key.algorithm() != header.alg {
+                return Err(Refusal::Invalid(InvalidReason::WrongAlgorithm));
+            }
+            return decode(token, bound);
+        }
+        let mut result = Err(Refusal::Invalid(InvalidReason::WrongAlgorithm));
+        for bound in self.keys.iter().filter(|b| b.key.algorithm() == header.alg) {
+            result = decode(token, bound);
+            if result != Err(Refusal::Invalid(InvalidReason::BadSignature)) {
+                break;
+            }
+        }
+        result
+    }
+}
+
+fn decode(token: &str, bound: &BoundKey) -> Result<Value, Refusal> {
+    jsonwebtoken::decode::<Value>(token, bound.key.decoding_key(), &bound.validation)
+        .map(|data| data.claims)
+        .map_err(|error| match error.kind() {
+            ErrorKind::ExpiredSignature => Refusal::Expired,
+            ErrorKind::ImmatureSignature => Refusal::NotYetValid,
+            ErrorKind::InvalidSignature => Refusal::Invalid(InvalidReason::BadSignature),
+            ErrorKind::InvalidIssuer => Refusal::Invalid(InvalidReason::WrongIssuer),
+            ErrorKind::InvalidAudience => Refusal::Invalid(InvalidReason::WrongAudience),
+            ErrorKind::MissingRequiredClaim(claim) if claim == "iss" => {
+                Refusal::Invalid(InvalidReason::WrongIssuer)
+            }
+            ErrorKind::MissingRequiredClaim(claim) if claim == "aud" => {
+                Refusal::Invalid(InvalidReason::WrongAudience)
+            }
+            ErrorKind::MissingRequiredClaim(_) | ErrorKind::InvalidClaimFormat(_) => {
+                Refusal::Invalid(InvalidReason::MissingClaim)
+            }
+            ErrorKind::InvalidAlgorithm => Refusal::Invalid(InvalidReason::WrongAlgorithm),
+            _ => Refusal::Invalid(InvalidReason::Malformed),
+        })
+}
+
+/// Chooses jsonwebtoken's crypto backend deliberately and proves it works.
+///
+/// jsonwebtoken 10+ panics on first use unless exactly one backend feature is enabled. This
+/// crate enables `rust_crypto` (pure Rust: no C toolchain, no system OpenSSL, builds wherever
+/// Rust does) and installs it as the process default here, at start-up, so that another
+/// crate enabling `aws_lc_rs` too cannot turn the first request into a panic. If some other
+/// provider was installed first, a sign-and-verify probe proves it usable, or `build()` fails
+/// with [`ConfigError::CryptoBackend`].
+pub(crate) fn ensure_crypto_backend() -> Result<(), ConfigError> {
+    static CHECKED: OnceLock<Result<(), String>> = OnceLock::new();
+    CHECKED
+        .get_or_init(|| {
+            let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
+            std::panic::catch_unwind(probe)
+                .map_err(|panic| {
+                    panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                        .unwrap_or_else(|| "the backend panicked".to_owned())
+                        .trim()
+                        .to_owned()
+                })
+                .and_then(|verified| verified)
+        })
+        .clone()
+        .map_err(ConfigError::CryptoBackend)
+}
+
+fn probe() -> Result<(), String> {
+    let secret = b"crypto-backend-probe-secret-32by";
+    let claims = serde_json::json!({ "exp": u32::MAX });
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret),
+    )
+    .map_err(|error| error.to_string())?;
+    jsonwebtoken::decode::<Value>(
+        &token,
+        &jsonwebtoken::DecodingKey::from_secret(secret),
+        &Validation::new(Algorithm::HS256),
+    )
+    .map(drop)
+    .map_err(|error| error.to_string())
+}

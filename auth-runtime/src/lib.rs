@@ -1,0 +1,119 @@
+//! Declarative endpoint authentication for actix-web.
+//!
+//! Put `#[requires(...)]` above a handler; configure one [`Authenticator`] at start-up; every
+//! refusal is answered as RFC 6750 and RFC 9110 say: `401` with the right `WWW-Authenticate`
+//! challenge, `400 invalid_request`, or `403 insufficient_scope`, with an RFC 9457
+//! `application/problem+json` body that never reveals why a token failed.
+//!
+//! # Quickstart
+//!
+//! ```no_run
+//! use actix_web::{get, post, web, App, HttpResponse, HttpServer};
+//! use auth_runtime::{requires, Authenticator, Identity, Key};
+//!
+//! #[get("/items")]
+//! #[requires(scope = "items:read")]
+//! async fn list_items() -> HttpResponse {
+//!     HttpResponse::Ok().json(["apple", "pear"])
+//! }
+//!
+//! #[post("/items")]
+//! #[requires(scope = all("items:read", "items:write"))]
+//! async fn create_item(who: Identity, item: web::Json<String>) -> HttpResponse {
+//!     HttpResponse::Created().json((who.subject(), item.into_inner()))
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let auth = Authenticator::builder()
+//!         .realm("items")
+//!         .issuer("https://issuer.example")
+//!         .audience("items-api")
+//!         .key(Key::hs256(std::env::var("JWT_SECRET").unwrap()).unwrap())
+//!         .build()
+//!         .expect("valid authentication configuration");
+//!     HttpServer::new(move || {
+//!         App::new()
+//!             .configure(auth.configure())
+//!             .service(list_items)
+//!             .service(create_item)
+//!     })
+//!     .bind("127.0.0.1:8080")?
+//!     .run()
+//!     .await
+//! }
+//! ```
+//!
+//! # The attribute
+//!
+//! ```text
+//! #[requires(
+//!     scheme = "Bearer",                  // default; case-insensitive
+//!     scope = "a" | all(..) | any(..),    // nested freely; RFC 6749 §3.3 scope tokens
+//!     realm = "...",                      // overrides the configured realm
+//!     optional,                           // no credentials → handler runs with no identity
+//!     crate = "path::to::auth_runtime",   // for a renamed dependency
+//! )]
+//! ```
+//!
+//! The check runs before every other extractor of the handler: an unauthenticated request
+//! with a broken JSON body is answered 401, and its body is never read. Mistakes in the
+//! attribute are compile errors pointing at the token that is wrong.
+//!
+//! # Responses
+//!
+//! | Situation | Status | `WWW-Authenticate` |
+//! |---|---|---|
+//! | no credentials, or another scheme | 401 | `Bearer realm="R"` |
+//! | empty token, spaces, characters outside `b64token` | 400 | `Bearer realm="R", error="invalid_request"` |
+//! | several `Authorization` headers, or a token sent two ways | 400 | `Bearer realm="R", error="invalid_request"` |
+//! | bad signature, algorithm, `kid`, `iss`, `aud`, `typ`, `crit` | 401 | `Bearer realm="R", error="invalid_token", error_description="The access token is invalid"` |
+//! | expired / not yet valid | 401 | `… error="invalid_token", error_description="The access token expired"` (or `is not yet valid`) |
+//! | valid token, scopes missing | 403 | `Bearer realm="R", error="insufficient_scope", scope="<a smallest satisfying set>"` |
+//! | no authenticator registered | 500 | none; an error-level log says what to add |
+//!
+//! # Security notes
+//!
+//! - The algorithm allow-list is exactly the configured [`Key`]s: each key verifies one
+//!   algorithm, the token header never chooses (`alg: none` and HMAC/RSA key confusion are
+//!   impossible), `jku`/`x5u`/`jwk` header fields are ignored, and tokens with `crit` are
+//!   refused.
+//! - `exp` is required; `nbf` is honoured; the leeway defaults to 60 s; `iss` and `aud` are
+//!   required and checked whenever configured.
+//! - Every decision is a `tracing` event (target `auth_runtime`) with a stable `reason` code
+//!   (`missing`, `malformed_request`, `repeated`, `expired`, `not_yet_valid`, `bad_signature`,
+//!   `wrong_algorithm`, `wrong_issuer`, `wrong_audience`, `unknown_key`, `wrong_type`,
+//!   `insufficient_scope`, …). The token is never logged.
+//! - jsonwebtoken's crypto backend is `rust_crypto` (pure Rust, no system OpenSSL), installed
+//!   explicitly when the authenticator is built; an unusable backend fails the build with
+//!   [`ConfigError::CryptoBackend`] rather than panicking on the first request.
+
+#![deny(missing_docs)]
+
+mod authenticator;
+pub mod authorization;
+mod challenge;
+mod config;
+mod extract;
+mod jwt;
+mod keys;
+mod principal;
+mod refusal;
+mod requirement;
+mod startup;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use auth_macros::requires;
+pub use authenticator::Authenticator;
+pub use challenge::Challenge;
+pub use config::{AuthenticatorBuilder, ConfigError};
+pub use extract::{Claims, FromPrincipal, Identity, Optional};
+pub use jsonwebtoken::Algorithm;
+pub use jwt::ClaimPath;
+pub use keys::Key;
+pub use principal::Principal;
+pub use refusal::{AuthError, ErrorBody, InvalidReason, Refusal};
+pub use requirement::{Requirement, Scheme, ScopeExpr, Scopes};
+pub use startup::check_app;

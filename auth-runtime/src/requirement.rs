@@ -1,0 +1,345 @@
+//! What an endpoint requires: schemes, a scope expression, a realm. Static data, built by
+//! `#[requires]` at compile time.
+
+use std::fmt;
+
+/// An authentication scheme an endpoint accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Scheme {
+    /// `Authorization: Bearer <token>` with a JWT access token (RFC 6750, RFC 9068).
+    Bearer,
+}
+
+impl Scheme {
+    /// The scheme's name as it appears in challenges (`Bearer`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Scheme::Bearer => "Bearer",
+        }
+    }
+}
+
+impl fmt::Display for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A scope requirement: one scope token, or a composition of requirements.
+///
+/// `#[requires(scope = all("a", any("b", "c")))]` becomes
+/// `All(&[Token("a"), Any(&[Token("b"), Token("c")])])`. Scope tokens are compared
+/// case-sensitively (RFC 6749 §3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeExpr {
+    /// The principal holds this scope.
+    Token(&'static str),
+    /// The principal satisfies every one of these.
+    All(&'static [ScopeExpr]),
+    /// The principal satisfies at least one of these.
+    Any(&'static [ScopeExpr]),
+}
+
+/// More alternatives than this and the smallest satisfying set is approximated.
+const MAX_ALTERNATIVES: usize = 256;
+
+impl ScopeExpr {
+    /// Whether `scopes` satisfies this requirement.
+    pub fn is_satisfied_by(&self, scopes: &Scopes) -> bool {
+        match self {
+            ScopeExpr::Token(token) => scopes.contains(token),
+            ScopeExpr::All(parts) => parts.iter().all(|part| part.is_satisfied_by(scopes)),
+            ScopeExpr::Any(parts) => parts.iter().any(|part| part.is_satisfied_by(scopes)),
+        }
+    }
+
+    /// A smallest set of scopes that satisfies the requirement, in declaration order; used for
+    /// the `scope` parameter of an `insufficient_scope` challenge (RFC 6750 §3). Ties go to
+    /// the alternative declared first.
+    ///
+    /// ```
+    /// use auth_runtime::ScopeExpr::{All, Any, Token};
+    ///
+    /// assert_eq!(All(&[Token("a"), Token("b")]).smallest_satisfying_set(), ["a", "b"]);
+    /// assert_eq!(Any(&[Token("a"), Token("b")]).smallest_satisfying_set(), ["a"]);
+    /// let nested = Any(&[All(&[Token("x"), Token("y")]), Token("admin")]);
+    /// assert_eq!(nested.smallest_satisfying_set(), ["admin"]);
+    /// ```
+    pub fn smallest_satisfying_set(&self) -> Vec<&'static str> {
+        match self.alternatives() {
+            Some(alternatives) => alternatives
+                .into_iter()
+                .min_by_key(Vec::len)
+                .unwrap_or_default(),
+            None => self.greedy_set(),
+        }
+    }
+
+    /// Every set that satisfies the expression (disjunctive normal form), or `None` when there
+    /// would be more than [`MAX_ALTERNATIVES`].
+    fn alternatives(&self) -> Option<Vec<Vec<&'static str>>> {
+        match self {
+            ScopeExpr::Token(token) => Some(vec![vec![*token]]),
+            ScopeExpr::Any(parts) => {
+                let mut all = Vec::new();
+                for part in parts.iter() {
+                    all.extend(part.alternatives()?);
+                    if all.len() > MAX_ALTERNATIVES {
+                        return None;
+                    }
+                }
+                Some(all)
+            }
+            ScopeExpr::All(parts) => {
+                let mut product: Vec<Vec<&'static str>> = vec![Vec::new()];
+                for part in parts.iter() {
+                    let choices = part.alternatives()?;
+                    if product.len() * choices.len() > MAX_ALTERNATIVES {
+                        return None;
+                    }
+                    product = product
+                        .iter()
+                        .flat_map(|set| choices.iter().map(move |choice| union(set, choice)))
+                        .collect();
+                }
+                Some(product)
+            }
+        }
+    }
+
+    fn greedy_set(&self) -> Vec<&'static str> {
+        match self {
+            ScopeExpr::Token(token) => vec![*token],
+            ScopeExpr::Any(parts) => parts
+                .iter()
+                .map(ScopeExpr::greedy_set)
+                .min_by_key(Vec::len)
+                .unwrap_or_default(),
+            ScopeExpr::All(parts) => parts
+                .iter()
+                .fold(Vec::new(), |set, part| union(&set, &part.greedy_set())),
+        }
+    }
+}
+
+fn union(left: &[&'static str], right: &[&'static str]) -> Vec<&'static str> {
+    let mut set = left.to_vec();
+    for token in right {
+        if !set.contains(token) {
+            set.push(token);
+        }
+    }
+    set
+}
+
+/// What an endpoint requires. Built as a constant by `#[requires]`; never allocated per request.
+///
+/// ```
+/// use auth_runtime::{Requirement, Scheme, ScopeExpr};
+///
+/// const LIST: Requirement = Requirement::new(&[Scheme::Bearer])
+///     .scope(&ScopeExpr::Token("items:read"));
+/// assert_eq!(LIST.schemes(), &[Scheme::Bearer]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Requirement {
+    schemes: &'static [Scheme],
+    scope: Option<&'static ScopeExpr>,
+    realm: Option<&'static str>,
+    optional: bool,
+}
+
+impl Requirement {
+    /// Credentials of one of `schemes` (in declaration order), no scope.
+    pub const fn new(schemes: &'static [Scheme]) -> Self {
+        Requirement {
+            schemes,
+            scope: None,
+            realm: None,
+            optional: false,
+        }
+    }
+
+    /// The default requirement of an extractor used without `#[requires]`: a Bearer token,
+    /// no scope.
+    pub const AUTHENTICATED: Requirement = Requirement::new(&[Scheme::Bearer]);
+
+    /// Requires the scopes of `scope`.
+    pub const fn scope(mut self, scope: &'static ScopeExpr) -> Self {
+        self.scope = Some(scope);
+        self
+    }
+
+    /// Uses `realm` in challenges instead of the configured realm.
+    pub const fn realm(mut self, realm: &'static str) -> Self {
+        self.realm = Some(realm);
+        self
+    }
+
+    /// Lets requests without credentials through (with no identity); present credentials must
+    /// still be valid.
+    pub const fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    /// The accepted schemes, in declaration order.
+    pub const fn schemes(&self) -> &'static [Scheme] {
+        self.schemes
+    }
+
+    /// The required scopes, if any.
+    pub const fn scope_expr(&self) -> Option<&'static ScopeExpr> {
+        self.scope
+    }
+
+    /// The realm override, if any.
+    pub const fn realm_override(&self) -> Option<&'static str> {
+        self.realm
+    }
+
+    /// Whether credentials are optional.
+    pub const fn is_optional(&self) -> bool {
+        self.optional
+    }
+}
+
+/// The scopes a principal holds. Compared case-sensitively (RFC 6749 §3.3).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scopes {
+    tokens: Vec<Box<str>>,
+}
+
+impl Scopes {
+    /// No scopes.
+    pub fn new() -> Self {
+        Scopes::default()
+    }
+
+    /// Whether `scope` is held.
+    pub fn contains(&self, scope: &str) -> bool {
+        self.tokens.iter().any(|token| &**token == scope)
+    }
+
+    /// Adds every space-delimited token of `list` (RFC 6749 §3.3, RFC 8693 §4.2).
+    pub fn extend_from_list(&mut self, list: &str) {
+        for token in list.split(' ').filter(|token| !token.is_empty()) {
+            self.insert(token);
+        }
+    }
+
+    /// Adds one scope.
+    pub fn insert(&mut self, scope: &str) {
+        if !self.contains(scope) {
+            self.tokens.push(scope.into());
+        }
+    }
+
+    /// The scopes, in the order they were first seen.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.tokens.iter().map(|token| &**token)
+    }
+
+    /// How many scopes are held.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Whether no scope is held.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Scopes {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Self {
+        let mut scopes = Scopes::new();
+        for scope in iter {
+            scopes.insert(scope);
+        }
+        scopes
+    }
+}
+
+impl serde::Serialize for Scopes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ScopeExpr::{All, Any, Token};
+    use super::*;
+
+    fn scopes(list: &str) -> Scopes {
+        let mut scopes = Scopes::new();
+        scopes.extend_from_list(list);
+        scopes
+    }
+
+    #[test]
+    fn tokens_are_case_sensitive() {
+        assert!(Token("read").is_satisfied_by(&scopes("read")));
+        assert!(!Token("read").is_satisfied_by(&scopes("READ")));
+    }
+
+    #[test]
+    fn all_and_any_compose() {
+        const EXPR: ScopeExpr = All(&[Token("a"), Any(&[Token("b"), Token("c")])]);
+        assert!(EXPR.is_satisfied_by(&scopes("a c")));
+        assert!(EXPR.is_satisfied_by(&scopes("b a")));
+        assert!(!EXPR.is_satisfied_by(&scopes("a")));
+        assert!(!EXPR.is_satisfied_by(&scopes("b c")));
+    }
+
+    #[test]
+    fn smallest_set_of_all_is_every_token_once() {
+        assert_eq!(
+            All(&[Token("a"), Token("b"), Token("a")]).smallest_satisfying_set(),
+            ["a", "b"]
+        );
+    }
+
+    #[test]
+    fn smallest_set_of_any_is_the_first_cheapest_alternative() {
+        assert_eq!(Any(&[Token("a"), Token("b")]).smallest_satisfying_set(), ["a"]);
+        assert_eq!(
+            Any(&[All(&[Token("x"), Token("y")]), All(&[Token("z")])]).smallest_satisfying_set(),
+            ["z"]
+        );
+    }
+
+    #[test]
+    fn smallest_set_shares_tokens_across_branches() {
+        // all(any(a, b), any(b, c)) is satisfied by {b} alone.
+        let expr = All(&[Any(&[Token("a"), Token("b")]), Any(&[Token("b"), Token("c")])]);
+        assert_eq!(expr.smallest_satisfying_set(), ["b"]);
+        assert!(expr.is_satisfied_by(&scopes("b")));
+    }
+
+    #[test]
+    fn huge_expressions_fall_back_to_a_satisfying_set() {
+        const EIGHT: ScopeExpr = Any(&[
+            Token("a"),
+            Token("b"),
+            Token("c"),
+            Token("d"),
+            Token("e"),
+            Token("f"),
+            Token("g"),
+            Token("h"),
+        ]);
+        let expr = All(&[EIGHT, EIGHT, EIGHT, EIGHT]);
+        let set = expr.smallest_satisfying_set();
+        assert!(expr.is_satisfied_by(&set.iter().copied().collect()));
+        assert_eq!(set, ["a"]);
+    }
+
+    #[test]
+    fn scope_lists_split_on_spaces_only() {
+        let held = scopes(" a  b:c d/e ");
+        assert_eq!(held.iter().collect::<Vec<_>>(), ["a", "b:c", "d/e"]);
+    }
+}

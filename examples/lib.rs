@@ -1,0 +1,1 @@
+//! Runnable examples of auth-runtime; see `quickstart.rs`.

@@ -1,0 +1,176 @@
+//! Shared set-up of the integration tests: test-only keys of every algorithm family, token
+//! minting, and a configured authenticator.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use auth_runtime::{Algorithm, Authenticator, AuthenticatorBuilder, Key};
+use jsonwebtoken::{EncodingKey, Header};
+use serde_json::{json, Value};
+
+/// The realm every test authenticator uses.
+pub const REALM: &str = "test-realm";
+/// The issuer tokens are minted with and the authenticator expects.
+pub const ISSUER: &str = "https://issuer.test";
+/// The audience tokens are minted with and the authenticator expects.
+pub const AUDIENCE: &str = "test-api";
+/// The HMAC secret (test only).
+pub const HMAC_SECRET: &[u8] = b"TEST-ONLY-hmac-secret-0123456789-abcdefghijklmnopqrstuvwxyz-0123";
+
+const RSA_PRIVATE: &str = include_str!("../keys/TEST-ONLY-rsa-private.pem");
+const RSA_PUBLIC: &str = include_str!("../keys/TEST-ONLY-rsa-public.pem");
+const RSA2_PRIVATE: &str = include_str!("../keys/TEST-ONLY-rsa2-private.pem");
+const P256_PRIVATE: &str = include_str!("../keys/TEST-ONLY-p256-private.pem");
+const P256_PUBLIC: &str = include_str!("../keys/TEST-ONLY-p256-public.pem");
+const P384_PRIVATE: &str = include_str!("../keys/TEST-ONLY-p384-private.pem");
+const P384_PUBLIC: &str = include_str!("../keys/TEST-ONLY-p384-public.pem");
+const ED25519_PRIVATE: &str = include_str!("../keys/TEST-ONLY-ed25519-private.pem");
+const ED25519_PUBLIC: &str = include_str!("../keys/TEST-ONLY-ed25519-public.pem");
+
+/// Every algorithm the library supports.
+pub const ALL_ALGORITHMS: [Algorithm; 12] = [
+    Algorithm::HS256,
+    Algorithm::HS384,
+    Algorithm::HS512,
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+];
+
+/// The `kid` of the test key for `alg`.
+pub fn kid(alg: Algorithm) -> String {
+    format!("test-{alg:?}").to_lowercase()
+}
+
+/// The private key that signs tokens for `alg`.
+pub fn encoding_key(alg: Algorithm) -> EncodingKey {
+    match alg {
+        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
+            EncodingKey::from_secret(HMAC_SECRET)
+        }
+        Algorithm::ES256 => EncodingKey::from_ec_pem(P256_PRIVATE.as_bytes()).unwrap(),
+        Algorithm::ES384 => EncodingKey::from_ec_pem(P384_PRIVATE.as_bytes()).unwrap(),
+        Algorithm::EdDSA => EncodingKey::from_ed_pem(ED25519_PRIVATE.as_bytes()).unwrap(),
+        // RS256/384/512 and PS256/384/512 share the RSA key.
+        _ => EncodingKey::from_rsa_pem(RSA_PRIVATE.as_bytes()).unwrap(),
+    }
+}
+
+/// An RSA private key that no authenticator trusts.
+pub fn untrusted_rsa_key() -> EncodingKey {
+    EncodingKey::from_rsa_pem(RSA2_PRIVATE.as_bytes()).unwrap()
+}
+
+/// The public PEM of the RSA test key (an attacker knows it).
+pub fn rsa_public_pem() -> &'static [u8] {
+    RSA_PUBLIC.as_bytes()
+}
+
+/// The verification key for `alg`, with its `kid`.
+pub fn verification_key(alg: Algorithm) -> Key {
+    let key = match alg {
+        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => Key::hmac(alg, HMAC_SECRET),
+        Algorithm::ES256 => Key::ec_pem(alg, P256_PUBLIC),
+        Algorithm::ES384 => Key::ec_pem(alg, P384_PUBLIC),
+        Algorithm::EdDSA => Key::ed25519_pem(ED25519_PUBLIC),
+        _ => Key::rsa_pem(alg, RSA_PUBLIC),
+    };
+    key.unwrap().with_kid(kid(alg))
+}
+
+/// A builder with the test realm, issuer, audience and one key per algorithm.
+pub fn builder() -> AuthenticatorBuilder {
+    ALL_ALGORITHMS.iter().fold(
+        Authenticator::builder()
+            .realm(REALM)
+            .issuer(ISSUER)
+            .audience(AUDIENCE),
+        |builder, &alg| builder.key(verification_key(alg)),
+    )
+}
+
+/// The test authenticator.
+pub fn authenticator() -> Authenticator {
+    builder().build().unwrap()
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Valid claims holding `scope` (space-delimited), expiring in ten minutes.
+pub fn claims(scope: &str) -> Value {
+    json!({
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "user-42",
+        "iat": now(),
+        "exp": now() + 600,
+        "scope": scope,
+    })
+}
+
+/// `claims` with `changes` merged over them (a `null` removes the claim).
+pub fn claims_with(scope: &str, changes: Value) -> Value {
+    let mut claims = claims(scope);
+    for (name, value) in changes.as_object().unwrap() {
+        if value.is_null() {
+            claims.as_object_mut().unwrap().remove(name);
+        } else {
+            claims[name] = value.clone();
+        }
+    }
+    claims
+}
+
+/// The header of a token for `alg` naming its test key.
+pub fn header(alg: Algorithm) -> Header {
+    let mut header = Header::new(alg);
+    header.kid = Some(kid(alg));
+    header
+}
+
+/// A token signed with the test key of `alg`.
+pub fn mint(alg: Algorithm, claims: &Value) -> String {
+    mint_with(&header(alg), claims, &encoding_key(alg))
+}
+
+/// An HS256 token holding `scope`.
+pub fn token(scope: &str) -> String {
+    mint(Algorithm::HS256, &claims(scope))
+}
+
+/// A token with an explicit header and signing key.
+pub fn mint_with(header: &Header, claims: &Value, key: &EncodingKey) -> String {
+    jsonwebtoken::encode(header, claims, key).unwrap()
+}
+
+/// A token assembled from raw JSON header and claims, signed with HS256 and the test secret
+/// (for headers jsonwebtoken would refuse to produce, such as `alg: none` or `crit`).
+pub fn mint_raw(header_json: &str, claims: &Value, signing_alg: Algorithm) -> String {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let message = format!(
+        "{}.{}",
+        engine.encode(header_json),
+        engine.encode(serde_json::to_vec(claims).unwrap())
+    );
+    let signature =
+        jsonwebtoken::crypto::sign(message.as_bytes(), &encoding_key(signing_alg), signing_alg)
+            .unwrap();
+    format!("{message}.{signature}")
+}
+
+/// `Bearer <token>`.
+pub fn bearer(token: &str) -> (&'static str, String) {
+    ("Authorization", format!("Bearer {token}"))
+}

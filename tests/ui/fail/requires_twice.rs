@@ -1,0 +1,12 @@
+use actix_web::HttpResponse;
+use auth_runtime::requires;
+
+#[requires(scope = "items:read")]
+#[requires(realm = "items")]
+async fn list_items() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+fn main() {
+    let _ = list_items;
+}
