@@ -240,7 +240,11 @@ async fn row_4_two_authorization_headers_are_400() {
 #[actix_rt::test]
 async fn row_4_a_token_in_header_and_query_is_400() {
     let valid = token("read");
-    let res = call(get_with_token(&format!("/items?x=1&access_token={valid}"), &valid)).await;
+    let res = call(get_with_token(
+        &format!("/items?x=1&access_token={valid}"),
+        &valid,
+    ))
+    .await;
     assert_refused(res, StatusCode::BAD_REQUEST, INVALID_REQUEST, &valid).await;
 }
 
@@ -260,7 +264,13 @@ async fn row_5_bad_signature() {
 
 #[actix_rt::test]
 async fn row_5_not_a_jwt() {
-    for junk in ["abc", "a.b", "a.b.c", "a.b.c.d.e", "eyJhbGciOiJIUzI1NiJ9.e30"] {
+    for junk in [
+        "abc",
+        "a.b",
+        "a.b.c",
+        "a.b.c.d.e",
+        "eyJhbGciOiJIUzI1NiJ9.e30",
+    ] {
         assert_invalid_token(junk).await;
     }
 }
@@ -297,7 +307,11 @@ async fn row_5_an_algorithm_not_bound_to_the_key() {
     assert_invalid_token(&token).await;
     // Only an HS256 key configured: an HS512 token with the same secret is refused.
     let auth = authenticator_with_only(Algorithm::HS256);
-    let token = mint_with(&Header::new(Algorithm::HS512), &claims("read"), &encoding_key(Algorithm::HS512));
+    let token = mint_with(
+        &Header::new(Algorithm::HS512),
+        &claims("read"),
+        &encoding_key(Algorithm::HS512),
+    );
     let res = call_with(auth, get_with_token("/items", &token)).await;
     assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, &token).await;
 }
@@ -322,28 +336,59 @@ async fn row_5_unknown_kid() {
 
 #[actix_rt::test]
 async fn row_5_wrong_or_missing_issuer() {
-    assert_invalid_token(&mint(Algorithm::ES256, &claims_with("read", json!({"iss": "https://evil.test"})))).await;
-    assert_invalid_token(&mint(Algorithm::ES256, &claims_with("read", json!({"iss": null})))).await;
+    assert_invalid_token(&mint(
+        Algorithm::ES256,
+        &claims_with("read", json!({"iss": "https://evil.test"})),
+    ))
+    .await;
+    assert_invalid_token(&mint(
+        Algorithm::ES256,
+        &claims_with("read", json!({"iss": null})),
+    ))
+    .await;
 }
 
 #[actix_rt::test]
 async fn row_5_wrong_or_missing_audience() {
-    assert_invalid_token(&mint(Algorithm::EdDSA, &claims_with("read", json!({"aud": "other-api"})))).await;
-    assert_invalid_token(&mint(Algorithm::EdDSA, &claims_with("read", json!({"aud": ["a", "b"]})))).await;
-    assert_invalid_token(&mint(Algorithm::EdDSA, &claims_with("read", json!({"aud": null})))).await;
+    assert_invalid_token(&mint(
+        Algorithm::EdDSA,
+        &claims_with("read", json!({"aud": "other-api"})),
+    ))
+    .await;
+    assert_invalid_token(&mint(
+        Algorithm::EdDSA,
+        &claims_with("read", json!({"aud": ["a", "b"]})),
+    ))
+    .await;
+    assert_invalid_token(&mint(
+        Algorithm::EdDSA,
+        &claims_with("read", json!({"aud": null})),
+    ))
+    .await;
 }
 
 #[actix_rt::test]
 async fn row_5_audience_in_an_array_is_accepted() {
-    let token = mint(Algorithm::PS256, &claims_with("read", json!({"aud": ["other", AUDIENCE]})));
+    let token = mint(
+        Algorithm::PS256,
+        &claims_with("read", json!({"aud": ["other", AUDIENCE]})),
+    );
     let res = call(get_with_token("/items", &token)).await;
     assert_eq!(res.status(), StatusCode::OK);
 }
 
 #[actix_rt::test]
 async fn row_5_missing_exp_is_refused() {
-    assert_invalid_token(&mint(Algorithm::HS256, &claims_with("read", json!({"exp": null})))).await;
-    assert_invalid_token(&mint(Algorithm::HS256, &claims_with("read", json!({"exp": "tomorrow"})))).await;
+    assert_invalid_token(&mint(
+        Algorithm::HS256,
+        &claims_with("read", json!({"exp": null})),
+    ))
+    .await;
+    assert_invalid_token(&mint(
+        Algorithm::HS256,
+        &claims_with("read", json!({"exp": "tomorrow"})),
+    ))
+    .await;
 }
 
 #[actix_rt::test]
@@ -366,7 +411,10 @@ async fn row_5_wrong_typ_where_at_jwt_is_required() {
 
 #[actix_rt::test]
 async fn row_5_crit_header_is_refused() {
-    let header = format!(r#"{{"alg":"HS256","kid":"{}","crit":["exp"]}}"#, kid(Algorithm::HS256));
+    let header = format!(
+        r#"{{"alg":"HS256","kid":"{}","crit":["exp"]}}"#,
+        kid(Algorithm::HS256)
+    );
     assert_invalid_token(&mint_raw(&header, &claims("read"), Algorithm::HS256)).await;
 }
 
@@ -383,7 +431,10 @@ async fn row_5_jku_and_embedded_jwk_are_ignored() {
 #[actix_rt::test]
 async fn row_5_oversized_tokens_are_refused_before_decoding() {
     let auth = builder().max_token_bytes(1024).build().unwrap();
-    let token = mint(Algorithm::HS256, &claims_with("read", json!({"pad": "x".repeat(2000)})));
+    let token = mint(
+        Algorithm::HS256,
+        &claims_with("read", json!({"pad": "x".repeat(2000)})),
+    );
     let res = call_with(auth, get_with_token("/items", &token)).await;
     assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, &token).await;
 }
@@ -392,7 +443,10 @@ async fn row_5_oversized_tokens_are_refused_before_decoding() {
 async fn row_5_claims_that_do_not_fit_the_handler_type_are_invalid() {
     let res = call(get_with_token("/tenant", &token(""))).await;
     assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, "").await;
-    let token = mint(Algorithm::HS256, &claims_with("", json!({"tenant": "acme"})));
+    let token = mint(
+        Algorithm::HS256,
+        &claims_with("", json!({"tenant": "acme"})),
+    );
     let res = call(get_with_token("/tenant", &token)).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(test::read_body(res).await, "user-42@acme");
@@ -403,32 +457,53 @@ async fn row_5_claims_that_do_not_fit_the_handler_type_are_invalid() {
 
 #[actix_rt::test]
 async fn row_6_expired_beyond_the_leeway() {
-    let token = mint(Algorithm::RS256, &claims_with("read", json!({"exp": now() - 120})));
+    let token = mint(
+        Algorithm::RS256,
+        &claims_with("read", json!({"exp": now() - 120})),
+    );
     let res = call(get_with_token("/items", &token)).await;
     assert_refused(res, StatusCode::UNAUTHORIZED, EXPIRED, &token).await;
 }
 
 #[actix_rt::test]
 async fn row_6_expired_within_the_leeway_is_accepted() {
-    let token = mint(Algorithm::RS256, &claims_with("read", json!({"exp": now() - 30})));
+    let token = mint(
+        Algorithm::RS256,
+        &claims_with("read", json!({"exp": now() - 30})),
+    );
     let res = call(get_with_token("/items", &token)).await;
     assert_eq!(res.status(), StatusCode::OK);
 }
 
 #[actix_rt::test]
 async fn row_6_not_yet_valid_beyond_the_leeway() {
-    let token = mint(Algorithm::ES384, &claims_with("read", json!({"nbf": now() + 600})));
+    let token = mint(
+        Algorithm::ES384,
+        &claims_with("read", json!({"nbf": now() + 600})),
+    );
     let res = call(get_with_token("/items", &token)).await;
     assert_refused(res, StatusCode::UNAUTHORIZED, NOT_YET_VALID, &token).await;
-    let token = mint(Algorithm::ES384, &claims_with("read", json!({"nbf": now() + 30})));
-    assert_eq!(call(get_with_token("/items", &token)).await.status(), StatusCode::OK);
+    let token = mint(
+        Algorithm::ES384,
+        &claims_with("read", json!({"nbf": now() + 30})),
+    );
+    assert_eq!(
+        call(get_with_token("/items", &token)).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[actix_rt::test]
 async fn row_6_fractional_numeric_dates_are_valid() {
     let exp = now() as f64 + 600.5;
-    let token = mint(Algorithm::HS256, &claims_with("read", json!({"exp": exp, "nbf": 1.5})));
-    assert_eq!(call(get_with_token("/items", &token)).await.status(), StatusCode::OK);
+    let token = mint(
+        Algorithm::HS256,
+        &claims_with("read", json!({"exp": exp, "nbf": 1.5})),
+    );
+    assert_eq!(
+        call(get_with_token("/items", &token)).await.status(),
+        StatusCode::OK
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -459,12 +534,22 @@ async fn row_7_all_names_every_scope() {
 #[actix_rt::test]
 async fn row_7_any_names_the_first_alternative() {
     let token = token("read write");
-    let res = call(test::TestRequest::delete().uri("/items/7").insert_header(bearer(&token))).await;
+    let res = call(
+        test::TestRequest::delete()
+            .uri("/items/7")
+            .insert_header(bearer(&token)),
+    )
+    .await;
     let expected = r#"Bearer realm="test-realm", error="insufficient_scope", scope="admin""#;
     assert_refused(res, StatusCode::FORBIDDEN, expected, &token).await;
     for scope in ["admin", "items:admin", "x items:admin y"] {
         let token = self::token(scope);
-        let res = call(test::TestRequest::delete().uri("/items/7").insert_header(bearer(&token))).await;
+        let res = call(
+            test::TestRequest::delete()
+                .uri("/items/7")
+                .insert_header(bearer(&token)),
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::OK, "{scope}");
         assert_eq!(test::read_body(res).await, "deleted 7");
     }
@@ -493,7 +578,11 @@ async fn row_7_nested_scope_claims_are_configurable() {
         .build()
         .unwrap();
     let claims = claims_with("", json!({"realm_access": {"roles": ["read"]}}));
-    let res = call_with(auth.clone(), get_with_token("/items", &mint(Algorithm::HS256, &claims))).await;
+    let res = call_with(
+        auth.clone(),
+        get_with_token("/items", &mint(Algorithm::HS256, &claims)),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     // The default claims are no longer read.
     let res = call_with(auth, get_with_token("/items", &token("read"))).await;
@@ -520,7 +609,10 @@ async fn row_14_optional_auth_with_invalid_credentials_is_refused() {
         let forged = mint_with(&header(Algorithm::RS256), &claims(""), &untrusted_rsa_key());
         let res = call(get_with_token(path, &forged)).await;
         assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, &forged).await;
-        let expired = mint(Algorithm::HS256, &claims_with("", json!({"exp": now() - 3600})));
+        let expired = mint(
+            Algorithm::HS256,
+            &claims_with("", json!({"exp": now() - 3600})),
+        );
         let res = call(get_with_token(path, &expired)).await;
         assert_refused(res, StatusCode::UNAUTHORIZED, EXPIRED, &expired).await;
         let res = call(get(path).insert_header(("Authorization", "Bearer a b"))).await;
@@ -542,7 +634,11 @@ async fn authentication_runs_before_every_other_extractor() {
     )
     .await;
     assert_refused(res, StatusCode::UNAUTHORIZED, MISSING, "").await;
-    assert_eq!(EXTRACTOR_RUNS.load(Ordering::SeqCst), before, "an extractor ran before authentication");
+    assert_eq!(
+        EXTRACTOR_RUNS.load(Ordering::SeqCst),
+        before,
+        "an extractor ran before authentication"
+    );
 
     // Authenticated: now the body is read, and its error is the JSON extractor's 400.
     let res = call(
@@ -564,15 +660,28 @@ async fn every_algorithm_family_verifies() {
         let res = call(get_with_token("/me", &token)).await;
         assert_eq!(res.status(), StatusCode::OK, "{alg:?}");
         let body: Value = test::read_body_json(res).await;
-        assert_eq!(body, json!({"sub": "user-42", "scopes": ["read"]}), "{alg:?}");
+        assert_eq!(
+            body,
+            json!({"sub": "user-42", "scopes": ["read"]}),
+            "{alg:?}"
+        );
     }
 }
 
 #[actix_rt::test]
 async fn tokens_without_kid_use_the_key_of_their_algorithm() {
-    for alg in [Algorithm::HS256, Algorithm::PS384, Algorithm::ES256, Algorithm::EdDSA] {
+    for alg in [
+        Algorithm::HS256,
+        Algorithm::PS384,
+        Algorithm::ES256,
+        Algorithm::EdDSA,
+    ] {
         let token = mint_with(&Header::new(alg), &claims("read"), &encoding_key(alg));
-        assert_eq!(call(get_with_token("/items", &token)).await.status(), StatusCode::OK, "{alg:?}");
+        assert_eq!(
+            call(get_with_token("/items", &token)).await.status(),
+            StatusCode::OK,
+            "{alg:?}"
+        );
     }
 }
 
@@ -580,7 +689,8 @@ async fn tokens_without_kid_use_the_key_of_their_algorithm() {
 async fn scheme_names_are_case_insensitive() {
     let token = token("read");
     for scheme in ["bearer", "BEARER", "BeArEr"] {
-        let res = call(get("/items").insert_header(("Authorization", format!("{scheme} {token}")))).await;
+        let res =
+            call(get("/items").insert_header(("Authorization", format!("{scheme} {token}")))).await;
         assert_eq!(res.status(), StatusCode::OK, "{scheme}");
     }
 }
@@ -589,7 +699,10 @@ async fn scheme_names_are_case_insensitive() {
 async fn identity_without_the_attribute_gets_the_same_checks() {
     let res = call(get("/plain")).await;
     assert_refused(res, StatusCode::UNAUTHORIZED, MISSING, "").await;
-    let expired = mint(Algorithm::HS256, &claims_with("", json!({"exp": now() - 3600})));
+    let expired = mint(
+        Algorithm::HS256,
+        &claims_with("", json!({"exp": now() - 3600})),
+    );
     let res = call(get_with_token("/plain", &expired)).await;
     assert_refused(res, StatusCode::UNAUTHORIZED, EXPIRED, &expired).await;
     let res = call(get_with_token("/plain", &token(""))).await;
@@ -599,13 +712,22 @@ async fn identity_without_the_attribute_gets_the_same_checks() {
 #[actix_rt::test]
 async fn the_attribute_realm_overrides_the_configured_one_and_is_escaped() {
     let res = call(get("/elsewhere")).await;
-    assert_refused(res, StatusCode::UNAUTHORIZED, r#"Bearer realm="other \"realm\" \\ here""#, "").await;
+    assert_refused(
+        res,
+        StatusCode::UNAUTHORIZED,
+        r#"Bearer realm="other \"realm\" \\ here""#,
+        "",
+    )
+    .await;
 }
 
 #[actix_rt::test]
 async fn a_handler_without_a_registered_authenticator_is_a_500_not_a_panic() {
     let app = test::init_service(App::new().configure(routes)).await;
-    let res = app.call(get_with_token("/items", &token("read")).to_request()).await.unwrap();
+    let res = app
+        .call(get_with_token("/items", &token("read")).to_request())
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert!(res.headers().get(header::WWW_AUTHENTICATE).is_none());
     let res = app.call(get("/plain").to_request()).await.unwrap();
@@ -616,8 +738,14 @@ async fn a_handler_without_a_registered_authenticator_is_a_500_not_a_panic() {
 async fn check_app_fails_fast_without_an_authenticator() {
     assert!(check_app(App::new().configure(routes)).await.is_err());
     let auth = authenticator();
-    assert!(check_app(App::new().configure(auth.configure()).configure(routes)).await.is_ok());
-    assert!(check_app(App::new().app_data(web::Data::new(auth))).await.is_ok());
+    assert!(
+        check_app(App::new().configure(auth.configure()).configure(routes))
+            .await
+            .is_ok()
+    );
+    assert!(check_app(App::new().app_data(web::Data::new(auth)))
+        .await
+        .is_ok());
 }
 
 #[actix_rt::test]
@@ -632,7 +760,10 @@ async fn the_application_can_replace_the_body_but_not_the_protocol() {
         challenges(&res),
         [r#"Bearer realm="test-realm", error="insufficient_scope", scope="read""#]
     );
-    assert_eq!(res.headers().get(header::CONTENT_TYPE).unwrap(), "application/json");
+    assert_eq!(
+        res.headers().get(header::CONTENT_TYPE).unwrap(),
+        "application/json"
+    );
     let body: Value = test::read_body_json(res).await;
     assert_eq!(body, json!({"code": "insufficient_scope"}));
 }
@@ -669,7 +800,12 @@ async fn over_tcp_a_real_client_sees_the_table() {
     assert_eq!(res.status(), 401);
     assert_eq!(res.headers()["www-authenticate"], MISSING);
 
-    let res = client.get(&url).bearer_auth(token("other")).send().await.unwrap();
+    let res = client
+        .get(&url)
+        .bearer_auth(token("other"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(
         res.headers()["www-authenticate"],
@@ -685,7 +821,12 @@ async fn over_tcp_a_real_client_sees_the_table() {
         .unwrap();
     assert_eq!(res.status(), 400);
 
-    let res = client.get(&url).bearer_auth(token("read")).send().await.unwrap();
+    let res = client
+        .get(&url)
+        .bearer_auth(token("read"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap(), json!(["apple", "pear"]));
 

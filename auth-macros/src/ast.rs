@@ -183,7 +183,10 @@ mod tests {
     #[test]
     fn optional_credential_extractors_are_recognised_under_any_path() {
         let plain = param(parse_quote!(Option<Identity>));
-        assert_eq!(text(plain.optional_credentials).as_deref(), Some("Identity"));
+        assert_eq!(
+            text(plain.optional_credentials).as_deref(),
+            Some("Identity")
+        );
         let qualified = param(parse_quote!(core::option::Option<auth_runtime::Identity>));
         assert_eq!(
             text(qualified.optional_credentials).as_deref(),
@@ -226,7 +229,11 @@ mod tests {
 
     #[test]
     fn items_other_than_functions_are_refused() {
-        let error = Handler::from_item(quote!(struct Item;)).err().unwrap();
+        let error = Handler::from_item(quote!(
+            struct Item;
+        ))
+        .err()
+        .unwrap();
         assert_eq!(
             error.to_string(),
             "`#[requires]` goes on an `async fn` handler, not on a `struct`"

@@ -18,9 +18,8 @@ impl Requirement {
     pub(crate) fn from_args(args: TokenStream, errors: &mut Errors) -> Self {
         let mut requirement = Requirement::bearer();
         let mut seen: Vec<&'static str> = Vec::new();
-        let parser = syn::meta::parser(|meta| {
-            parse_argument(&meta, &mut requirement, &mut seen, errors)
-        });
+        let parser =
+            syn::meta::parser(|meta| parse_argument(&meta, &mut requirement, &mut seen, errors));
         if let Err(error) = parser.parse2(args) {
             errors.push(error);
         }
@@ -35,7 +34,11 @@ fn parse_argument(
     errors: &mut Errors,
 ) -> syn::Result<()> {
     let name = meta.path.get_ident().map(Ident::to_string);
-    let Some(key) = KEYS.iter().copied().find(|key| name.as_deref() == Some(key)) else {
+    let Some(key) = KEYS
+        .iter()
+        .copied()
+        .find(|key| name.as_deref() == Some(key))
+    else {
         let written = path_text(&meta.path);
         errors.at_tokens(
             &meta.path,
@@ -302,10 +305,16 @@ mod tests {
         match expr {
             ScopeExpr::Token(lit) => lit.value(),
             ScopeExpr::All(parts, _) => {
-                format!("all({})", parts.iter().map(scope_text).collect::<Vec<_>>().join(", "))
+                format!(
+                    "all({})",
+                    parts.iter().map(scope_text).collect::<Vec<_>>().join(", ")
+                )
             }
             ScopeExpr::Any(parts, _) => {
-                format!("any({})", parts.iter().map(scope_text).collect::<Vec<_>>().join(", "))
+                format!(
+                    "any({})",
+                    parts.iter().map(scope_text).collect::<Vec<_>>().join(", ")
+                )
             }
         }
     }

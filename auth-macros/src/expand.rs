@@ -284,7 +284,14 @@ mod tests {
 
     #[test]
     fn zero_parameters_need_no_destructuring() {
-        let actual = expansion(quote!(), quote!(async fn ping() -> &'static str { "pong" }));
+        let actual = expansion(
+            quote!(),
+            quote!(
+                async fn ping() -> &'static str {
+                    "pong"
+                }
+            ),
+        );
         same(
             actual,
             quote! {
@@ -308,8 +315,15 @@ mod tests {
     #[test]
     fn realm_optional_scheme_and_crate_reach_the_requirement() {
         let actual = expansion(
-            quote!(scheme = "bearer", realm = "admin area", optional, crate = "::deps::auth"),
-            quote!(async fn me(who: core::option::Option<auth::Identity>) {}),
+            quote!(
+                scheme = "bearer",
+                realm = "admin area",
+                optional,
+                crate = "::deps::auth"
+            ),
+            quote!(
+                async fn me(who: core::option::Option<auth::Identity>) {}
+            ),
         );
         assert!(actual.contains(
             &quote! {
@@ -325,7 +339,8 @@ mod tests {
                 .to_string()
         ));
         assert!(actual.contains(
-            &quote!(me(::deps::auth::__private::Optional::into_option(__auth_arg0)).await).to_string()
+            &quote!(me(::deps::auth::__private::Optional::into_option(__auth_arg0)).await)
+                .to_string()
         ));
         assert!(!actual.contains("auth_runtime"));
     }
@@ -334,7 +349,9 @@ mod tests {
     fn nested_scopes_keep_their_shape() {
         let actual = expansion(
             quote!(scope = any("admin", all("x", "y"))),
-            quote!(async fn f() {}),
+            quote!(
+                async fn f() {}
+            ),
         );
         assert!(actual.contains(
             &quote! {
@@ -374,15 +391,14 @@ mod tests {
     fn plain_options_and_unknown_types_pass_through() {
         let actual = expansion(
             quote!(),
-            quote!(async fn f(q: Option<web::Query<Q>>, c: Claims<C>) {}),
+            quote!(
+                async fn f(q: Option<web::Query<Q>>, c: Claims<C>) {}
+            ),
         );
-        assert!(actual.contains(
-            &quote!((Option<web::Query<Q> >, Claims<C>,)).to_string()
-        ));
+        assert!(actual.contains(&quote!((Option<web::Query<Q>>, Claims<C>,)).to_string()));
         assert!(actual.contains(&quote!(f(__auth_arg0, __auth_arg1).await).to_string()));
-        assert!(actual.contains(
-            &quote!(::auth_runtime::__private::assert_claims_type::<C>();).to_string()
-        ));
+        assert!(actual
+            .contains(&quote!(::auth_runtime::__private::assert_claims_type::<C>();).to_string()));
     }
 
     #[test]
@@ -399,7 +415,12 @@ mod tests {
 
     #[test]
     fn a_struct_is_refused_and_kept() {
-        let actual = expansion(quote!(), quote!(struct NotAHandler;));
+        let actual = expansion(
+            quote!(),
+            quote!(
+                struct NotAHandler;
+            ),
+        );
         assert!(actual.starts_with("struct NotAHandler ;"));
         assert!(actual.contains("goes on an `async fn` handler, not on a `struct`"));
     }

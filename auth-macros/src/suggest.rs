@@ -4,7 +4,12 @@ pub(crate) fn closest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str
     let input = input.to_ascii_lowercase();
     candidates
         .iter()
-        .map(|candidate| (edit_distance(&input, &candidate.to_ascii_lowercase()), *candidate))
+        .map(|candidate| {
+            (
+                edit_distance(&input, &candidate.to_ascii_lowercase()),
+                *candidate,
+            )
+        })
         .filter(|&(distance, candidate)| distance <= (candidate.len() / 3).max(1))
         .min_by_key(|&(distance, _)| distance)
         .map(|(_, candidate)| candidate)
@@ -72,7 +77,10 @@ mod tests {
 
     #[test]
     fn renders_hints() {
-        assert_eq!(did_you_mean("Beaver", &["Bearer"]), " (did you mean `Bearer`?)");
+        assert_eq!(
+            did_you_mean("Beaver", &["Bearer"]),
+            " (did you mean `Bearer`?)"
+        );
         assert_eq!(did_you_mean("Digest", &["Bearer"]), "");
         assert_eq!(quoted_list(&["all", "any"]), "`all`, `any`");
     }

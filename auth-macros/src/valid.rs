@@ -25,7 +25,11 @@ fn check_scope(expr: &ScopeExpr, top_level: bool, errors: &mut Errors) {
         ScopeExpr::Token(lit) => check_scope_token(lit, top_level, errors),
         ScopeExpr::All(parts, span) | ScopeExpr::Any(parts, span) => {
             if parts.is_empty() {
-                let name = if matches!(expr, ScopeExpr::All(..)) { "all" } else { "any" };
+                let name = if matches!(expr, ScopeExpr::All(..)) {
+                    "all"
+                } else {
+                    "any"
+                };
                 errors.at(
                     *span,
                     format!("`{name}()` lists no scopes; write at least one, as in `{name}(\"items:read\", \"items:write\")`"),
@@ -174,7 +178,12 @@ impl Handler {
             );
         }
         for attr in &self.item.attrs {
-            if attr.path().segments.last().is_some_and(|last| last.ident == "requires") {
+            if attr
+                .path()
+                .segments
+                .last()
+                .is_some_and(|last| last.ident == "requires")
+            {
                 errors.at_tokens(
                     attr,
                     "`#[requires]` is given twice on this handler; merge the arguments into one `#[requires(..)]`",
@@ -216,7 +225,10 @@ mod tests {
             quote!(),
             quote!(scope = "items:read"),
             quote!(scope = "urn:example:scope/*!#$%&'()+,-./;<=>?@[]^_`{|}~"),
-            quote!(scope = any("admin", all("x", "y")), realm = "the \"api\" realm"),
+            quote!(
+                scope = any("admin", all("x", "y")),
+                realm = "the \"api\" realm"
+            ),
             quote!(scheme = "BEARER", optional, realm = "api"),
         ] {
             assert_eq!(requirement_errors(args), Vec::<String>::new());
@@ -291,38 +303,68 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_together() {
-        let errors = requirement_errors(quote!(scop = "a", scope = "a b", realm = "", scheme = "x"));
+        let errors =
+            requirement_errors(quote!(scop = "a", scope = "a b", realm = "", scheme = "x"));
         assert_eq!(errors.len(), 4, "{errors:?}");
     }
 
     #[test]
     fn handler_shape_is_checked() {
         assert_eq!(
-            handler_errors(parse_quote!(async fn ok(who: Identity, body: web::Json<T>) {})),
+            handler_errors(parse_quote!(
+                async fn ok(who: Identity, body: web::Json<T>) {}
+            )),
             Vec::<String>::new()
         );
         assert_eq!(
-            handler_errors(parse_quote!(fn sync() {})),
+            handler_errors(parse_quote!(
+                fn sync() {}
+            )),
             ["`#[requires]` needs an `async fn` handler; write `async fn name(..)`"]
         );
         assert_eq!(
-            handler_errors(parse_quote!(async fn method(&self) {})),
+            handler_errors(parse_quote!(
+                async fn method(&self) {}
+            )),
             ["`#[requires]` goes on a free `async fn` handler, not a method with `self`"]
         );
         assert_eq!(
-            handler_errors(parse_quote!(async fn generic<T: FromRequest>(t: T) {})),
+            handler_errors(parse_quote!(
+                async fn generic<T: FromRequest>(t: T) {}
+            )),
             ["handlers with generics are not supported by `#[requires]`; use concrete types"]
         );
-        assert_eq!(handler_errors(parse_quote!(async fn lifetime<'a>() {})).len(), 1);
         assert_eq!(
-            handler_errors(parse_quote!(async fn anonymous(t: impl FromRequest) {})).len(),
+            handler_errors(parse_quote!(
+                async fn lifetime<'a>() {}
+            ))
+            .len(),
             1
         );
-        assert_eq!(handler_errors(parse_quote!(async unsafe fn f() {})).len(), 1);
+        assert_eq!(
+            handler_errors(parse_quote!(
+                async fn anonymous(t: impl FromRequest) {}
+            ))
+            .len(),
+            1
+        );
+        assert_eq!(
+            handler_errors(parse_quote!(
+                async unsafe fn f() {}
+            ))
+            .len(),
+            1
+        );
         assert_eq!(
             handler_errors(parse_quote!(#[requires(scope = "b")] async fn twice() {})),
             ["`#[requires]` is given twice on this handler; merge the arguments into one `#[requires(..)]`"]
         );
-        assert_eq!(handler_errors(parse_quote!(fn all_wrong<T>(self, x: u8, ...) {})).len(), 4);
+        assert_eq!(
+            handler_errors(parse_quote!(
+                fn all_wrong<T>(self, x: u8, ...) {}
+            ))
+            .len(),
+            4
+        );
     }
 }

@@ -174,7 +174,13 @@ mod tests {
 
     #[test]
     fn a_scheme_must_be_a_token() {
-        for value in [&b""[..], b" Bearer abc", b"Bea\"rer abc", b"\xff abc", b"(x) y"] {
+        for value in [
+            &b""[..],
+            b" Bearer abc",
+            b"Bea\"rer abc",
+            b"\xff abc",
+            b"(x) y",
+        ] {
             assert_eq!(Authorization::parse(value), Err(Malformed::Scheme));
         }
     }

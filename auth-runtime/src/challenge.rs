@@ -181,6 +181,8 @@ mod tests {
     #[should_panic(expected = "given twice")]
     #[cfg(debug_assertions)]
     fn a_parameter_given_twice_is_a_bug() {
-        let _ = Challenge::new("Bearer", "R").param("error", "a").param("error", "b");
+        let _ = Challenge::new("Bearer", "R")
+            .param("error", "a")
+            .param("error", "b");
     }
 }

@@ -5,21 +5,41 @@ use std::time::Duration;
 
 use jsonwebtoken::Algorithm;
 
-use crate::authenticator::{Authenticator, Inner};
+use actix_web::http::header::HeaderName;
+
+use crate::api_key::ApiKeyVerifier;
+use crate::authenticator::{Authenticator, ErasedApiKey, ErasedBasic, ErasedCustom, Inner};
+use crate::basic::BasicVerifier;
 use crate::challenge::Challenge;
 use crate::jwt::{ClaimPath, JwtVerifier, TypRequirement};
 use crate::keys::Key;
 use crate::refusal::{ErrorBody, Refusal};
+use crate::requirement::Scheme;
+use crate::scheme::CustomScheme;
 
 /// A configuration mistake, reported when the [`Authenticator`] is built (never on a request).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// No verification key was configured.
-    #[error("no verification key configured: add one with `.key(Key::hs256(secret)?)`, `.key(Key::public_pem(pem)?)` or `.key(Key::from_jwk(&jwk)?)`")]
+    /// No scheme can verify anything: no key, no Basic, API-key or custom verifier.
+    #[error("nothing to verify credentials with: add a key with `.key(Key::hs256(secret)?)`, `.key(Key::public_pem(pem)?)` or `.key(Key::from_jwk(&jwk)?)`, or a verifier with `.basic(..)`, `.api_keys(..)` or `.custom_scheme(..)`")]
     NoKeys,
+    /// A Basic user that cannot be stored (bad user-id, unparsable hash).
+    #[error("invalid Basic user: {0}")]
+    InvalidUser(String),
+    /// An API key that is empty, too long or not visible ASCII.
+    #[error("an API key must be 1 to 1024 visible ASCII characters")]
+    InvalidApiKey,
+    /// The API-key header name is not a valid header name.
+    #[error("{0:?} is not a valid header name for API keys")]
+    InvalidHeaderName(String),
+    /// Two custom schemes with the same name, or a name that is not a token.
+    #[error("the custom scheme name {0:?} is used twice or is not an RFC 9110 token")]
+    InvalidSchemeName(&'static str),
     /// An HMAC secret shorter than the hash output (RFC 7518 §3.2).
-    #[error("the {algorithm:?} secret is too short: RFC 7518 §3.2 requires at least {min_bytes} bytes")]
+    #[error(
+        "the {algorithm:?} secret is too short: RFC 7518 §3.2 requires at least {min_bytes} bytes"
+    )]
     WeakSecret {
         /// The algorithm.
         algorithm: Algorithm,
@@ -79,7 +99,12 @@ pub struct AuthenticatorBuilder {
     typ: Option<TypRequirement>,
     required_claims: Vec<String>,
     scope_claims: Vec<ClaimPath>,
+    role_claims: Vec<ClaimPath>,
     max_token_bytes: usize,
+    basic: Option<Arc<dyn ErasedBasic>>,
+    api_keys: Option<Arc<dyn ErasedApiKey>>,
+    api_key_header: String,
+    custom: Vec<Arc<dyn ErasedCustom>>,
     error_body: Option<crate::refusal::BodyBuilder>,
 }
 
@@ -94,7 +119,12 @@ impl Default for AuthenticatorBuilder {
             typ: None,
             required_claims: Vec::new(),
             scope_claims: vec![ClaimPath::from("scope"), ClaimPath::from("scp")],
+            role_claims: vec![ClaimPath::from("roles")],
             max_token_bytes: 8 * 1024,
+            basic: None,
+            api_keys: None,
+            api_key_header: "x-api-key".to_owned(),
+            custom: Vec::new(),
             error_body: None,
         }
     }
@@ -164,6 +194,40 @@ impl AuthenticatorBuilder {
         self
     }
 
+    /// Replaces the claims roles are read from (for `#[requires(role = "..")]`). Default:
+    /// `roles` (a string or an array of strings); `realm_access.roles` reaches Keycloak's.
+    pub fn role_claims<P: Into<ClaimPath>>(mut self, claims: impl IntoIterator<Item = P>) -> Self {
+        self.role_claims = claims.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Enables the Basic scheme (RFC 7617) with `verifier`, e.g. [`StaticUsers`](crate::StaticUsers)
+    /// or the application's own database lookup.
+    pub fn basic(mut self, verifier: impl BasicVerifier) -> Self {
+        self.basic = Some(Arc::new(Arc::new(verifier)));
+        self
+    }
+
+    /// Enables the API-key scheme with `verifier`, e.g. [`StaticApiKeys`](crate::StaticApiKeys).
+    pub fn api_keys(mut self, verifier: impl ApiKeyVerifier) -> Self {
+        self.api_keys = Some(Arc::new(Arc::new(verifier)));
+        self
+    }
+
+    /// The header API keys are read from (besides `Authorization: ApiKey <key>`).
+    /// Default: `X-API-Key`.
+    pub fn api_key_header(mut self, name: impl Into<String>) -> Self {
+        self.api_key_header = name.into();
+        self
+    }
+
+    /// Registers an application scheme, named in attributes by its type:
+    /// `#[requires(scheme = MyScheme)]`.
+    pub fn custom_scheme<S: CustomScheme>(mut self, scheme: S) -> Self {
+        self.custom.push(Arc::new(Arc::new(scheme)));
+        self
+    }
+
     /// The longest token accepted, in bytes; longer ones are refused before any decoding.
     /// Default: 8 KiB.
     pub fn max_token_bytes(mut self, max: usize) -> Self {
@@ -206,30 +270,68 @@ impl AuthenticatorBuilder {
         if self.audiences.iter().any(String::is_empty) {
             return Err(ConfigError::EmptyValue("audience"));
         }
-        if self.keys.is_empty() {
+        if self.keys.is_empty()
+            && self.basic.is_none()
+            && self.api_keys.is_none()
+            && self.custom.is_empty()
+        {
             return Err(ConfigError::NoKeys);
         }
         for (index, key) in self.keys.iter().enumerate() {
             if let Some(kid) = key.kid() {
-                if self.keys[..index].iter().any(|other| other.kid() == Some(kid)) {
+                if self.keys[..index]
+                    .iter()
+                    .any(|other| other.kid() == Some(kid))
+                {
                     return Err(ConfigError::DuplicateKid(kid.to_owned()));
                 }
             }
         }
-        crate::jwt::ensure_crypto_backend()?;
-        let jwt = JwtVerifier::new(
-            self.keys,
-            &self.issuers,
-            &self.audiences,
-            self.leeway,
-            self.typ,
-            self.required_claims,
-            self.scope_claims,
-            self.max_token_bytes,
-        );
+        let api_key_header = HeaderName::try_from(self.api_key_header.as_str())
+            .map_err(|_| ConfigError::InvalidHeaderName(self.api_key_header.clone()))?;
+        let mut configured = Vec::new();
+        let jwt = if self.keys.is_empty() {
+            None
+        } else {
+            crate::jwt::ensure_crypto_backend()?;
+            configured.push(Scheme::Bearer);
+            Some(JwtVerifier::new(
+                self.keys,
+                &self.issuers,
+                &self.audiences,
+                self.leeway,
+                self.typ,
+                self.required_claims,
+                self.scope_claims,
+                self.role_claims,
+                self.max_token_bytes,
+            ))
+        };
+        if self.basic.is_some() {
+            configured.push(Scheme::Basic);
+        }
+        if self.api_keys.is_some() {
+            configured.push(Scheme::ApiKey);
+        }
+        for (index, custom) in self.custom.iter().enumerate() {
+            let name = custom.name();
+            let taken = ["bearer", "basic", "apikey"].contains(&name.to_ascii_lowercase().as_str())
+                || self.custom[..index]
+                    .iter()
+                    .any(|other| other.name().eq_ignore_ascii_case(name));
+            if taken || name.is_empty() || !name.chars().all(crate::challenge::is_tchar) {
+                return Err(ConfigError::InvalidSchemeName(name));
+            }
+            configured.push(Scheme::Custom(name));
+        }
         Ok(Authenticator::from_inner(Inner {
             realm: self.realm,
             jwt,
+            basic: self.basic,
+            api_keys: self.api_keys,
+            api_key_header,
+            custom: self.custom,
+            configured,
             error_body: self.error_body,
         }))
     }

@@ -1,7 +1,7 @@
 //! Extractors: the verified identity and claims for handlers, and the guard `#[requires]`
 //! places in front of a handler's own extractors.
 
-use std::future::{ready, Future, Ready};
+use std::future::Future;
 use std::marker::PhantomData;
 use std::ops::Deref;
 use std::pin::Pin;
@@ -12,7 +12,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 
-use crate::authenticator::{not_configured, Authenticator};
+use crate::authenticator::{not_configured, Authenticated, Authenticator, LocalFuture, Progress};
 use crate::principal::Principal;
 use crate::refusal::{AuthError, InvalidReason, Refusal};
 use crate::requirement::Requirement;
@@ -23,17 +23,27 @@ use crate::requirement::Requirement;
 struct Verified(Option<Arc<Principal>>);
 
 /// Authenticates `req` once against `requirement` and records the outcome.
-fn authenticate(
-    req: &HttpRequest,
-    requirement: &Requirement,
-) -> Result<Option<Arc<Principal>>, AuthError> {
+fn authenticate(req: &HttpRequest, requirement: Requirement) -> Progress {
     if let Some(Verified(outcome)) = req.extensions().get::<Verified>() {
-        return Ok(outcome.clone());
+        return Progress::Done(Ok(outcome.clone()));
     }
-    let auth = Authenticator::of(req).ok_or_else(|| not_configured(req))?;
-    let outcome = auth.authenticate(req, requirement)?;
-    req.extensions_mut().insert(Verified(outcome.clone()));
-    Ok(outcome)
+    let Some(auth) = Authenticator::of(req) else {
+        return Progress::Done(Err(not_configured(req)));
+    };
+    match auth.begin(req, requirement) {
+        Progress::Done(result) => Progress::Done(record(req, result)),
+        Progress::Pending(future) => {
+            let req = req.clone();
+            Progress::Pending(Box::pin(async move { record(&req, future.await) }))
+        }
+    }
+}
+
+fn record(req: &HttpRequest, result: Authenticated) -> Authenticated {
+    if let Ok(outcome) = &result {
+        req.extensions_mut().insert(Verified(outcome.clone()));
+    }
+    result
 }
 
 /// Builds a refusal for an extractor outside `#[requires]`.
@@ -50,13 +60,79 @@ pub trait FromPrincipal: Sized {
     fn from_principal(principal: &Arc<Principal>) -> Result<Self, Refusal>;
 }
 
-fn extract<E: FromPrincipal>(req: &HttpRequest, requirement: &Requirement) -> Result<Option<E>, AuthError> {
-    match authenticate(req, requirement)? {
-        Some(principal) => E::from_principal(&principal)
-            .map(Some)
-            .map_err(|refusal| refuse(req, refusal)),
-        None if requirement.is_optional() => Ok(None),
+fn required<E: FromPrincipal>(
+    req: &HttpRequest,
+    principal: Option<Arc<Principal>>,
+) -> Result<E, AuthError> {
+    match principal {
+        Some(principal) => E::from_principal(&principal).map_err(|refusal| refuse(req, refusal)),
         None => Err(refuse(req, Refusal::Missing)),
+    }
+}
+
+fn optional<E: FromPrincipal>(
+    req: &HttpRequest,
+    principal: Option<Arc<Principal>>,
+) -> Result<Optional<E>, AuthError> {
+    principal
+        .map(|principal| E::from_principal(&principal).map_err(|refusal| refuse(req, refusal)))
+        .transpose()
+        .map(Optional)
+}
+
+type Finish<T> = fn(&HttpRequest, Option<Arc<Principal>>) -> Result<T, AuthError>;
+
+/// The future of the [`Identity`], [`Claims`] and [`Optional`] extractors: ready at once unless
+/// authentication has to wait.
+pub struct AuthFuture<T> {
+    state: AuthState<T>,
+}
+
+enum AuthState<T> {
+    Ready(Option<Result<T, AuthError>>),
+    Pending {
+        future: LocalFuture<Authenticated>,
+        req: HttpRequest,
+        finish: Finish<T>,
+    },
+}
+
+impl<T> AuthFuture<T> {
+    fn new(req: &HttpRequest, requirement: Requirement, finish: Finish<T>) -> Self {
+        let state = match authenticate(req, requirement) {
+            Progress::Done(result) => AuthState::Ready(Some(result.and_then(|p| finish(req, p)))),
+            Progress::Pending(future) => AuthState::Pending {
+                future,
+                req: req.clone(),
+                finish,
+            },
+        };
+        AuthFuture { state }
+    }
+}
+
+// The state holds no self-references; `T` is only ever moved out, never pinned.
+impl<T> Unpin for AuthFuture<T> {}
+
+impl<T> Future for AuthFuture<T> {
+    type Output = Result<T, AuthError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().state {
+            AuthState::Ready(result) => Poll::Ready(
+                result
+                    .take()
+                    .unwrap_or_else(|| Err(AuthError::polled_after_completion())),
+            ),
+            AuthState::Pending {
+                future,
+                req,
+                finish,
+            } => future
+                .as_mut()
+                .poll(cx)
+                .map(|result| result.and_then(|principal| finish(req, principal))),
+        }
     }
 }
 
@@ -102,15 +178,11 @@ impl FromPrincipal for Identity {
 
 impl FromRequest for Identity {
     type Error = AuthError;
-    type Future = Ready<Result<Self, AuthError>>;
+    type Future = AuthFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(required(req))
+        AuthFuture::new(req, Requirement::AUTHENTICATED, required::<Self>)
     }
-}
-
-fn required<E: FromPrincipal>(req: &HttpRequest) -> Result<E, AuthError> {
-    extract(req, &Requirement::AUTHENTICATED)?.ok_or_else(|| refuse(req, Refusal::Missing))
 }
 
 /// The verified token's claims, deserialized into the application's type `T`.
@@ -160,10 +232,10 @@ impl<T: DeserializeOwned> FromPrincipal for Claims<T> {
 
 impl<T: DeserializeOwned> FromRequest for Claims<T> {
     type Error = AuthError;
-    type Future = Ready<Result<Self, AuthError>>;
+    type Future = AuthFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(required(req))
+        AuthFuture::new(req, Requirement::AUTHENTICATED, required::<Self>)
     }
 }
 
@@ -206,11 +278,10 @@ impl<E> Deref for Optional<E> {
 
 impl<E: FromPrincipal> FromRequest for Optional<E> {
     type Error = AuthError;
-    type Future = Ready<Result<Self, AuthError>>;
+    type Future = AuthFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        const OPTIONAL: Requirement = Requirement::AUTHENTICATED.optional();
-        ready(extract(req, &OPTIONAL).map(Optional))
+        AuthFuture::new(req, Requirement::AUTHENTICATED.optional(), optional::<E>)
     }
 }
 
@@ -239,22 +310,34 @@ impl<R, Args> Guarded<R, Args> {
 
 impl<R: StaticRequirement + 'static, Args: FromRequest + 'static> FromRequest for Guarded<R, Args> {
     type Error = actix_web::Error;
-    type Future = GuardedFuture<R, Args::Future>;
+    type Future = GuardedFuture<R, Args>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let requirement = &R::REQUIREMENT;
-        match authenticate(req, requirement) {
-            Err(error) => GuardedFuture::Refused {
-                error: Some(error.into()),
+        match authenticate(req, R::REQUIREMENT) {
+            Progress::Done(result) => match admit::<R>(req, result) {
+                Ok(()) => GuardedFuture::Extracting {
+                    args: Args::from_request(req, payload),
+                    requirement: PhantomData,
+                },
+                Err(error) => GuardedFuture::Refused {
+                    error: Some(error.into()),
+                },
             },
-            Ok(None) if !requirement.is_optional() => GuardedFuture::Refused {
-                error: Some(refuse(req, Refusal::Missing).into()),
-            },
-            Ok(_) => GuardedFuture::Extracting {
-                args: Args::from_request(req, payload),
-                requirement: PhantomData,
+            // The handler's extractors get the payload only once authentication is done.
+            Progress::Pending(authentication) => GuardedFuture::Authenticating {
+                authentication,
+                req: req.clone(),
+                payload: payload.take(),
             },
         }
+    }
+}
+
+/// Whether the outcome of authentication lets the handler run.
+fn admit<R: StaticRequirement>(req: &HttpRequest, result: Authenticated) -> Result<(), AuthError> {
+    match result? {
+        None if !R::REQUIREMENT.is_optional() => Err(refuse(req, Refusal::Missing)),
+        _ => Ok(()),
     }
 }
 
@@ -262,34 +345,55 @@ pin_project_lite::pin_project! {
     /// The future of [`Guarded`].
     #[doc(hidden)]
     #[project = GuardedProjection]
-    pub enum GuardedFuture<R, F> {
+    pub enum GuardedFuture<R, Args: FromRequest> {
         /// Authentication failed.
         Refused { error: Option<actix_web::Error> },
+        /// Authentication has to wait; the payload is kept for the handler's extractors.
+        Authenticating { authentication: LocalFuture<Authenticated>, req: HttpRequest, payload: Payload },
         /// Authentication succeeded; the handler's extractors run.
-        Extracting { #[pin] args: F, requirement: PhantomData<R> },
+        Extracting { #[pin] args: Args::Future, requirement: PhantomData<R> },
     }
 }
 
-impl<R, F, Args, E> Future for GuardedFuture<R, F>
-where
-    F: Future<Output = Result<Args, E>>,
-    E: Into<actix_web::Error>,
-{
+impl<R: StaticRequirement, Args: FromRequest> Future for GuardedFuture<R, Args> {
     type Output = Result<Guarded<R, Args>, actix_web::Error>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project() {
-            GuardedProjection::Refused { error } => Poll::Ready(Err(error.take().unwrap_or_else(
-                || actix_web::error::ErrorInternalServerError("polled after completion"),
-            ))),
-            GuardedProjection::Extracting { args, .. } => args.poll(cx).map(|result| {
-                result
-                    .map(|args| Guarded {
-                        args,
-                        requirement: PhantomData,
-                    })
-                    .map_err(Into::into)
-            }),
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        loop {
+            let next = match self.as_mut().project() {
+                GuardedProjection::Refused { error } => {
+                    return Poll::Ready(Err(error
+                        .take()
+                        .unwrap_or_else(|| AuthError::polled_after_completion().into())));
+                }
+                GuardedProjection::Extracting { args, .. } => {
+                    return args.poll(cx).map(|result| {
+                        result
+                            .map(|args| Guarded {
+                                args,
+                                requirement: PhantomData,
+                            })
+                            .map_err(Into::into)
+                    });
+                }
+                GuardedProjection::Authenticating {
+                    authentication,
+                    req,
+                    payload,
+                } => {
+                    let result = std::task::ready!(authentication.as_mut().poll(cx));
+                    match admit::<R>(req, result) {
+                        Ok(()) => GuardedFuture::Extracting {
+                            args: Args::from_request(req, payload),
+                            requirement: PhantomData,
+                        },
+                        Err(error) => GuardedFuture::Refused {
+                            error: Some(error.into()),
+                        },
+                    }
+                }
+            };
+            self.set(next);
         }
     }
 }

@@ -91,6 +91,7 @@ pub(crate) struct JwtVerifier {
     typ: Option<TypRequirement>,
     required_claims: Vec<String>,
     scope_claims: Vec<ClaimPath>,
+    role_claims: Vec<ClaimPath>,
     max_token_bytes: usize,
 }
 
@@ -104,6 +105,7 @@ impl JwtVerifier {
         typ: Option<TypRequirement>,
         required_claims: Vec<String>,
         scope_claims: Vec<ClaimPath>,
+        role_claims: Vec<ClaimPath>,
         max_token_bytes: usize,
     ) -> Self {
         let keys = keys
@@ -136,6 +138,7 @@ impl JwtVerifier {
             typ,
             required_claims,
             scope_claims,
+            role_claims,
             max_token_bytes,
         }
     }
@@ -169,18 +172,9 @@ impl JwtVerifier {
         {
             return Err(Refusal::Invalid(MissingClaim));
         }
-        let mut scopes = Scopes::new();
-        for path in &self.scope_claims {
-            match path.lookup(&claims) {
-                Some(Value::String(list)) => scopes.extend_from_list(list),
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .for_each(|scope| scopes.insert(scope)),
-                _ => {}
-            }
-        }
-        Ok(Principal::new(Scheme::Bearer, scopes, claims))
+        let scopes = collect(&self.scope_claims, &claims);
+        let roles = collect(&self.role_claims, &claims);
+        Ok(Principal::new(Scheme::Bearer, scopes, claims).with_roles(roles.iter()))
     }
 
     /// The key is chosen by `kid` when the header names one, otherwise among the keys of the
@@ -206,6 +200,23 @@ impl JwtVerifier {
         }
         result
     }
+}
+
+/// The union of the values at `paths`: space-delimited strings (RFC 8693 §4.2) or arrays of
+/// strings. Values of any other type are ignored.
+fn collect(paths: &[ClaimPath], claims: &Value) -> Scopes {
+    let mut values = Scopes::new();
+    for path in paths {
+        match path.lookup(claims) {
+            Some(Value::String(list)) => values.extend_from_list(list),
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .for_each(|value| values.insert(value)),
+            _ => {}
+        }
+    }
+    values
 }
 
 fn decode(token: &str, bound: &BoundKey) -> Result<Value, Refusal> {

@@ -67,7 +67,10 @@ impl Key {
     /// An RSA public key in PKCS#1 DER for `RS256/384/512` or `PS256/384/512`.
     pub fn rsa_der(algorithm: Algorithm, der: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         require_family(algorithm, AlgorithmFamily::Rsa, "an RSA key")?;
-        Ok(Key::bind(algorithm, DecodingKey::from_rsa_der(der.as_ref())))
+        Ok(Key::bind(
+            algorithm,
+            DecodingKey::from_rsa_der(der.as_ref()),
+        ))
     }
 
     /// An EC public key in PEM: P-256 for `ES256`, P-384 for `ES384`.
@@ -89,8 +92,7 @@ impl Key {
 
     /// An Ed25519 public key in PEM, for `EdDSA`.
     pub fn ed25519_pem(pem: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
-        let decoding =
-            DecodingKey::from_ed_pem(pem.as_ref()).map_err(invalid(Algorithm::EdDSA))?;
+        let decoding = DecodingKey::from_ed_pem(pem.as_ref()).map_err(invalid(Algorithm::EdDSA))?;
         Ok(Key::bind(Algorithm::EdDSA, decoding))
     }
 
@@ -273,7 +275,11 @@ fn ec_point_len(decoding: &DecodingKey) -> Option<usize> {
 }
 
 fn check_curve(algorithm: Algorithm, decoding: &DecodingKey) -> Result<(), ConfigError> {
-    let expected = if algorithm == Algorithm::ES256 { 65 } else { 97 };
+    let expected = if algorithm == Algorithm::ES256 {
+        65
+    } else {
+        97
+    };
     if ec_point_len(decoding) == Some(expected) {
         Ok(())
     } else {

@@ -90,8 +90,10 @@
 
 #![deny(missing_docs)]
 
+mod api_key;
 mod authenticator;
 pub mod authorization;
+pub mod basic;
 mod challenge;
 mod config;
 mod extract;
@@ -100,13 +102,16 @@ mod keys;
 mod principal;
 mod refusal;
 mod requirement;
+mod scheme;
 mod startup;
 
 #[doc(hidden)]
 pub mod __private;
 
+pub use api_key::{api_key_digest, ApiKeyVerifier, StaticApiKeys};
 pub use auth_macros::requires;
 pub use authenticator::Authenticator;
+pub use basic::{BasicVerifier, StaticUsers};
 pub use challenge::Challenge;
 pub use config::{AuthenticatorBuilder, ConfigError};
 pub use extract::{Claims, FromPrincipal, Identity, Optional};
@@ -115,5 +120,8 @@ pub use jwt::ClaimPath;
 pub use keys::Key;
 pub use principal::Principal;
 pub use refusal::{AuthError, ErrorBody, InvalidReason, Refusal};
-pub use requirement::{Requirement, Scheme, ScopeExpr, Scopes};
+pub use requirement::{
+    Policy, PolicyDecision, PolicyFuture, Requirement, Scheme, ScopeExpr, Scopes,
+};
+pub use scheme::CustomScheme;
 pub use startup::check_app;

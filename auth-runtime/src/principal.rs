@@ -4,14 +4,28 @@ use serde_json::Value;
 
 use crate::requirement::{Scheme, Scopes};
 
-/// Who a request was verified to come from: the scheme that proved it, the scopes it holds and
-/// the claims it carries.
+/// Who a request was verified to come from: the scheme that proved it, the scopes and roles it
+/// holds and the claims it carries.
 ///
-/// Handlers receive it through the [`Identity`](crate::Identity) extractor.
+/// Handlers receive it through the [`Identity`](crate::Identity) extractor; credential stores
+/// ([`BasicVerifier`](crate::BasicVerifier), [`ApiKeyVerifier`](crate::ApiKeyVerifier),
+/// [`CustomScheme`](crate::CustomScheme)) build one with [`Principal::user`].
+///
+/// ```
+/// use auth_runtime::{Principal, Scheme};
+///
+/// let alice = Principal::user(Scheme::Basic, "alice")
+///     .with_scopes(["reports:read"])
+///     .with_roles(["auditor"]);
+/// assert_eq!(alice.subject(), Some("alice"));
+/// assert!(alice.scopes().contains("reports:read"));
+/// assert!(alice.roles().contains("auditor"));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Principal {
     scheme: Scheme,
     scopes: Scopes,
+    roles: Scopes,
     claims: Value,
 }
 
@@ -21,8 +35,32 @@ impl Principal {
         Principal {
             scheme,
             scopes,
+            roles: Scopes::new(),
             claims,
         }
+    }
+
+    /// A principal for `scheme` whose only claim is `sub`: `subject`.
+    pub fn user(scheme: Scheme, subject: impl Into<String>) -> Self {
+        Principal::new(
+            scheme,
+            Scopes::new(),
+            serde_json::json!({ "sub": subject.into() }),
+        )
+    }
+
+    /// Adds scopes.
+    pub fn with_scopes<'a>(mut self, scopes: impl IntoIterator<Item = &'a str>) -> Self {
+        scopes
+            .into_iter()
+            .for_each(|scope| self.scopes.insert(scope));
+        self
+    }
+
+    /// Adds roles.
+    pub fn with_roles<'a>(mut self, roles: impl IntoIterator<Item = &'a str>) -> Self {
+        roles.into_iter().for_each(|role| self.roles.insert(role));
+        self
     }
 
     /// The scheme whose credentials were verified.
@@ -38,6 +76,11 @@ impl Principal {
     /// The scopes held.
     pub fn scopes(&self) -> &Scopes {
         &self.scopes
+    }
+
+    /// The roles held.
+    pub fn roles(&self) -> &Scopes {
+        &self.roles
     }
 
     /// One claim by name.

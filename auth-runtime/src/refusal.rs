@@ -91,6 +91,17 @@ pub enum Refusal {
     /// Valid credentials whose scopes do not satisfy the requirement (row 7).
     #[error("insufficient scope")]
     InsufficientScope(&'static ScopeExpr),
+    /// Credentials of a Basic, API-key or custom scheme that were not accepted: unknown user,
+    /// wrong password, undecodable, unknown key (rows 10, 11). Always the same answer.
+    #[error("credentials rejected")]
+    Rejected,
+    /// Valid credentials that a role or policy check denies (row 8); the code goes to
+    /// `tracing`, not to the response.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// The key source is unreachable and no usable key is cached (row 12).
+    #[error("verification keys unavailable")]
+    KeysUnavailable,
     /// The handler needs authentication but no [`Authenticator`](crate::Authenticator) is
     /// registered in the application.
     #[error("no authenticator registered")]
@@ -101,11 +112,14 @@ impl Refusal {
     /// The response status (CONFORMANCE table).
     pub const fn status(&self) -> StatusCode {
         match self {
-            Refusal::Missing | Refusal::Invalid(_) | Refusal::Expired | Refusal::NotYetValid => {
-                StatusCode::UNAUTHORIZED
-            }
+            Refusal::Missing
+            | Refusal::Invalid(_)
+            | Refusal::Expired
+            | Refusal::NotYetValid
+            | Refusal::Rejected => StatusCode::UNAUTHORIZED,
             Refusal::Malformed(_) => StatusCode::BAD_REQUEST,
-            Refusal::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            Refusal::InsufficientScope(_) | Refusal::Forbidden(_) => StatusCode::FORBIDDEN,
+            Refusal::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Refusal::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -113,7 +127,11 @@ impl Refusal {
     /// The RFC 6750 §3.1 `error` code sent in the challenge, if any.
     pub const fn error_code(&self) -> Option<&'static str> {
         match self {
-            Refusal::Missing | Refusal::NotConfigured => None,
+            Refusal::Missing
+            | Refusal::NotConfigured
+            | Refusal::Rejected
+            | Refusal::Forbidden(_)
+            | Refusal::KeysUnavailable => None,
             Refusal::Malformed(_) => Some("invalid_request"),
             Refusal::Invalid(_) | Refusal::Expired | Refusal::NotYetValid => Some("invalid_token"),
             Refusal::InsufficientScope(_) => Some("insufficient_scope"),
@@ -132,6 +150,9 @@ impl Refusal {
             Refusal::Expired => "expired",
             Refusal::NotYetValid => "not_yet_valid",
             Refusal::InsufficientScope(_) => "insufficient_scope",
+            Refusal::Rejected => "rejected",
+            Refusal::Forbidden(code) => code,
+            Refusal::KeysUnavailable => "keys_unavailable",
             Refusal::NotConfigured => "not_configured",
         }
     }
@@ -158,6 +179,9 @@ impl Refusal {
             Refusal::InsufficientScope(_) => {
                 "The access token does not grant the scope this resource requires."
             }
+            Refusal::Rejected => "The credentials were not accepted.",
+            Refusal::Forbidden(_) => "Access to this resource is not allowed.",
+            Refusal::KeysUnavailable => "Credentials cannot be verified right now; retry later.",
             Refusal::NotConfigured => "The server cannot authenticate this request.",
         }
     }
@@ -221,36 +245,59 @@ pub struct AuthError {
     body: ErrorBody,
 }
 
+/// How long a client should wait before retrying a 503 (row 12), in seconds.
+pub(crate) const RETRY_AFTER_SECONDS: u32 = 30;
+
 impl AuthError {
-    /// Builds the response parts of `refusal` for an endpoint accepting `schemes` in `realm`.
-    /// This is the only place where a refusal becomes a status, challenges and a body.
+    /// Builds the response of `refusal` for an endpoint that accepts `accepted` in `realm`,
+    /// where `failed` is the scheme whose credentials were presented (if any) and `challenge`
+    /// gives each scheme's bare challenge. This is the only place where a refusal becomes a
+    /// status, challenges and a body.
     pub(crate) fn new(
         refusal: Refusal,
+        failed: Option<Scheme>,
+        accepted: &[Scheme],
         realm: &str,
-        schemes: &[Scheme],
+        challenge: &dyn Fn(Scheme, &str) -> Challenge,
         body: Option<&BodyBuilder>,
     ) -> Self {
-        let challenges = match refusal {
-            Refusal::NotConfigured => Vec::new(),
-            Refusal::Missing => schemes
-                .iter()
-                .map(|scheme| Challenge::new(scheme.name(), realm).to_header_value())
-                .collect(),
-            _ => {
-                // The failing credentials were Bearer ones: only Bearer has errors today.
-                let mut challenge = Challenge::new(Scheme::Bearer.name(), realm);
-                if let Some(code) = refusal.error_code() {
-                    challenge = challenge.param("error", code);
-                }
-                if let Some(description) = refusal.error_description() {
-                    challenge = challenge.param("error_description", description);
-                }
-                if let Refusal::InsufficientScope(required) = refusal {
-                    challenge =
-                        challenge.param("scope", &required.smallest_satisfying_set().join(" "));
-                }
-                vec![challenge.to_header_value()]
+        let bearer_with_error = || {
+            let mut bearer = challenge(Scheme::Bearer, realm);
+            if let Some(code) = refusal.error_code() {
+                bearer = bearer.param("error", code);
             }
+            if let Some(description) = refusal.error_description() {
+                bearer = bearer.param("error_description", description);
+            }
+            if let Refusal::InsufficientScope(required) = refusal {
+                bearer = bearer.param("scope", &required.smallest_satisfying_set().join(" "));
+            }
+            vec![bearer.to_header_value()]
+        };
+        let every_scheme = || {
+            accepted
+                .iter()
+                .map(|&scheme| challenge(scheme, realm).to_header_value())
+                .collect()
+        };
+        let challenges = match refusal {
+            Refusal::NotConfigured | Refusal::KeysUnavailable | Refusal::Forbidden(_) => Vec::new(),
+            // Rows 1, 2, 9: one challenge per accepted scheme, in declaration order.
+            Refusal::Missing => every_scheme(),
+            // Rows 3, 4 are Bearer's; an endpoint without Bearer answers malformed
+            // credentials as missing ones (row 10: the same answer for every failure).
+            Refusal::Malformed(_) if accepted.contains(&Scheme::Bearer) => bearer_with_error(),
+            Refusal::Malformed(_) => every_scheme(),
+            // Rows 5, 6.
+            Refusal::Invalid(_) | Refusal::Expired | Refusal::NotYetValid => bearer_with_error(),
+            // Row 7 is Bearer's (RFC 6750 §3.1); other schemes have no way to say it.
+            Refusal::InsufficientScope(_) if failed == Some(Scheme::Bearer) => bearer_with_error(),
+            Refusal::InsufficientScope(_) => Vec::new(),
+            // Rows 10, 11: the failing scheme's own challenge, identical for every failure.
+            Refusal::Rejected => match failed {
+                Some(scheme) => vec![challenge(scheme, realm).to_header_value()],
+                None => every_scheme(),
+            },
         };
         let body = match body {
             Some(build) => build(&refusal),
@@ -260,6 +307,16 @@ impl AuthError {
             refusal,
             challenges,
             body,
+        }
+    }
+
+    /// The error of a future polled again after it finished (a caller bug, answered as a 500
+    /// rather than a panic).
+    pub(crate) fn polled_after_completion() -> Self {
+        AuthError {
+            refusal: Refusal::NotConfigured,
+            challenges: Vec::new(),
+            body: ErrorBody::problem(&Refusal::NotConfigured),
         }
     }
 
@@ -296,6 +353,9 @@ impl ResponseError for AuthError {
         let mut response = HttpResponse::build(self.refusal.status());
         for challenge in &self.challenges {
             response.append_header((header::WWW_AUTHENTICATE, challenge.clone()));
+        }
+        if self.refusal == Refusal::KeysUnavailable {
+            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
         }
         response
             .insert_header((header::CONTENT_TYPE, self.body.content_type.clone()))

@@ -1,7 +1,14 @@
-//! What an endpoint requires: schemes, a scope expression, a realm. Static data, built by
-//! `#[requires]` at compile time.
+//! What an endpoint requires: schemes, a scope expression, roles, a policy, a realm. Static
+//! data, built by `#[requires]` at compile time.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use actix_web::HttpRequest;
+
+use crate::principal::Principal;
 
 /// An authentication scheme an endpoint accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -9,13 +16,24 @@ use std::fmt;
 pub enum Scheme {
     /// `Authorization: Bearer <token>` with a JWT access token (RFC 6750, RFC 9068).
     Bearer,
+    /// `Authorization: Basic <base64(user-id:password)>` (RFC 7617).
+    Basic,
+    /// An API key in a configurable header (default `X-API-Key`) or `Authorization: ApiKey <key>`.
+    ApiKey,
+    /// An application scheme registered with
+    /// [`AuthenticatorBuilder::custom_scheme`](crate::AuthenticatorBuilder::custom_scheme),
+    /// identified by its [`CustomScheme::NAME`](crate::CustomScheme::NAME).
+    Custom(&'static str),
 }
 
 impl Scheme {
-    /// The scheme's name as it appears in challenges (`Bearer`).
+    /// The scheme's name as it appears in challenges (`Bearer`, `Basic`, `ApiKey`, …).
     pub const fn name(self) -> &'static str {
         match self {
             Scheme::Bearer => "Bearer",
+            Scheme::Basic => "Basic",
+            Scheme::ApiKey => "ApiKey",
+            Scheme::Custom(name) => name,
         }
     }
 }
@@ -133,21 +151,56 @@ fn union(left: &[&'static str], right: &[&'static str]) -> Vec<&'static str> {
     set
 }
 
+/// What a [`Policy`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyDecision {
+    /// The request may proceed.
+    Allow,
+    /// The request is refused with 403 (CONFORMANCE row 8). The reason code goes to `tracing`,
+    /// never to the response.
+    Deny(&'static str),
+}
+
+/// The future a [`Policy`] returns.
+pub type PolicyFuture = Pin<Box<dyn Future<Output = PolicyDecision>>>;
+
+/// A custom authorization check, run after authentication and the scope and role checks.
+///
+/// `#[requires(policy = path::to::check)]` takes an
+/// `async fn check(principal: &Principal, req: &HttpRequest) -> PolicyDecision` and adapts it
+/// to this function-pointer type, so that the requirement stays static data.
+pub type Policy = fn(Arc<Principal>, HttpRequest) -> PolicyFuture;
+
 /// What an endpoint requires. Built as a constant by `#[requires]`; never allocated per request.
 ///
 /// ```
 /// use auth_runtime::{Requirement, Scheme, ScopeExpr};
 ///
-/// const LIST: Requirement = Requirement::new(&[Scheme::Bearer])
+/// const LIST: Requirement = Requirement::new(&[Scheme::Bearer, Scheme::Basic])
 ///     .scope(&ScopeExpr::Token("items:read"));
-/// assert_eq!(LIST.schemes(), &[Scheme::Bearer]);
+/// assert_eq!(LIST.schemes(), &[Scheme::Bearer, Scheme::Basic]);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct Requirement {
     schemes: &'static [Scheme],
     scope: Option<&'static ScopeExpr>,
+    roles: Option<&'static ScopeExpr>,
+    policy: Option<Policy>,
     realm: Option<&'static str>,
     optional: bool,
+}
+
+impl fmt::Debug for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Requirement")
+            .field("schemes", &self.schemes)
+            .field("scope", &self.scope)
+            .field("roles", &self.roles)
+            .field("policy", &self.policy.is_some())
+            .field("realm", &self.realm)
+            .field("optional", &self.optional)
+            .finish()
+    }
 }
 
 impl Requirement {
@@ -156,18 +209,33 @@ impl Requirement {
         Requirement {
             schemes,
             scope: None,
+            roles: None,
+            policy: None,
             realm: None,
             optional: false,
         }
     }
 
-    /// The default requirement of an extractor used without `#[requires]`: a Bearer token,
-    /// no scope.
-    pub const AUTHENTICATED: Requirement = Requirement::new(&[Scheme::Bearer]);
+    /// The requirement of an extractor used without `#[requires]`: credentials of any
+    /// configured scheme (tried in configuration order), no scope.
+    pub const AUTHENTICATED: Requirement = Requirement::new(&[]);
 
     /// Requires the scopes of `scope`.
     pub const fn scope(mut self, scope: &'static ScopeExpr) -> Self {
         self.scope = Some(scope);
+        self
+    }
+
+    /// Requires the roles of `roles` (the same grammar as scopes, matched against the
+    /// principal's roles).
+    pub const fn roles(mut self, roles: &'static ScopeExpr) -> Self {
+        self.roles = Some(roles);
+        self
+    }
+
+    /// Runs `policy` after every other check.
+    pub const fn policy(mut self, policy: Policy) -> Self {
+        self.policy = Some(policy);
         self
     }
 
@@ -184,7 +252,7 @@ impl Requirement {
         self
     }
 
-    /// The accepted schemes, in declaration order.
+    /// The accepted schemes, in declaration order; empty means every configured scheme.
     pub const fn schemes(&self) -> &'static [Scheme] {
         self.schemes
     }
@@ -192,6 +260,16 @@ impl Requirement {
     /// The required scopes, if any.
     pub const fn scope_expr(&self) -> Option<&'static ScopeExpr> {
         self.scope
+    }
+
+    /// The required roles, if any.
+    pub const fn role_expr(&self) -> Option<&'static ScopeExpr> {
+        self.roles
+    }
+
+    /// The custom policy, if any.
+    pub const fn policy_fn(&self) -> Option<Policy> {
+        self.policy
     }
 
     /// The realm override, if any.
@@ -304,7 +382,10 @@ mod tests {
 
     #[test]
     fn smallest_set_of_any_is_the_first_cheapest_alternative() {
-        assert_eq!(Any(&[Token("a"), Token("b")]).smallest_satisfying_set(), ["a"]);
+        assert_eq!(
+            Any(&[Token("a"), Token("b")]).smallest_satisfying_set(),
+            ["a"]
+        );
         assert_eq!(
             Any(&[All(&[Token("x"), Token("y")]), All(&[Token("z")])]).smallest_satisfying_set(),
             ["z"]
@@ -314,7 +395,10 @@ mod tests {
     #[test]
     fn smallest_set_shares_tokens_across_branches() {
         // all(any(a, b), any(b, c)) is satisfied by {b} alone.
-        let expr = All(&[Any(&[Token("a"), Token("b")]), Any(&[Token("b"), Token("c")])]);
+        let expr = All(&[
+            Any(&[Token("a"), Token("b")]),
+            Any(&[Token("b"), Token("c")]),
+        ]);
         assert_eq!(expr.smallest_satisfying_set(), ["b"]);
         assert!(expr.is_satisfied_by(&scopes("b")));
     }

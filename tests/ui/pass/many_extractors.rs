@@ -20,7 +20,7 @@ async fn create_item(
     shop: web::Path<u32>,
     body: web::Json<NewItem>,
     who: Identity,
-    mut claims: auth_runtime::Claims<MyClaims>,
+    mut claims: Claims<MyClaims>,
     query: Option<web::Query<std::collections::HashMap<String, String>>>,
 ) -> HttpResponse {
     claims.0.tenant.push('!');
