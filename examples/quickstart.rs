@@ -39,7 +39,7 @@ async fn public() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "message": "anyone can read this" }))
 }
 
-/// Any valid token; `Identity` is the verified token's subject and scopes.
+/// Any valid token, no scope; `Identity` holds the verified token's subject, scopes and claims.
 #[get("/me")]
 #[requires]
 async fn me(who: Identity) -> HttpResponse {
@@ -137,7 +137,8 @@ async fn run() -> Result<(), String> {
         .bind(&bind)
         .map_err(|error| format!("cannot listen on {bind:?} (BIND): {error}"))?;
 
-    // Tokens for the banner, signed as a real issuer would sign them.
+    // Tokens for the banner, signed as a real issuer would sign them. Minting comes after
+    // `build()`, which installs jsonwebtoken's crypto backend.
     let token = |scope: &str| mint(&secret, &issuer, &audience, scope);
     let reader = token("items:read")?;
     let writer = token("items:read items:write")?;

@@ -9,15 +9,43 @@ use crate::ast::{Requirement, Scheme, ScopeExpr, KNOWN_SCHEMES};
 use crate::errors::Errors;
 use crate::suggest::{did_you_mean, quoted_list};
 
-const KEYS: &[&str] = &["scheme", "scope", "realm", "optional", "crate"];
 const COMBINATORS: &[&str] = &["all", "any"];
+
+/// The arguments `#[requires]` accepts.
+#[derive(Clone, Copy, PartialEq)]
+enum Key {
+    Scheme,
+    Scope,
+    Realm,
+    Optional,
+    Crate,
+}
+
+impl Key {
+    const ALL: [Key; 5] = [
+        Key::Scheme,
+        Key::Scope,
+        Key::Realm,
+        Key::Optional,
+        Key::Crate,
+    ];
+    const NAMES: [&'static str; 5] = ["scheme", "scope", "realm", "optional", "crate"];
+
+    fn name(self) -> &'static str {
+        Key::NAMES[self as usize]
+    }
+
+    fn named(name: &str) -> Option<Key> {
+        Key::ALL.into_iter().find(|key| key.name() == name)
+    }
+}
 
 impl Requirement {
     /// Parses the arguments of `#[requires(..)]`. Problems are pushed to `errors` and parsing
     /// goes on with the next argument; it stops only where the syntax cannot be followed.
     pub(crate) fn from_args(args: TokenStream, errors: &mut Errors) -> Self {
         let mut requirement = Requirement::bearer();
-        let mut seen: Vec<&'static str> = Vec::new();
+        let mut seen: Vec<Key> = Vec::new();
         let parser =
             syn::meta::parser(|meta| parse_argument(&meta, &mut requirement, &mut seen, errors));
         if let Err(error) = parser.parse2(args) {
@@ -30,22 +58,18 @@ impl Requirement {
 fn parse_argument(
     meta: &ParseNestedMeta,
     requirement: &mut Requirement,
-    seen: &mut Vec<&'static str>,
+    seen: &mut Vec<Key>,
     errors: &mut Errors,
 ) -> syn::Result<()> {
-    let name = meta.path.get_ident().map(Ident::to_string);
-    let Some(key) = KEYS
-        .iter()
-        .copied()
-        .find(|key| name.as_deref() == Some(key))
-    else {
-        let written = path_text(&meta.path);
+    let written = path_text(&meta.path);
+    let Some(key) = Key::named(&written) else {
+        let names = Key::ALL.map(Key::name);
         errors.at_tokens(
             &meta.path,
             format!(
                 "unknown argument `{written}` in `#[requires]`; expected one of {}{}",
-                quoted_list(KEYS),
-                did_you_mean(&written, KEYS),
+                quoted_list(&names),
+                did_you_mean(&written, &names),
             ),
         );
         return skip_value(meta.input);
@@ -53,21 +77,21 @@ fn parse_argument(
     if seen.contains(&key) {
         errors.at_tokens(
             &meta.path,
-            format!("`{key}` is given twice in `#[requires]`"),
+            format!("`{written}` is given twice in `#[requires]`"),
         );
         return skip_value(meta.input);
     }
     seen.push(key);
 
     match key {
-        "scheme" => {
+        Key::Scheme => {
             if let Some(lit) = string_value(meta, key, "Bearer", errors)? {
                 if let Some(scheme) = scheme_named(&lit, errors) {
                     requirement.schemes = vec![scheme];
                 }
             }
         }
-        "scope" => {
+        Key::Scope => {
             if !meta.input.peek(Token![=]) {
                 errors.at_tokens(
                     &meta.path,
@@ -84,8 +108,8 @@ fn parse_argument(
                 }
             }
         }
-        "realm" => requirement.realm = string_value(meta, key, "api", errors)?,
-        "optional" => {
+        Key::Realm => requirement.realm = string_value(meta, key, "api", errors)?,
+        Key::Optional => {
             if meta.input.is_empty() || meta.input.peek(Token![,]) {
                 requirement.optional = Some(meta.path.span());
             } else {
@@ -96,12 +120,11 @@ fn parse_argument(
                 return skip_value(meta.input);
             }
         }
-        "crate" => {
+        Key::Crate => {
             if let Some(lit) = string_value(meta, key, "auth_runtime", errors)? {
                 requirement.krate = crate_path(&lit, errors);
             }
         }
-        _ => unreachable!("every key of KEYS is handled"),
     }
     Ok(())
 }
@@ -109,10 +132,11 @@ fn parse_argument(
 /// The literal of `key = "..."`; anything else is reported with the form to write instead.
 fn string_value(
     meta: &ParseNestedMeta,
-    key: &str,
+    key: Key,
     example: &str,
     errors: &mut Errors,
 ) -> syn::Result<Option<LitStr>> {
+    let key = key.name();
     if !meta.input.peek(Token![=]) {
         errors.at_tokens(
             &meta.path,

@@ -1,9 +1,9 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{parse_quote, Attribute, ItemFn, LitStr, Path, Visibility};
+use syn::{parse_quote, Attribute, Ident, ItemFn, LitStr, Path, Visibility};
 
-use crate::ast::{Handler, Requirement, ScopeExpr};
+use crate::ast::{Handler, Param, Requirement, ScopeExpr};
 use crate::errors::Errors;
 
 /// Attributes whose last path segment is one of these register the handler with actix-web
@@ -70,48 +70,47 @@ fn expand(requirement: &Requirement, handler: Handler) -> TokenStream {
 
     let requirement_expr = requirement_expr(requirement, &private);
 
-    let mut tuple_types = Vec::new();
-    let mut bindings = Vec::new();
-    let mut call_args = Vec::new();
-    let mut claims_checks = Vec::new();
-    for (index, param) in handler.params.iter().enumerate() {
-        let binding = format_ident!("__auth_arg{}", index);
-        match &param.optional_credentials {
-            Some(inner) => {
-                tuple_types.push(quote!(#private::Optional<#inner>));
-                call_args.push(quote!(#private::Optional::into_option(#binding)));
-            }
-            None => {
-                tuple_types.push(param.ty.to_token_stream());
-                call_args.push(binding.to_token_stream());
-            }
-        }
-        bindings.push(binding);
-        if let Some(claims) = &param.claims {
-            let span = claims.span();
-            let private = respan(private.clone(), span);
-            claims_checks.push(quote_spanned! {span=>
-                #private::assert_claims_type::<#claims>();
-            });
-        }
-    }
-    let destructure = if bindings.is_empty() {
-        None
-    } else {
-        Some(quote! {
+    let Forwarding {
+        tuple_types,
+        bindings,
+        call_args,
+        claims_checks,
+    } = forwarding(&handler.params, &private);
+    let destructure = (!bindings.is_empty()).then(|| {
+        quote! {
             let (#(#bindings,)*) = #private::Guarded::into_inner(__auth_args);
-        })
-    };
+        }
+    });
 
+    let asyncness = &sig.asyncness;
+    let fn_token = &sig.fn_token;
+    let output = &sig.output;
+    let paren = sig.paren_token;
+    let brace = block.brace_token;
     let inner = ItemFn {
         attrs: inner_attrs,
         vis: Visibility::Inherited,
         sig: sig.clone(),
         block,
     };
-    let asyncness = &sig.asyncness;
-    let fn_token = &sig.fn_token;
-    let output = &sig.output;
+
+    // The wrapper's parentheses and braces are the user's: with spans of the attribute, rustc
+    // takes the whole function for foreign code and drops its `never used` warning. The
+    // parameter itself stays spanned at the attribute, out of reach of lints such as
+    // `clippy::type_complexity` that the user cannot act on.
+    let params = quote! {
+        __auth_args: #private::Guarded<#marker, (#(#tuple_types,)*)>,
+    };
+    let body = quote! {
+        #inner
+        #(#claims_checks)*
+        #destructure
+        #ident(#(#call_args),*).await
+    };
+    let mut outer = quote!(#vis #asyncness #fn_token #ident);
+    paren.surround(&mut outer, |tokens| tokens.extend(params));
+    output.to_tokens(&mut outer);
+    brace.surround(&mut outer, |tokens| tokens.extend(body));
 
     quote! {
         #(#cfg_attrs)*
@@ -125,15 +124,57 @@ fn expand(requirement: &Requirement, handler: Handler) -> TokenStream {
         }
 
         #(#outer_attrs)*
-        #vis #asyncness #fn_token #ident(
-            __auth_args: #private::Guarded<#marker, (#(#tuple_types,)*)>,
-        ) #output {
-            #inner
-            #(#claims_checks)*
-            #destructure
-            #ident(#(#call_args),*).await
+        #outer
+    }
+}
+
+/// How the wrapper hands what `Guarded` extracted to the user's function.
+struct Forwarding {
+    /// The `Args` of `Guarded<_, Args>`, one per parameter.
+    tuple_types: Vec<TokenStream>,
+    /// `__auth_arg0`, … bound from the extracted tuple.
+    bindings: Vec<Ident>,
+    /// What is passed for each parameter.
+    call_args: Vec<TokenStream>,
+    /// `assert_claims_type::<T>()` for each `Claims<T>`, spanned at `T`.
+    claims_checks: Vec<TokenStream>,
+}
+
+fn forwarding(params: &[Param], private: &TokenStream) -> Forwarding {
+    let mut forwarding = Forwarding {
+        tuple_types: Vec::new(),
+        bindings: Vec::new(),
+        call_args: Vec::new(),
+        claims_checks: Vec::new(),
+    };
+    for (index, param) in params.iter().enumerate() {
+        let binding = format_ident!("__auth_arg{}", index);
+        match &param.optional_credentials {
+            // `Option<Identity>` would be `None` for invalid credentials too; `Optional` refuses
+            // those and is `None` only when no credentials were sent.
+            Some(inner) => {
+                forwarding
+                    .tuple_types
+                    .push(quote!(#private::Optional<#inner>));
+                forwarding
+                    .call_args
+                    .push(quote!(#private::Optional::into_option(#binding)));
+            }
+            None => {
+                forwarding.tuple_types.push(param.ty.to_token_stream());
+                forwarding.call_args.push(binding.to_token_stream());
+            }
+        }
+        forwarding.bindings.push(binding);
+        if let Some(claims) = &param.claims {
+            let span = claims.span();
+            let private = respan(private.clone(), span);
+            forwarding.claims_checks.push(quote_spanned! {span=>
+                #private::assert_claims_type::<#claims>();
+            });
         }
     }
+    forwarding
 }
 
 fn is_doc(attr: &Attribute) -> bool {
@@ -215,6 +256,15 @@ mod tests {
 
     fn expansion(args: TokenStream, item: TokenStream) -> String {
         requires(args, item).to_string()
+    }
+
+    /// Whether `expected` appears in `actual`, ignoring spacing (`>>` and `> >` are the same).
+    fn assert_contains(actual: &str, expected: TokenStream) {
+        let squash = |text: &str| text.split_whitespace().collect::<String>();
+        assert!(
+            squash(actual).contains(&squash(&expected.to_string())),
+            "{expected}\nnot found in\n{actual}"
+        );
     }
 
     /// Compares as re-printed items, so that `>>` and `> >` are the same.
@@ -325,23 +375,23 @@ mod tests {
                 async fn me(who: core::option::Option<auth::Identity>) {}
             ),
         );
-        assert!(actual.contains(
-            &quote! {
+        assert_contains(
+            &actual,
+            quote! {
                 const REQUIREMENT: ::deps::auth::__private::Requirement =
                     ::deps::auth::__private::Requirement::new(&[::deps::auth::__private::Scheme::Bearer])
                         .realm("admin area")
                         .optional();
-            }
-            .to_string()
-        ));
-        assert!(actual.contains(
-            &quote!(::deps::auth::__private::Guarded<__auth_requirement_me, (::deps::auth::__private::Optional<auth::Identity>,)>)
-                .to_string()
-        ));
-        assert!(actual.contains(
-            &quote!(me(::deps::auth::__private::Optional::into_option(__auth_arg0)).await)
-                .to_string()
-        ));
+            },
+        );
+        assert_contains(
+            &actual,
+            quote!(::deps::auth::__private::Guarded<__auth_requirement_me, (::deps::auth::__private::Optional<auth::Identity>,)>),
+        );
+        assert_contains(
+            &actual,
+            quote!(me(::deps::auth::__private::Optional::into_option(__auth_arg0)).await),
+        );
         assert!(!actual.contains("auth_runtime"));
     }
 
@@ -353,8 +403,9 @@ mod tests {
                 async fn f() {}
             ),
         );
-        assert!(actual.contains(
-            &quote! {
+        assert_contains(
+            &actual,
+            quote! {
                 .scope(&::auth_runtime::__private::ScopeExpr::Any(&[
                     ::auth_runtime::__private::ScopeExpr::Token("admin"),
                     ::auth_runtime::__private::ScopeExpr::All(&[
@@ -362,9 +413,8 @@ mod tests {
                         ::auth_runtime::__private::ScopeExpr::Token("y")
                     ])
                 ]))
-            }
-            .to_string()
-        ));
+            },
+        );
     }
 
     #[test]
@@ -395,10 +445,12 @@ mod tests {
                 async fn f(q: Option<web::Query<Q>>, c: Claims<C>) {}
             ),
         );
-        assert!(actual.contains(&quote!((Option<web::Query<Q>>, Claims<C>,)).to_string()));
-        assert!(actual.contains(&quote!(f(__auth_arg0, __auth_arg1).await).to_string()));
-        assert!(actual
-            .contains(&quote!(::auth_runtime::__private::assert_claims_type::<C>();).to_string()));
+        assert_contains(&actual, quote!((Option<web::Query<Q>>, Claims<C>,)));
+        assert_contains(&actual, quote!(f(__auth_arg0, __auth_arg1).await));
+        assert_contains(
+            &actual,
+            quote!(::auth_runtime::__private::assert_claims_type::<C>();),
+        );
     }
 
     #[test]

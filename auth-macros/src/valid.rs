@@ -86,7 +86,7 @@ fn is_scope_char(c: char) -> bool {
 }
 
 /// The realm is sent inside a `WWW-Authenticate` header, where a line break would end the header
-/// early; the runtime applies the same rule to a configured realm.
+/// early (response splitting) and other control characters are not allowed.
 fn check_realm(lit: &LitStr, errors: &mut Errors) {
     let realm = lit.value();
     if realm.is_empty() {
@@ -114,8 +114,6 @@ fn describe(c: char) -> String {
         format!("the control character `{}`", c.escape_default())
     } else if !c.is_ascii() {
         format!("the non-ASCII character `{c}`")
-    } else if c == ' ' {
-        "a space".to_owned()
     } else {
         format!("`{c}`")
     }

@@ -1,6 +1,6 @@
 #![deny(warnings)]
 
-use actix_web::{get, App, HttpResponse, Responder};
+use actix_web::{get, web, App, HttpResponse, Responder};
 use auth_runtime::requires;
 
 #[get("/responder")]
@@ -15,13 +15,14 @@ async fn result() -> Result<HttpResponse, actix_web::Error> {
     Ok(HttpResponse::Ok().finish())
 }
 
-#[get("/unit")]
 #[requires]
-async fn unit() {}
+async fn json() -> web::Json<Vec<&'static str>> {
+    web::Json(vec!["apple", "pear"])
+}
 
 fn main() {
     let _app = App::new()
         .service(impl_responder)
         .service(result)
-        .service(unit);
+        .route("/json", web::get().to(json));
 }
