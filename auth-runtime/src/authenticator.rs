@@ -14,11 +14,12 @@ use crate::authorization::{self, Authorization, Malformed};
 use crate::basic::{self, BasicCredentials, BasicVerifier};
 use crate::challenge::Challenge;
 use crate::config::AuthenticatorBuilder;
-use crate::jwt::JwtVerifier;
+use crate::jwt::{JwtVerifier, Verification};
 use crate::principal::Principal;
 use crate::refusal::{AuthError, BodyBuilder, Refusal};
 use crate::requirement::{PolicyDecision, Requirement, Scheme};
 use crate::scheme::CustomScheme;
+use crate::token_cache::{CacheStats, TokenCache};
 
 pub(crate) type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
@@ -68,6 +69,7 @@ pub(crate) struct Inner {
     /// Every configured scheme, in a fixed order: what extractors without `#[requires]` accept.
     pub(crate) configured: Vec<Scheme>,
     pub(crate) error_body: Option<BodyBuilder>,
+    pub(crate) token_cache: Option<TokenCache>,
 }
 
 impl fmt::Debug for Authenticator {
@@ -108,6 +110,12 @@ impl Presented<'_> {
             Presented::Custom(scheme) => Owned::Custom(scheme),
         }
     }
+}
+
+/// A Bearer verification that finished, or that waits for the key source.
+enum BearerVerification {
+    Done(Result<Arc<Principal>, Failure>),
+    Pending(LocalFuture<Result<Arc<Principal>, Failure>>),
 }
 
 /// [`Presented`] for the asynchronous path.
@@ -195,10 +203,24 @@ impl Authenticator {
             }
         };
         if let (Presented::Bearer(token), None) = (&presented, requirement.policy_fn()) {
-            let result = self
-                .verify_bearer(token)
-                .and_then(|principal| authorize(principal, &requirement, Scheme::Bearer));
-            return Progress::Done(self.finish(req, result, &requirement));
+            return match self.verify_bearer(token) {
+                BearerVerification::Done(result) => {
+                    let result = result
+                        .and_then(|principal| authorize(principal, &requirement, Scheme::Bearer));
+                    Progress::Done(self.finish(req, result, &requirement))
+                }
+                // The key may come from the key source: wait for its fetch.
+                BearerVerification::Pending(verification) => {
+                    let auth = self.clone();
+                    let req = req.clone();
+                    Progress::Pending(Box::pin(async move {
+                        let result = verification.await.and_then(|principal| {
+                            authorize(principal, &requirement, Scheme::Bearer)
+                        });
+                        auth.finish(&req, result, &requirement)
+                    }))
+                }
+            };
         }
         let auth = self.clone();
         let req = req.clone();
@@ -305,25 +327,89 @@ impl Authenticator {
         }
     }
 
-    fn verify_bearer(&self, token: &str) -> Result<Principal, Failure> {
-        let jwt = self
-            .inner
-            .jwt
+    /// The one place a Bearer token is verified: synchronously when its key is in memory,
+    /// otherwise after the key source was asked (see `JwtVerifier::verify_or_fetch`).
+    ///
+    /// A token verified before is served from the verified-token cache when it is the exact
+    /// same token, still within `exp`/`nbf`, younger than the cache's maximum age, and its key
+    /// is still in the key set.
+    fn verify_bearer(&self, token: &str) -> BearerVerification {
+        let failure = |refusal| Failure::new(refusal, Some(Scheme::Bearer));
+        let Some(jwt) = self.inner.jwt.as_ref() else {
+            return BearerVerification::Done(Err(failure(Refusal::NotConfigured)));
+        };
+        let now = unix_now();
+        if let Some(cache) = &self.inner.token_cache {
+            if let Some(principal) = cache.get(token, now, |key| jwt.holds_key(key)) {
+                return BearerVerification::Done(Ok(principal));
+            }
+        }
+        match jwt.verify_or_fetch(token) {
+            Verification::Done(result) => BearerVerification::Done(
+                result
+                    .map(|p| self.remember(token, p, now))
+                    .map_err(failure),
+            ),
+            Verification::Pending(verification) => {
+                let auth = self.clone();
+                let token = token.to_owned();
+                BearerVerification::Pending(Box::pin(async move {
+                    let result = verification.await;
+                    result
+                        .map(|principal| auth.remember(&token, principal, unix_now()))
+                        .map_err(failure)
+                }))
+            }
+        }
+    }
+
+    /// Puts a freshly verified token in the cache.
+    fn remember(&self, token: &str, principal: Principal, now: u64) -> Arc<Principal> {
+        let principal = Arc::new(principal);
+        if let (Some(cache), Some(key)) = (&self.inner.token_cache, principal.key_fingerprint()) {
+            let jwt = self.inner.jwt.as_ref();
+            let key_is_current = |key| jwt.is_some_and(|jwt| jwt.holds_key(key));
+            cache.insert(token, Arc::clone(&principal), key, now, key_is_current);
+        }
+        principal
+    }
+
+    /// Hit and miss counts of the verified-token cache (zeros when it is off).
+    pub fn cache_stats(&self) -> CacheStats {
+        self.inner
+            .token_cache
             .as_ref()
-            .ok_or_else(|| Failure::new(Refusal::NotConfigured, Some(Scheme::Bearer)))?;
-        jwt.verify(token)
-            .map_err(|refusal| Failure::new(refusal, Some(Scheme::Bearer)))
+            .map(TokenCache::stats)
+            .unwrap_or_default()
+    }
+
+    /// Drops every cached verification whose principal `evict` selects, so that the next
+    /// request with such a token is verified in full (for revocation: a logged-out session, a
+    /// disabled user).
+    ///
+    /// ```
+    /// # use auth_runtime::{Authenticator, Key};
+    /// # let auth = Authenticator::builder().key(Key::hs256(b"an-obviously-fake-secret-of-32-bytes!!").unwrap()).build().unwrap();
+    /// auth.evict_cached(|principal| principal.subject() == Some("user-42"));
+    /// ```
+    pub fn evict_cached(&self, evict: impl Fn(&Principal) -> bool) {
+        if let Some(cache) = &self.inner.token_cache {
+            cache.evict(evict);
+        }
     }
 
     async fn verify_owned(
         &self,
         req: &HttpRequest,
         presented: Owned,
-    ) -> Result<Principal, Failure> {
+    ) -> Result<Arc<Principal>, Failure> {
         let not_configured = |scheme| Failure::new(Refusal::NotConfigured, Some(scheme));
         let rejected = |scheme| Failure::new(Refusal::Rejected, Some(scheme));
         match presented {
-            Owned::Bearer(token) => self.verify_bearer(&token),
+            Owned::Bearer(token) => match self.verify_bearer(&token) {
+                BearerVerification::Done(result) => result,
+                BearerVerification::Pending(verification) => verification.await,
+            },
             Owned::Basic(credentials) => {
                 let verifier = self
                     .inner
@@ -333,6 +419,7 @@ impl Authenticator {
                 verifier
                     .verify(credentials, req.clone())
                     .await
+                    .map(Arc::new)
                     .ok_or_else(|| rejected(Scheme::Basic))
             }
             Owned::ApiKey(key) => {
@@ -344,6 +431,7 @@ impl Authenticator {
                 verifier
                     .verify(key, req.clone())
                     .await
+                    .map(Arc::new)
                     .ok_or_else(|| rejected(Scheme::ApiKey))
             }
             Owned::Custom(custom) => {
@@ -351,6 +439,7 @@ impl Authenticator {
                 custom
                     .verify(req.clone())
                     .await
+                    .map(Arc::new)
                     .map_err(|refusal| Failure::new(refusal, Some(scheme)))
             }
         }
@@ -358,20 +447,17 @@ impl Authenticator {
 
     async fn authorize_async(
         &self,
-        principal: Principal,
+        principal: Arc<Principal>,
         req: &HttpRequest,
         requirement: &Requirement,
-    ) -> Result<Principal, Failure> {
+    ) -> Result<Arc<Principal>, Failure> {
         let scheme = principal.scheme();
         let principal = authorize(principal, requirement, scheme)?;
         let Some(policy) = requirement.policy_fn() else {
             return Ok(principal);
         };
-        let shared = Arc::new(principal);
-        match policy(Arc::clone(&shared), req.clone()).await {
-            PolicyDecision::Allow => {
-                Ok(Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone()))
-            }
+        match policy(Arc::clone(&principal), req.clone()).await {
+            PolicyDecision::Allow => Ok(principal),
             PolicyDecision::Deny(code) => Err(Failure::new(Refusal::Forbidden(code), Some(scheme))),
         }
     }
@@ -379,7 +465,7 @@ impl Authenticator {
     fn finish(
         &self,
         req: &HttpRequest,
-        result: Result<Principal, Failure>,
+        result: Result<Arc<Principal>, Failure>,
         requirement: &Requirement,
     ) -> Authenticated {
         match result {
@@ -388,7 +474,11 @@ impl Authenticator {
         }
     }
 
-    fn allowed(&self, req: &HttpRequest, principal: Option<Principal>) -> Option<Arc<Principal>> {
+    fn allowed(
+        &self,
+        req: &HttpRequest,
+        principal: Option<Arc<Principal>>,
+    ) -> Option<Arc<Principal>> {
         match &principal {
             Some(principal) => tracing::debug!(
                 target: "auth_runtime",
@@ -405,7 +495,7 @@ impl Authenticator {
                 "no credentials; authentication is optional here"
             ),
         }
-        principal.map(Arc::new)
+        principal
     }
 
     /// Logs `refusal` and builds its response for `requirement`'s realm and schemes.
@@ -484,10 +574,10 @@ impl Authenticator {
 
 /// The synchronous authorization checks: scopes (row 7), then roles (row 8).
 fn authorize(
-    principal: Principal,
+    principal: Arc<Principal>,
     requirement: &Requirement,
     scheme: Scheme,
-) -> Result<Principal, Failure> {
+) -> Result<Arc<Principal>, Failure> {
     if let Some(scope) = requirement.scope_expr() {
         if !scope.is_satisfied_by(principal.scopes()) {
             return Err(Failure::new(
@@ -505,6 +595,14 @@ fn authorize(
         }
     }
     Ok(principal)
+}
+
+/// Seconds since the Unix epoch (0 if the clock is before it).
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or_default()
 }
 
 /// The refusal of a request whose handler needs authentication in an application that has no

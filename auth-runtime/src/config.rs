@@ -11,18 +11,20 @@ use crate::api_key::ApiKeyVerifier;
 use crate::authenticator::{Authenticator, ErasedApiKey, ErasedBasic, ErasedCustom, Inner};
 use crate::basic::BasicVerifier;
 use crate::challenge::Challenge;
+use crate::jwks::{InlineJwks, JwksConfig, KeyStore, RemoteSpec};
 use crate::jwt::{ClaimPath, JwtVerifier, TypRequirement};
 use crate::keys::Key;
 use crate::refusal::{ErrorBody, Refusal};
 use crate::requirement::Scheme;
 use crate::scheme::CustomScheme;
+use crate::token_cache::{TokenCache, TokenCacheConfig};
 
 /// A configuration mistake, reported when the [`Authenticator`] is built (never on a request).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// No scheme can verify anything: no key, no Basic, API-key or custom verifier.
-    #[error("nothing to verify credentials with: add a key with `.key(Key::hs256(secret)?)`, `.key(Key::public_pem(pem)?)` or `.key(Key::from_jwk(&jwk)?)`, or a verifier with `.basic(..)`, `.api_keys(..)` or `.custom_scheme(..)`")]
+    #[error("nothing to verify credentials with: add a key with `.key(Key::hs256(secret)?)`, `.key(Key::public_pem(pem)?)` or `.key(Key::from_jwk(&jwk)?)`, a key source with `.jwks(..)`, `.jwks_url(..)` or `.oidc_discovery(..)`, or a verifier with `.basic(..)`, `.api_keys(..)` or `.custom_scheme(..)`")]
     NoKeys,
     /// A Basic user that cannot be stored (bad user-id, unparsable hash).
     #[error("invalid Basic user: {0}")]
@@ -79,6 +81,32 @@ pub enum ConfigError {
     /// The JWT crypto backend cannot verify signatures in this process.
     #[error("the jsonwebtoken crypto backend is unusable: {0}")]
     CryptoBackend(String),
+    /// A JWK that cannot be a signature verification key (RFC 7517, RFC 8725 §3.1).
+    #[error("the JWK {} cannot be used: {reason}", describe_kid(kid.as_deref()))]
+    InvalidJwk {
+        /// The key's `kid`, if it has one.
+        kid: Option<String>,
+        /// What is wrong (never the key material).
+        reason: String,
+    },
+    /// A JWKS document given in the configuration that cannot be read or has no usable key.
+    #[error("invalid JWKS: {0}")]
+    InvalidJwks(String),
+    /// A JWKS or issuer URL that cannot be used.
+    #[error("the URL {url:?} cannot be used as a key source: {reason}")]
+    InvalidUrl {
+        /// The URL, without any credentials it carried.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Key-source settings that contradict each other or are out of range.
+    #[error("invalid key source configuration: {0}")]
+    InvalidKeySource(&'static str),
+    /// The key source gave no usable key when
+    /// [`build_and_fetch`](AuthenticatorBuilder::build_and_fetch) asked for one.
+    #[error("the key source gave no usable key: {0}")]
+    KeySourceUnavailable(String),
     /// [`check_app`](crate::check_app) found no authenticator in the application.
     #[error("no `Authenticator` is registered in the application: add `.app_data(authenticator.clone())` or `.configure(authenticator.configure())` to the `App`")]
     NotRegistered,
@@ -96,6 +124,7 @@ pub struct AuthenticatorBuilder {
     issuers: Vec<String>,
     audiences: Vec<String>,
     leeway: Duration,
+    token_cache: TokenCacheConfig,
     typ: Option<TypRequirement>,
     required_claims: Vec<String>,
     scope_claims: Vec<ClaimPath>,
@@ -106,6 +135,7 @@ pub struct AuthenticatorBuilder {
     api_key_header: String,
     custom: Vec<Arc<dyn ErasedCustom>>,
     error_body: Option<crate::refusal::BodyBuilder>,
+    jwks: JwksConfig,
 }
 
 impl Default for AuthenticatorBuilder {
@@ -116,6 +146,7 @@ impl Default for AuthenticatorBuilder {
             issuers: Vec::new(),
             audiences: Vec::new(),
             leeway: Duration::from_secs(60),
+            token_cache: TokenCacheConfig::default(),
             typ: None,
             required_claims: Vec::new(),
             scope_claims: vec![ClaimPath::from("scope"), ClaimPath::from("scp")],
@@ -126,6 +157,7 @@ impl Default for AuthenticatorBuilder {
             api_key_header: "x-api-key".to_owned(),
             custom: Vec::new(),
             error_body: None,
+            jwks: JwksConfig::default(),
         }
     }
 }
@@ -146,6 +178,165 @@ impl AuthenticatorBuilder {
         self
     }
 
+    /// Adds the keys of a JWK Set (RFC 7517 §5) held in the configuration: a provider's keys
+    /// copied into a file, or symmetric (`oct`) keys for HMAC. Each key is bound to exactly one
+    /// algorithm as [`Key::from_jwk`] says (RFC 8725 §3.1). Keys meant for encryption (`use`
+    /// `enc`, `key_ops` without `verify`) are skipped; any other unusable key, or a set without
+    /// a usable key, fails [`build`](Self::build). These keys never change; see
+    /// [`jwks_url`](Self::jwks_url) for keys that rotate.
+    pub fn jwks(mut self, set: crate::jwk::JwkSet) -> Self {
+        self.jwks.inline.push(InlineJwks::Set(set));
+        self
+    }
+
+    /// [`jwks`](Self::jwks) from the JSON text of a JWK Set document (RFC 7517 §5); parsed by
+    /// [`build`](Self::build), which reports a document that does not parse.
+    ///
+    /// ```
+    /// use auth_runtime::Authenticator;
+    ///
+    /// let auth = Authenticator::builder()
+    ///     .jwks_json(r#"{"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "2026-11",
+    ///         "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#)
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = auth;
+    /// ```
+    pub fn jwks_json(mut self, json: impl Into<String>) -> Self {
+        self.jwks.inline.push(InlineJwks::Json(json.into()));
+        self
+    }
+
+    /// [`jwks`](Self::jwks) from a file holding a JWK Set document (RFC 7517 §5), read once by
+    /// [`build`](Self::build), which reports a file that cannot be read or parsed.
+    pub fn jwks_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.jwks.inline.push(InlineJwks::File(path.into()));
+        self
+    }
+
+    /// Fetches the verification keys from a JWK Set URL (RFC 7517 §5) and keeps them fresh:
+    /// refreshed in the background (see [`refresh_interval`](Self::refresh_interval)), and
+    /// fetched again when a token names an unknown `kid` (at most once per
+    /// [`unknown_kid_cooldown`](Self::unknown_kid_cooldown), one fetch shared by every waiting
+    /// request). Keys are bound to one algorithm each (RFC 8725 §3.1); unusable keys of the
+    /// document are skipped with a warning, the others kept.
+    ///
+    /// If the source cannot be reached, the last good keys stay in use; without any usable
+    /// key, Bearer requests are answered 503 with `Retry-After` (CONFORMANCE row 12) until the
+    /// source answers again. [`build`](Self::build) returns at once and the first fetch runs in
+    /// the background ("start and retry"); [`build_and_fetch`](Self::build_and_fetch) waits
+    /// for it and fails if it gave no usable key ("fail fast").
+    ///
+    /// The URL must be `https` (unless [`allow_http`](Self::allow_http)), absolute, and carry
+    /// no credentials. Only one remote source can be configured. Token header fields that name
+    /// other keys (`jku`, `x5u`, `jwk`, `x5c`; RFC 8725 §3.10) are never followed.
+    ///
+    /// Fetching runs on one background thread per built authenticator, independent of actix's
+    /// workers: build the authenticator once, before `HttpServer::new`, and clone it into the
+    /// workers (as [`configure`](crate::Authenticator::configure) does), so that every worker
+    /// shares one key cache and one fetch schedule. The thread stops when the last clone is
+    /// dropped.
+    ///
+    /// ```no_run
+    /// use auth_runtime::Authenticator;
+    ///
+    /// let auth = Authenticator::builder()
+    ///     .issuer("https://idp.example")
+    ///     .audience("items-api")
+    ///     .jwks_url("https://idp.example/.well-known/jwks.json")
+    ///     .build()
+    ///     .expect("valid authentication configuration");
+    /// # let _ = auth;
+    /// ```
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.jwks.remote.push(RemoteSpec::JwksUrl(url.into()));
+        self
+    }
+
+    /// Finds the keys by OpenID Connect discovery: fetches
+    /// `<issuer>/.well-known/openid-configuration` (OpenID Connect Discovery 1.0 §4), requires
+    /// its `issuer` to equal `issuer` exactly (§4.3; RFC 8414 §3.3), then uses its `jwks_uri`
+    /// as [`jwks_url`](Self::jwks_url) does. The discovery document is read once; its
+    /// `jwks_uri` is kept for the life of the authenticator.
+    ///
+    /// `issuer` also becomes the accepted `iss` (RFC 7519 §4.1.1), unless
+    /// [`issuer`](Self::issuer) was called. It must be `https` (unless
+    /// [`allow_http`](Self::allow_http)) with no query or fragment (RFC 8414 §2).
+    ///
+    /// ```no_run
+    /// use auth_runtime::Authenticator;
+    ///
+    /// # async fn start() -> Result<(), auth_runtime::ConfigError> {
+    /// let auth = Authenticator::builder()
+    ///     .audience("items-api")
+    ///     .oidc_discovery("https://keycloak.example/realms/shop")
+    ///     .build_and_fetch()
+    ///     .await?;
+    /// # let _ = auth;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn oidc_discovery(mut self, issuer: impl Into<String>) -> Self {
+        self.jwks.remote.push(RemoteSpec::Discovery(issuer.into()));
+        self
+    }
+
+    /// Allows the key source (and the `jwks_uri` it discovers) to use plain `http`. Keys
+    /// fetched over plain http can be replaced by anyone on the path, so this is for tests and
+    /// for a provider on the loopback interface only. Default: https only.
+    pub fn allow_http(mut self) -> Self {
+        self.jwks.allow_http = true;
+        self
+    }
+
+    /// Bounds of the background refresh interval of a remote key source. The interval is the
+    /// JWKS response's freshness lifetime (`Cache-Control: max-age` less `Age`, RFC 9111
+    /// §4.2.1; zero for `no-cache` / `no-store`), or 15 minutes without one, clamped to
+    /// `min..=max`. After a failed fetch the next one is `min` away. Default: 60 seconds to
+    /// 24 hours. `build` refuses `min` of zero or above `max`.
+    pub fn refresh_interval(mut self, min: Duration, max: Duration) -> Self {
+        self.jwks.refresh_min = min;
+        self.jwks.refresh_max = max;
+        self
+    }
+
+    /// How often, at most, a token naming an unknown `kid` (or arriving while no usable key is
+    /// in memory) may cause a fetch of the remote key source. Within the cooldown such a token
+    /// is answered at once: 401 `invalid_token` for an unknown `kid`, 503 when there is no
+    /// usable key. This bounds the fetches an attacker can cause with made-up `kid`s. Default:
+    /// 30 seconds; zero is refused.
+    pub fn unknown_kid_cooldown(mut self, cooldown: Duration) -> Self {
+        self.jwks.cooldown = cooldown;
+        self
+    }
+
+    /// Timeouts of every request to the key source: establishing the connection, and the
+    /// whole exchange including the body. Default: 5 and 10 seconds. Requests for which a key
+    /// is in memory never wait for a fetch.
+    pub fn fetch_timeouts(mut self, connect: Duration, total: Duration) -> Self {
+        self.jwks.connect_timeout = connect;
+        self.jwks.total_timeout = total;
+        self
+    }
+
+    /// The largest discovery or JWKS response accepted, in bytes; checked while the body
+    /// streams in, so a larger one is cut off, never read whole. Default: 1 MiB.
+    pub fn max_jwks_bytes(mut self, max: usize) -> Self {
+        self.jwks.max_bytes = max;
+        self
+    }
+
+    /// How long fetched keys stay in use after the last successful fetch while the key source
+    /// cannot be reached. Past it, tokens signed by those keys are answered 503, as if no key
+    /// had ever been fetched: an outage then cannot keep a key the provider withdrew in use
+    /// indefinitely. Default: no limit (availability first: the last good keys serve for the
+    /// whole outage). Must not be shorter than the refresh interval's minimum; with a limit,
+    /// the background refresh runs at least twice within it.
+    pub fn max_key_staleness(mut self, limit: Duration) -> Self {
+        self.jwks.max_staleness = Some(limit);
+        self
+    }
+
     /// Adds an accepted issuer: `iss` must equal one of them exactly (RFC 7519 §4.1.1).
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuers.push(issuer.into());
@@ -157,6 +348,15 @@ impl AuthenticatorBuilder {
     /// as RFC 7519 requires of a recipient that cannot identify itself.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audiences.push(audience.into());
+        self
+    }
+
+    /// The verified-token cache (on by default): a token whose signature was verified is
+    /// served from memory while it stays valid, so clients that reuse their token pay for
+    /// signature verification once. See [`TokenCacheConfig`] for its bounds and guarantees;
+    /// [`TokenCacheConfig::disabled`] turns it off.
+    pub fn token_cache(mut self, config: TokenCacheConfig) -> Self {
+        self.token_cache = config;
         self
     }
 
@@ -259,11 +459,57 @@ impl AuthenticatorBuilder {
     }
 
     /// Checks the configuration and builds the authenticator.
+    ///
+    /// With a remote key source ([`jwks_url`](Self::jwks_url),
+    /// [`oidc_discovery`](Self::oidc_discovery)) this is "start and retry": it returns at once,
+    /// the first fetch runs in the background, and requests that arrive before it finished wait
+    /// for it (one fetch for all of them). Nothing is fetched if `build` fails.
     pub fn build(self) -> Result<Authenticator, ConfigError> {
+        self.build_with_keys()
+            .map(|(authenticator, _)| authenticator)
+    }
+
+    /// [`build`](Self::build), then waits for the first fetch of the remote key source and
+    /// fails fast with [`ConfigError::KeySourceUnavailable`] if it gave no usable key (the
+    /// provider is unreachable, answered an error, or its discovered `issuer` does not match).
+    /// Without a remote source it is `build`. Runs on any async runtime.
+    ///
+    /// ```no_run
+    /// use auth_runtime::Authenticator;
+    ///
+    /// #[actix_web::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let auth = Authenticator::builder()
+    ///         .issuer("https://idp.example")
+    ///         .audience("items-api")
+    ///         .jwks_url("https://idp.example/.well-known/jwks.json")
+    ///         .build_and_fetch()
+    ///         .await
+    ///         .expect("the identity provider must be reachable at start-up");
+    ///     # let _ = auth;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub async fn build_and_fetch(self) -> Result<Authenticator, ConfigError> {
+        let (authenticator, keys) = self.build_with_keys()?;
+        if let Some(keys) = keys {
+            keys.first_fetch().await?;
+        }
+        Ok(authenticator)
+    }
+
+    fn build_with_keys(mut self) -> Result<(Authenticator, Option<KeyStore>), ConfigError> {
         Challenge::check_value(&self.realm).map_err(|reason| ConfigError::InvalidRealm {
             value: self.realm.clone(),
             reason,
         })?;
+        let inline_keys = self.jwks.inline_keys()?;
+        self.keys.extend(inline_keys);
+        self.jwks.inline.clear();
+        let remote = self.jwks.remote_source()?;
+        if let (Some(issuer), true) = (self.jwks.discovery_issuer(), self.issuers.is_empty()) {
+            self.issuers.push(issuer.to_owned());
+        }
         if self.issuers.iter().any(String::is_empty) {
             return Err(ConfigError::EmptyValue("issuer"));
         }
@@ -271,6 +517,7 @@ impl AuthenticatorBuilder {
             return Err(ConfigError::EmptyValue("audience"));
         }
         if self.keys.is_empty()
+            && remote.is_none()
             && self.basic.is_none()
             && self.api_keys.is_none()
             && self.custom.is_empty()
@@ -290,13 +537,17 @@ impl AuthenticatorBuilder {
         let api_key_header = HeaderName::try_from(self.api_key_header.as_str())
             .map_err(|_| ConfigError::InvalidHeaderName(self.api_key_header.clone()))?;
         let mut configured = Vec::new();
-        let jwt = if self.keys.is_empty() {
+        let jwt = if self.keys.is_empty() && remote.is_none() {
             None
         } else {
             crate::jwt::ensure_crypto_backend()?;
             configured.push(Scheme::Bearer);
+            let keys = match remote {
+                Some(remote) => KeyStore::remote(self.keys, remote)?,
+                None => KeyStore::fixed(self.keys),
+            };
             Some(JwtVerifier::new(
-                self.keys,
+                keys,
                 &self.issuers,
                 &self.audiences,
                 self.leeway,
@@ -324,7 +575,12 @@ impl AuthenticatorBuilder {
             }
             configured.push(Scheme::Custom(name));
         }
-        Ok(Authenticator::from_inner(Inner {
+        // Last, so that a configuration that fails never fetches anything.
+        let keys = jwt.as_ref().map(|jwt| jwt.keys().clone());
+        if let Some(keys) = &keys {
+            keys.start()?;
+        }
+        let authenticator = Authenticator::from_inner(Inner {
             realm: self.realm,
             jwt,
             basic: self.basic,
@@ -333,6 +589,16 @@ impl AuthenticatorBuilder {
             custom: self.custom,
             configured,
             error_body: self.error_body,
-        }))
+            token_cache: TokenCache::new(&self.token_cache, self.leeway),
+        });
+        Ok((authenticator, keys))
+    }
+}
+
+/// How an error message names a JWK: by its `kid`, or as having none.
+fn describe_kid(kid: Option<&str>) -> String {
+    match kid {
+        Some(kid) => format!("with the `kid` {kid:?}"),
+        None => "without a `kid`".to_owned(),
     }
 }

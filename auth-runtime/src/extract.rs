@@ -139,7 +139,7 @@ impl<T> Future for AuthFuture<T> {
 /// The verified identity of the request.
 ///
 /// In a `#[requires]` handler it is the principal the guard already verified. In a handler
-/// without the attribute it authenticates the request itself (a Bearer token, no scope), with
+/// without the attribute it authenticates the request itself (credentials of any configured scheme, no scope), with
 /// the same responses.
 ///
 /// ```

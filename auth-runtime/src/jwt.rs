@@ -1,13 +1,15 @@
 //! Bearer JWT verification with jsonwebtoken.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, Header, Validation};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, Header, Validation};
 use serde_json::Value;
 
+use crate::authenticator::LocalFuture;
 use crate::config::ConfigError;
+use crate::jwks::{Demand, KeyStore, Miss};
 use crate::keys::Key;
 use crate::principal::Principal;
 use crate::refusal::{InvalidReason, Refusal};
@@ -79,15 +81,18 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
         .then(|| &text[prefix.len()..])
 }
 
-/// One key with the validation rules precomputed for it.
-struct BoundKey {
-    key: Key,
-    validation: Validation,
+/// Verifies Bearer JWTs against the current keys and the configured claims rules. Cloning is
+/// cheap (`Arc`s): a verification that waits for the key source owns a clone.
+#[derive(Clone)]
+pub(crate) struct JwtVerifier {
+    rules: Arc<Rules>,
+    keys: KeyStore,
 }
 
-/// Verifies Bearer JWTs against the configured keys and claims rules.
-pub(crate) struct JwtVerifier {
-    keys: Vec<BoundKey>,
+/// Everything about verification that does not change with the keys.
+struct Rules {
+    /// One `Validation` per algorithm, precomputed: the request path only looks one up.
+    validations: Vec<(Algorithm, Validation)>,
     typ: Option<TypRequirement>,
     required_claims: Vec<String>,
     scope_claims: Vec<ClaimPath>,
@@ -95,10 +100,18 @@ pub(crate) struct JwtVerifier {
     max_token_bytes: usize,
 }
 
+/// The outcome of [`JwtVerifier::verify_or_fetch`].
+pub(crate) enum Verification {
+    /// Verified (or refused) with the keys in memory.
+    Done(Result<Principal, Refusal>),
+    /// The key may come from the key source: verification continues after its fetch.
+    Pending(LocalFuture<Result<Principal, Refusal>>),
+}
+
 impl JwtVerifier {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
-        keys: Vec<Key>,
+        keys: KeyStore,
         issuers: &[String],
         audiences: &[String],
         leeway: Duration,
@@ -108,10 +121,17 @@ impl JwtVerifier {
         role_claims: Vec<ClaimPath>,
         max_token_bytes: usize,
     ) -> Self {
-        let keys = keys
-            .into_iter()
-            .map(|key| {
-                let mut validation = Validation::new(key.algorithm());
+        let families = [
+            AlgorithmFamily::Hmac,
+            AlgorithmFamily::Rsa,
+            AlgorithmFamily::Ec,
+            AlgorithmFamily::Ed,
+        ];
+        let validations = families
+            .iter()
+            .flat_map(AlgorithmFamily::algorithms)
+            .map(|&algorithm| {
+                let mut validation = Validation::new(algorithm);
                 validation.leeway = leeway.as_secs();
                 validation.validate_exp = true;
                 validation.validate_nbf = true;
@@ -130,21 +150,99 @@ impl JwtVerifier {
                     required.push("aud");
                 }
                 validation.set_required_spec_claims(&required);
-                BoundKey { key, validation }
+                (algorithm, validation)
             })
             .collect();
         JwtVerifier {
+            rules: Arc::new(Rules {
+                validations,
+                typ,
+                required_claims,
+                scope_claims,
+                role_claims,
+                max_token_bytes,
+            }),
             keys,
-            typ,
-            required_claims,
-            scope_claims,
-            role_claims,
-            max_token_bytes,
         }
     }
 
-    /// Verifies `token` (already checked to be a `b64token`) and returns its principal.
+    /// Whether the key with this fingerprint is in the current key set.
+    pub(crate) fn holds_key(&self, fingerprint: u64) -> bool {
+        self.keys.load().holds(fingerprint)
+    }
+
+    /// The keys this verifier uses.
+    pub(crate) fn keys(&self) -> &KeyStore {
+        &self.keys
+    }
+
+    /// Verifies `token` (already checked to be a `b64token`) with the keys in memory only:
+    /// never waits and never causes a fetch. A key that is missing while the key source has
+    /// not given usable keys is [`Refusal::KeysUnavailable`].
     pub(crate) fn verify(&self, token: &str) -> Result<Principal, Refusal> {
+        let header = self.rules.check_header(token)?;
+        let set = self.keys.load();
+        let view = set.view();
+        match view.select(&header) {
+            Ok(key) => self.rules.verify_with(token, &header, key),
+            Err(miss) => Err(refusal_of(miss, view.is_complete())),
+        }
+    }
+
+    /// Verifies `token` now when its key is in memory (no allocation, no waiting). Otherwise,
+    /// when the key could come from the key source (an unknown `kid`, or no usable key yet),
+    /// returns a future that joins the fetch in flight or starts one (at most one per
+    /// cooldown, shared by every request), then verifies. During the cooldown the answer is
+    /// immediate: `invalid_token` for an unknown `kid`, 503 when there is no usable key.
+    pub(crate) fn verify_or_fetch(&self, token: &str) -> Verification {
+        let header = match self.rules.check_header(token) {
+            Ok(header) => header,
+            Err(refusal) => return Verification::Done(Err(refusal)),
+        };
+        let set = self.keys.load();
+        let view = set.view();
+        let miss = match view.select(&header) {
+            Ok(key) => return Verification::Done(self.rules.verify_with(token, &header, key)),
+            Err(miss) => miss,
+        };
+        let complete = view.is_complete();
+        // Only a key the source could add is worth a fetch: an unknown `kid`, or anything
+        // while no usable remote key is in memory. A key-less token never causes one.
+        let may_fetch = miss != Miss::AlgorithmMismatch && (!complete || miss == Miss::UnknownKid);
+        let wait = match may_fetch.then(|| self.keys.demand()) {
+            Some(Demand::Wait(wait)) => wait,
+            Some(Demand::Refused) | None => {
+                return Verification::Done(Err(refusal_of(miss, complete)))
+            }
+        };
+        let verifier = self.clone();
+        let token = token.to_owned();
+        Verification::Pending(Box::pin(async move {
+            wait.finished().await;
+            let set = verifier.keys.load();
+            let view = set.view();
+            match view.select(&header) {
+                Ok(key) => verifier.rules.verify_with(&token, &header, key),
+                Err(miss) => Err(refusal_of(miss, view.is_complete())),
+            }
+        }))
+    }
+}
+
+/// The refusal of a token for which no key was selected: while the key source has not given
+/// usable keys, the key may exist, and the answer is 503 (CONFORMANCE row 12), not 401.
+fn refusal_of(miss: Miss, complete: bool) -> Refusal {
+    match miss {
+        Miss::AlgorithmMismatch => Refusal::Invalid(InvalidReason::WrongAlgorithm),
+        _ if !complete => Refusal::KeysUnavailable,
+        Miss::UnknownKid | Miss::Ambiguous => Refusal::Invalid(InvalidReason::UnknownKey),
+        Miss::NoKeyForAlgorithm => Refusal::Invalid(InvalidReason::WrongAlgorithm),
+    }
+}
+
+impl Rules {
+    /// The checks that need no key: size, shape, a decodable header without `crit`.
+    fn check_header(&self, token: &str) -> Result<Header, Refusal> {
         use InvalidReason::*;
         if token.len() > self.max_token_bytes {
             return Err(Refusal::Invalid(TooLarge));
@@ -156,7 +254,19 @@ impl JwtVerifier {
         if header.crit.is_some() {
             return Err(Refusal::Invalid(CriticalHeader));
         }
-        let claims = self.verify_with_keys(token, &header)?;
+        Ok(header)
+    }
+
+    /// Verifies the signature with `key` (whose algorithm is the header's), then the claims.
+    fn verify_with(&self, token: &str, header: &Header, key: &Key) -> Result<Principal, Refusal> {
+        use InvalidReason::*;
+        let validation = self
+            .validations
+            .iter()
+            .find(|(algorithm, _)| *algorithm == key.algorithm())
+            .map(|(_, validation)| validation)
+            .ok_or(Refusal::Invalid(WrongAlgorithm))?;
+        let claims = decode(token, key, validation)?;
         if !claims.is_object() {
             return Err(Refusal::Invalid(Malformed));
         }
@@ -174,31 +284,9 @@ impl JwtVerifier {
         }
         let scopes = collect(&self.scope_claims, &claims);
         let roles = collect(&self.role_claims, &claims);
-        Ok(Principal::new(Scheme::Bearer, scopes, claims).with_roles(roles.iter()))
-    }
-
-    /// The key is chosen by `kid` when the header names one, otherwise among the keys of the
-    /// header's algorithm; the algorithm is always the key's own.
-    fn verify_with_keys(&self, token: &str, header: &Header) -> Result<Value, Refusal> {
-        if let Some(kid) = &header.kid {
-            let bound = self
-                .keys
-                .iter()
-                .find(|bound| bound.key.kid() == Some(kid.as_str()))
-                .ok_or(Refusal::Invalid(InvalidReason::UnknownKey))?;
-            if bound.key.algorithm() != header.alg {
-                return Err(Refusal::Invalid(InvalidReason::WrongAlgorithm));
-            }
-            return decode(token, bound);
-        }
-        let mut result = Err(Refusal::Invalid(InvalidReason::WrongAlgorithm));
-        for bound in self.keys.iter().filter(|b| b.key.algorithm() == header.alg) {
-            result = decode(token, bound);
-            if result != Err(Refusal::Invalid(InvalidReason::BadSignature)) {
-                break;
-            }
-        }
-        result
+        Ok(Principal::new(Scheme::Bearer, scopes, claims)
+            .with_roles(roles.iter())
+            .verified_by(key.fingerprint()))
     }
 }
 
@@ -219,8 +307,8 @@ fn collect(paths: &[ClaimPath], claims: &Value) -> Scopes {
     values
 }
 
-fn decode(token: &str, bound: &BoundKey) -> Result<Value, Refusal> {
-    jsonwebtoken::decode::<Value>(token, bound.key.decoding_key(), &bound.validation)
+fn decode(token: &str, key: &Key, validation: &Validation) -> Result<Value, Refusal> {
+    jsonwebtoken::decode::<Value>(token, key.decoding_key(), validation)
         .map(|data| data.claims)
         .map_err(|error| match error.kind() {
             ErrorKind::ExpiredSignature => Refusal::Expired,

@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, KeyOperations, PublicKeyUse,
+};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, DecodingKeyKind};
 
 use crate::config::ConfigError;
@@ -28,6 +30,9 @@ pub struct Key {
     algorithm: Algorithm,
     kid: Option<String>,
     decoding: DecodingKey,
+    /// Identifies the key material and algorithm (not the `kid`), so that cached verifications
+    /// can be dropped when their key leaves the key set.
+    fingerprint: u64,
 }
 
 impl Key {
@@ -134,58 +139,151 @@ impl Key {
         })
     }
 
-    /// A key from a JWK (RFC 7517). Its `kid` is kept, and its algorithm is bound by
-    /// `alg` when present, otherwise by `kty`/`crv`: EC P-256 → `ES256`, P-384 → `ES384`,
-    /// OKP Ed25519 → `EdDSA`, RSA → `RS256`. Symmetric (`oct`) keys need an explicit `alg`;
-    /// keys whose `use` is `enc` are refused.
+    /// A key from a JWK (RFC 7517), bound to exactly one algorithm (RFC 8725 §3.1).
+    ///
+    /// The algorithm follows from the key itself: EC P-256 → `ES256`, P-384 → `ES384`,
+    /// OKP Ed25519 → `EdDSA`, RSA → `RS256` unless `alg` names another RSA algorithm
+    /// (`RS384/512`, `PS256/384/512`). A symmetric (`oct`) key needs an explicit `alg`
+    /// (`HS256/384/512`) and a secret at least as long as the hash output (RFC 7518 §3.2). The
+    /// `kid` is kept.
+    ///
+    /// Refused, with [`ConfigError::InvalidJwk`]:
+    /// - a key for encryption: `use` other than `sig` (RFC 7517 §4.2), `key_ops` without
+    ///   `verify` (§4.3), or an `alg` that is not a JWS signature algorithm;
+    /// - an `alg` that contradicts the key's type or curve (an `ES384` P-256 key, an `HS256`
+    ///   RSA key);
+    /// - curves other than P-256, P-384 and Ed25519, coordinates of the wrong length, and RSA
+    ///   moduli shorter than 2048 bits (RFC 7518 §3.3).
+    ///
+    /// Certificate members (`x5c`, `x5u`, `x5t`) are not consulted: the key is the JWK's own
+    /// parameters, nothing is fetched.
+    ///
+    /// ```
+    /// use auth_runtime::jwk::Jwk;
+    /// use auth_runtime::{Algorithm, Key};
+    ///
+    /// let jwk: Jwk = serde_json::from_value(serde_json::json!({
+    ///     "kty": "OKP", "crv": "Ed25519", "kid": "2026-11", "use": "sig",
+    ///     "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+    /// }))
+    /// .unwrap();
+    /// let key = Key::from_jwk(&jwk).unwrap();
+    /// assert_eq!((key.algorithm(), key.kid()), (Algorithm::EdDSA, Some("2026-11")));
+    /// ```
     pub fn from_jwk(jwk: &Jwk) -> Result<Self, ConfigError> {
-        if matches!(jwk.common.public_key_use, Some(PublicKeyUse::Encryption)) {
-            return Err(ConfigError::InvalidKey {
-                algorithm: Algorithm::RS256,
-                reason: "the JWK's `use` is `enc`, not `sig`".into(),
-            });
-        }
-        let implied = match &jwk.algorithm {
-            AlgorithmParameters::EllipticCurve(ec) => match ec.curve {
-                EllipticCurve::P256 => Some(Algorithm::ES256),
-                EllipticCurve::P384 => Some(Algorithm::ES384),
-                _ => None,
-            },
-            AlgorithmParameters::OctetKeyPair(okp) => match okp.curve {
-                EllipticCurve::Ed25519 => Some(Algorithm::EdDSA),
-                _ => None,
-            },
-            AlgorithmParameters::RSA(_) => Some(Algorithm::RS256),
-            _ => None,
-        };
-        let algorithm = match jwk.common.key_algorithm {
-            Some(declared) => {
-                let declared = jwk_algorithm(declared).ok_or_else(|| ConfigError::InvalidKey {
-                    algorithm: Algorithm::RS256,
-                    reason: format!("the JWK's `alg` {declared:?} is not a signature algorithm"),
-                })?;
-                if let (Some(implied), false) = (
-                    implied,
-                    matches!(&jwk.algorithm, AlgorithmParameters::RSA(_)),
-                ) {
-                    if implied != declared {
-                        return Err(mismatch(declared, "a key of another type or curve"));
-                    }
-                }
-                declared
+        Key::try_from_jwk(jwk).map_err(|refusal| ConfigError::InvalidJwk {
+            kid: jwk.common.key_id.clone(),
+            reason: refusal.reason().to_owned(),
+        })
+    }
+
+    /// [`from_jwk`](Self::from_jwk), telling a key that is not meant for signatures apart from
+    /// one that is broken.
+    pub(crate) fn try_from_jwk(jwk: &Jwk) -> Result<Self, JwkRefusal> {
+        use JwkRefusal::{NotForSignatures, Unusable};
+        match &jwk.common.public_key_use {
+            None | Some(PublicKeyUse::Signature) => {}
+            Some(_) => {
+                return Err(NotForSignatures(
+                    "its `use` is not `sig` (RFC 7517 §4.2)".into(),
+                ))
             }
-            None => implied.ok_or_else(|| ConfigError::InvalidKey {
-                algorithm: Algorithm::HS256,
-                reason: "the JWK has no `alg` and its type does not imply one".into(),
-            })?,
-        };
-        let decoding = DecodingKey::from_jwk(jwk).map_err(invalid(algorithm))?;
-        if decoding.family() != algorithm.family() {
-            return Err(mismatch(algorithm, "a key of another type"));
         }
-        let mut key = Key::bind(algorithm, decoding);
-        key.kid = jwk.common.key_id.clone();
-        Ok(key)
+        if let Some(operations) = &jwk.common.key_operations {
+            if !operations.contains(&KeyOperations::Verify) {
+                return Err(NotForSignatures(
+                    "its `key_ops` do not include `verify` (RFC 7517 §4.3)".into(),
+                ));
+            }
+        }
+        let declared = match jwk.common.key_algorithm {
+            Some(declared) => Some(jwk_algorithm(declared).ok_or_else(|| {
+                NotForSignatures(format!(
+                    "its `alg` {declared:?} is not a JWS signature algorithm"
+                ))
+            })?),
+            None => None,
+        };
+        let agrees = |implied: Algorithm| match declared {
+            Some(declared) if declared != implied => Err(Unusable(format!(
+                "its `alg` {declared:?} contradicts its key type, which implies {implied:?}"
+            ))),
+            _ => Ok(()),
+        };
+        let material = |error: jsonwebtoken::errors::Error| {
+            Unusable(format!("its key parameters do not decode: {error}"))
+        };
+        let key = match &jwk.algorithm {
+            AlgorithmParameters::RSA(rsa) => {
+                let algorithm = declared.unwrap_or(Algorithm::RS256);
+                if algorithm.family() != AlgorithmFamily::Rsa {
+                    return Err(Unusable(format!(
+                        "its `alg` {algorithm:?} cannot be used with an RSA key"
+                    )));
+                }
+                let decoding =
+                    DecodingKey::from_rsa_components(&rsa.n, &rsa.e).map_err(material)?;
+                if rsa_modulus_bits(&decoding) < 2048 {
+                    return Err(Unusable(
+                        "its RSA modulus is shorter than 2048 bits (RFC 7518 §3.3)".into(),
+                    ));
+                }
+                Key::bind(algorithm, decoding)
+            }
+            AlgorithmParameters::EllipticCurve(ec) => {
+                let algorithm = match ec.curve {
+                    EllipticCurve::P256 => Algorithm::ES256,
+                    EllipticCurve::P384 => Algorithm::ES384,
+                    ref curve => {
+                        return Err(Unusable(format!(
+                            "the EC curve {curve:?} is not supported (P-256 and P-384 are)"
+                        )))
+                    }
+                };
+                agrees(algorithm)?;
+                let decoding = DecodingKey::from_ec_components(&ec.x, &ec.y).map_err(material)?;
+                check_curve(algorithm, &decoding).map_err(|_| {
+                    Unusable("its coordinates do not have the length of its curve".into())
+                })?;
+                Key::bind(algorithm, decoding)
+            }
+            AlgorithmParameters::OctetKeyPair(okp) => {
+                if okp.curve != EllipticCurve::Ed25519 {
+                    return Err(Unusable(format!(
+                        "the OKP curve {:?} is not supported (Ed25519 is)",
+                        okp.curve
+                    )));
+                }
+                agrees(Algorithm::EdDSA)?;
+                let decoding = DecodingKey::from_ed_components(&okp.x).map_err(material)?;
+                if ec_point_len(&decoding) != Some(32) {
+                    return Err(Unusable("an Ed25519 public key is 32 bytes".into()));
+                }
+                Key::bind(Algorithm::EdDSA, decoding)
+            }
+            AlgorithmParameters::OctetKey(_) => {
+                let algorithm = declared.ok_or_else(|| {
+                    Unusable("a symmetric (`oct`) key needs an `alg`: HS256, HS384 or HS512".into())
+                })?;
+                let decoding = DecodingKey::from_jwk(jwk).map_err(material)?;
+                let secret = match decoding.kind() {
+                    DecodingKeyKind::SecretOrDer(secret) => secret,
+                    DecodingKeyKind::RsaModulusExponent { .. } => {
+                        return Err(Unusable("its key parameters do not decode".into()))
+                    }
+                };
+                Key::hmac(algorithm, secret).map_err(|error| Unusable(error.to_string()))?
+            }
+            _ => {
+                return Err(Unusable(
+                    "its `kty` is not RSA, EC, OKP or oct, or its parameters are missing".into(),
+                ))
+            }
+        };
+        Ok(Key {
+            kid: jwk.common.key_id.clone(),
+            ..key
+        })
     }
 
     /// Names the key: a token whose header has this `kid` is verified with this key only.
@@ -208,11 +306,23 @@ impl Key {
         &self.decoding
     }
 
+    pub(crate) fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+
     fn bind(algorithm: Algorithm, decoding: DecodingKey) -> Self {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        format!("{algorithm:?}").hash(&mut hasher);
+        match decoding.kind() {
+            DecodingKeyKind::SecretOrDer(bytes) => bytes.hash(&mut hasher),
+            DecodingKeyKind::RsaModulusExponent { n, e } => (n, e).hash(&mut hasher),
+        }
         Key {
             algorithm,
             kid: None,
             decoding,
+            fingerprint: hasher.finish(),
         }
     }
 }
@@ -223,6 +333,24 @@ impl fmt::Debug for Key {
             .field("algorithm", &self.algorithm)
             .field("kid", &self.kid)
             .finish_non_exhaustive()
+    }
+}
+
+/// Why a JWK did not become a [`Key`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum JwkRefusal {
+    /// The key is declared for something else (encryption): a JWKS may rightly contain it.
+    NotForSignatures(String),
+    /// The key claims to be a signature key but cannot be one.
+    Unusable(String),
+}
+
+impl JwkRefusal {
+    /// What is wrong, never the key material.
+    pub(crate) fn reason(&self) -> &str {
+        match self {
+            JwkRefusal::NotForSignatures(reason) | JwkRefusal::Unusable(reason) => reason,
+        }
     }
 }
 
@@ -274,6 +402,18 @@ fn ec_point_len(decoding: &DecodingKey) -> Option<usize> {
     }
 }
 
+/// The length of an RSA modulus in bits, leading zeros ignored.
+fn rsa_modulus_bits(decoding: &DecodingKey) -> usize {
+    match decoding.kind() {
+        DecodingKeyKind::RsaModulusExponent { n, .. } => {
+            let n = &n[n.iter().take_while(|&&byte| byte == 0).count()..];
+            n.first()
+                .map_or(0, |&high| n.len() * 8 - high.leading_zeros() as usize)
+        }
+        DecodingKeyKind::SecretOrDer(_) => 0,
+    }
+}
+
 fn check_curve(algorithm: Algorithm, decoding: &DecodingKey) -> Result<(), ConfigError> {
     let expected = if algorithm == Algorithm::ES256 {
         65
@@ -284,5 +424,115 @@ fn check_curve(algorithm: Algorithm, decoding: &DecodingKey) -> Result<(), Confi
         Ok(())
     } else {
         Err(mismatch(algorithm, "a key on another curve"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    const ED25519_X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+    const P256_X: &str = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
+    const P256_Y: &str = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
+    /// 40 bytes, base64url.
+    const SECRET_40: &str = "VEVTVC1PTkxZLXNlY3JldC1vZi1hdC1sZWFzdC0zMi1ieXRlcyEhIQ";
+
+    fn key(value: Value) -> Result<Key, JwkRefusal> {
+        Key::try_from_jwk(&serde_json::from_value(value).unwrap())
+    }
+
+    fn rsa_n(bits: usize) -> String {
+        use base64::Engine;
+        let mut modulus = vec![0xffu8; bits / 8];
+        modulus.insert(0, 0);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(modulus)
+    }
+
+    #[test]
+    fn the_key_type_binds_the_algorithm() {
+        let cases = [
+            (
+                json!({ "kty": "OKP", "crv": "Ed25519", "x": ED25519_X }),
+                Algorithm::EdDSA,
+            ),
+            (
+                json!({ "kty": "EC", "crv": "P-256", "x": P256_X, "y": P256_Y }),
+                Algorithm::ES256,
+            ),
+            (
+                json!({ "kty": "RSA", "n": rsa_n(2048), "e": "AQAB" }),
+                Algorithm::RS256,
+            ),
+            (
+                json!({ "kty": "RSA", "alg": "PS384", "n": rsa_n(2048), "e": "AQAB" }),
+                Algorithm::PS384,
+            ),
+            (
+                json!({ "kty": "oct", "alg": "HS256", "k": SECRET_40 }),
+                Algorithm::HS256,
+            ),
+        ];
+        for (jwk, algorithm) in cases {
+            assert_eq!(key(jwk.clone()).unwrap().algorithm(), algorithm, "{jwk}");
+        }
+    }
+
+    #[test]
+    fn keys_not_for_signatures_are_told_apart() {
+        for jwk in [
+            json!({ "kty": "OKP", "crv": "Ed25519", "use": "enc", "x": ED25519_X }),
+            json!({ "kty": "OKP", "crv": "Ed25519", "use": "wrap", "x": ED25519_X }),
+            json!({ "kty": "OKP", "crv": "Ed25519", "key_ops": ["encrypt"], "x": ED25519_X }),
+            json!({ "kty": "RSA", "alg": "RSA-OAEP", "n": rsa_n(2048), "e": "AQAB" }),
+        ] {
+            assert!(
+                matches!(key(jwk.clone()), Err(JwkRefusal::NotForSignatures(_))),
+                "{jwk}"
+            );
+        }
+        let verify =
+            json!({ "kty": "OKP", "crv": "Ed25519", "key_ops": ["verify"], "x": ED25519_X });
+        assert!(key(verify).is_ok());
+    }
+
+    #[test]
+    fn contradictions_and_weak_keys_are_refused() {
+        for jwk in [
+            // alg against curve or type (RFC 8725 §3.1)
+            json!({ "kty": "EC", "crv": "P-256", "alg": "ES384", "x": P256_X, "y": P256_Y }),
+            json!({ "kty": "EC", "crv": "P-256", "alg": "HS256", "x": P256_X, "y": P256_Y }),
+            json!({ "kty": "OKP", "crv": "Ed25519", "alg": "ES256", "x": ED25519_X }),
+            json!({ "kty": "RSA", "alg": "HS256", "n": rsa_n(2048), "e": "AQAB" }),
+            json!({ "kty": "RSA", "alg": "ES256", "n": rsa_n(2048), "e": "AQAB" }),
+            json!({ "kty": "oct", "alg": "RS256", "k": SECRET_40 }),
+            // unsupported curves, wrong lengths
+            json!({ "kty": "EC", "crv": "P-521", "alg": "ES256", "x": P256_X, "y": P256_Y }),
+            json!({ "kty": "EC", "crv": "P-384", "x": P256_X, "y": P256_Y }),
+            json!({ "kty": "OKP", "crv": "P-256", "alg": "EdDSA", "x": ED25519_X }),
+            json!({ "kty": "OKP", "crv": "Ed25519", "x": "AQAB" }),
+            // weak keys (RFC 7518 §3.2, §3.3)
+            json!({ "kty": "RSA", "n": rsa_n(1024), "e": "AQAB" }),
+            json!({ "kty": "oct", "alg": "HS512", "k": SECRET_40 }),
+            // a symmetric key needs an alg
+            json!({ "kty": "oct", "k": SECRET_40 }),
+        ] {
+            assert!(
+                matches!(key(jwk.clone()), Err(JwkRefusal::Unusable(_))),
+                "{jwk}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_name_the_kid_but_never_the_material() {
+        let jwk = serde_json::from_value(
+            json!({ "kty": "oct", "kid": "k1", "alg": "HS512", "k": SECRET_40 }),
+        )
+        .unwrap();
+        let error = Key::from_jwk(&jwk).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("k1"), "{message}");
+        assert!(!message.contains(SECRET_40), "{message}");
     }
 }

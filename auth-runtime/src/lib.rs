@@ -71,6 +71,33 @@
 //! | expired / not yet valid | 401 | `… error="invalid_token", error_description="The access token expired"` (or `is not yet valid`) |
 //! | valid token, scopes missing | 403 | `Bearer realm="R", error="insufficient_scope", scope="<a smallest satisfying set>"` |
 //! | no authenticator registered | 500 | none; an error-level log says what to add |
+//! | key source unreachable, no usable key cached | 503 | none; `Retry-After`; an error-level log |
+//!
+//! # Keys that rotate
+//!
+//! Instead of (or besides) fixed [`Key`]s, the keys can come from a JWKS URL
+//! ([`jwks_url`](AuthenticatorBuilder::jwks_url)) or by OpenID Connect discovery
+//! ([`oidc_discovery`](AuthenticatorBuilder::oidc_discovery)): fetched over rustls with
+//! timeouts and a size cap, refreshed in the background as `Cache-Control: max-age` says,
+//! and fetched again on an unknown `kid` at most once per cooldown, one fetch shared by all
+//! waiting requests. Requests whose key is in memory never wait. When the provider is down
+//! the last good keys stay in use; with none, Bearer requests get 503 until it answers again.
+//! [`build`](AuthenticatorBuilder::build) starts and retries;
+//! [`build_and_fetch`](AuthenticatorBuilder::build_and_fetch) fails fast.
+//!
+//! ```no_run
+//! use auth_runtime::Authenticator;
+//!
+//! # async fn start() -> Result<(), auth_runtime::ConfigError> {
+//! let auth = Authenticator::builder()
+//!     .audience("items-api")
+//!     .oidc_discovery("https://keycloak.example/realms/shop") // also the expected `iss`
+//!     .build_and_fetch()
+//!     .await?;
+//! # let _ = auth;
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # Security notes
 //!
@@ -81,7 +108,7 @@
 //! - `exp` is required; `nbf` is honoured; the leeway defaults to 60 s; `iss` and `aud` are
 //!   required and checked whenever configured.
 //! - Every decision is a `tracing` event (target `auth_runtime`) with a stable `reason` code
-//!   (`missing`, `malformed_request`, `repeated`, `expired`, `not_yet_valid`, `bad_signature`,
+//!   (`missing`, `malformed_request`, `repeated`, `malformed`, `expired`, `not_yet_valid`, `bad_signature`,
 //!   `wrong_algorithm`, `wrong_issuer`, `wrong_audience`, `unknown_key`, `wrong_type`,
 //!   `insufficient_scope`, …). The token is never logged.
 //! - jsonwebtoken's crypto backend is `rust_crypto` (pure Rust, no system OpenSSL), installed
@@ -97,6 +124,7 @@ pub mod basic;
 mod challenge;
 mod config;
 mod extract;
+mod jwks;
 mod jwt;
 mod keys;
 mod principal;
@@ -104,6 +132,9 @@ mod refusal;
 mod requirement;
 mod scheme;
 mod startup;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod token_cache;
 
 #[doc(hidden)]
 pub mod __private;
@@ -115,6 +146,9 @@ pub use basic::{BasicVerifier, StaticUsers};
 pub use challenge::Challenge;
 pub use config::{AuthenticatorBuilder, ConfigError};
 pub use extract::{Claims, FromPrincipal, Identity, Optional};
+/// JSON Web Keys (RFC 7517), as [`Key::from_jwk`] and
+/// [`AuthenticatorBuilder::jwks`] take them.
+pub use jsonwebtoken::jwk;
 pub use jsonwebtoken::Algorithm;
 pub use jwt::ClaimPath;
 pub use keys::Key;
@@ -125,3 +159,4 @@ pub use requirement::{
 };
 pub use scheme::CustomScheme;
 pub use startup::check_app;
+pub use token_cache::{CacheStats, TokenCacheConfig};

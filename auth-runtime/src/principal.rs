@@ -27,6 +27,8 @@ pub struct Principal {
     scopes: Scopes,
     roles: Scopes,
     claims: Value,
+    /// The fingerprint of the key that verified a Bearer token.
+    verified_by: Option<u64>,
 }
 
 impl Principal {
@@ -37,7 +39,17 @@ impl Principal {
             scopes,
             roles: Scopes::new(),
             claims,
+            verified_by: None,
         }
+    }
+
+    pub(crate) fn verified_by(mut self, key: u64) -> Self {
+        self.verified_by = Some(key);
+        self
+    }
+
+    pub(crate) fn key_fingerprint(&self) -> Option<u64> {
+        self.verified_by
     }
 
     /// A principal for `scheme` whose only claim is `sub`: `subject`.

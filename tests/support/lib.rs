@@ -1,6 +1,8 @@
 //! Shared set-up of the integration tests: test-only keys of every algorithm family, token
 //! minting, and a configured authenticator.
 
+pub mod key_server;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use auth_runtime::{Algorithm, Authenticator, AuthenticatorBuilder, Key};

@@ -1,0 +1,68 @@
+//! Counts heap allocations per authenticated request on the hot path.
+//!
+//! `cargo bench -p auth-runtime --bench allocations` prints one line per path. The counting
+//! allocator wraps the system allocator; nothing here is timed.
+
+#![allow(missing_docs)]
+
+mod common;
+
+use std::alloc::System;
+
+use actix_web::test::TestRequest;
+use auth_runtime::{Requirement, Scheme, ScopeExpr};
+use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+const ITEMS_READ: Requirement =
+    Requirement::new(&[Scheme::Bearer]).scope(&ScopeExpr::Token("items:read"));
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` (the CI smoke run) does not.
+    let rounds: usize = if std::env::args().any(|arg| arg == "--bench") {
+        1_000
+    } else {
+        5
+    };
+    let rt = actix_web::rt::System::new();
+    println!("allocations per request (mean of {rounds}):");
+    for alg in common::ALGORITHMS {
+        let bench = common::setup(alg);
+        let auth = &bench.auth;
+        let token = bench.token(0);
+        let req = TestRequest::get()
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .to_http_request();
+        // Warm the cache and any lazily initialised state.
+        rt.block_on(auth.authenticate(&req, &ITEMS_READ)).unwrap();
+
+        let region = Region::new(GLOBAL);
+        for _ in 0..rounds {
+            rt.block_on(auth.authenticate(&req, &ITEMS_READ)).unwrap();
+        }
+        let reused = region.change();
+
+        let tokens: Vec<String> = (1..=rounds as u64).map(|n| bench.token(n)).collect();
+        let region = Region::new(GLOBAL);
+        for token in &tokens {
+            auth.verify_token(token).unwrap();
+        }
+        let cold = region.change();
+
+        println!(
+            "  {alg:?}: reused token (full request path) {:.1}, new token (verification) {:.1}",
+            reused.allocations as f64 / rounds as f64,
+            cold.allocations as f64 / rounds as f64,
+        );
+    }
+    let region = Region::new(GLOBAL);
+    for _ in 0..rounds {
+        std::hint::black_box(&ITEMS_READ);
+    }
+    println!(
+        "  the requirement itself: {:.1}",
+        region.change().allocations as f64 / rounds as f64
+    );
+}

@@ -1,0 +1,527 @@
+//! Helpers for testing protected endpoints (the `testing` feature; enable it in
+//! `[dev-dependencies]` only).
+//!
+//! - [`TestIssuer`] signs tokens with an ephemeral key of any supported algorithm and hands out
+//!   an [`Authenticator`] wired to it.
+//! - [`TestRequestExt`] attaches Bearer, Basic or API-key credentials to a `TestRequest`.
+//! - [`challenges`] parses a response's `WWW-Authenticate` headers, and
+//!   [`assert_requires_scope`] / [`assert_unauthenticated`] state what an endpoint demands.
+//!
+//! "This endpoint needs scope `items:read`" in three lines:
+//!
+//! ```
+//! use actix_web::{get, test, App, HttpResponse};
+//! use auth_runtime::requires;
+//! use auth_runtime::testing::{assert_requires_scope, TestIssuer, TestRequestExt};
+//!
+//! #[get("/items")]
+//! #[requires(scope = "items:read")]
+//! async fn items() -> HttpResponse {
+//!     HttpResponse::Ok().finish()
+//! }
+//!
+//! # actix_web::rt::System::new().block_on(async {
+//! let issuer = TestIssuer::hs256();
+//! let app = test::init_service(App::new().configure(issuer.authenticator().configure()).service(items)).await;
+//! let token = issuer.token().scope("other").sign();
+//! let res = test::call_service(&app, test::TestRequest::get().uri("/items").bearer(&token).to_request()).await;
+//! assert_requires_scope(&res, "items:read");
+//! # });
+//! ```
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use base64::Engine;
+use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{EncodingKey, Header};
+use p256::pkcs8::EncodePrivateKey;
+use serde_json::{Map, Value};
+
+use crate::{Algorithm, Authenticator, AuthenticatorBuilder, Key};
+
+const RSA_PRIVATE: &str = include_str!("TEST-ONLY-rsa-private.pem");
+const RSA_PUBLIC: &str = include_str!("TEST-ONLY-rsa-public.pem");
+
+/// The realm of [`TestIssuer::authenticator`].
+pub const TEST_REALM: &str = "test";
+
+/// A token issuer for tests: an ephemeral signing key (a fresh secret or key pair per issuer;
+/// RSA uses a fixed, public, test-only key because generating one takes seconds in debug
+/// builds), an issuer and an audience.
+///
+/// Its `Debug` shows no key material.
+pub struct TestIssuer {
+    algorithm: Algorithm,
+    kid: String,
+    encoding: EncodingKey,
+    key: Key,
+    jwk: Jwk,
+    issuer: String,
+    audience: String,
+}
+
+impl std::fmt::Debug for TestIssuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestIssuer")
+            .field("algorithm", &self.algorithm)
+            .field("kid", &self.kid)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TestIssuer {
+    /// An issuer signing with `algorithm`, issuer `https://issuer.test`, audience `test-api`.
+    pub fn new(algorithm: Algorithm) -> Self {
+        let mut rng = rand_core::OsRng;
+        let mut ed25519_public = None;
+        let (encoding, key) = match algorithm {
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
+                let mut secret = [0u8; 64];
+                rand_core::RngCore::fill_bytes(&mut rng, &mut secret);
+                (
+                    EncodingKey::from_secret(&secret),
+                    Key::hmac(algorithm, secret).expect("a 64-byte secret fits every HMAC"),
+                )
+            }
+            Algorithm::ES256 => {
+                let signing = p256::ecdsa::SigningKey::random(&mut rng);
+                let der = signing
+                    .to_pkcs8_der()
+                    .expect("PKCS#8 encoding of a fresh key");
+                let point = signing.verifying_key().to_encoded_point(false);
+                (
+                    EncodingKey::from_ec_der(der.as_bytes()),
+                    Key::ec_der(algorithm, point.as_bytes()).expect("a P-256 point"),
+                )
+            }
+            Algorithm::ES384 => {
+                let signing = p384::ecdsa::SigningKey::random(&mut rng);
+                let der = signing
+                    .to_pkcs8_der()
+                    .expect("PKCS#8 encoding of a fresh key");
+                let point = signing.verifying_key().to_encoded_point(false);
+                (
+                    EncodingKey::from_ec_der(der.as_bytes()),
+                    Key::ec_der(algorithm, point.as_bytes()).expect("a P-384 point"),
+                )
+            }
+            Algorithm::EdDSA => {
+                let signing = ed25519_dalek::SigningKey::generate(&mut rng);
+                let der = ed25519_dalek::pkcs8::EncodePrivateKey::to_pkcs8_der(&signing)
+                    .expect("PKCS#8 encoding of a fresh key");
+                ed25519_public = Some(signing.verifying_key().to_bytes());
+                (
+                    EncodingKey::from_ed_der(der.as_bytes()),
+                    Key::ed25519_der(signing.verifying_key().as_bytes()).expect("an Ed25519 key"),
+                )
+            }
+            _ => (
+                EncodingKey::from_rsa_pem(RSA_PRIVATE.as_bytes()).expect("the test RSA key"),
+                Key::rsa_pem(algorithm, RSA_PUBLIC).expect("the test RSA key"),
+            ),
+        };
+        let mut nonce = [0u8; 6];
+        rand_core::RngCore::fill_bytes(&mut rng, &mut nonce);
+        let kid = format!(
+            "test-{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(nonce)
+        );
+        let mut jwk = match ed25519_public {
+            // jsonwebtoken cannot derive an OKP JWK from a PKCS#8 v1 key: write it out.
+            Some(public) => serde_json::from_value(serde_json::json!({
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "alg": "EdDSA",
+                "use": "sig",
+                "x": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(public),
+            }))
+            .expect("an OKP JWK"),
+            None => Jwk::from_encoding_key(&encoding, algorithm).expect("a JWK of the key"),
+        };
+        jwk.common.key_id = Some(kid.clone());
+        TestIssuer {
+            algorithm,
+            key: key.with_kid(kid.clone()),
+            kid,
+            encoding,
+            jwk,
+            issuer: "https://issuer.test".to_owned(),
+            audience: "test-api".to_owned(),
+        }
+    }
+
+    /// An HS256 issuer with a fresh random secret.
+    pub fn hs256() -> Self {
+        TestIssuer::new(Algorithm::HS256)
+    }
+
+    /// An RS256 issuer (the test-only RSA key).
+    pub fn rs256() -> Self {
+        TestIssuer::new(Algorithm::RS256)
+    }
+
+    /// An ES256 issuer with a fresh P-256 key pair.
+    pub fn es256() -> Self {
+        TestIssuer::new(Algorithm::ES256)
+    }
+
+    /// An EdDSA issuer with a fresh Ed25519 key pair.
+    pub fn eddsa() -> Self {
+        TestIssuer::new(Algorithm::EdDSA)
+    }
+
+    /// Changes the `iss` of minted tokens and of the wired authenticator.
+    pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = issuer.into();
+        self
+    }
+
+    /// Changes the `aud` of minted tokens and of the wired authenticator.
+    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = audience.into();
+        self
+    }
+
+    /// The verification key (with its `kid`).
+    pub fn key(&self) -> Key {
+        self.key.clone()
+    }
+
+    /// The public key as a JWK (with its `kid`; for HMAC, the secret as an `oct` key), for key
+    /// servers in tests.
+    pub fn jwk(&self) -> Jwk {
+        self.jwk.clone()
+    }
+
+    /// A builder already holding this issuer's realm ([`TEST_REALM`]), issuer, audience and
+    /// key, for adding schemes or options.
+    pub fn builder(&self) -> AuthenticatorBuilder {
+        Authenticator::builder()
+            .realm(TEST_REALM)
+            .issuer(self.issuer.clone())
+            .audience(self.audience.clone())
+            .key(self.key())
+    }
+
+    /// An authenticator that accepts this issuer's tokens.
+    pub fn authenticator(&self) -> Authenticator {
+        self.builder()
+            .build()
+            .expect("the test issuer's configuration is valid")
+    }
+
+    /// Starts a token: subject `test-user`, no scope, valid for an hour.
+    pub fn token(&self) -> TestToken<'_> {
+        TestToken {
+            issuer: self,
+            claims: Map::new(),
+            subject: Some("test-user".to_owned()),
+            scopes: Vec::new(),
+            expires_in: 3600,
+            typ: Some("JWT".to_owned()),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        }
+    }
+}
+
+/// A token being minted by [`TestIssuer::token`]; finish with [`sign`](Self::sign).
+#[must_use = "call `.sign()` to get the token"]
+pub struct TestToken<'a> {
+    issuer: &'a TestIssuer,
+    claims: Map<String, Value>,
+    subject: Option<String>,
+    scopes: Vec<String>,
+    expires_in: i64,
+    typ: Option<String>,
+    iss: String,
+    aud: String,
+}
+
+impl TestToken<'_> {
+    /// The `sub` claim.
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// Adds scopes (space-delimited) to the `scope` claim.
+    pub fn scope(mut self, scopes: &str) -> Self {
+        self.scopes.extend(
+            scopes
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+        );
+        self
+    }
+
+    /// Seconds until `exp`; negative for an already expired token.
+    pub fn expires_in(mut self, seconds: i64) -> Self {
+        self.expires_in = seconds;
+        self
+    }
+
+    /// An expired token (beyond the default 60-second leeway).
+    pub fn expired(self) -> Self {
+        self.expires_in(-3600)
+    }
+
+    /// `nbf` this far in the future.
+    pub fn not_before_in(self, after: Duration) -> Self {
+        let nbf = now() + after.as_secs() as i64;
+        self.claim("nbf", nbf)
+    }
+
+    /// The `iss` claim (default: the issuer's).
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.iss = issuer.into();
+        self
+    }
+
+    /// The `aud` claim (default: the issuer's audience).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.aud = audience.into();
+        self
+    }
+
+    /// The JOSE header `typ` (default `JWT`; `at+jwt` for RFC 9068 access tokens).
+    pub fn typ(mut self, typ: impl Into<String>) -> Self {
+        self.typ = Some(typ.into());
+        self
+    }
+
+    /// Any other claim.
+    pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.claims.insert(name.into(), value.into());
+        self
+    }
+
+    /// Signs the token.
+    pub fn sign(self) -> String {
+        let mut claims = self.claims;
+        let now = now();
+        claims.entry("iss").or_insert(self.iss.into());
+        claims.entry("aud").or_insert(self.aud.into());
+        claims.entry("iat").or_insert(now.into());
+        claims
+            .entry("exp")
+            .or_insert((now + self.expires_in).into());
+        if let Some(subject) = self.subject {
+            claims.entry("sub").or_insert(subject.into());
+        }
+        if !self.scopes.is_empty() {
+            claims
+                .entry("scope")
+                .or_insert(self.scopes.join(" ").into());
+        }
+        let mut header = Header::new(self.issuer.algorithm);
+        header.kid = Some(self.issuer.kid.clone());
+        header.typ = self.typ;
+        jsonwebtoken::encode(&header, &Value::Object(claims), &self.issuer.encoding)
+            .expect("signing with the test key")
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// Credentials for `actix_web::test::TestRequest`.
+pub trait TestRequestExt {
+    /// `Authorization: Bearer <token>`.
+    fn bearer(self, token: &str) -> Self;
+    /// `Authorization: Basic <base64(user:password)>`.
+    fn basic(self, user: &str, password: &str) -> Self;
+    /// `X-API-Key: <key>` (the default API-key header).
+    fn api_key(self, key: &str) -> Self;
+}
+
+impl TestRequestExt for TestRequest {
+    fn bearer(self, token: &str) -> Self {
+        self.insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+    }
+
+    fn basic(self, user: &str, password: &str) -> Self {
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        self.insert_header((header::AUTHORIZATION, format!("Basic {encoded}")))
+    }
+
+    fn api_key(self, key: &str) -> Self {
+        self.insert_header(("x-api-key", key))
+    }
+}
+
+/// One parsed `WWW-Authenticate` challenge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedChallenge {
+    /// The auth-scheme, as sent.
+    pub scheme: String,
+    /// The auth-params in order, names lower-cased, quoted-string values unescaped.
+    pub params: Vec<(String, String)>,
+}
+
+impl ParsedChallenge {
+    /// The value of parameter `name`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(param, _)| param.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// The challenges of every `WWW-Authenticate` header of `headers`, in order (one challenge
+/// per header, as this library sends them).
+pub fn challenges(headers: &HeaderMap) -> Vec<ParsedChallenge> {
+    headers
+        .get_all(header::WWW_AUTHENTICATE)
+        .filter_map(|value| parse_challenge(&String::from_utf8_lossy(value.as_bytes())))
+        .collect()
+}
+
+/// Parses `scheme param="value", param=token` (RFC 9110 §11.6.1, one challenge).
+pub fn parse_challenge(text: &str) -> Option<ParsedChallenge> {
+    let (scheme, mut rest) = text.split_once(' ').unwrap_or((text, ""));
+    let mut params = Vec::new();
+    loop {
+        rest = rest.trim_start_matches([' ', ',']);
+        if rest.is_empty() {
+            break;
+        }
+        let (name, after) = rest.split_once('=')?;
+        let mut value = String::new();
+        let remaining = if let Some(quoted) = after.strip_prefix('"') {
+            let mut chars = quoted.char_indices();
+            let mut end = None;
+            while let Some((index, c)) = chars.next() {
+                match c {
+                    '\\' => value.push(chars.next()?.1),
+                    '"' => {
+                        end = Some(index + 1);
+                        break;
+                    }
+                    c => value.push(c),
+                }
+            }
+            &quoted[end?..]
+        } else {
+            let end = after.find([',', ' ']).unwrap_or(after.len());
+            value.push_str(&after[..end]);
+            &after[end..]
+        };
+        params.push((name.trim().to_ascii_lowercase(), value));
+        rest = remaining;
+    }
+    Some(ParsedChallenge {
+        scheme: scheme.to_owned(),
+        params,
+    })
+}
+
+/// Asserts a 403 whose Bearer challenge says `insufficient_scope` and names `scope` among the
+/// scopes needed.
+#[track_caller]
+pub fn assert_requires_scope<B>(res: &ServiceResponse<B>, scope: &str) {
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "expected 403 insufficient_scope"
+    );
+    let found = challenges(res.headers());
+    let bearer = found
+        .iter()
+        .find(|c| c.scheme.eq_ignore_ascii_case("Bearer"))
+        .unwrap_or_else(|| panic!("no Bearer challenge in {found:?}"));
+    assert_eq!(
+        bearer.param("error"),
+        Some("insufficient_scope"),
+        "{bearer:?}"
+    );
+    let needed = bearer.param("scope").unwrap_or_default();
+    assert!(
+        needed.split(' ').any(|s| s == scope),
+        "scope {scope:?} is not among the required {needed:?}"
+    );
+}
+
+/// Asserts a 401 that challenges `scheme` (e.g. `"Bearer"`, `"Basic"`), with `error` when
+/// given (`Some("invalid_token")`) or none.
+#[track_caller]
+pub fn assert_unauthenticated<B>(res: &ServiceResponse<B>, scheme: &str, error: Option<&str>) {
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "expected 401");
+    let found = challenges(res.headers());
+    let challenge = found
+        .iter()
+        .find(|c| c.scheme.eq_ignore_ascii_case(scheme))
+        .unwrap_or_else(|| panic!("no {scheme} challenge in {found:?}"));
+    assert_eq!(challenge.param("error"), error, "{challenge:?}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_algorithm_mints_verifiable_tokens() {
+        for algorithm in [
+            Algorithm::HS256,
+            Algorithm::HS512,
+            Algorithm::RS256,
+            Algorithm::PS384,
+            Algorithm::ES256,
+            Algorithm::ES384,
+            Algorithm::EdDSA,
+        ] {
+            let issuer = TestIssuer::new(algorithm);
+            let token = issuer.token().subject("ann").scope("a b").sign();
+            let principal = issuer.authenticator().verify_token(&token).unwrap();
+            assert_eq!(principal.subject(), Some("ann"), "{algorithm:?}");
+            assert!(principal.scopes().contains("b"));
+        }
+    }
+
+    #[test]
+    fn tokens_of_one_issuer_fail_with_another() {
+        let token = TestIssuer::es256().token().sign();
+        assert!(TestIssuer::es256()
+            .authenticator()
+            .verify_token(&token)
+            .is_err());
+    }
+
+    #[test]
+    fn expired_and_foreign_audience_tokens_are_refused() {
+        let issuer = TestIssuer::eddsa();
+        let auth = issuer.authenticator();
+        assert_eq!(
+            auth.verify_token(&issuer.token().expired().sign())
+                .unwrap_err(),
+            crate::Refusal::Expired
+        );
+        assert!(auth
+            .verify_token(&issuer.token().audience("other").sign())
+            .is_err());
+    }
+
+    #[test]
+    fn challenges_parse_back() {
+        let parsed = parse_challenge(
+            r#"Bearer realm="a \"b\" \\ c", error="insufficient_scope", scope="x y""#,
+        )
+        .unwrap();
+        assert_eq!(parsed.scheme, "Bearer");
+        assert_eq!(parsed.param("realm"), Some(r#"a "b" \ c"#));
+        assert_eq!(parsed.param("scope"), Some("x y"));
+    }
+}

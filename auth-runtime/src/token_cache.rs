@@ -1,0 +1,374 @@
+//! The verified-token cache: a token whose signature was verified once is not verified again
+//! while it stays valid.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
+use serde_json::Value;
+
+use crate::principal::Principal;
+
+/// Settings of the verified-token cache (on by default).
+///
+/// Only tokens that passed every check enter the cache, so a flood of distinct garbage tokens
+/// cannot evict the working set. A hit requires the exact same token bytes; `exp` and `nbf`
+/// (with the leeway) are re-checked on every hit; an entry older than
+/// [`max_age`](Self::max_age) is verified afresh; an entry whose key left the key set is
+/// dropped with it.
+///
+/// ```
+/// use std::time::Duration;
+/// use auth_runtime::TokenCacheConfig;
+///
+/// let config = TokenCacheConfig::default()
+///     .max_entries(50_000)
+///     .max_bytes(64 << 20)
+///     .max_age(Duration::from_secs(120));
+/// let off = TokenCacheConfig::disabled();
+/// # let _ = (config, off);
+/// ```
+#[derive(Debug, Clone)]
+pub struct TokenCacheConfig {
+    enabled: bool,
+    max_entries: usize,
+    max_bytes: u64,
+    max_age: Duration,
+}
+
+impl Default for TokenCacheConfig {
+    fn default() -> Self {
+        TokenCacheConfig {
+            enabled: true,
+            max_entries: 10_000,
+            max_bytes: 32 << 20,
+            max_age: Duration::from_secs(300),
+        }
+    }
+}
+
+impl TokenCacheConfig {
+    /// No cache: every request verifies its token's signature.
+    pub fn disabled() -> Self {
+        TokenCacheConfig {
+            enabled: false,
+            ..TokenCacheConfig::default()
+        }
+    }
+
+    /// The most entries kept. Default: 10,000.
+    pub fn max_entries(mut self, entries: usize) -> Self {
+        self.max_entries = entries.max(1);
+        self
+    }
+
+    /// The most bytes kept, estimated from each token's length. Default: 32 MiB.
+    pub fn max_bytes(mut self, bytes: u64) -> Self {
+        self.max_bytes = bytes.max(1);
+        self
+    }
+
+    /// How long an entry may be served before the token is verified again. Default: 5 minutes.
+    pub fn max_age(mut self, age: Duration) -> Self {
+        self.max_age = age;
+        self
+    }
+}
+
+/// Hit and miss counts of the verified-token cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CacheStats {
+    /// Requests served from the cache.
+    pub hits: u64,
+    /// Requests whose token was verified in full.
+    pub misses: u64,
+    /// Entries currently held.
+    pub entries: usize,
+}
+
+#[derive(Clone)]
+pub(crate) struct Entry {
+    pub(crate) principal: Arc<Principal>,
+    /// The fingerprint of the key that verified the token.
+    pub(crate) key: u64,
+    exp: u64,
+    nbf: Option<u64>,
+    cached_at: u64,
+}
+
+/// Weighs an entry by its estimated size, but never less than `max_bytes / max_entries`, so
+/// that one weight budget bounds both bytes and entries.
+#[derive(Clone)]
+struct ByTokenLength {
+    min_weight: u64,
+}
+
+impl Weighter<Box<str>, Entry> for ByTokenLength {
+    fn weight(&self, token: &Box<str>, _: &Entry) -> u64 {
+        // The claims in memory take roughly twice the token's length; add fixed overhead.
+        (token.len() as u64 * 3 + 256).max(self.min_weight)
+    }
+}
+
+pub(crate) struct TokenCache {
+    entries: Cache<Box<str>, Entry, ByTokenLength>,
+    max_age: u64,
+    leeway: u64,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    last_sweep: AtomicU64,
+}
+
+impl TokenCache {
+    pub(crate) fn new(config: &TokenCacheConfig, leeway: Duration) -> Option<Self> {
+        config.enabled.then(|| TokenCache {
+            entries: Cache::with_weighter(
+                config.max_entries,
+                config.max_bytes,
+                ByTokenLength {
+                    min_weight: config.max_bytes.div_ceil(config.max_entries as u64),
+                },
+            ),
+            max_age: config.max_age.as_secs(),
+            leeway: leeway.as_secs(),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            last_sweep: AtomicU64::new(0),
+        })
+    }
+
+    /// The cached entry of exactly `token`, if still valid at `now` and verified by a key for
+    /// which `key_is_current` holds.
+    pub(crate) fn get(
+        &self,
+        token: &str,
+        now: u64,
+        key_is_current: impl FnOnce(u64) -> bool,
+    ) -> Option<Arc<Principal>> {
+        let hit = self
+            .entries
+            .get(token)
+            .filter(|entry| self.is_fresh(entry, now) && key_is_current(entry.key));
+        match hit {
+            Some(entry) => {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                Some(entry.principal)
+            }
+            None => {
+                self.misses.fetch_add(1, Ordering::Relaxed);
+                // Whatever was there is stale: drop it rather than keep re-checking it.
+                self.entries.remove(token);
+                None
+            }
+        }
+    }
+
+    fn is_fresh(&self, entry: &Entry, now: u64) -> bool {
+        now <= entry.exp.saturating_add(self.leeway)
+            && entry
+                .nbf
+                .is_none_or(|nbf| nbf <= now.saturating_add(self.leeway))
+            && now < entry.cached_at.saturating_add(self.max_age)
+    }
+
+    /// Caches a verified token. At most once a second this also drops the entries that expired
+    /// or whose key is no longer current.
+    pub(crate) fn insert(
+        &self,
+        token: &str,
+        principal: Arc<Principal>,
+        key: u64,
+        now: u64,
+        key_is_current: impl Fn(u64) -> bool,
+    ) {
+        let Some(exp) = numeric_date(principal.claim("exp")) else {
+            return;
+        };
+        let nbf = numeric_date(principal.claim("nbf"));
+        let entry = Entry {
+            principal,
+            key,
+            exp,
+            nbf,
+            cached_at: now,
+        };
+        self.entries.insert(token.into(), entry);
+        self.sweep(now, key_is_current);
+    }
+
+    /// Drops expired entries and those of keys that left, at most once a second.
+    fn sweep(&self, now: u64, key_is_current: impl Fn(u64) -> bool) {
+        let last = self.last_sweep.load(Ordering::Relaxed);
+        if now > last
+            && self
+                .last_sweep
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.entries
+                .retain(|_, entry| self.is_fresh(entry, now) && key_is_current(entry.key));
+        }
+    }
+
+    /// Drops every entry whose principal `evict` selects (revocation).
+    pub(crate) fn evict(&self, evict: impl Fn(&Principal) -> bool) {
+        self.entries.retain(|_, entry| !evict(&entry.principal));
+    }
+
+    pub(crate) fn stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            entries: self.entries.len(),
+        }
+    }
+}
+
+/// An RFC 7519 NumericDate: a non-negative number of seconds, possibly fractional.
+fn numeric_date(value: Option<&Value>) -> Option<u64> {
+    let value = value?;
+    value.as_u64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|seconds| seconds.is_finite() && *seconds >= 0.0 && *seconds < u64::MAX as f64)
+            .map(|seconds| seconds as u64)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::requirement::{Scheme, Scopes};
+    use serde_json::json;
+
+    const NOW: u64 = 1_800_000_000;
+
+    fn principal(exp: Value) -> Arc<Principal> {
+        Arc::new(Principal::new(
+            Scheme::Bearer,
+            Scopes::new(),
+            json!({"sub": "u", "exp": exp}),
+        ))
+    }
+
+    fn cache() -> TokenCache {
+        TokenCache::new(&TokenCacheConfig::default(), Duration::from_secs(60)).unwrap()
+    }
+
+    #[test]
+    fn only_the_exact_same_token_hits() {
+        let cache = cache();
+        cache.insert("a.b.c", principal(json!(NOW + 600)), 7, NOW, |_| true);
+        assert!(cache.get("a.b.c", NOW, |_| true).is_some());
+        assert!(cache.get("a.b.C", NOW, |_| true).is_none());
+        assert!(cache.get("a.b.c ", NOW, |_| true).is_none());
+        assert_eq!(cache.stats().hits, 1);
+        assert_eq!(cache.stats().misses, 2);
+    }
+
+    #[test]
+    fn expiry_is_rechecked_on_every_hit() {
+        let cache = cache();
+        cache.insert("t", principal(json!(NOW + 10)), 7, NOW, |_| true);
+        assert!(
+            cache.get("t", NOW + 70, |_| true).is_some(),
+            "within leeway"
+        );
+        assert!(cache.get("t", NOW + 71, |_| true).is_none());
+        assert_eq!(cache.stats().entries, 0, "the expired entry was dropped");
+    }
+
+    #[test]
+    fn fractional_exp_is_understood() {
+        let cache = cache();
+        cache.insert(
+            "t",
+            principal(json!((NOW + 100) as f64 + 0.5)),
+            7,
+            NOW,
+            |_| true,
+        );
+        assert!(cache.get("t", NOW, |_| true).is_some());
+    }
+
+    #[test]
+    fn entries_older_than_max_age_are_verified_again() {
+        let config = TokenCacheConfig::default().max_age(Duration::from_secs(30));
+        let cache = TokenCache::new(&config, Duration::from_secs(60)).unwrap();
+        cache.insert("t", principal(json!(NOW + 600)), 7, NOW, |_| true);
+        assert!(cache.get("t", NOW + 29, |_| true).is_some());
+        assert!(cache.get("t", NOW + 30, |_| true).is_none());
+    }
+
+    #[test]
+    fn entries_of_a_key_that_left_are_dropped() {
+        let cache = cache();
+        cache.insert("t", principal(json!(NOW + 600)), 7, NOW, |_| true);
+        assert!(cache.get("t", NOW, |key| key == 8).is_none());
+        cache.insert("u", principal(json!(NOW + 600)), 7, NOW, |_| true);
+        // A later insert sweeps the entries of keys that left.
+        cache.insert("v", principal(json!(NOW + 600)), 8, NOW + 1, |key| key == 8);
+        assert_eq!(cache.stats().entries, 1);
+    }
+
+    #[test]
+    fn eviction_selects_by_principal() {
+        let cache = cache();
+        cache.insert("t", principal(json!(NOW + 600)), 7, NOW, |_| true);
+        cache.evict(|principal| principal.subject() == Some("u"));
+        assert!(cache.get("t", NOW, |_| true).is_none());
+    }
+
+    #[test]
+    fn the_cache_is_bounded_in_entries() {
+        let config = TokenCacheConfig::default()
+            .max_entries(100)
+            .max_bytes(1 << 30);
+        let cache = TokenCache::new(&config, Duration::from_secs(60)).unwrap();
+        for i in 0..10_000 {
+            cache.insert(
+                &format!("token-{i}"),
+                principal(json!(NOW + 600)),
+                7,
+                NOW,
+                |_| true,
+            );
+        }
+        assert!(cache.stats().entries <= 100, "{}", cache.stats().entries);
+        assert!(cache.stats().entries >= 50, "{}", cache.stats().entries);
+    }
+
+    #[test]
+    fn the_cache_is_bounded_in_bytes() {
+        let config = TokenCacheConfig::default()
+            .max_entries(1_000_000)
+            .max_bytes(100_000);
+        let cache = TokenCache::new(&config, Duration::from_secs(60)).unwrap();
+        let long = "x".repeat(1000);
+        for i in 0..1_000 {
+            cache.insert(
+                &format!("{long}{i}"),
+                principal(json!(NOW + 600)),
+                7,
+                NOW,
+                |_| true,
+            );
+        }
+        assert!(cache.entries.weight() <= 100_000);
+        assert!(cache.stats().entries <= 100_000 / 3256 + 1);
+    }
+
+    #[test]
+    fn tokens_without_a_numeric_exp_are_not_cached() {
+        let cache = cache();
+        cache.insert("t", principal(json!("soon")), 7, NOW, |_| true);
+        assert_eq!(cache.stats().entries, 0);
+    }
+
+    #[test]
+    fn disabled_means_no_cache() {
+        assert!(TokenCache::new(&TokenCacheConfig::disabled(), Duration::ZERO).is_none());
+    }
+}

@@ -1,0 +1,668 @@
+//! Keys that rotate (CONFORMANCE row 12): JWKS documents and URLs, OpenID Connect discovery,
+//! background refresh, the single-flight refetch on an unknown `kid`, and the outage policy,
+//! against a real key server on 127.0.0.1 (`auth_tests::key_server`). No timed assertions:
+//! counters and statuses only.
+
+use std::time::{Duration, Instant};
+
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{header, StatusCode};
+use actix_web::{get, test, App, HttpResponse, HttpServer};
+use auth_runtime::jwk::JwkSet;
+use auth_runtime::{requires, Algorithm, Authenticator, AuthenticatorBuilder, ConfigError, Key};
+use auth_tests::key_server::{jwk, jwk_of, KeyServer};
+use auth_tests::*;
+use futures_util::future::{join_all, select, Either};
+use jsonwebtoken::Header;
+use serde_json::{json, Value};
+
+#[get("/items")]
+#[requires(scope = "read")]
+async fn list_items() -> HttpResponse {
+    HttpResponse::Ok().body("items")
+}
+
+/// A builder trusting `server`'s JWKS over plain http, with a one-second cooldown.
+fn trusting(server: &KeyServer) -> AuthenticatorBuilder {
+    Authenticator::builder()
+        .realm(REALM)
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .jwks_url(server.jwks_url())
+        .allow_http()
+        .unknown_kid_cooldown(Duration::from_secs(1))
+}
+
+/// A builder finding `server`'s keys by discovery, its URL being the issuer.
+fn discovering(server: &KeyServer) -> AuthenticatorBuilder {
+    Authenticator::builder()
+        .realm(REALM)
+        .audience(AUDIENCE)
+        .oidc_discovery(server.url())
+        .allow_http()
+        .unknown_kid_cooldown(Duration::from_secs(1))
+}
+
+/// A token signed with the test key of `alg`, naming `kid`.
+fn token_for(alg: Algorithm, kid: &str) -> String {
+    let mut header = Header::new(alg);
+    header.kid = Some(kid.to_owned());
+    mint_with(&header, &claims("read"), &encoding_key(alg))
+}
+
+fn get_items(token: &str) -> test::TestRequest {
+    test::TestRequest::get()
+        .uri("/items")
+        .insert_header(bearer(token))
+}
+
+async fn call(auth: &Authenticator, token: &str) -> ServiceResponse {
+    let app = test::init_service(App::new().configure(auth.configure()).service(list_items)).await;
+    test::call_service(&app, get_items(token).to_request()).await
+}
+
+async fn status(auth: &Authenticator, token: &str) -> StatusCode {
+    call(auth, token).await.status()
+}
+
+fn assert_invalid_token(res: &ServiceResponse) {
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let challenge = res.headers().get(header::WWW_AUTHENTICATE).unwrap();
+    let challenge = challenge.to_str().unwrap();
+    assert!(
+        challenge.contains(r#"error="invalid_token""#),
+        "{challenge}"
+    );
+}
+
+/// Row 12: 503, `Retry-After`, no challenge, a problem body.
+async fn assert_keys_unavailable(res: ServiceResponse) {
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(res.headers().contains_key(header::RETRY_AFTER));
+    assert!(!res.headers().contains_key(header::WWW_AUTHENTICATE));
+    let body: Value = test::read_body_json(res).await;
+    assert_eq!(body["status"], 503);
+}
+
+/// Retries until `auth` accepts `token` (recovery is asynchronous); panics after 10 seconds.
+async fn wait_until_accepted(auth: &Authenticator, token: &str) {
+    for _ in 0..100 {
+        if status(auth, token).await == StatusCode::OK {
+            return;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the token was never accepted again");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key types and key selection.
+
+#[actix_rt::test]
+async fn every_asymmetric_key_type_verifies_from_a_jwks_url() {
+    let keys = [
+        (Algorithm::RS256, "rsa"),
+        (Algorithm::PS384, "rsa-pss"),
+        (Algorithm::ES256, "p-256"),
+        (Algorithm::ES384, "p-384"),
+        (Algorithm::EdDSA, "ed25519"),
+    ];
+    let server = KeyServer::with_keys(keys.iter().map(|&(alg, kid)| jwk(alg, kid)).collect()).await;
+    let auth = trusting(&server).build_and_fetch().await.unwrap();
+    for (alg, kid) in keys {
+        assert_eq!(
+            status(&auth, &token_for(alg, kid)).await,
+            StatusCode::OK,
+            "{alg:?}"
+        );
+    }
+    assert_eq!(server.jwks_fetches(), 1);
+}
+
+#[actix_rt::test]
+async fn hmac_keys_come_from_an_inline_jwks_only() {
+    let set = JwkSet {
+        keys: vec![jwk(Algorithm::HS256, "hmac"), jwk(Algorithm::EdDSA, "ed")],
+    };
+    let inline = || Authenticator::builder().issuer(ISSUER).audience(AUDIENCE);
+    let from_set = inline().jwks(set.clone()).build().unwrap();
+    let from_json = inline()
+        .jwks_json(serde_json::to_string(&set).unwrap())
+        .build()
+        .unwrap();
+    let path = std::env::temp_dir().join(format!("auth-tests-jwks-{}.json", std::process::id()));
+    std::fs::write(&path, serde_json::to_vec(&set).unwrap()).unwrap();
+    let from_file = inline().jwks_file(&path).build().unwrap();
+    std::fs::remove_file(&path).unwrap();
+    for auth in [from_set, from_json, from_file] {
+        assert_eq!(
+            status(&auth, &token_for(Algorithm::HS256, "hmac")).await,
+            StatusCode::OK
+        );
+        assert_eq!(
+            status(&auth, &token_for(Algorithm::EdDSA, "ed")).await,
+            StatusCode::OK
+        );
+    }
+
+    // A published JWKS is public: a symmetric key in it is never trusted.
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::HS256, "hmac")]).await;
+    let error = trusting(&server).build_and_fetch().await.unwrap_err();
+    assert!(
+        matches!(error, ConfigError::KeySourceUnavailable(_)),
+        "{error}"
+    );
+}
+
+#[actix_rt::test]
+async fn a_jwks_with_unusable_keys_keeps_the_usable_ones() {
+    let mut for_encryption = serde_json::to_value(jwk(Algorithm::EdDSA, "enc")).unwrap();
+    for_encryption["use"] = json!("enc");
+    let mut contradicting = serde_json::to_value(jwk(Algorithm::ES256, "contradicting")).unwrap();
+    contradicting["alg"] = json!("ES384");
+    let server = KeyServer::start().await;
+    server.publish_raw(json!({ "keys": [
+        for_encryption,
+        contradicting,
+        { "kty": "unknown", "kid": "unknown" },
+        serde_json::to_value(jwk(Algorithm::ES256, "good")).unwrap(),
+    ]}));
+    let auth = trusting(&server).build_and_fetch().await.unwrap();
+    assert_eq!(
+        status(&auth, &token_for(Algorithm::ES256, "good")).await,
+        StatusCode::OK
+    );
+    for (alg, kid) in [
+        (Algorithm::EdDSA, "enc"),
+        (Algorithm::ES384, "contradicting"),
+        (Algorithm::ES256, "contradicting"),
+    ] {
+        assert_invalid_token(&call(&auth, &token_for(alg, kid)).await);
+    }
+}
+
+#[actix_rt::test]
+async fn a_header_alg_other_than_the_keys_is_invalid() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::ES256, "p-256")]).await;
+    let auth = trusting(&server).build_and_fetch().await.unwrap();
+    // The key named by `kid` verifies ES256 only; the header says ES384 (signed with P-384).
+    assert_invalid_token(&call(&auth, &token_for(Algorithm::ES384, "p-256")).await);
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("p-256".into());
+    let token = mint_with(&header, &claims("read"), &encoding_key(Algorithm::RS256));
+    assert_invalid_token(&call(&auth, &token).await);
+    assert_eq!(server.jwks_fetches(), 1, "a known kid never causes a fetch");
+}
+
+#[actix_rt::test]
+async fn tokens_without_kid_are_verified_only_when_one_key_fits() {
+    let server = KeyServer::with_keys(vec![
+        jwk(Algorithm::ES256, "first"),
+        jwk(Algorithm::ES256, "second"),
+        jwk(Algorithm::EdDSA, "only"),
+    ])
+    .await;
+    let auth = trusting(&server).build_and_fetch().await.unwrap();
+    let without_kid = |alg| mint_with(&Header::new(alg), &claims("read"), &encoding_key(alg));
+    assert_eq!(
+        status(&auth, &without_kid(Algorithm::EdDSA)).await,
+        StatusCode::OK
+    );
+    // Two ES256 keys: which one is meant cannot be known, so neither is tried.
+    assert_invalid_token(&call(&auth, &without_kid(Algorithm::ES256)).await);
+    assert_eq!(
+        server.jwks_fetches(),
+        1,
+        "a token without kid never causes a fetch"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rotation and refresh.
+
+#[actix_rt::test]
+async fn rotation_is_picked_up_without_restart() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::ES256, "2026-01")]).await;
+    let auth = trusting(&server).build_and_fetch().await.unwrap();
+    let old = token_for(Algorithm::ES256, "2026-01");
+    assert_eq!(status(&auth, &old).await, StatusCode::OK);
+
+    // The provider rotates: the new key is published, the old one withdrawn.
+    server.publish(vec![jwk(Algorithm::EdDSA, "2026-02")]);
+    let new = token_for(Algorithm::EdDSA, "2026-02");
+    assert_eq!(status(&auth, &new).await, StatusCode::OK);
+    assert_eq!(server.jwks_fetches(), 2, "the unknown kid caused one fetch");
+    // The withdrawn key is gone with the fetch; within the cooldown, no new fetch for it.
+    assert_invalid_token(&call(&auth, &old).await);
+    assert_eq!(server.jwks_fetches(), 2);
+}
+
+#[actix_rt::test]
+async fn background_refresh_follows_max_age_and_picks_up_rotation() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::ES256, "before")]).await;
+    server.set_max_age(Some(1));
+    let auth = trusting(&server)
+        .refresh_interval(Duration::from_secs(1), Duration::from_secs(60))
+        .build_and_fetch()
+        .await
+        .unwrap();
+    server.publish(vec![jwk(Algorithm::EdDSA, "after")]);
+    // No request is made: the refresh comes from `max-age=1`.
+    server.wait_for_jwks_fetches(2).await;
+    let fetches = server.jwks_fetches();
+    assert_eq!(
+        status(&auth, &token_for(Algorithm::EdDSA, "after")).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        server.jwks_fetches(),
+        fetches,
+        "the refresh, not the request, fetched"
+    );
+    // And it keeps refreshing.
+    server.wait_for_jwks_fetches(fetches + 1).await;
+}
+
+#[actix_rt::test]
+async fn a_thousand_concurrent_requests_with_an_unknown_kid_cause_one_fetch() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::ES256, "old")]).await;
+    let auth = trusting(&server).build_and_fetch().await.unwrap();
+    assert_eq!(server.jwks_fetches(), 1);
+    server.publish(vec![
+        jwk(Algorithm::ES256, "old"),
+        jwk(Algorithm::RS256, "new"),
+    ]);
+    // Slow enough that the requests arrive while the one fetch is in flight.
+    server.slow_down(Duration::from_millis(300));
+    let app = test::init_service(App::new().configure(auth.configure()).service(list_items)).await;
+    let token = token_for(Algorithm::RS256, "new");
+    let responses =
+        join_all((0..1000).map(|_| test::call_service(&app, get_items(&token).to_request()))).await;
+    assert!(responses.iter().all(|res| res.status() == StatusCode::OK));
+    assert_eq!(
+        server.jwks_fetches(),
+        2,
+        "one fetch for a thousand requests"
+    );
+}
+
+#[actix_rt::test]
+async fn a_flood_of_made_up_kids_fetches_at_most_once_per_cooldown() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::ES256, "real")]).await;
+    // Signed with HMAC only because it is cheap to mint: the `kid` alone decides.
+    let made_up =
+        |round: usize, i: usize| token_for(Algorithm::HS256, &format!("made-up-{round}-{i}"));
+
+    // A cooldown longer than the test: a flood, concurrent then sequential, fetches once.
+    let auth = trusting(&server)
+        .unknown_kid_cooldown(Duration::from_secs(3600))
+        .build_and_fetch()
+        .await
+        .unwrap();
+    let app = test::init_service(App::new().configure(auth.configure()).service(list_items)).await;
+    let tokens: Vec<_> = (0..500).map(|i| made_up(0, i)).collect();
+    let responses = join_all(
+        tokens
+            .iter()
+            .map(|t| test::call_service(&app, get_items(t).to_request())),
+    )
+    .await;
+    responses.iter().for_each(assert_invalid_token);
+    for i in 0..200 {
+        assert_invalid_token(
+            &test::call_service(&app, get_items(&made_up(1, i)).to_request()).await,
+        );
+    }
+    assert_eq!(
+        server.jwks_fetches(),
+        2,
+        "the first fetch and one for the flood"
+    );
+    assert_eq!(
+        status(&auth, &token_for(Algorithm::ES256, "real")).await,
+        StatusCode::OK
+    );
+
+    // A one-second cooldown: never more than one fetch per elapsed second (plus the first).
+    let auth = trusting(&server).build_and_fetch().await.unwrap();
+    let app = test::init_service(App::new().configure(auth.configure()).service(list_items)).await;
+    let before = server.jwks_fetches();
+    let started = Instant::now();
+    for round in 2..5 {
+        let tokens: Vec<_> = (0..200).map(|i| made_up(round, i)).collect();
+        join_all(
+            tokens
+                .iter()
+                .map(|t| test::call_service(&app, get_items(t).to_request())),
+        )
+        .await
+        .iter()
+        .for_each(assert_invalid_token);
+        actix_web::rt::time::sleep(Duration::from_millis(600)).await;
+    }
+    let fetched = server.jwks_fetches() - before;
+    let cooldowns_elapsed = started.elapsed().as_secs() as usize;
+    assert!(
+        fetched >= 2,
+        "after a cooldown an unknown kid may fetch again"
+    );
+    assert!(
+        fetched <= cooldowns_elapsed + 1,
+        "{fetched} fetches in {cooldowns_elapsed} s"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outage policy (row 12) and start-up.
+
+#[actix_rt::test]
+async fn row_12_outage_last_good_keys_then_503_then_recovery() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::RS256, "k1")]).await;
+    let auth = trusting(&server)
+        .refresh_interval(Duration::from_secs(1), Duration::from_secs(3600))
+        .max_key_staleness(Duration::from_secs(2))
+        .build_and_fetch()
+        .await
+        .unwrap();
+    let fetched_at = Instant::now();
+    let token = token_for(Algorithm::RS256, "k1");
+    assert_eq!(status(&auth, &token).await, StatusCode::OK);
+
+    // The provider goes away: the last good keys keep serving.
+    server.stop().await;
+    assert_eq!(status(&auth, &token).await, StatusCode::OK);
+    // There are usable keys, so an unknown kid is still only an invalid token.
+    assert_invalid_token(&call(&auth, &token_for(Algorithm::RS256, "k2")).await);
+
+    // Past the staleness limit no usable key is left: 503 with Retry-After, no challenge;
+    // the first request's fetch fails, the second is within the cooldown.
+    let stale = fetched_at + Duration::from_millis(2200);
+    actix_web::rt::time::sleep(stale.saturating_duration_since(Instant::now())).await;
+    assert_keys_unavailable(call(&auth, &token).await).await;
+    assert_keys_unavailable(call(&auth, &token).await).await;
+
+    // The provider answers again: recovery without a restart.
+    server.restart().await;
+    wait_until_accepted(&auth, &token).await;
+}
+
+#[actix_rt::test]
+async fn start_and_retry_or_fail_fast_when_the_provider_is_down_at_start_up() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::ES384, "k")]).await;
+    server.fail(true);
+    let error = trusting(&server).build_and_fetch().await.unwrap_err();
+    assert!(
+        matches!(error, ConfigError::KeySourceUnavailable(_)),
+        "{error}"
+    );
+    assert!(error.to_string().contains("500"), "{error}");
+
+    let auth = trusting(&server).build().unwrap();
+    let token = token_for(Algorithm::ES384, "k");
+    assert_keys_unavailable(call(&auth, &token).await).await;
+    server.fail(false);
+    wait_until_accepted(&auth, &token).await;
+}
+
+#[actix_rt::test]
+async fn a_slow_provider_times_out_without_blocking_other_requests() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::ES256, "known")]).await;
+    let auth = trusting(&server)
+        .fetch_timeouts(Duration::from_millis(500), Duration::from_secs(1))
+        .build_and_fetch()
+        .await
+        .unwrap();
+    server.slow_down(Duration::from_secs(30));
+    let app = test::init_service(App::new().configure(auth.configure()).service(list_items)).await;
+    let unknown = token_for(Algorithm::ES256, "unknown");
+    let known = token_for(Algorithm::ES256, "known");
+    // The unknown kid waits for a fetch that hangs; the known kid is answered meanwhile.
+    let waiting = Box::pin(test::call_service(&app, get_items(&unknown).to_request()));
+    let answered = Box::pin(test::call_service(&app, get_items(&known).to_request()));
+    let waiting = match select(waiting, answered).await {
+        Either::Right((res, waiting)) => {
+            assert_eq!(res.status(), StatusCode::OK);
+            waiting
+        }
+        Either::Left(_) => panic!("the request for an unknown kid finished first"),
+    };
+    // The fetch times out; the unknown kid is an invalid token, the known keys still work.
+    assert_invalid_token(&waiting.await);
+    assert_eq!(server.jwks_fetches(), 2);
+    assert_eq!(status(&auth, &known).await, StatusCode::OK);
+}
+
+#[actix_rt::test]
+async fn an_oversized_jwks_is_cut_off_while_it_streams() {
+    let server = KeyServer::start().await;
+    server.serve_oversized_stream(512 << 20);
+    let error = trusting(&server).build_and_fetch().await.unwrap_err();
+    assert!(error.to_string().contains("larger than"), "{error}");
+    assert!(
+        server.oversized_bytes_sent() < 64 << 20,
+        "{} bytes were produced for a 1 MiB limit",
+        server.oversized_bytes_sent()
+    );
+    // With a `Content-Length`, the body is not even read.
+    server.serve_oversized_document(64 << 10);
+    let error = trusting(&server)
+        .max_jwks_bytes(16 << 10)
+        .build_and_fetch()
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("larger than"), "{error}");
+}
+
+#[actix_rt::test]
+async fn dropping_the_authenticator_stops_its_refresher() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::ES256, "k")]).await;
+    server.set_max_age(Some(1));
+    let auth = trusting(&server)
+        .refresh_interval(Duration::from_secs(1), Duration::from_secs(60))
+        .build_and_fetch()
+        .await
+        .unwrap();
+    server.wait_for_jwks_fetches(2).await;
+    drop(auth);
+    let at_drop = server.jwks_fetches();
+    actix_web::rt::time::sleep(Duration::from_millis(2500)).await;
+    assert!(server.jwks_fetches() <= at_drop + 1, "refreshing went on");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discovery.
+
+#[actix_rt::test]
+async fn discovery_uses_the_jwks_uri_and_the_issuer_becomes_the_expected_iss() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::EdDSA, "k")]).await;
+    let auth = discovering(&server).build_and_fetch().await.unwrap();
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some("k".into());
+    let signed = |claims: &Value| mint_with(&header, claims, &encoding_key(Algorithm::EdDSA));
+    let from_issuer = signed(&claims_with("read", json!({ "iss": server.url() })));
+    assert_eq!(status(&auth, &from_issuer).await, StatusCode::OK);
+    // Another `iss` (here the default test issuer) is refused.
+    assert_invalid_token(&call(&auth, &signed(&claims("read"))).await);
+    assert_eq!((server.discovery_fetches(), server.jwks_fetches()), (1, 1));
+
+    // An issuer configured by the application wins over the discovered one.
+    let auth = discovering(&server)
+        .issuer(ISSUER)
+        .build_and_fetch()
+        .await
+        .unwrap();
+    assert_eq!(
+        status(&auth, &signed(&claims("read"))).await,
+        StatusCode::OK
+    );
+    assert_invalid_token(&call(&auth, &from_issuer).await);
+}
+
+#[actix_rt::test]
+async fn discovery_with_a_mismatching_issuer_is_refused() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::EdDSA, "k")]).await;
+    server.set_discovery_issuer("https://attacker.example");
+    let error = discovering(&server).build_and_fetch().await.unwrap_err();
+    assert!(
+        matches!(error, ConfigError::KeySourceUnavailable(_)),
+        "{error}"
+    );
+    assert!(error.to_string().contains("issuer"), "{error}");
+    // Start and retry: no key was taken from that provider.
+    let auth = discovering(&server).build().unwrap();
+    let token = mint_with(
+        &{
+            let mut header = Header::new(Algorithm::EdDSA);
+            header.kid = Some("k".into());
+            header
+        },
+        &claims_with("read", json!({ "iss": server.url() })),
+        &encoding_key(Algorithm::EdDSA),
+    );
+    assert_keys_unavailable(call(&auth, &token).await).await;
+    assert_eq!(
+        server.jwks_fetches(),
+        0,
+        "the JWKS of a mismatching issuer is never fetched"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Header fields that point elsewhere (RFC 8725 §3.10).
+
+#[actix_rt::test]
+async fn jku_x5u_and_embedded_keys_in_the_header_are_never_followed() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::RS256, "trusted")]).await;
+    let attacker_key = jwk_of(&untrusted_rsa_key(), Algorithm::RS256, "attacker");
+    let attacker = KeyServer::with_keys(vec![attacker_key.clone()]).await;
+    let auth = trusting(&server).build_and_fetch().await.unwrap();
+    let mut header = Header::new(Algorithm::RS256);
+    header.jku = Some(attacker.jwks_url());
+    header.x5u = Some(format!("{}/certificate.pem", attacker.url()));
+    header.jwk = Some(attacker_key);
+    header.x5c = Some(vec!["MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA".into()]);
+    for kid in [Some("attacker"), Some("trusted"), None] {
+        header.kid = kid.map(str::to_owned);
+        let token = mint_with(&header, &claims("read"), &untrusted_rsa_key());
+        assert_invalid_token(&call(&auth, &token).await);
+    }
+    // Once more after the cooldown, when the unknown kid may cause a fetch (of our source).
+    actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+    header.kid = Some("attacker".into());
+    let token = mint_with(&header, &claims("read"), &untrusted_rsa_key());
+    assert_invalid_token(&call(&auth, &token).await);
+    assert_eq!(attacker.hits(), 0, "the attacker's server was contacted");
+    assert_eq!(server.jwks_fetches(), 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Several workers.
+
+#[actix_rt::test]
+async fn an_http_server_with_several_workers_shares_one_key_source() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::ES256, "one")]).await;
+    // Built outside any worker, "start and retry": the first requests wait for the first fetch.
+    let auth = trusting(&server).build().unwrap();
+    let http = HttpServer::new({
+        let auth = auth.clone();
+        move || App::new().configure(auth.configure()).service(list_items)
+    })
+    .workers(2)
+    .disable_signals()
+    .shutdown_timeout(0)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let url = format!("http://{}/items", http.addrs()[0]);
+    let running = http.run();
+    let handle = running.handle();
+    actix_web::rt::spawn(running);
+
+    let client = reqwest::Client::new();
+    let statuses = |token: String| {
+        let (client, url) = (&client, &url);
+        join_all((0..40).map(move |_| {
+            let token = token.clone();
+            async move {
+                client
+                    .get(url)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        }))
+    };
+    let first = statuses(token_for(Algorithm::ES256, "one")).await;
+    assert!(first
+        .iter()
+        .all(|status| *status == reqwest::StatusCode::OK));
+    assert_eq!(server.jwks_fetches(), 1);
+    server.publish(vec![
+        jwk(Algorithm::ES256, "one"),
+        jwk(Algorithm::EdDSA, "two"),
+    ]);
+    let rotated = statuses(token_for(Algorithm::EdDSA, "two")).await;
+    assert!(rotated
+        .iter()
+        .all(|status| *status == reqwest::StatusCode::OK));
+    assert_eq!(server.jwks_fetches(), 2, "one fetch for every worker");
+    handle.stop(false).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration.
+
+#[actix_rt::test]
+async fn key_source_mistakes_are_refused_at_build_time() {
+    let base = || Authenticator::builder().issuer(ISSUER).audience(AUDIENCE);
+    let invalid_url = |builder: AuthenticatorBuilder| {
+        let error = builder.build().unwrap_err();
+        assert!(matches!(error, ConfigError::InvalidUrl { .. }), "{error}");
+        error.to_string()
+    };
+    let message = invalid_url(base().jwks_url("http://127.0.0.1:9/jwks.json"));
+    assert!(message.contains("allow_http"), "{message}");
+    invalid_url(base().jwks_url("jwks.json"));
+    invalid_url(base().jwks_url("file:///etc/jwks.json"));
+    let message = invalid_url(base().jwks_url("https://user:hunter2@idp.example/jwks"));
+    assert!(!message.contains("hunter2"), "{message}");
+    invalid_url(base().oidc_discovery("https://idp.example/?tenant=1"));
+
+    let invalid_source = |builder: AuthenticatorBuilder| {
+        let error = builder.build().unwrap_err();
+        assert!(matches!(error, ConfigError::InvalidKeySource(_)), "{error}");
+    };
+    let remote = || base().jwks_url("https://idp.example/jwks");
+    invalid_source(remote().oidc_discovery("https://idp.example"));
+    invalid_source(remote().refresh_interval(Duration::from_secs(60), Duration::from_secs(1)));
+    invalid_source(remote().refresh_interval(Duration::ZERO, Duration::from_secs(1)));
+    invalid_source(remote().unknown_kid_cooldown(Duration::ZERO));
+    invalid_source(remote().fetch_timeouts(Duration::from_secs(10), Duration::from_secs(1)));
+    invalid_source(remote().max_jwks_bytes(0));
+    invalid_source(remote().max_key_staleness(Duration::from_secs(1)));
+
+    let invalid_jwks = |builder: AuthenticatorBuilder| {
+        let error = builder.build().unwrap_err();
+        assert!(matches!(error, ConfigError::InvalidJwks(_)), "{error}");
+    };
+    invalid_jwks(base().jwks_json("not json"));
+    invalid_jwks(base().jwks_json(r#"{"keys": []}"#));
+    invalid_jwks(base().jwks_file("/nonexistent/jwks.json"));
+    let mut short = serde_json::to_value(jwk(Algorithm::HS256, "short")).unwrap();
+    short["k"] = json!("c2hvcnQ");
+    let error = base()
+        .jwks_json(json!({ "keys": [short] }).to_string())
+        .build()
+        .unwrap_err();
+    assert!(matches!(error, ConfigError::InvalidJwk { .. }), "{error}");
+
+    let twice = base()
+        .key(Key::hs256(HMAC_SECRET).unwrap().with_kid("same"))
+        .jwks(JwkSet {
+            keys: vec![jwk(Algorithm::EdDSA, "same")],
+        })
+        .build()
+        .unwrap_err();
+    assert!(matches!(twice, ConfigError::DuplicateKid(_)), "{twice}");
+}
