@@ -4,6 +4,8 @@
 //! - [`TestIssuer`] signs tokens with an ephemeral key of any supported algorithm and hands out
 //!   an [`Authenticator`] wired to it.
 //! - [`TestRequestExt`] attaches Bearer, Basic or API-key credentials to a `TestRequest`.
+//! - [`KeyServer`] is an identity provider for tests: OpenID Connect discovery and a JWKS
+//!   served on 127.0.0.1, with key rotation, failures and delays on demand.
 //! - [`challenges`] parses a response's `WWW-Authenticate` headers, and
 //!   [`assert_requires_scope`] / [`assert_unauthenticated`] state what an endpoint demands.
 //!
@@ -28,6 +30,10 @@
 //! assert_requires_scope(&res, "items:read");
 //! # });
 //! ```
+
+pub mod key_server;
+
+pub use key_server::KeyServer;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

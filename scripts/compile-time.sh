@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Measures what #[requires] costs at compile time: `cargo check` of a crate with 200 annotated
+# handlers against the same crate without the attribute (dependencies built beforehand, so
+# only the crate itself is timed). Prints the median of several runs for each.
+#
+#   scripts/compile-time.sh [handlers] [runs]
+set -euo pipefail
+
+handlers=${1:-200}
+runs=${2:-5}
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+make_crate() { # name, attribute line
+    local dir="$work/$1"
+    mkdir -p "$dir/src"
+    cat >"$dir/Cargo.toml" <<TOML
+[package]
+name = "$1"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+auth-runtime = { path = "$root/auth-runtime" }
+actix-web = { version = "4", default-features = false, features = ["macros"] }
+
+[workspace]
+TOML
+    {
+        echo "use actix_web::{get, web, HttpResponse};"
+        echo "#[allow(unused_imports)] use auth_runtime::{requires, Identity};"
+        for i in $(seq 1 "$handlers"); do
+            echo "#[get(\"/h$i/{id}\")]"
+            [ -n "$2" ] && echo "$2"
+            echo "pub async fn h$i(id: web::Path<u32>) -> HttpResponse { HttpResponse::Ok().body(format!(\"{}\", id.into_inner() + $i)) }"
+        done
+        echo "pub fn routes(config: &mut web::ServiceConfig) {"
+        for i in $(seq 1 "$handlers"); do echo "    config.service(h$i);"; done
+        echo "}"
+    } >"$dir/src/lib.rs"
+}
+
+make_crate plain ""
+make_crate annotated '#[requires(scope = all("items:read", "items:write"))]'
+
+# One shared target directory: dependencies are built once, outside the measurement.
+export CARGO_TARGET_DIR="$work/target"
+for crate in plain annotated; do
+    (cd "$work/$crate" && cargo check --quiet)
+done
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+measure() { # crate
+    for _ in $(seq 1 "$runs"); do
+        touch "$work/$1/src/lib.rs"
+        local start end
+        start=$(date +%s%N)
+        (cd "$work/$1" && cargo check --quiet)
+        end=$(date +%s%N)
+        echo $(((end - start) / 1000000))
+    done | median
+}
+
+plain=$(measure plain)
+annotated=$(measure annotated)
+echo "cargo check of a crate with $handlers handlers (median of $runs, ms):"
+echo "  without #[requires]: $plain"
+echo "  with #[requires]:    $annotated"
+awk -v a="$annotated" -v p="$plain" 'BEGIN { printf "  difference:          %+d ms (%.2fx)\n", a - p, a / p }'
