@@ -546,6 +546,14 @@ impl Authenticator {
                 scheme = scheme_name, path = req.path(), "request refused"
             ),
         }
+        // 400 `invalid_request` is Bearer's (RFC 6750 §3.1); other schemes answer malformed
+        // credentials like any other failure (rows 10, 11).
+        let refusal = match refusal {
+            Refusal::Malformed(_) if !self.accepted(requirement).contains(&Scheme::Bearer) => {
+                Refusal::Rejected
+            }
+            refusal => refusal,
+        };
         let realm = requirement.realm_override().unwrap_or(&self.inner.realm);
         let challenge = |scheme: Scheme, realm: &str| self.challenge(scheme, realm);
         AuthError::new(

@@ -171,7 +171,10 @@ impl Refusal {
     /// The generic RFC 9457 `detail` of the default body.
     pub const fn detail(&self) -> &'static str {
         match self {
-            Refusal::Missing => "Authentication is required to access this resource.",
+            // Rows 10, 11: a rejected credential is answered exactly as a missing one.
+            Refusal::Missing | Refusal::Rejected => {
+                "Authentication is required to access this resource."
+            }
             Refusal::Malformed(_) => "The request's credentials are malformed.",
             Refusal::Invalid(_) => "The access token is invalid.",
             Refusal::Expired => "The access token expired.",
@@ -179,7 +182,6 @@ impl Refusal {
             Refusal::InsufficientScope(_) => {
                 "The access token does not grant the scope this resource requires."
             }
-            Refusal::Rejected => "The credentials were not accepted.",
             Refusal::Forbidden(_) => "Access to this resource is not allowed.",
             Refusal::KeysUnavailable => "Credentials cannot be verified right now; retry later.",
             Refusal::NotConfigured => "The server cannot authenticate this request.",
@@ -284,10 +286,9 @@ impl AuthError {
             Refusal::NotConfigured | Refusal::KeysUnavailable | Refusal::Forbidden(_) => Vec::new(),
             // Rows 1, 2, 9: one challenge per accepted scheme, in declaration order.
             Refusal::Missing => every_scheme(),
-            // Rows 3, 4 are Bearer's; an endpoint without Bearer answers malformed
-            // credentials as missing ones (row 10: the same answer for every failure).
-            Refusal::Malformed(_) if accepted.contains(&Scheme::Bearer) => bearer_with_error(),
-            Refusal::Malformed(_) => every_scheme(),
+            // Rows 3, 4 (the authenticator turns malformed credentials into `Rejected` on
+            // endpoints that do not accept Bearer: row 10, the same answer for every failure).
+            Refusal::Malformed(_) => bearer_with_error(),
             // Rows 5, 6.
             Refusal::Invalid(_) | Refusal::Expired | Refusal::NotYetValid => bearer_with_error(),
             // Row 7 is Bearer's (RFC 6750 §3.1); other schemes have no way to say it.
