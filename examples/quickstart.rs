@@ -14,13 +14,25 @@
 //! | `AUTH_ISSUER`       | `quickstart`                                             |
 //! | `AUTH_AUDIENCE`     | `quickstart-api`                                         |
 //! | `AUTH_HS256_SECRET` | a development secret (with a warning); at least 32 bytes |
+//! | `AUTH_JWKS_URL`     | unset; a JWKS endpoint to take the keys from             |
+//! | `AUTH_OIDC_ISSUER`  | unset; an issuer whose OIDC discovery gives the keys     |
+//! | `AUTH_PUBLIC_KEY_PEM` | unset; a PEM public key file (RSA, P-256, Ed25519)     |
+//! | `AUTH_BASIC_USERS`  | `alice:wonderland` (`user:password` pairs, commas)       |
+//! | `AUTH_API_KEYS`     | `demo-key-123` (comma-separated)                         |
 //! | `RUST_LOG`          | `info,auth_runtime=debug`                                |
+//!
+//! With `AUTH_JWKS_URL`, `AUTH_OIDC_ISSUER` or `AUTH_PUBLIC_KEY_PEM` the tokens come from your
+//! identity provider (the expected `iss` is the discovered issuer unless `AUTH_ISSUER` says
+//! otherwise); plain `http://` is allowed only for a provider on a loopback address.
 
 use std::env;
 use std::process::ExitCode;
 
 use actix_web::{delete, get, post, web, App, HttpResponse, HttpServer};
-use auth_runtime::{check_app, requires, Authenticator, Identity, Key};
+use auth_runtime::{
+    check_app, requires, Authenticator, AuthenticatorBuilder, ConfigError, Identity, Key,
+    StaticApiKeys, StaticUsers,
+};
 use jsonwebtoken::{EncodingKey, Header};
 use serde::Deserialize;
 use serde_json::json;
@@ -75,6 +87,37 @@ async fn delete_item(id: web::Path<u32>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "deleted": id.into_inner() }))
 }
 
+/// Users with a Bearer token holding `reports:read`, or Basic users (every quickstart user
+/// holds `reports:read`). With no credentials, the 401 carries one challenge per scheme.
+#[get("/reports")]
+#[requires(scheme = any("Bearer", "Basic"), scope = "reports:read")]
+async fn reports(who: Identity) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "report": "quarterly",
+        "reader": who.subject(),
+        "scheme": who.scheme().name(),
+    }))
+}
+
+/// Machines with an API key (`X-API-Key` or `Authorization: ApiKey <key>`).
+#[get("/metrics")]
+#[requires(scheme = "ApiKey", scope = "metrics:read")]
+async fn metrics(who: Identity) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "requests": 42, "client": who.subject() }))
+}
+
+/// Every route of the quickstart.
+fn routes(config: &mut web::ServiceConfig) {
+    config
+        .service(public)
+        .service(me)
+        .service(list_items)
+        .service(create_item)
+        .service(delete_item)
+        .service(reports)
+        .service(metrics);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Start-up.
 
@@ -98,38 +141,48 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Where Bearer tokens' keys come from.
+enum KeySource {
+    /// The HS256 secret: the quickstart can mint tokens for the banner.
+    Secret(String),
+    /// The application's identity provider (or a PEM public key): tokens come from there.
+    External(String),
+}
+
 async fn run() -> Result<(), String> {
     let bind = env_or("BIND", "127.0.0.1:8080");
     let realm = env_or("AUTH_REALM", "quickstart");
-    let issuer = env_or("AUTH_ISSUER", "quickstart");
     let audience = env_or("AUTH_AUDIENCE", "quickstart-api");
-    let secret = env::var("AUTH_HS256_SECRET").unwrap_or_else(|_| {
-        tracing::warn!(
-            "AUTH_HS256_SECRET is not set: using a development secret that anyone reading \
-             this example can sign tokens with; set at least 32 random bytes in production"
-        );
-        DEVELOPMENT_SECRET.to_owned()
-    });
+    let users = env_or("AUTH_BASIC_USERS", "alice:wonderland");
+    let api_keys = env_or("AUTH_API_KEYS", "demo-key-123");
 
     // One authenticator for the whole application, checked here rather than on a request.
-    let key = Key::hs256(&secret).map_err(|error| format!("AUTH_HS256_SECRET: {error}"))?;
-    let auth = Authenticator::builder()
-        .realm(&realm)
-        .issuer(&issuer)
-        .audience(&audience)
-        .key(key)
-        .build()
-        .map_err(|error| error.to_string())?;
-
-    let app = move || {
-        App::new()
-            .configure(auth.configure())
-            .service(public)
-            .service(me)
-            .service(list_items)
-            .service(create_item)
-            .service(delete_item)
+    let configure = || {
+        let builder = Authenticator::builder()
+            .realm(&realm)
+            .audience(&audience)
+            .basic(basic_users(&users)?)
+            .api_keys(static_api_keys(&api_keys)?);
+        key_source(builder)
     };
+    let (builder, source) = configure()?;
+    let auth = match &source {
+        KeySource::Secret(_) => builder.build().map_err(|error| error.to_string())?,
+        // Fail fast on a misconfigured provider; if it is merely down, start and keep retrying.
+        KeySource::External(_) => match builder.build_and_fetch().await {
+            Ok(auth) => auth,
+            Err(ConfigError::KeySourceUnavailable(reason)) => {
+                tracing::warn!(
+                    "the key source is unreachable ({reason}); starting anyway, it is retried \
+                     in the background"
+                );
+                configure()?.0.build().map_err(|error| error.to_string())?
+            }
+            Err(error) => return Err(error.to_string()),
+        },
+    };
+
+    let app = move || App::new().configure(auth.configure()).configure(routes);
     // Fails now, instead of answering 500, if the `App` forgot to register the authenticator.
     check_app(app()).await.map_err(|error| error.to_string())?;
 
@@ -139,46 +192,174 @@ async fn run() -> Result<(), String> {
 
     // Tokens for the banner, signed as a real issuer would sign them. Minting comes after
     // `build()`, which installs jsonwebtoken's crypto backend.
-    let token = |scope: &str| mint(&secret, &issuer, &audience, scope);
+    let base = format!("http://{}", server.addrs()[0]);
+    let token = |scope: &str| match &source {
+        KeySource::Secret(secret) => {
+            let issuer = env_or("AUTH_ISSUER", "quickstart");
+            mint(secret, &issuer, &audience, scope)
+        }
+        KeySource::External(_) => Ok("$TOKEN".to_owned()),
+    };
     let reader = token("items:read")?;
     let writer = token("items:read items:write")?;
     let admin = token("items:admin")?;
-    let base = format!("http://{}", server.addrs()[0]);
+    let report_reader = token("reports:read")?;
+    let (basic_user, basic_password) = users
+        .split(',')
+        .next()
+        .and_then(|pair| pair.split_once(':'))
+        .unwrap_or(("alice", "wonderland"));
+    let api_key = api_keys.split(',').next().unwrap_or_default().trim();
     let banner = [
         (
-            "GET /public, no token needed",
+            "GET /public, no token needed".to_owned(),
             format!("curl -i {base}/public"),
         ),
         (
-            "GET /me, any valid token",
+            "GET /me, any valid token".to_owned(),
             format!("curl -i {base}/me -H 'Authorization: Bearer {reader}'"),
         ),
         (
-            "GET /items, scope items:read",
+            "GET /items, scope items:read".to_owned(),
             format!("curl -i {base}/items -H 'Authorization: Bearer {reader}'"),
         ),
         (
-            "POST /items, scopes items:read and items:write",
+            "POST /items, scopes items:read and items:write".to_owned(),
             format!(
                 "curl -i {base}/items -H 'Authorization: Bearer {writer}' \
                  -H 'Content-Type: application/json' -d '{{\"name\":\"fig\"}}'"
             ),
         ),
         (
-            "DELETE /items/{id}, scope items:admin or admin",
+            "DELETE /items/{id}, scope items:admin or admin".to_owned(),
             format!("curl -i -X DELETE {base}/items/1 -H 'Authorization: Bearer {admin}'"),
         ),
         (
-            "refused: no token, 401 with a `WWW-Authenticate: Bearer` challenge",
+            "GET /reports, Bearer (scope reports:read) or Basic".to_owned(),
+            format!(
+                "curl -i {base}/reports -u '{basic_user}:{basic_password}'\n  \
+                 curl -i {base}/reports -H 'Authorization: Bearer {report_reader}'"
+            ),
+        ),
+        (
+            "GET /metrics, an API key (scope metrics:read)".to_owned(),
+            format!("curl -i {base}/metrics -H 'X-API-Key: {api_key}'"),
+        ),
+        (
+            "refused: no token, 401 with a `WWW-Authenticate: Bearer` challenge".to_owned(),
             format!("curl -i {base}/items"),
         ),
     ];
     println!("quickstart listening on {base}, realm {realm:?}\n");
+    if let KeySource::External(from) = &source {
+        println!(
+            "Bearer tokens are verified with the keys of {from}: get one from your provider \
+             (audience {audience:?}) and `export TOKEN=...`\n"
+        );
+    }
     for (route, curl) in banner {
         println!("{route}:\n  {curl}\n");
     }
 
     server.run().await.map_err(|error| error.to_string())
+}
+
+/// Configures where Bearer keys come from: `AUTH_OIDC_ISSUER`, `AUTH_JWKS_URL`,
+/// `AUTH_PUBLIC_KEY_PEM`, or else the HS256 secret.
+fn key_source(builder: AuthenticatorBuilder) -> Result<(AuthenticatorBuilder, KeySource), String> {
+    let explicit_issuer = env::var("AUTH_ISSUER").ok();
+    let with_issuer = |builder: AuthenticatorBuilder| match &explicit_issuer {
+        Some(issuer) => builder.issuer(issuer),
+        None => builder,
+    };
+    if let Ok(issuer) = env::var("AUTH_OIDC_ISSUER") {
+        // The discovered issuer becomes the expected `iss` unless AUTH_ISSUER says otherwise.
+        let builder = allow_http_for_loopback(builder.oidc_discovery(&issuer), &issuer);
+        return Ok((with_issuer(builder), KeySource::External(issuer)));
+    }
+    if let Ok(url) = env::var("AUTH_JWKS_URL") {
+        if explicit_issuer.is_none() {
+            tracing::warn!("AUTH_JWKS_URL without AUTH_ISSUER: the `iss` claim is not checked");
+        }
+        let builder = allow_http_for_loopback(builder.jwks_url(&url), &url);
+        return Ok((with_issuer(builder), KeySource::External(url)));
+    }
+    if let Ok(path) = env::var("AUTH_PUBLIC_KEY_PEM") {
+        let pem = std::fs::read(&path)
+            .map_err(|error| format!("AUTH_PUBLIC_KEY_PEM {path:?}: {error}"))?;
+        let key = Key::public_pem(pem).map_err(|error| format!("AUTH_PUBLIC_KEY_PEM: {error}"))?;
+        let issuer = explicit_issuer.unwrap_or_else(|| "quickstart".to_owned());
+        let source = KeySource::External(path);
+        return Ok((builder.issuer(issuer).key(key), source));
+    }
+    let secret = env::var("AUTH_HS256_SECRET").unwrap_or_else(|_| {
+        tracing::warn!(
+            "AUTH_HS256_SECRET is not set: using a development secret that anyone reading \
+             this example can sign tokens with; set at least 32 random bytes in production"
+        );
+        DEVELOPMENT_SECRET.to_owned()
+    });
+    let key = Key::hs256(&secret).map_err(|error| format!("AUTH_HS256_SECRET: {error}"))?;
+    let issuer = explicit_issuer.unwrap_or_else(|| "quickstart".to_owned());
+    Ok((builder.issuer(issuer).key(key), KeySource::Secret(secret)))
+}
+
+/// Plain `http://` is allowed for a provider on this machine only.
+fn allow_http_for_loopback(builder: AuthenticatorBuilder, url: &str) -> AuthenticatorBuilder {
+    if is_loopback_http(url) {
+        builder.allow_http()
+    } else {
+        builder
+    }
+}
+
+/// Whether `url` is `http://` to `localhost` or a loopback address.
+fn is_loopback_http(url: &str) -> bool {
+    let host = url
+        .strip_prefix("http://")
+        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default())
+        .map(|authority| {
+            authority
+                .rsplit_once('@')
+                .map_or(authority, |(_, host)| host)
+        })
+        .map(|host| match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => host.split(':').next().unwrap_or_default(),
+        });
+    host.is_some_and(|host| {
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    })
+}
+
+/// `user:password` pairs separated by commas, hashed now; each user holds `reports:read`.
+fn basic_users(list: &str) -> Result<StaticUsers, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .try_fold(StaticUsers::new(), |users, pair| {
+            let (user, password) = pair
+                .split_once(':')
+                .ok_or_else(|| format!("AUTH_BASIC_USERS: {pair:?} is not `user:password`"))?;
+            users
+                .user(user, password, ["reports:read"])
+                .map_err(|error| format!("AUTH_BASIC_USERS: {error}"))
+        })
+}
+
+/// Comma-separated API keys, each holding `metrics:read`; only their digests are kept.
+fn static_api_keys(list: &str) -> Result<StaticApiKeys, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|key| !key.is_empty())
+        .enumerate()
+        .try_fold(StaticApiKeys::new(), |keys, (index, key)| {
+            keys.key(key, format!("api-client-{}", index + 1), ["metrics:read"])
+                .map_err(|error| format!("AUTH_API_KEYS: {error}"))
+        })
 }
 
 /// The variable `name`, or `default` when it is unset.
@@ -199,4 +380,114 @@ fn mint(secret: &str, issuer: &str, audience: &str, scope: &str) -> Result<Strin
     });
     let key = EncodingKey::from_secret(secret.as_bytes());
     jsonwebtoken::encode(&Header::default(), &claims, &key).map_err(|error| error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::StatusCode;
+    use actix_web::test;
+
+    async fn call(req: test::TestRequest) -> actix_web::dev::ServiceResponse {
+        let auth = Authenticator::builder()
+            .realm("quickstart")
+            .issuer("quickstart")
+            .audience("quickstart-api")
+            .key(Key::hs256(DEVELOPMENT_SECRET).unwrap())
+            .basic(basic_users("alice:wonderland").unwrap())
+            .api_keys(static_api_keys("demo-key-123").unwrap())
+            .build()
+            .unwrap();
+        let app =
+            test::init_service(App::new().configure(auth.configure()).configure(routes)).await;
+        test::call_service(&app, req.to_request()).await
+    }
+
+    fn bearer(scope: &str) -> (&'static str, String) {
+        let token = mint(DEVELOPMENT_SECRET, "quickstart", "quickstart-api", scope).unwrap();
+        ("Authorization", format!("Bearer {token}"))
+    }
+
+    #[actix_web::test]
+    async fn every_route_answers_as_the_banner_says() {
+        let get = |path: &str| test::TestRequest::get().uri(path);
+        assert_eq!(call(get("/public")).await.status(), StatusCode::OK);
+        assert_eq!(
+            call(get("/me").insert_header(bearer(""))).await.status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            call(get("/items").insert_header(bearer("items:read")))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+        let res = call(
+            test::TestRequest::post()
+                .uri("/items")
+                .insert_header(bearer("items:read items:write"))
+                .set_json(json!({"name": "fig"})),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let res = call(
+            test::TestRequest::delete()
+                .uri("/items/1")
+                .insert_header(bearer("admin")),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let res = call(
+            get("/reports").insert_header(("Authorization", "Basic YWxpY2U6d29uZGVybGFuZA==")),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(
+            call(get("/reports").insert_header(bearer("reports:read")))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            call(get("/metrics").insert_header(("X-API-Key", "demo-key-123")))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+    }
+
+    #[actix_web::test]
+    async fn refusals_follow_the_table() {
+        let get = |path: &str| test::TestRequest::get().uri(path);
+        let res = call(get("/items")).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            res.headers().get("www-authenticate").unwrap(),
+            r#"Bearer realm="quickstart""#
+        );
+        let res = call(get("/items").insert_header(bearer("other"))).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let res = call(get("/reports")).await;
+        assert_eq!(res.headers().get_all("www-authenticate").count(), 2);
+        let res = call(get("/metrics").insert_header(("X-API-Key", "demo-key-124"))).await;
+        assert_eq!(
+            res.headers().get("www-authenticate").unwrap(),
+            r#"ApiKey realm="quickstart""#
+        );
+    }
+
+    #[::core::prelude::v1::test]
+    fn loopback_providers_may_use_plain_http() {
+        for (url, allowed) in [
+            ("http://localhost:8180/realms/demo", true),
+            ("http://127.0.0.1:9000/jwks.json", true),
+            ("http://[::1]:9000/", true),
+            ("http://user@127.0.0.1/", true),
+            ("http://example.com/jwks.json", false),
+            ("http://127.0.0.1.evil.test/", false),
+            ("https://example.com/", false),
+        ] {
+            assert_eq!(is_loopback_http(url), allowed, "{url}");
+        }
+    }
 }

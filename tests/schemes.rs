@@ -518,10 +518,9 @@ async fn identity_without_the_attribute_accepts_every_configured_scheme() {
     assert_eq!(challenges(&res), [BEARER, BASIC, API_KEY, SESSION]);
     for (header, expected) in [
         (basic(b"alice:wonderland"), "Basic"),
-        (("x-api-key".into(), "demo-key-123".into()), "ApiKey"),
-        (("cookie".into(), "session=dave".into()), "Session"),
+        (("x-api-key", "demo-key-123".to_owned()), "ApiKey"),
+        (("cookie", "session=dave".to_owned()), "Session"),
     ] {
-        let header: (String, String) = (header.0.to_string(), header.1);
         let res = app
             .call(get("/whoami").insert_header(header).to_request())
             .await

@@ -1,10 +1,16 @@
 use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::{FnArg, GenericArgument, Item, ItemFn, LitStr, Path, PathArguments, Type};
+use syn::{ExprPath, FnArg, GenericArgument, Item, ItemFn, LitStr, Path, PathArguments, Type};
 
-/// The schemes `scheme = ".."` accepts: the name users write (matched case-insensitively)
-/// and the `__private::Scheme` variant it becomes. A new scheme is one more row.
-pub(crate) const KNOWN_SCHEMES: &[(&str, &str)] = &[("Bearer", "Bearer")];
+/// The built-in schemes `scheme = ".."` accepts: the name users write (matched
+/// case-insensitively) and the `__private::Scheme` variant it becomes. A new scheme is one more
+/// row.
+pub(crate) const KNOWN_SCHEMES: &[(&str, &str)] = &[
+    ("Bearer", "Bearer"),
+    ("Basic", "Basic"),
+    ("ApiKey", "ApiKey"),
+];
 
 /// Extractors that `Option<..>` of becomes `__private::Optional<..>`, so that missing credentials
 /// give `None` while invalid ones are still refused.
@@ -12,9 +18,15 @@ const CREDENTIAL_EXTRACTORS: &[&str] = &["Identity", "Claims"];
 
 /// What the arguments of one `#[requires(..)]` ask for, with the user's spans.
 pub(crate) struct Requirement {
-    /// Never empty: `Bearer` when `scheme` is absent.
+    /// In declaration order; `Bearer` when `scheme` is absent. Empty only for `any()`, which
+    /// validation refuses.
     pub schemes: Vec<Scheme>,
+    /// The span of `any` when the schemes were written as `scheme = any(..)`.
+    pub schemes_any: Option<Span>,
     pub scope: Option<ScopeExpr>,
+    pub roles: Option<ScopeExpr>,
+    /// The path of the user's `async fn` policy.
+    pub policy: Option<ExprPath>,
     pub realm: Option<LitStr>,
     /// The span of the `optional` flag, when given.
     pub optional: Option<Span>,
@@ -22,10 +34,19 @@ pub(crate) struct Requirement {
     pub krate: Option<Path>,
 }
 
-pub(crate) struct Scheme {
-    /// The `__private::Scheme` variant.
-    pub variant: &'static str,
-    pub span: Span,
+pub(crate) enum Scheme {
+    /// A built-in scheme: its `__private::Scheme` variant, spanned at the user's literal.
+    Builtin { variant: &'static str, span: Span },
+    /// An application type implementing `CustomScheme`, as the user wrote its path.
+    Custom(Path),
+}
+
+/// What a [`ScopeExpr`] holds: `scope = ..` and `role = ..` share the grammar and the token
+/// rules, and differ only in the words of their messages.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum TokenKind {
+    Scope,
+    Role,
 }
 
 pub(crate) enum ScopeExpr {
@@ -54,16 +75,59 @@ pub(crate) struct Param {
 impl Requirement {
     pub(crate) fn bearer() -> Self {
         Requirement {
-            schemes: vec![Scheme {
+            schemes: vec![Scheme::Builtin {
                 variant: KNOWN_SCHEMES[0].1,
                 span: Span::call_site(),
             }],
+            schemes_any: None,
             scope: None,
+            roles: None,
+            policy: None,
             realm: None,
             optional: None,
             krate: None,
         }
     }
+}
+
+impl Scheme {
+    /// How the scheme reads in a message: `"Basic"` or `my::Scheme`.
+    pub(crate) fn text(&self) -> String {
+        match self {
+            Scheme::Builtin { variant, .. } => format!("\"{variant}\""),
+            Scheme::Custom(path) => path_text(path),
+        }
+    }
+}
+
+impl TokenKind {
+    /// The attribute key: `scope` or `role`.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            TokenKind::Scope => "scope",
+            TokenKind::Role => "role",
+        }
+    }
+
+    pub(crate) fn plural(self) -> &'static str {
+        match self {
+            TokenKind::Scope => "scopes",
+            TokenKind::Role => "roles",
+        }
+    }
+
+    /// Two tokens to show in examples.
+    pub(crate) fn examples(self) -> [&'static str; 2] {
+        match self {
+            TokenKind::Scope => ["items:read", "items:write"],
+            TokenKind::Role => ["admin", "owner"],
+        }
+    }
+}
+
+/// `a::b<T>` as written, without the spaces of `to_string`.
+pub(crate) fn path_text(path: &Path) -> String {
+    path.to_token_stream().to_string().replace(' ', "")
 }
 
 impl Handler {
@@ -167,7 +231,7 @@ fn not_a_function(item: &Item) -> syn::Error {
 
 #[cfg(test)]
 mod tests {
-    use quote::{quote, ToTokens};
+    use quote::quote;
     use syn::parse_quote;
 
     use super::*;

@@ -1,11 +1,11 @@
-use proc_macro2::{TokenStream, TokenTree};
-use quote::ToTokens;
+use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::meta::ParseNestedMeta;
+use syn::parse::discouraged::Speculative;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
-use syn::{parenthesized, Ident, LitStr, Path, Token};
+use syn::{parenthesized, Expr, ExprPath, Ident, LitStr, Path, Token};
 
-use crate::ast::{Requirement, Scheme, ScopeExpr, KNOWN_SCHEMES};
+use crate::ast::{path_text, Requirement, Scheme, ScopeExpr, TokenKind, KNOWN_SCHEMES};
 use crate::errors::Errors;
 use crate::suggest::{did_you_mean, quoted_list};
 
@@ -16,20 +16,26 @@ const COMBINATORS: &[&str] = &["all", "any"];
 enum Key {
     Scheme,
     Scope,
+    Role,
+    Policy,
     Realm,
     Optional,
     Crate,
 }
 
 impl Key {
-    const ALL: [Key; 5] = [
+    const ALL: [Key; 7] = [
         Key::Scheme,
         Key::Scope,
+        Key::Role,
+        Key::Policy,
         Key::Realm,
         Key::Optional,
         Key::Crate,
     ];
-    const NAMES: [&'static str; 5] = ["scheme", "scope", "realm", "optional", "crate"];
+    const NAMES: [&'static str; 7] = [
+        "scheme", "scope", "role", "policy", "realm", "optional", "crate",
+    ];
 
     fn name(self) -> &'static str {
         Key::NAMES[self as usize]
@@ -85,28 +91,63 @@ fn parse_argument(
 
     match key {
         Key::Scheme => {
-            if let Some(lit) = string_value(meta, key, "Bearer", errors)? {
-                if let Some(scheme) = scheme_named(&lit, errors) {
-                    requirement.schemes = vec![scheme];
+            let Some(value) = value_of(
+                meta,
+                "`scheme` needs a value; write `scheme = \"Bearer\"` or `scheme = any(\"Bearer\", \"Basic\")`",
+                errors,
+            )?
+            else {
+                return Ok(());
+            };
+            match parse_schemes(value, errors) {
+                Ok(Some((schemes, any))) => {
+                    requirement.schemes = schemes;
+                    requirement.schemes_any = any;
                 }
-            }
-        }
-        Key::Scope => {
-            if !meta.input.peek(Token![=]) {
-                errors.at_tokens(
-                    &meta.path,
-                    "`scope` needs a value; write `scope = \"items:read\"` or `scope = all(\"a\", \"b\")`",
-                );
-                return skip_value(meta.input);
-            }
-            let value = meta.value()?;
-            match parse_scope(value, errors) {
-                Ok(scope) => requirement.scope = scope,
+                Ok(None) => {}
                 Err(error) => {
                     errors.push(error);
                     return skip_value(value);
                 }
             }
+        }
+        Key::Scope | Key::Role => {
+            let kind = if key == Key::Scope {
+                TokenKind::Scope
+            } else {
+                TokenKind::Role
+            };
+            let [first, second] = kind.examples();
+            let Some(value) = value_of(
+                meta,
+                &format!(
+                    "`{written}` needs a value; write `{written} = \"{first}\"` or `{written} = {}(\"{first}\", \"{second}\")`",
+                    if kind == TokenKind::Scope { "all" } else { "any" },
+                ),
+                errors,
+            )?
+            else {
+                return Ok(());
+            };
+            match parse_token_expr(value, kind, errors) {
+                Ok(expr) if kind == TokenKind::Scope => requirement.scope = expr,
+                Ok(expr) => requirement.roles = expr,
+                Err(error) => {
+                    errors.push(error);
+                    return skip_value(value);
+                }
+            }
+        }
+        Key::Policy => {
+            let Some(value) = value_of(
+                meta,
+                "`policy` needs a value; write `policy = path::to::check`, naming an `async fn`",
+                errors,
+            )?
+            else {
+                return Ok(());
+            };
+            requirement.policy = parse_policy(value, errors)?;
         }
         Key::Realm => requirement.realm = string_value(meta, key, "api", errors)?,
         Key::Optional => {
@@ -129,6 +170,20 @@ fn parse_argument(
     Ok(())
 }
 
+/// The input after `key =`, or `None` (with `missing` reported at the key) when there is no `=`.
+fn value_of<'a>(
+    meta: &ParseNestedMeta<'a>,
+    missing: &str,
+    errors: &mut Errors,
+) -> syn::Result<Option<ParseStream<'a>>> {
+    if meta.input.peek(Token![=]) {
+        return meta.value().map(Some);
+    }
+    errors.at_tokens(&meta.path, missing);
+    skip_value(meta.input)?;
+    Ok(None)
+}
+
 /// The literal of `key = "..."`; anything else is reported with the form to write instead.
 fn string_value(
     meta: &ParseNestedMeta,
@@ -137,15 +192,10 @@ fn string_value(
     errors: &mut Errors,
 ) -> syn::Result<Option<LitStr>> {
     let key = key.name();
-    if !meta.input.peek(Token![=]) {
-        errors.at_tokens(
-            &meta.path,
-            format!("`{key}` needs a value; write `{key} = \"{example}\"`"),
-        );
-        skip_value(meta.input)?;
+    let missing = format!("`{key}` needs a value; write `{key} = \"{example}\"`");
+    let Some(value) = value_of(meta, &missing, errors)? else {
         return Ok(None);
-    }
-    let value = meta.value()?;
+    };
     if value.peek(LitStr) {
         return value.parse().map(Some);
     }
@@ -158,38 +208,165 @@ fn string_value(
     Ok(None)
 }
 
-fn scheme_named(lit: &LitStr, errors: &mut Errors) -> Option<Scheme> {
-    let written = lit.value();
-    let known = KNOWN_SCHEMES
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(&written));
-    match known {
-        Some(&(_, variant)) => Some(Scheme {
-            variant,
-            span: lit.span(),
-        }),
-        None => {
-            let names: Vec<&str> = KNOWN_SCHEMES.iter().map(|(name, _)| *name).collect();
+/// `scheme = <scheme>` or `scheme = any(<scheme>, ..)`, with the span of `any`. `Ok(None)` when
+/// an error was already pushed and the tokens were consumed.
+fn parse_schemes(
+    input: ParseStream,
+    errors: &mut Errors,
+) -> syn::Result<Option<(Vec<Scheme>, Option<Span>)>> {
+    if !(input.peek(Ident) && input.peek2(syn::token::Paren)) {
+        return Ok(parse_scheme(input, true, errors)?.map(|scheme| (vec![scheme], None)));
+    }
+    let combinator: Ident = input.parse()?;
+    let content;
+    parenthesized!(content in input);
+    let mut schemes = Vec::new();
+    let mut complete = true;
+    while !content.is_empty() {
+        let parsed = if content.peek(Ident) && content.peek2(syn::token::Paren) {
+            let nested: Ident = content.parse()?;
             errors.at(
-                lit.span(),
-                format!(
-                    "unknown scheme `{}` in `#[requires]`; known schemes: {}{}",
-                    written.escape_debug(),
-                    quoted_list(&names),
-                    did_you_mean(&written, &names),
-                ),
+                nested.span(),
+                format!("`{nested}(..)` cannot be nested in `scheme = {combinator}(..)`; list every scheme in one `any(..)`"),
             );
-            None
+            skip_value(&content).map(|()| None)
+        } else {
+            parse_scheme(&content, false, errors)
+        };
+        let separated = match parsed {
+            Ok(scheme) => {
+                complete &= scheme.is_some();
+                schemes.extend(scheme);
+                if content.is_empty() {
+                    Ok(())
+                } else {
+                    content.parse::<Token![,]>().map(drop)
+                }
+            }
+            Err(error) => Err(error),
+        };
+        if let Err(error) = separated {
+            errors.push(error);
+            // Consume the rest so the enclosing parser does not report it again.
+            content.parse::<TokenStream>()?;
+            return Ok(None);
         }
     }
+    let span = combinator.span();
+    match combinator.to_string().as_str() {
+        "any" if complete => return Ok(Some((schemes, Some(span)))),
+        "any" => {}
+        "all" => {
+            let fix = if complete && !schemes.is_empty() {
+                let listed: Vec<String> = schemes.iter().map(Scheme::text).collect();
+                format!("`scheme = any({})`", listed.join(", "))
+            } else {
+                "`scheme = any(..)`".to_owned()
+            };
+            errors.at(
+                span,
+                format!("`scheme = all(..)` cannot be satisfied: each request is verified with the credentials of one scheme; write {fix} to accept any of them"),
+            );
+        }
+        other => errors.at(
+            span,
+            format!(
+                "unknown scheme combinator `{other}` in `#[requires]`; expected `any(..)`{}",
+                did_you_mean(other, &["any"]),
+            ),
+        ),
+    }
+    Ok(None)
 }
 
-/// `"token"`, `all(..)` or `any(..)`, nested. `Ok(None)` when an error was already pushed and the
-/// tokens were consumed; `Err` when the syntax could not be followed.
-fn parse_scope(input: ParseStream, errors: &mut Errors) -> syn::Result<Option<ScopeExpr>> {
+/// One scheme: a string naming a built-in scheme, or the path of a custom scheme type.
+fn parse_scheme(
+    input: ParseStream,
+    top_level: bool,
+    errors: &mut Errors,
+) -> syn::Result<Option<Scheme>> {
+    let prefix = if top_level { "scheme = " } else { "" };
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        return Ok(builtin_scheme(&lit, prefix, errors));
+    }
+    let fork = input.fork();
+    if let Ok(path) = fork.parse::<Path>() {
+        if fork.is_empty() || fork.peek(Token![,]) {
+            input.advance_to(&fork);
+            if let Some(ident) = path.get_ident() {
+                let written = ident.to_string();
+                if let Some((name, _)) = known_scheme(&written) {
+                    errors.at(
+                        ident.span(),
+                        format!("the built-in scheme `{name}` is written as a string; write `{prefix}\"{name}\"` (a path names a custom scheme type)"),
+                    );
+                    return Ok(None);
+                }
+            }
+            return Ok(Some(Scheme::Custom(path)));
+        }
+    }
+    let written = tokens_until_comma(input)?;
+    if written.is_empty() {
+        return Err(input.error(
+            "expected a scheme: write `scheme = \"Bearer\"`, `scheme = MyScheme` or `scheme = any(\"Bearer\", \"Basic\")`",
+        ));
+    }
+    errors.at_tokens(
+        &written,
+        "a scheme is a string naming a built-in scheme (`\"Bearer\"`, `\"Basic\"`, `\"ApiKey\"`) or the path of a type implementing `CustomScheme`",
+    );
+    Ok(None)
+}
+
+fn known_scheme(written: &str) -> Option<&'static (&'static str, &'static str)> {
+    KNOWN_SCHEMES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(written))
+}
+
+fn builtin_scheme(lit: &LitStr, prefix: &str, errors: &mut Errors) -> Option<Scheme> {
+    let written = lit.value();
+    if let Some(&(_, variant)) = known_scheme(&written) {
+        return Some(Scheme::Builtin {
+            variant,
+            span: lit.span(),
+        });
+    }
+    let names: Vec<&str> = KNOWN_SCHEMES.iter().map(|(name, _)| *name).collect();
+    let hint = did_you_mean(&written, &names);
+    // A quoted type name is most likely a custom scheme: say how to name one.
+    let custom = match syn::parse_str::<Path>(&written) {
+        Ok(path) if hint.is_empty() => format!(
+            "; for a custom scheme, name its type without quotes: `{prefix}{}`",
+            path_text(&path),
+        ),
+        _ => String::new(),
+    };
+    errors.at(
+        lit.span(),
+        format!(
+            "unknown scheme `{}` in `#[requires]`; known schemes: {}{hint}{custom}",
+            written.escape_debug(),
+            quoted_list(&names),
+        ),
+    );
+    None
+}
+
+/// `"token"`, `all(..)` or `any(..)`, nested: the value of `scope` and of `role`. `Ok(None)`
+/// when an error was already pushed and the tokens were consumed; `Err` when the syntax could
+/// not be followed.
+fn parse_token_expr(
+    input: ParseStream,
+    kind: TokenKind,
+    errors: &mut Errors,
+) -> syn::Result<Option<ScopeExpr>> {
     if input.peek(LitStr) {
         return input.parse().map(|lit| Some(ScopeExpr::Token(lit)));
     }
+    let (noun, plural) = (kind.key(), kind.plural());
     if input.peek(Ident) && input.peek2(syn::token::Paren) {
         let combinator: Ident = input.parse()?;
         let content;
@@ -197,7 +374,7 @@ fn parse_scope(input: ParseStream, errors: &mut Errors) -> syn::Result<Option<Sc
         let mut parts = Vec::new();
         let mut complete = true;
         while !content.is_empty() {
-            match parse_scope(&content, errors) {
+            match parse_token_expr(&content, kind, errors) {
                 Ok(Some(part)) => parts.push(part),
                 Ok(None) => complete = false,
                 Err(error) => {
@@ -224,7 +401,7 @@ fn parse_scope(input: ParseStream, errors: &mut Errors) -> syn::Result<Option<Sc
                 errors.at(
                     span,
                     format!(
-                        "unknown scope combinator `{other}` in `#[requires]`; expected `all(..)` or `any(..)`{}",
+                        "unknown {noun} combinator `{other}` in `#[requires]`; expected `all(..)` or `any(..)`{}",
                         did_you_mean(other, COMBINATORS),
                     ),
                 );
@@ -233,18 +410,51 @@ fn parse_scope(input: ParseStream, errors: &mut Errors) -> syn::Result<Option<Sc
         });
     }
     let written = tokens_until_comma(input)?;
+    let [first, second] = kind.examples();
     if written.is_empty() {
-        return Err(input.error(
-            "expected a scope: write `scope = \"items:read\"` or `scope = all(\"a\", \"b\")`",
-        ));
+        return Err(input.error(format!(
+            "expected a {noun}: write `{noun} = \"{first}\"` or `{noun} = all(\"{first}\", \"{second}\")`"
+        )));
     }
     let fix = match bare_path_text(&written) {
         Some(text) => format!("`\"{text}\"`"),
-        None => "a string such as `\"items:read\"`".to_owned(),
+        None => format!("a string such as `\"{first}\"`"),
     };
     errors.at_tokens(
         &written,
-        format!("a scope is a string literal or `all(..)` / `any(..)` of scopes; write {fix}"),
+        format!("a {noun} is a string literal or `all(..)` / `any(..)` of {plural}; write {fix}"),
+    );
+    Ok(None)
+}
+
+/// `policy = path::to::check`, the path of an `async fn`.
+fn parse_policy(input: ParseStream, errors: &mut Errors) -> syn::Result<Option<ExprPath>> {
+    let written = tokens_until_comma(input)?;
+    if written.is_empty() {
+        return Err(input.error("expected a policy: write `policy = path::to::check`"));
+    }
+    let (what, fix) = match syn::parse2::<Expr>(written.clone()) {
+        Ok(Expr::Path(path)) if path.attrs.is_empty() => return Ok(Some(path)),
+        Ok(Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        })) => (
+            ", not a string",
+            syn::parse_str::<ExprPath>(&lit.value()).ok(),
+        ),
+        Ok(Expr::Call(call)) => match *call.func {
+            Expr::Path(path) => (", not a call", Some(path)),
+            _ => ("", None),
+        },
+        _ => ("", None),
+    };
+    let fix = fix.map_or_else(
+        || "path::to::check".to_owned(),
+        |path| path_text(&path.path),
+    );
+    errors.at_tokens(
+        &written,
+        format!("`policy` takes the path of an `async fn`{what}; write `policy = {fix}`"),
     );
     Ok(None)
 }
@@ -299,10 +509,6 @@ fn bare_path_text(tokens: &TokenStream) -> Option<String> {
     Some(path_text(&path))
 }
 
-fn path_text(path: &Path) -> String {
-    path.to_token_stream().to_string().replace(' ', "")
-}
-
 #[cfg(test)]
 mod tests {
     use quote::{quote, ToTokens};
@@ -323,6 +529,10 @@ mod tests {
         let (requirement, errors) = parse(args);
         assert_eq!(errors, Vec::<String>::new());
         requirement
+    }
+
+    fn schemes_text(requirement: &Requirement) -> Vec<String> {
+        requirement.schemes.iter().map(Scheme::text).collect()
     }
 
     fn scope_text(expr: &ScopeExpr) -> String {
@@ -346,9 +556,11 @@ mod tests {
     #[test]
     fn no_arguments_means_a_bearer_token() {
         let requirement = parse_ok(quote!());
-        assert_eq!(requirement.schemes.len(), 1);
-        assert_eq!(requirement.schemes[0].variant, "Bearer");
+        assert_eq!(schemes_text(&requirement), ["\"Bearer\""]);
+        assert!(requirement.schemes_any.is_none());
         assert!(requirement.scope.is_none());
+        assert!(requirement.roles.is_none());
+        assert!(requirement.policy.is_none());
         assert!(requirement.realm.is_none());
         assert!(requirement.optional.is_none());
         assert!(requirement.krate.is_none());
@@ -359,14 +571,24 @@ mod tests {
         let requirement = parse_ok(quote!(
             scheme = "bearer",
             scope = any("admin", all("x", "y")),
+            role = all("staff", any("a", "b")),
+            policy = crate::policies::check,
             realm = "api",
             optional,
             crate = "::deps::auth",
         ));
-        assert_eq!(requirement.schemes[0].variant, "Bearer");
+        assert_eq!(schemes_text(&requirement), ["\"Bearer\""]);
         assert_eq!(
             scope_text(requirement.scope.as_ref().unwrap()),
             "any(admin, all(x, y))"
+        );
+        assert_eq!(
+            scope_text(requirement.roles.as_ref().unwrap()),
+            "all(staff, any(a, b))"
+        );
+        assert_eq!(
+            path_text(&requirement.policy.unwrap().path),
+            "crate::policies::check"
         );
         assert_eq!(requirement.realm.unwrap().value(), "api");
         assert!(requirement.optional.is_some());
@@ -387,13 +609,15 @@ mod tests {
         let (_, errors) = parse(quote!(scop = "items:read"));
         assert_eq!(
             errors,
-            ["unknown argument `scop` in `#[requires]`; expected one of `scheme`, `scope`, `realm`, `optional`, `crate` (did you mean `scope`?)"]
+            ["unknown argument `scop` in `#[requires]`; expected one of `scheme`, `scope`, `role`, `policy`, `realm`, `optional`, `crate` (did you mean `scope`?)"]
         );
         let (_, errors) = parse(quote!(audience = "api"));
         assert_eq!(
             errors,
-            ["unknown argument `audience` in `#[requires]`; expected one of `scheme`, `scope`, `realm`, `optional`, `crate`"]
+            ["unknown argument `audience` in `#[requires]`; expected one of `scheme`, `scope`, `role`, `policy`, `realm`, `optional`, `crate`"]
         );
+        let (_, errors) = parse(quote!(roles = "admin"));
+        assert!(errors[0].ends_with("(did you mean `role`?)"), "{errors:?}");
     }
 
     #[test]
@@ -408,12 +632,175 @@ mod tests {
         let (_, errors) = parse(quote!(scheme = "Beaver"));
         assert_eq!(
             errors,
-            ["unknown scheme `Beaver` in `#[requires]`; known schemes: `Bearer` (did you mean `Bearer`?)"]
+            ["unknown scheme `Beaver` in `#[requires]`; known schemes: `Bearer`, `Basic`, `ApiKey` (did you mean `Bearer`?)"]
+        );
+        let (_, errors) = parse(quote!(scheme = any("Bearer", "Basci")));
+        assert_eq!(
+            errors,
+            ["unknown scheme `Basci` in `#[requires]`; known schemes: `Bearer`, `Basic`, `ApiKey` (did you mean `Basic`?)"]
         );
         let (_, errors) = parse(quote!(scheme = "Digest"));
         assert_eq!(
             errors,
-            ["unknown scheme `Digest` in `#[requires]`; known schemes: `Bearer`"]
+            ["unknown scheme `Digest` in `#[requires]`; known schemes: `Bearer`, `Basic`, `ApiKey`; for a custom scheme, name its type without quotes: `scheme = Digest`"]
+        );
+        let (_, errors) = parse(quote!(scheme = any("Bearer", "auth::Session")));
+        assert_eq!(
+            errors,
+            ["unknown scheme `auth::Session` in `#[requires]`; known schemes: `Bearer`, `Basic`, `ApiKey`; for a custom scheme, name its type without quotes: `auth::Session`"]
+        );
+        let (_, errors) = parse(quote!(scheme = "not a type"));
+        assert_eq!(
+            errors,
+            ["unknown scheme `not a type` in `#[requires]`; known schemes: `Bearer`, `Basic`, `ApiKey`"]
+        );
+    }
+
+    #[test]
+    fn builtin_schemes_are_case_insensitive() {
+        let requirement = parse_ok(quote!(scheme = any("BASIC", "apikey", "Bearer")));
+        assert_eq!(
+            schemes_text(&requirement),
+            ["\"Basic\"", "\"ApiKey\"", "\"Bearer\""]
+        );
+        assert!(requirement.schemes_any.is_some());
+        let requirement = parse_ok(quote!(scheme = "basic"));
+        assert_eq!(schemes_text(&requirement), ["\"Basic\""]);
+        assert!(requirement.schemes_any.is_none());
+    }
+
+    #[test]
+    fn custom_schemes_are_paths_mixed_with_strings_in_declaration_order() {
+        let requirement = parse_ok(quote!(scheme = MyCookieScheme));
+        assert_eq!(schemes_text(&requirement), ["MyCookieScheme"]);
+        let requirement = parse_ok(quote!(scheme = crate::auth::Session));
+        assert_eq!(schemes_text(&requirement), ["crate::auth::Session"]);
+        let requirement = parse_ok(quote!(
+            scheme = any(SessionCookie, "Bearer", ::certs::Client<Strict>,),
+            scope = "a"
+        ));
+        assert_eq!(
+            schemes_text(&requirement),
+            ["SessionCookie", "\"Bearer\"", "::certs::Client<Strict>"]
+        );
+    }
+
+    #[test]
+    fn an_unquoted_builtin_name_is_told_to_quote_it() {
+        let (_, errors) = parse(quote!(scheme = Bearer));
+        assert_eq!(
+            errors,
+            ["the built-in scheme `Bearer` is written as a string; write `scheme = \"Bearer\"` (a path names a custom scheme type)"]
+        );
+        let (_, errors) = parse(quote!(scheme = any(SessionCookie, apikey)));
+        assert_eq!(
+            errors,
+            ["the built-in scheme `ApiKey` is written as a string; write `\"ApiKey\"` (a path names a custom scheme type)"]
+        );
+        // Not a bare name: a custom scheme type, checked by rustc.
+        assert!(parse(quote!(scheme = schemes::Bearer)).1.is_empty());
+    }
+
+    #[test]
+    fn scheme_combinators_other_than_any_are_refused() {
+        let (requirement, errors) = parse(quote!(scheme = all("Bearer", Session)));
+        assert_eq!(
+            errors,
+            ["`scheme = all(..)` cannot be satisfied: each request is verified with the credentials of one scheme; write `scheme = any(\"Bearer\", Session)` to accept any of them"]
+        );
+        assert_eq!(
+            schemes_text(&requirement),
+            ["\"Bearer\""],
+            "the default stays"
+        );
+        let (_, errors) = parse(quote!(scheme = Any("Bearer")));
+        assert_eq!(
+            errors,
+            ["unknown scheme combinator `Any` in `#[requires]`; expected `any(..)` (did you mean `any`?)"]
+        );
+        let (_, errors) = parse(quote!(scheme = any("Bearer", any("Basic")), realm = 1));
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(
+            errors[0],
+            "`any(..)` cannot be nested in `scheme = any(..)`; list every scheme in one `any(..)`"
+        );
+    }
+
+    #[test]
+    fn empty_scheme_any_parses_for_validation_to_refuse() {
+        let requirement = parse_ok(quote!(scheme = any()));
+        assert!(requirement.schemes.is_empty());
+        assert!(requirement.schemes_any.is_some());
+    }
+
+    #[test]
+    fn other_scheme_values_say_what_a_scheme_is() {
+        let (_, errors) = parse(quote!(scheme = 5, scope = "a"));
+        assert_eq!(
+            errors,
+            ["a scheme is a string naming a built-in scheme (`\"Bearer\"`, `\"Basic\"`, `\"ApiKey\"`) or the path of a type implementing `CustomScheme`"]
+        );
+        let (_, errors) = parse(quote!(scheme));
+        assert_eq!(
+            errors,
+            ["`scheme` needs a value; write `scheme = \"Bearer\"` or `scheme = any(\"Bearer\", \"Basic\")`"]
+        );
+    }
+
+    #[test]
+    fn policies_are_paths() {
+        let requirement = parse_ok(quote!(policy = check));
+        assert_eq!(path_text(&requirement.policy.unwrap().path), "check");
+        let requirement = parse_ok(quote!(policy = <Policies as Check>::check, scope = "a"));
+        assert!(requirement.policy.unwrap().qself.is_some());
+        let (requirement, errors) = parse(quote!(policy = "policies::check"));
+        assert!(requirement.policy.is_none());
+        assert_eq!(
+            errors,
+            ["`policy` takes the path of an `async fn`, not a string; write `policy = policies::check`"]
+        );
+        let (_, errors) = parse(quote!(policy = "is allowed"));
+        assert_eq!(
+            errors,
+            ["`policy` takes the path of an `async fn`, not a string; write `policy = path::to::check`"]
+        );
+        let (_, errors) = parse(quote!(policy = check(), realm = 1));
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(
+            errors[0],
+            "`policy` takes the path of an `async fn`, not a call; write `policy = check`"
+        );
+        let (_, errors) = parse(quote!(policy = 42));
+        assert_eq!(
+            errors,
+            ["`policy` takes the path of an `async fn`; write `policy = path::to::check`"]
+        );
+        let (_, errors) = parse(quote!(policy));
+        assert_eq!(
+            errors,
+            ["`policy` needs a value; write `policy = path::to::check`, naming an `async fn`"]
+        );
+    }
+
+    #[test]
+    fn roles_share_the_scope_grammar_with_their_own_words() {
+        let (_, errors) = parse(quote!(role = either("a", "b")));
+        assert_eq!(
+            errors,
+            ["unknown role combinator `either` in `#[requires]`; expected `all(..)` or `any(..)`"]
+        );
+        let (_, errors) = parse(quote!(role = admin, role = "x"));
+        assert_eq!(
+            errors,
+            [
+                "a role is a string literal or `all(..)` / `any(..)` of roles; write `\"admin\"`",
+                "`role` is given twice in `#[requires]`",
+            ]
+        );
+        let (_, errors) = parse(quote!(role));
+        assert_eq!(
+            errors,
+            ["`role` needs a value; write `role = \"admin\"` or `role = any(\"admin\", \"owner\")`"]
         );
     }
 
@@ -433,11 +820,10 @@ mod tests {
 
     #[test]
     fn values_of_the_wrong_kind_say_what_to_write() {
-        let (_, errors) = parse(quote!(scheme = Bearer, realm = 5, crate = auth_runtime));
+        let (_, errors) = parse(quote!(realm = 5, crate = auth_runtime));
         assert_eq!(
             errors,
             [
-                "`scheme` takes a string literal; write `scheme = \"Bearer\"`",
                 "`realm` takes a string literal; write `realm = \"api\"`",
                 "`crate` takes a string literal; write `crate = \"auth_runtime\"`",
             ]
@@ -455,7 +841,7 @@ mod tests {
             errors,
             [
                 "`optional` is a flag and takes no value; write `optional`",
-                "`scope` needs a value; write `scope = \"items:read\"` or `scope = all(\"a\", \"b\")`",
+                "`scope` needs a value; write `scope = \"items:read\"` or `scope = all(\"items:read\", \"items:write\")`",
             ]
         );
     }

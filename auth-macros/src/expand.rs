@@ -1,9 +1,9 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{parse_quote, Attribute, Ident, ItemFn, LitStr, Path, Visibility};
+use syn::{parse_quote, Attribute, ExprPath, Ident, ItemFn, LitStr, Path, Visibility};
 
-use crate::ast::{Handler, Param, Requirement, ScopeExpr};
+use crate::ast::{Handler, Param, Requirement, Scheme, ScopeExpr};
 use crate::errors::Errors;
 
 /// Attributes whose last path segment is one of these register the handler with actix-web
@@ -68,7 +68,11 @@ fn expand(requirement: &Requirement, handler: Handler) -> TokenStream {
         .partition(|attr| is_doc(attr) || is_cfg(attr) || is_route(attr));
     let cfg_attrs: Vec<&Attribute> = outer_attrs.iter().filter(|attr| is_cfg(attr)).collect();
 
-    let requirement_expr = requirement_expr(requirement, &private);
+    let requirement_expr = requirement_expr(requirement, &marker, &private);
+    let policy_adapter = requirement.policy.as_ref().map(|policy| {
+        let adapter = policy_adapter(policy, &marker, &private);
+        quote!(#(#cfg_attrs)* #adapter)
+    });
 
     let Forwarding {
         tuple_types,
@@ -122,6 +126,8 @@ fn expand(requirement: &Requirement, handler: Handler) -> TokenStream {
         impl #private::StaticRequirement for #marker {
             const REQUIREMENT: #private::Requirement = #requirement_expr;
         }
+
+        #policy_adapter
 
         #(#outer_attrs)*
         #outer
@@ -192,16 +198,39 @@ fn is_route(attr: &Attribute) -> bool {
         .is_some_and(|last| ROUTE_ATTRIBUTES.iter().any(|name| last.ident == name))
 }
 
-/// `Requirement::new(&[schemes]).scope(..).realm(..).optional()`, a constant expression.
-fn requirement_expr(requirement: &Requirement, private: &TokenStream) -> TokenStream {
-    let schemes = requirement.schemes.iter().map(|scheme| {
-        let variant = syn::Ident::new(scheme.variant, scheme.span);
-        quote!(#private::Scheme::#variant)
+/// `Requirement::new(&[schemes]).scope(..).roles(..).policy(..).realm(..).optional()`, a
+/// constant expression.
+fn requirement_expr(
+    requirement: &Requirement,
+    marker: &Ident,
+    private: &TokenStream,
+) -> TokenStream {
+    let schemes = requirement.schemes.iter().map(|scheme| match scheme {
+        Scheme::Builtin { variant, span } => {
+            let variant = Ident::new(variant, *span);
+            quote!(#private::Scheme::#variant)
+        }
+        Scheme::Custom(path) => {
+            let span = path.span();
+            let private = respan(private.clone(), span);
+            // The one check of the type, spanned at the user's path: `CustomSchemeType` says
+            // what to implement when the type is not a scheme.
+            quote_spanned! {span=>
+                <#path as #private::CustomSchemeType>::SCHEME
+            }
+        }
     });
     let mut expr = quote!(#private::Requirement::new(&[#(#schemes),*]));
     if let Some(scope) = &requirement.scope {
         let scope = scope_expr(scope, private);
         expr.extend(quote!(.scope(&#scope)));
+    }
+    if let Some(roles) = &requirement.roles {
+        let roles = scope_expr(roles, private);
+        expr.extend(quote!(.roles(&#roles)));
+    }
+    if requirement.policy.is_some() {
+        expr.extend(quote!(.policy(#marker::__auth_policy)));
     }
     if let Some(realm) = &requirement.realm {
         let realm = plain_literal(realm);
@@ -211,6 +240,47 @@ fn requirement_expr(requirement: &Requirement, private: &TokenStream) -> TokenSt
         expr.extend(quote!(.optional()));
     }
     expr
+}
+
+/// The user's `async fn check(&Principal, &HttpRequest) -> PolicyDecision` as the runtime's
+/// `Policy` function pointer.
+///
+/// The call is located at the user's path, so that a function with the wrong signature is
+/// reported there; the tokens around it resolve at the mixed site, which keeps most of rustc's
+/// suggestions out of code the user never wrote (a `.clone()` hint for by-value parameters
+/// still shows).
+fn policy_adapter(policy: &ExprPath, marker: &Ident, private: &TokenStream) -> TokenStream {
+    let located = policy
+        .path
+        .segments
+        .last()
+        .map_or_else(|| policy.span(), |segment| segment.ident.span());
+    let site = Span::mixed_site().located_at(located);
+    let principal = Ident::new("__auth_principal", Span::mixed_site());
+    let request = Ident::new("__auth_request", Span::mixed_site());
+    let decision = Ident::new("__auth_decision", Span::mixed_site());
+    let checked_private = respan(private.clone(), site);
+    // Borrowed first, so that a mismatch reads `found &Principal`, not the adapter's `Arc`.
+    let call = {
+        let principal = Ident::new("__auth_principal", site);
+        let request = Ident::new("__auth_request", site);
+        quote_spanned! {site=>
+            let #principal: &#checked_private::Principal = &#principal;
+            let #request: &#checked_private::HttpRequest = &#request;
+            let #decision: #checked_private::PolicyDecision = #policy(#principal, #request).await;
+            #decision
+        }
+    };
+    quote! {
+        impl #marker {
+            fn __auth_policy(
+                #principal: #private::Arc<#private::Principal>,
+                #request: #private::HttpRequest,
+            ) -> #private::PolicyFuture {
+                ::std::boxed::Box::pin(async move { #call })
+            }
+        }
+    }
 }
 
 fn scope_expr(expr: &ScopeExpr, private: &TokenStream) -> TokenStream {
@@ -413,6 +483,100 @@ mod tests {
                         ::auth_runtime::__private::ScopeExpr::Token("y")
                     ])
                 ]))
+            },
+        );
+    }
+
+    #[test]
+    fn schemes_keep_their_order_and_custom_ones_go_through_the_checked_trait() {
+        let actual = expansion(
+            quote!(scheme = any("basic", my::Session, "ApiKey")),
+            quote!(
+                async fn f() {}
+            ),
+        );
+        assert_contains(
+            &actual,
+            quote! {
+                ::auth_runtime::__private::Requirement::new(&[
+                    ::auth_runtime::__private::Scheme::Basic,
+                    <my::Session as ::auth_runtime::__private::CustomSchemeType>::SCHEME,
+                    ::auth_runtime::__private::Scheme::ApiKey
+                ]);
+            },
+        );
+    }
+
+    #[test]
+    fn roles_reach_the_requirement_like_scopes() {
+        let actual = expansion(
+            quote!(scope = "a", role = any("admin", all("staff", "owner"))),
+            quote!(
+                async fn f() {}
+            ),
+        );
+        assert_contains(
+            &actual,
+            quote! {
+                .scope(&::auth_runtime::__private::ScopeExpr::Token("a"))
+                .roles(&::auth_runtime::__private::ScopeExpr::Any(&[
+                    ::auth_runtime::__private::ScopeExpr::Token("admin"),
+                    ::auth_runtime::__private::ScopeExpr::All(&[
+                        ::auth_runtime::__private::ScopeExpr::Token("staff"),
+                        ::auth_runtime::__private::ScopeExpr::Token("owner")
+                    ])
+                ]));
+            },
+        );
+    }
+
+    #[test]
+    fn a_policy_is_adapted_next_to_the_requirement() {
+        let actual = expansion(
+            quote!(policy = crate::policies::check, crate = "::deps::auth"),
+            quote! {
+                #[cfg(test)]
+                async fn guarded() {}
+            },
+        );
+        same(
+            actual,
+            quote! {
+                #[cfg(test)]
+                #[doc(hidden)]
+                #[allow(non_camel_case_types)]
+                struct __auth_requirement_guarded;
+
+                #[cfg(test)]
+                impl ::deps::auth::__private::StaticRequirement for __auth_requirement_guarded {
+                    const REQUIREMENT: ::deps::auth::__private::Requirement =
+                        ::deps::auth::__private::Requirement::new(&[::deps::auth::__private::Scheme::Bearer])
+                            .policy(__auth_requirement_guarded::__auth_policy);
+                }
+
+                #[cfg(test)]
+                impl __auth_requirement_guarded {
+                    fn __auth_policy(
+                        __auth_principal: ::deps::auth::__private::Arc<::deps::auth::__private::Principal>,
+                        __auth_request: ::deps::auth::__private::HttpRequest,
+                    ) -> ::deps::auth::__private::PolicyFuture {
+                        ::std::boxed::Box::pin(async move {
+                            let __auth_principal: &::deps::auth::__private::Principal = &__auth_principal;
+                            let __auth_request: &::deps::auth::__private::HttpRequest = &__auth_request;
+                            let __auth_decision: ::deps::auth::__private::PolicyDecision =
+                                crate::policies::check(__auth_principal, __auth_request).await;
+                            __auth_decision
+                        })
+                    }
+                }
+
+                #[cfg(test)]
+                async fn guarded(
+                    __auth_args: ::deps::auth::__private::Guarded<__auth_requirement_guarded, ()>,
+                ) {
+                    async fn guarded() {}
+                    guarded().await
+                }
             },
         );
     }

@@ -17,7 +17,8 @@ mod valid;
 
 use proc_macro::TokenStream;
 
-/// Requires credentials, and optionally scopes, before an actix-web handler runs.
+/// Requires credentials, and optionally scopes, roles and a policy, before an actix-web handler
+/// runs.
 ///
 /// ```ignore
 /// use actix_web::{post, web, HttpResponse, Responder};
@@ -31,7 +32,7 @@ use proc_macro::TokenStream;
 /// ```
 ///
 /// A request without acceptable credentials, or without the scopes, is refused with `401` or
-/// `403` and an RFC 6750 `WWW-Authenticate` challenge before the handler's own extractors run.
+/// `403` and the scheme's `WWW-Authenticate` challenge before the handler's own extractors run.
 ///
 /// # Arguments
 ///
@@ -39,26 +40,42 @@ use proc_macro::TokenStream;
 ///
 /// ```text
 /// requires    = "#[requires" [ "(" argument *( "," argument ) [ "," ] ")" ] "]"
-/// argument    = scheme / scope / realm / optional / crate
-/// scheme      = "scheme" "=" STRING     ; a known scheme, any case; default "Bearer"
-/// scope       = "scope" "=" scope-expr
-/// scope-expr  = STRING                  ; one scope token
-///             / "all" "(" scope-expr *( "," scope-expr ) [ "," ] ")"   ; every one of them
-///             / "any" "(" scope-expr *( "," scope-expr ) [ "," ] ")"   ; at least one of them
+/// argument    = scheme / scope / role / policy / realm / optional / crate
+/// scheme      = "scheme" "=" ( scheme-name / "any" "(" scheme-name *( "," scheme-name ) [ "," ] ")" )
+/// scheme-name = STRING                  ; "Bearer", "Basic" or "ApiKey", any case; default "Bearer"
+///             / PATH                    ; a type implementing `CustomScheme`
+/// scope       = "scope" "=" token-expr
+/// role        = "role" "=" token-expr
+/// token-expr  = STRING                  ; one scope or role token
+///             / "all" "(" token-expr *( "," token-expr ) [ "," ] ")"   ; every one of them
+///             / "any" "(" token-expr *( "," token-expr ) [ "," ] ")"   ; at least one of them
+/// policy      = "policy" "=" PATH       ; an `async fn`, see below
 /// realm       = "realm" "=" STRING      ; replaces the configured realm in challenges
 /// optional    = "optional"              ; no credentials: the handler runs without identity
 /// crate       = "crate" "=" STRING      ; path of auth-runtime when the dependency is renamed
 /// ```
 ///
-/// - `scheme`: the only scheme today is `Bearer`, compared case-insensitively (`"bearer"` is
-///   fine).
+/// - `scheme`: `Bearer` (RFC 6750), `Basic` (RFC 7617) or `ApiKey`, compared
+///   case-insensitively (`"basic"` is fine), or the path of an application type implementing
+///   `auth_runtime::CustomScheme` (`scheme = SessionCookie`, `scheme = crate::auth::Session`),
+///   which must also be registered with `Authenticator::builder().custom_scheme(..)`.
+///   `any(..)` accepts several, in declaration order: the first whose credentials are present
+///   is the one verified, and a request with none is answered with one challenge per scheme,
+///   in this order. Each scheme is listed once; `all(..)` is not allowed, since a request is
+///   verified with the credentials of one scheme.
 /// - `scope`: a scope token is non-empty printable ASCII without space, `"` or `\`
 ///   (RFC 6749 §3.3). A token list such as `"a b"` is not a token: write `all("a", "b")`.
 ///   `all()` and `any()` need at least one scope.
+/// - `role`: the same grammar and token rules as `scope`, matched against the principal's
+///   roles (`role = any("admin", "owner")`).
+/// - `policy`: the path of
+///   `async fn check(principal: &Principal, req: &HttpRequest) -> PolicyDecision`, run after
+///   every other check; `PolicyDecision::Deny` is a `403` whose reason code is logged, never
+///   sent.
 /// - `realm`: non-empty, without control characters or line breaks.
 /// - `optional`: requests without credentials reach the handler; credentials that are present
-///   but invalid are still refused. It cannot be combined with `scope`, which needs credentials.
-///   Take the identity as `Option<Identity>` or `Option<Claims<T>>`.
+///   but invalid are still refused. It cannot be combined with `scope`, `role` or `policy`,
+///   which need credentials. Take the identity as `Option<Identity>` or `Option<Claims<T>>`.
 /// - `crate`: for example `crate = "my_auth"` after `my_auth = { package = "auth-runtime" }`.
 ///
 /// # The handler

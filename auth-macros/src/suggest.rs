@@ -32,20 +32,25 @@ pub(crate) fn quoted_list(names: &[&str]) -> String {
         .join(", ")
 }
 
-/// Levenshtein distance over chars.
+/// Edit distance over chars where swapping two neighbours is one edit (optimal string
+/// alignment), so that `Basci` is as close to `Basic` as `Basik`.
 fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, a_char) in a.chars().enumerate() {
-        let mut current = Vec::with_capacity(b.len() + 1);
-        current.push(i + 1);
-        for (j, &b_char) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(a_char != b_char);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+    // rows[i][j]: distance between the first i chars of `a` and the first j chars of `b`.
+    let mut rows: Vec<Vec<usize>> = vec![(0..=b.len()).collect()];
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let substitution = rows[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            row[j] = substitution.min(rows[i - 1][j] + 1).min(row[j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(rows[i - 2][j - 2] + 1);
+            }
         }
-        previous = current;
+        rows.push(row);
     }
-    previous[b.len()]
+    rows[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -61,15 +66,22 @@ mod tests {
         assert_eq!(edit_distance("beaver", "bearer"), 1);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("", "all"), 3);
+        assert_eq!(edit_distance("basci", "basic"), 1);
+        assert_eq!(edit_distance("ab", "ba"), 1);
+        assert_eq!(edit_distance("ca", "abc"), 3);
     }
 
     #[test]
     fn suggests_only_close_names() {
-        let keys = ["scheme", "scope", "realm", "optional", "crate"];
+        let keys = [
+            "scheme", "scope", "role", "policy", "realm", "optional", "crate",
+        ];
         assert_eq!(closest("scop", &keys), Some("scope"));
         assert_eq!(closest("Scope", &keys), Some("scope"));
         assert_eq!(closest("realms", &keys), Some("realm"));
         assert_eq!(closest("optinal", &keys), Some("optional"));
+        assert_eq!(closest("roles", &keys), Some("role"));
+        assert_eq!(closest("polciy", &keys), Some("policy"));
         assert_eq!(closest("audience", &keys), None);
         assert_eq!(closest("x", &["all", "any"]), None);
         assert_eq!(closest("All", &["all", "any"]), Some("all"));
@@ -82,6 +94,13 @@ mod tests {
             " (did you mean `Bearer`?)"
         );
         assert_eq!(did_you_mean("Digest", &["Bearer"]), "");
+        let schemes = ["Bearer", "Basic", "ApiKey"];
+        assert_eq!(did_you_mean("Basci", &schemes), " (did you mean `Basic`?)");
+        assert_eq!(
+            did_you_mean("Api-Key", &schemes),
+            " (did you mean `ApiKey`?)"
+        );
+        assert_eq!(did_you_mean("Session", &schemes), "");
         assert_eq!(quoted_list(&["all", "any"]), "`all`, `any`");
     }
 }

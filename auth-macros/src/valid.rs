@@ -1,28 +1,87 @@
 use syn::{FnArg, LitStr, Type};
 
-use crate::ast::{ungroup, Handler, Requirement, ScopeExpr};
+use crate::ast::{path_text, ungroup, Handler, Requirement, Scheme, ScopeExpr, TokenKind};
 use crate::errors::Errors;
 
 impl Requirement {
     pub(crate) fn validate(&self, errors: &mut Errors) {
+        self.check_schemes(errors);
         if let Some(scope) = &self.scope {
-            check_scope(scope, true, errors);
+            check_token_expr(scope, TokenKind::Scope, true, errors);
+        }
+        if let Some(roles) = &self.roles {
+            check_token_expr(roles, TokenKind::Role, true, errors);
         }
         if let Some(realm) = &self.realm {
             check_realm(realm, errors);
         }
-        if let (Some(optional), Some(_)) = (self.optional, &self.scope) {
+        if let Some(optional) = self.optional {
+            let needs_principal: Vec<&str> = [
+                self.scope.as_ref().map(|_| "scope"),
+                self.roles.as_ref().map(|_| "role"),
+                self.policy.as_ref().map(|_| "policy"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let message = match needs_principal.as_slice() {
+                [] => None,
+                ["scope"] => Some("`optional` cannot be combined with `scope`: a scope needs credentials".to_owned()),
+                ["role"] => Some("`optional` cannot be combined with `role`: a role needs credentials".to_owned()),
+                ["policy"] => Some("`optional` cannot be combined with `policy`: a policy needs an authenticated principal".to_owned()),
+                keys => Some(format!(
+                    "`optional` cannot be combined with {}: they need credentials",
+                    keys.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(" or "),
+                )),
+            };
+            if let Some(message) = message {
+                errors.at(optional, message);
+            }
+        }
+    }
+
+    fn check_schemes(&self, errors: &mut Errors) {
+        if let (Some(any), true) = (self.schemes_any, self.schemes.is_empty()) {
             errors.at(
-                optional,
-                "`optional` cannot be combined with `scope`: a scope needs credentials",
+                any,
+                "`scheme = any()` lists no schemes; write at least one, as in `scheme = any(\"Bearer\", \"Basic\")`",
             );
+        }
+        for (index, scheme) in self.schemes.iter().enumerate() {
+            if self.schemes[..index]
+                .iter()
+                .any(|earlier| same_scheme(earlier, scheme))
+            {
+                let message = format!(
+                    "scheme {} is listed twice in `scheme = any(..)`; list each scheme once",
+                    scheme_shown(scheme),
+                );
+                match scheme {
+                    Scheme::Builtin { span, .. } => errors.at(*span, message),
+                    Scheme::Custom(path) => errors.at_tokens(path, message),
+                }
+            }
         }
     }
 }
 
-fn check_scope(expr: &ScopeExpr, top_level: bool, errors: &mut Errors) {
+fn same_scheme(a: &Scheme, b: &Scheme) -> bool {
+    match (a, b) {
+        (Scheme::Builtin { variant: a, .. }, Scheme::Builtin { variant: b, .. }) => a == b,
+        // Two paths may name one type (`Session`, `crate::Session`); the runtime sees that case.
+        (Scheme::Custom(a), Scheme::Custom(b)) => path_text(a) == path_text(b),
+        _ => false,
+    }
+}
+
+/// `` `Basic` `` or `` `my::Scheme` ``.
+fn scheme_shown(scheme: &Scheme) -> String {
+    format!("`{}`", scheme.text().trim_matches('"'))
+}
+
+fn check_token_expr(expr: &ScopeExpr, kind: TokenKind, top_level: bool, errors: &mut Errors) {
     match expr {
-        ScopeExpr::Token(lit) => check_scope_token(lit, top_level, errors),
+        ScopeExpr::Token(lit) => check_token(lit, kind, top_level, errors),
         ScopeExpr::All(parts, span) | ScopeExpr::Any(parts, span) => {
             if parts.is_empty() {
                 let name = if matches!(expr, ScopeExpr::All(..)) {
@@ -30,30 +89,41 @@ fn check_scope(expr: &ScopeExpr, top_level: bool, errors: &mut Errors) {
                 } else {
                     "any"
                 };
+                let [first, second] = kind.examples();
                 errors.at(
                     *span,
-                    format!("`{name}()` lists no scopes; write at least one, as in `{name}(\"items:read\", \"items:write\")`"),
+                    format!(
+                        "`{name}()` lists no {}; write at least one, as in `{name}(\"{first}\", \"{second}\")`",
+                        kind.plural(),
+                    ),
                 );
             }
             for part in parts {
-                check_scope(part, false, errors);
+                check_token_expr(part, kind, false, errors);
             }
         }
     }
 }
 
-/// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
-fn check_scope_token(lit: &LitStr, top_level: bool, errors: &mut Errors) {
+/// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`. Roles are matched as tokens
+/// the same way, so they follow the same rule.
+fn check_token(lit: &LitStr, kind: TokenKind, top_level: bool, errors: &mut Errors) {
+    let noun = kind.key();
+    let [example, _] = kind.examples();
     let token = lit.value();
     let shown = escaped(&token);
     if token.contains(' ') {
         let words: Vec<&str> = token.split(' ').filter(|word| !word.is_empty()).collect();
         let fix = match words.as_slice() {
-            [] => "a scope token such as `\"items:read\"`".to_owned(),
+            [] => format!("a {noun} token such as `\"{example}\"`"),
             [word] => format!("`\"{}\"`", escaped(word)),
             words => format!(
                 "`{}all({})`",
-                if top_level { "scope = " } else { "" },
+                if top_level {
+                    format!("{noun} = ")
+                } else {
+                    String::new()
+                },
                 words
                     .iter()
                     .map(|word| format!("\"{}\"", escaped(word)))
@@ -63,18 +133,18 @@ fn check_scope_token(lit: &LitStr, top_level: bool, errors: &mut Errors) {
         };
         errors.at(
             lit.span(),
-            format!("scope `{shown}` contains a space; a scope token cannot contain spaces: write {fix}"),
+            format!("{noun} `{shown}` contains a space; a {noun} token cannot contain spaces: write {fix}"),
         );
     } else if token.is_empty() {
         errors.at(
             lit.span(),
-            "empty scope in `#[requires]`; a scope token has at least one character, as in `\"items:read\"`",
+            format!("empty {noun} in `#[requires]`; a {noun} token has at least one character, as in `\"{example}\"`"),
         );
     } else if let Some(bad) = token.chars().find(|&c| !is_scope_char(c)) {
         errors.at(
             lit.span(),
             format!(
-                "scope `{shown}` contains {}, which a scope token cannot contain; use printable ASCII other than space, `\"` and `\\` (RFC 6749 §3.3)",
+                "{noun} `{shown}` contains {}, which a {noun} token cannot contain; use printable ASCII other than space, `\"` and `\\` (RFC 6749 §3.3)",
                 describe(bad),
             ),
         );
@@ -228,6 +298,13 @@ mod tests {
                 realm = "the \"api\" realm"
             ),
             quote!(scheme = "BEARER", optional, realm = "api"),
+            quote!(scheme = any("Bearer", "Basic", Session, auth::Session)),
+            quote!(
+                scheme = any("ApiKey"),
+                role = any("admin", all("staff", "tenant:a")),
+                policy = check
+            ),
+            quote!(scheme = Session, optional),
         ] {
             assert_eq!(requirement_errors(args), Vec::<String>::new());
         }
@@ -292,10 +369,71 @@ mod tests {
     }
 
     #[test]
-    fn optional_excludes_scope() {
+    fn optional_excludes_scope_role_and_policy() {
         assert_eq!(
             requirement_errors(quote!(optional, scope = "a")),
             ["`optional` cannot be combined with `scope`: a scope needs credentials"]
+        );
+        assert_eq!(
+            requirement_errors(quote!(role = "admin", optional)),
+            ["`optional` cannot be combined with `role`: a role needs credentials"]
+        );
+        assert_eq!(
+            requirement_errors(quote!(optional, policy = check)),
+            ["`optional` cannot be combined with `policy`: a policy needs an authenticated principal"]
+        );
+        assert_eq!(
+            requirement_errors(quote!(optional, scope = "a", role = "b", policy = c)),
+            ["`optional` cannot be combined with `scope` or `role` or `policy`: they need credentials"]
+        );
+    }
+
+    #[test]
+    fn an_empty_scheme_list_is_refused() {
+        assert_eq!(
+            requirement_errors(quote!(scheme = any())),
+            ["`scheme = any()` lists no schemes; write at least one, as in `scheme = any(\"Bearer\", \"Basic\")`"]
+        );
+    }
+
+    #[test]
+    fn a_repeated_scheme_is_refused_at_the_repetition() {
+        assert_eq!(
+            requirement_errors(quote!(scheme = any("Bearer", "Basic", "bearer"))),
+            ["scheme `Bearer` is listed twice in `scheme = any(..)`; list each scheme once"]
+        );
+        assert_eq!(
+            requirement_errors(quote!(scheme = any(auth::Session, "Basic", auth::Session))),
+            ["scheme `auth::Session` is listed twice in `scheme = any(..)`; list each scheme once"]
+        );
+        assert_eq!(
+            requirement_errors(quote!(scheme = any("Basic", "Basic", "Basic"))).len(),
+            2
+        );
+        assert!(requirement_errors(quote!(scheme = any(Session, auth::Session))).is_empty());
+    }
+
+    #[test]
+    fn roles_follow_the_scope_token_rules_in_their_own_words() {
+        assert_eq!(
+            requirement_errors(quote!(role = "admin owner")),
+            ["role `admin owner` contains a space; a role token cannot contain spaces: write `role = all(\"admin\", \"owner\")`"]
+        );
+        assert_eq!(
+            requirement_errors(quote!(role = any("staff", "billing admin"))),
+            ["role `billing admin` contains a space; a role token cannot contain spaces: write `all(\"billing\", \"admin\")`"]
+        );
+        assert_eq!(
+            requirement_errors(quote!(role = "")),
+            ["empty role in `#[requires]`; a role token has at least one character, as in `\"admin\"`"]
+        );
+        assert_eq!(
+            requirement_errors(quote!(role = any())),
+            ["`any()` lists no roles; write at least one, as in `any(\"admin\", \"owner\")`"]
+        );
+        assert_eq!(
+            requirement_errors(quote!(role = "r\u{f4}le")),
+            ["role `r\u{f4}le` contains the non-ASCII character `\u{f4}`, which a role token cannot contain; use printable ASCII other than space, `\"` and `\\` (RFC 6749 §3.3)"]
         );
     }
 
