@@ -9,13 +9,13 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::jwk::{Jwk, JwkSet};
+use crate::Algorithm;
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::ServerHandle;
 use actix_web::http::header;
 use actix_web::web::{self, Bytes};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
-use crate::jwk::{Jwk, JwkSet};
-use crate::Algorithm;
 use jsonwebtoken::EncodingKey;
 use serde_json::{json, Value};
 
