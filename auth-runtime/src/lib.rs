@@ -1,9 +1,10 @@
 //! Declarative endpoint authentication for actix-web.
 //!
 //! Put `#[requires(...)]` above a handler; configure one [`Authenticator`] at start-up; every
-//! refusal is answered as RFC 6750 and RFC 9110 say: `401` with the right `WWW-Authenticate`
-//! challenge, `400 invalid_request`, or `403 insufficient_scope`, with an RFC 9457
-//! `application/problem+json` body that never reveals why a token failed.
+//! refusal is answered as RFC 6750, RFC 7617 and RFC 9110 say: `401` with the right
+//! `WWW-Authenticate` challenges, `400 invalid_request`, `403 insufficient_scope` or `503` with
+//! `Retry-After`, with an RFC 9457 `application/problem+json` body that never reveals why a
+//! credential failed.
 //!
 //! # Quickstart
 //!
@@ -48,8 +49,12 @@
 //!
 //! ```text
 //! #[requires(
-//!     scheme = "Bearer",                  // default; case-insensitive
+//!     scheme = "Bearer" | "Basic" | "ApiKey" | MyScheme | any(..),
+//!                                         // default Bearer; names case-insensitive;
+//!                                         // any(..) in declaration order
 //!     scope = "a" | all(..) | any(..),    // nested freely; RFC 6749 §3.3 scope tokens
+//!     role = "admin" | all(..) | any(..), // the principal's roles, same grammar
+//!     policy = path::to::check,           // async fn(&Principal, &HttpRequest) -> PolicyDecision
 //!     realm = "...",                      // overrides the configured realm
 //!     optional,                           // no credentials → handler runs with no identity
 //!     crate = "path::to::auth_runtime",   // for a renamed dependency
@@ -57,8 +62,30 @@
 //! ```
 //!
 //! The check runs before every other extractor of the handler: an unauthenticated request
-//! with a broken JSON body is answered 401, and its body is never read. Mistakes in the
-//! attribute are compile errors pointing at the token that is wrong.
+//! with a broken JSON body is answered 401, and its body is never read. Of the accepted
+//! schemes, the first whose credentials are present is verified; failing credentials are
+//! answered by their own scheme and never fall through to another. Then the scopes, the
+//! roles and the policy are checked, in that order. Mistakes in the attribute are compile
+//! errors pointing at the token that is wrong.
+//!
+//! Handlers read the principal through [`Identity`] or [`Claims<T>`](Claims); used without
+//! the attribute these extractors authenticate the request themselves (any configured scheme,
+//! no scope), and [`Optional`] gives optional authentication (actix's own `Option<T>` would
+//! turn a forged token into "anonymous").
+//!
+//! # Schemes
+//!
+//! - **Bearer** (RFC 6750): JWT access tokens verified with jsonwebtoken against fixed
+//!   [`Key`]s or keys that rotate (below); verified tokens are cached
+//!   ([`TokenCacheConfig`]) so a client reusing its token pays for the signature once.
+//! - **Basic** (RFC 7617): [`StaticUsers`] holds argon2id hashes, verified off the worker
+//!   thread, an unknown user costing what a wrong password costs; or implement
+//!   [`BasicVerifier`] for a database.
+//! - **ApiKey**: from `X-API-Key` (configurable) or `Authorization: ApiKey <key>`;
+//!   [`StaticApiKeys`] keeps SHA-256 digests only and compares them in constant time
+//!   (`subtle`); or implement [`ApiKeyVerifier`].
+//! - **Custom**: implement [`CustomScheme`] (a session cookie, a client certificate, …) and
+//!   name the type in the attribute.
 //!
 //! # Responses
 //!
@@ -70,6 +97,10 @@
 //! | bad signature, algorithm, `kid`, `iss`, `aud`, `typ`, `crit` | 401 | `Bearer realm="R", error="invalid_token", error_description="The access token is invalid"` |
 //! | expired / not yet valid | 401 | `… error="invalid_token", error_description="The access token expired"` (or `is not yet valid`) |
 //! | valid token, scopes missing | 403 | `Bearer realm="R", error="insufficient_scope", scope="<a smallest satisfying set>"` |
+//! | a role or policy denies | 403 | none |
+//! | several schemes accepted, none present | 401 | one challenge per scheme, in declaration order |
+//! | Basic missing or wrong, in any way | 401 | `Basic realm="R", charset="UTF-8"` |
+//! | API key missing or wrong | 401 | `ApiKey realm="R"` |
 //! | no authenticator registered | 500 | none; an error-level log says what to add |
 //! | key source unreachable, no usable key cached | 503 | none; `Retry-After`; an error-level log |
 //!
@@ -99,6 +130,14 @@
 //! # }
 //! ```
 //!
+//! # Testing
+//!
+//! The `testing` feature (for `[dev-dependencies]`) has `testing::TestIssuer` (tokens
+//! signed by an ephemeral key of any algorithm, and an authenticator wired to it),
+//! `testing::TestRequestExt` (`.bearer()`, `.basic()`, `.api_key()` on `TestRequest`),
+//! challenge assertions such as `testing::assert_requires_scope`, and
+//! `testing::KeyServer`, an identity provider on 127.0.0.1 for JWKS and discovery tests.
+//!
 //! # Security notes
 //!
 //! - The algorithm allow-list is exactly the configured [`Key`]s: each key verifies one
@@ -110,7 +149,10 @@
 //! - Every decision is a `tracing` event (target `auth_runtime`) with a stable `reason` code
 //!   (`missing`, `malformed_request`, `repeated`, `malformed`, `expired`, `not_yet_valid`, `bad_signature`,
 //!   `wrong_algorithm`, `wrong_issuer`, `wrong_audience`, `unknown_key`, `wrong_type`,
-//!   `insufficient_scope`, …). The token is never logged.
+//!   `insufficient_scope`, `rejected`, `missing_role`, `keys_unavailable`, …). Credentials
+//!   are never logged, and `Debug` of every type holding a secret is redacted.
+//! - Passwords given to [`StaticUsers`] are hashed at start-up and wiped; API keys are kept
+//!   as digests only.
 //! - jsonwebtoken's crypto backend is `rust_crypto` (pure Rust, no system OpenSSL), installed
 //!   explicitly when the authenticator is built; an unusable backend fails the build with
 //!   [`ConfigError::CryptoBackend`] rather than panicking on the first request.
