@@ -72,6 +72,8 @@ impl CustomScheme for SessionCookie {
 
     async fn verify(&self, req: &HttpRequest) -> Result<Principal, Refusal> {
         match req.cookie("session") {
+            // A scheme may refuse with Bearer's refusals too; the challenge stays its own.
+            Some(cookie) if cookie.value() == "stale" => Err(Refusal::Expired),
             Some(cookie) if cookie.value() != "expired" => {
                 Ok(Principal::user(Scheme::Custom(Self::NAME), cookie.value()))
             }
@@ -308,6 +310,15 @@ async fn row_9_failing_credentials_never_fall_through_to_another_scheme() {
     .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(challenges(&res), [SESSION]);
+}
+
+#[actix_rt::test]
+async fn a_custom_scheme_refusal_carries_its_own_challenge() {
+    for cookie in ["session=expired", "session=stale"] {
+        let res = call(get("/session").insert_header(("cookie", cookie))).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(challenges(&res), [SESSION], "{cookie}");
+    }
 }
 
 #[actix_rt::test]

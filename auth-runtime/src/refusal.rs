@@ -289,8 +289,16 @@ impl AuthError {
             // Rows 3, 4 (the authenticator turns malformed credentials into `Rejected` on
             // endpoints that do not accept Bearer: row 10, the same answer for every failure).
             Refusal::Malformed(_) => bearer_with_error(),
-            // Rows 5, 6.
-            Refusal::Invalid(_) | Refusal::Expired | Refusal::NotYetValid => bearer_with_error(),
+            // Rows 5, 6 are Bearer's; a custom scheme refusing with them gets its own challenge.
+            Refusal::Invalid(_) | Refusal::Expired | Refusal::NotYetValid
+                if matches!(failed, None | Some(Scheme::Bearer)) =>
+            {
+                bearer_with_error()
+            }
+            Refusal::Invalid(_) | Refusal::Expired | Refusal::NotYetValid => failed
+                .map_or_else(every_scheme, |scheme| {
+                    vec![challenge(scheme, realm).to_header_value()]
+                }),
             // Row 7 is Bearer's (RFC 6750 §3.1); other schemes have no way to say it.
             Refusal::InsufficientScope(_) if failed == Some(Scheme::Bearer) => bearer_with_error(),
             Refusal::InsufficientScope(_) => Vec::new(),

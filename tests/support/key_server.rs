@@ -1,8 +1,8 @@
 //! The mock key server lives in `auth_runtime::testing` (the `testing` feature); this module
 //! adds the JWKs of this suite's test-only keys.
 
-pub use auth_runtime::testing::key_server::*;
 use auth_runtime::jwk::Jwk;
+pub use auth_runtime::testing::key_server::*;
 use auth_runtime::Algorithm;
 
 /// The public JWK of the test key of `alg` (see [`crate::encoding_key`]), named `kid`. For the
