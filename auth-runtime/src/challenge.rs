@@ -98,8 +98,10 @@ impl Challenge {
         if value.is_empty() {
             return Err("it is empty");
         }
-        if value.chars().any(is_forbidden_control) {
-            return Err("it contains a control character (CR, LF, NUL, DEL or similar)");
+        // Tab is legal inside a quoted-string but never intended in a realm; `#[requires]`
+        // refuses it too.
+        if value.chars().any(|c| c == '\t' || is_forbidden_control(c)) {
+            return Err("it contains a control character (CR, LF, tab, NUL, DEL or similar)");
         }
         Ok(())
     }
@@ -174,6 +176,7 @@ mod tests {
         assert!(Challenge::check_value("ok realm").is_ok());
         assert!(Challenge::check_value("").is_err());
         assert!(Challenge::check_value("a\nb").is_err());
+        assert!(Challenge::check_value("a\tb").is_err());
         assert!(Challenge::check_value("a\u{85}b").is_err());
     }
 
