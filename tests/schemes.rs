@@ -1,11 +1,11 @@
 //! CONFORMANCE rows 8–11 over the real service: Basic, API keys, several schemes per endpoint,
 //! custom schemes, roles and policies.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
-use actix_web::dev::{Payload, Service, ServiceResponse};
+use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{header, StatusCode};
-use actix_web::{get, post, test, web, App, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{get, post, test, web, App, HttpRequest, HttpResponse};
 use auth_runtime::{
     requires, Authenticator, CustomScheme, Identity, PolicyDecision, Principal, Refusal, Scheme,
     StaticApiKeys, StaticUsers,
@@ -90,20 +90,6 @@ async fn session(who: Identity) -> HttpResponse {
         who.subject().unwrap_or("?"),
         who.scheme()
     ))
-}
-
-static EXTRACTOR_RUNS: AtomicUsize = AtomicUsize::new(0);
-
-struct Tripwire;
-
-impl FromRequest for Tripwire {
-    type Error = actix_web::Error;
-    type Future = std::future::Ready<Result<Self, Self::Error>>;
-
-    fn from_request(_: &HttpRequest, _: &mut Payload) -> Self::Future {
-        EXTRACTOR_RUNS.fetch_add(1, Ordering::SeqCst);
-        std::future::ready(Ok(Tripwire))
-    }
 }
 
 #[post("/upload")]

@@ -411,25 +411,19 @@ impl Authenticator {
                 BearerVerification::Pending(verification) => verification.await,
             },
             Owned::Basic(credentials) => {
-                let verifier = self
-                    .inner
-                    .basic
-                    .clone()
-                    .ok_or_else(|| not_configured(Scheme::Basic))?;
-                verifier
-                    .verify(credentials, req.clone())
+                let verifier = self.inner.basic.as_ref();
+                let verifier = verifier.ok_or_else(|| not_configured(Scheme::Basic))?;
+                let verification = verifier.verify(credentials, req.clone());
+                verification
                     .await
                     .map(Arc::new)
                     .ok_or_else(|| rejected(Scheme::Basic))
             }
             Owned::ApiKey(key) => {
-                let verifier = self
-                    .inner
-                    .api_keys
-                    .clone()
-                    .ok_or_else(|| not_configured(Scheme::ApiKey))?;
-                verifier
-                    .verify(key, req.clone())
+                let verifier = self.inner.api_keys.as_ref();
+                let verifier = verifier.ok_or_else(|| not_configured(Scheme::ApiKey))?;
+                let verification = verifier.verify(key, req.clone());
+                verification
                     .await
                     .map(Arc::new)
                     .ok_or_else(|| rejected(Scheme::ApiKey))

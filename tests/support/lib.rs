@@ -176,3 +176,20 @@ pub fn mint_raw(header_json: &str, claims: &Value, signing_alg: Algorithm) -> St
 pub fn bearer(token: &str) -> (&'static str, String) {
     ("Authorization", format!("Bearer {token}"))
 }
+
+/// An extractor that counts how often it ran: placed after the guard of a `#[requires]`
+/// handler, it proves that a refused request never reached the handler's own extractors.
+pub struct Tripwire;
+
+/// How often [`Tripwire`] ran in this test binary.
+pub static EXTRACTOR_RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl actix_web::FromRequest for Tripwire {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(_: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        EXTRACTOR_RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        std::future::ready(Ok(Tripwire))
+    }
+}
