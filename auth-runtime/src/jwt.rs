@@ -270,6 +270,13 @@ impl Rules {
         if !claims.is_object() {
             return Err(Refusal::Invalid(Malformed));
         }
+        // `iat` is informational (RFC 7519 §4.1.6), but when present it must be a NumericDate.
+        if claims
+            .get("iat")
+            .is_some_and(|iat| numeric_date(iat).is_none())
+        {
+            return Err(Refusal::Invalid(MissingClaim));
+        }
         if let Some(typ) = &self.typ {
             if !typ.accepts(header.typ.as_deref()) {
                 return Err(Refusal::Invalid(WrongType));
@@ -308,8 +315,8 @@ fn collect(paths: &[ClaimPath], claims: &Value) -> Scopes {
 }
 
 fn decode(token: &str, key: &Key, validation: &Validation) -> Result<Value, Refusal> {
-    jsonwebtoken::decode::<Value>(token, key.decoding_key(), validation)
-        .map(|data| data.claims)
+    jsonwebtoken::decode::<StrictJson>(token, key.decoding_key(), validation)
+        .map(|data| data.claims.0)
         .map_err(|error| match error.kind() {
             ErrorKind::ExpiredSignature => Refusal::Expired,
             ErrorKind::ImmatureSignature => Refusal::NotYetValid,
@@ -375,4 +382,95 @@ fn probe() -> Result<(), String> {
     )
     .map(drop)
     .map_err(|error| error.to_string())
+}
+
+/// An RFC 7519 NumericDate: a non-negative, finite number of seconds (possibly fractional,
+/// rounded down), below 2^64.
+pub(crate) fn numeric_date(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|seconds| seconds.is_finite() && *seconds >= 0.0 && *seconds < u64::MAX as f64)
+            .map(|seconds| seconds as u64)
+    })
+}
+
+/// JSON whose objects may not repeat a member name, at any depth.
+///
+/// RFC 7519 §4 lets a recipient either refuse duplicate claim names or keep the last one;
+/// keeping one is how a token means one thing here and another to a component that keeps the
+/// first (`{"scope":"none","scope":"admin"}`), so duplicates are refused. jsonwebtoken already
+/// refuses them in the claims it validates itself (`exp`, `nbf`, `iss`, `aud`, `sub`).
+struct StrictJson(Value);
+
+impl<'de> serde::Deserialize<'de> for StrictJson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(StrictJson)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JSON without duplicate member names")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(StrictVisitor)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(StrictJson(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let StrictJson(value) = map.next_value()?;
+            if object.contains_key(&name) {
+                return Err(serde::de::Error::custom("duplicate member name"));
+            }
+            object.insert(name, value);
+        }
+        Ok(Value::Object(object))
+    }
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
-use serde_json::Value;
 
+use crate::jwt::numeric_date;
 use crate::principal::Principal;
 
 /// Settings of the verified-token cache (on by default).
@@ -183,10 +183,10 @@ impl TokenCache {
         now: u64,
         key_is_current: impl Fn(u64) -> bool,
     ) {
-        let Some(exp) = numeric_date(principal.claim("exp")) else {
+        let Some(exp) = principal.claim("exp").and_then(numeric_date) else {
             return;
         };
-        let nbf = numeric_date(principal.claim("nbf"));
+        let nbf = principal.claim("nbf").and_then(numeric_date);
         let entry = Entry {
             principal,
             key,
@@ -226,22 +226,11 @@ impl TokenCache {
     }
 }
 
-/// An RFC 7519 NumericDate: a non-negative number of seconds, possibly fractional.
-fn numeric_date(value: Option<&Value>) -> Option<u64> {
-    let value = value?;
-    value.as_u64().or_else(|| {
-        value
-            .as_f64()
-            .filter(|seconds| seconds.is_finite() && *seconds >= 0.0 && *seconds < u64::MAX as f64)
-            .map(|seconds| seconds as u64)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::requirement::{Scheme, Scopes};
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     const NOW: u64 = 1_800_000_000;
 

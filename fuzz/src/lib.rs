@@ -1,0 +1,42 @@
+//! Shared set-up of the fuzz targets: the RFC 9110 reference reader of challenges and the
+//! authenticator `jwt_verify` runs against.
+
+#![forbid(unsafe_code)]
+
+pub mod rfc9110;
+
+use std::sync::OnceLock;
+
+use auth_runtime::{Algorithm, Authenticator, Key};
+
+/// The issuer of the seed tokens (as in `tests/support`).
+pub const ISSUER: &str = "https://issuer.test";
+/// The audience of the seed tokens (as in `tests/support`).
+pub const AUDIENCE: &str = "test-api";
+/// The HMAC secret of the tests (test only).
+const HMAC_SECRET: &[u8] = b"TEST-ONLY-hmac-secret-0123456789-abcdefghijklmnopqrstuvwxyz-0123";
+const RSA_PUBLIC: &str = include_str!("../../tests/keys/TEST-ONLY-rsa-public.pem");
+
+/// An authenticator with the tests' HS256 and RS256 keys (`kid` `test-hs256`, `test-rs256`),
+/// issuer and audience, built once: the seed tokens of `corpus/jwt_verify` verify with it.
+pub fn authenticator() -> &'static Authenticator {
+    static AUTHENTICATOR: OnceLock<Authenticator> = OnceLock::new();
+    AUTHENTICATOR.get_or_init(|| {
+        Authenticator::builder()
+            .realm("fuzz")
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .key(
+                Key::hmac(Algorithm::HS256, HMAC_SECRET)
+                    .unwrap()
+                    .with_kid("test-hs256"),
+            )
+            .key(
+                Key::rsa_pem(Algorithm::RS256, RSA_PUBLIC)
+                    .unwrap()
+                    .with_kid("test-rs256"),
+            )
+            .build()
+            .unwrap()
+    })
+}
