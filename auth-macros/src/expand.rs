@@ -178,6 +178,15 @@ fn forwarding(params: &[Param], private: &TokenStream) -> Forwarding {
             forwarding.claims_checks.push(quote_spanned! {span=>
                 #private::assert_claims_type::<#claims>();
             });
+        } else if param.optional_credentials.is_none() {
+            // A parameter that is not an extractor is reported at its type, in words, rather
+            // than as an unsatisfied bound on the generated tuple.
+            let ty = &param.ty;
+            let span = ty.span();
+            let private = respan(private.clone(), span);
+            forwarding.claims_checks.push(quote_spanned! {span=>
+                #private::assert_extractor::<#ty>();
+            });
         }
     }
     forwarding

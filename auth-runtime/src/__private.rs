@@ -39,3 +39,16 @@ pub trait CustomSchemeType {
 impl<T: CustomScheme> CustomSchemeType for T {
     const SCHEME: Scheme = Scheme::Custom(T::NAME);
 }
+
+/// A type that can be a parameter of a `#[requires]` handler.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a parameter of a `#[requires]` handler",
+    label = "`{Self}` is not an actix-web extractor (`FromRequest`)",
+    note = "handler parameters are extracted from the request: use `web::Path<..>`, `web::Json<..>`, `web::Query<..>`, `web::Data<..>`, `HttpRequest`, `Identity`, `Claims<T>`, or implement `actix_web::FromRequest` for your type"
+)]
+pub trait Extractor {}
+
+impl<T: actix_web::FromRequest> Extractor for T {}
+
+/// Compile-time check, placed at each parameter's type by `#[requires]`.
+pub const fn assert_extractor<T: Extractor>() {}
