@@ -78,7 +78,7 @@ fn expand(requirement: &Requirement, handler: Handler) -> TokenStream {
         tuple_types,
         bindings,
         call_args,
-        claims_checks,
+        type_checks,
     } = forwarding(&handler.params, &private);
     let destructure = (!bindings.is_empty()).then(|| {
         quote! {
@@ -107,7 +107,7 @@ fn expand(requirement: &Requirement, handler: Handler) -> TokenStream {
     };
     let body = quote! {
         #inner
-        #(#claims_checks)*
+        #(#type_checks)*
         #destructure
         #ident(#(#call_args),*).await
     };
@@ -142,8 +142,9 @@ struct Forwarding {
     bindings: Vec<Ident>,
     /// What is passed for each parameter.
     call_args: Vec<TokenStream>,
-    /// `assert_claims_type::<T>()` for each `Claims<T>`, spanned at `T`.
-    claims_checks: Vec<TokenStream>,
+    /// `assert_claims_type::<T>()` for each `Claims<T>`, spanned at `T`, and
+    /// `assert_extractor::<P>()` for every other parameter type, spanned at `P`.
+    type_checks: Vec<TokenStream>,
 }
 
 fn forwarding(params: &[Param], private: &TokenStream) -> Forwarding {
@@ -151,7 +152,7 @@ fn forwarding(params: &[Param], private: &TokenStream) -> Forwarding {
         tuple_types: Vec::new(),
         bindings: Vec::new(),
         call_args: Vec::new(),
-        claims_checks: Vec::new(),
+        type_checks: Vec::new(),
     };
     for (index, param) in params.iter().enumerate() {
         let binding = format_ident!("__auth_arg{}", index);
@@ -175,7 +176,7 @@ fn forwarding(params: &[Param], private: &TokenStream) -> Forwarding {
         if let Some(claims) = &param.claims {
             let span = claims.span();
             let private = respan(private.clone(), span);
-            forwarding.claims_checks.push(quote_spanned! {span=>
+            forwarding.type_checks.push(quote_spanned! {span=>
                 #private::assert_claims_type::<#claims>();
             });
         } else if param.optional_credentials.is_none() {
@@ -184,7 +185,7 @@ fn forwarding(params: &[Param], private: &TokenStream) -> Forwarding {
             let ty = &param.ty;
             let span = ty.span();
             let private = respan(private.clone(), span);
-            forwarding.claims_checks.push(quote_spanned! {span=>
+            forwarding.type_checks.push(quote_spanned! {span=>
                 #private::assert_extractor::<#ty>();
             });
         }
@@ -398,6 +399,8 @@ mod tests {
                     async fn create(body: web::Json<Item>, who: Identity, maybe: Option<Claims<MyClaims>>) -> impl Responder {
                         HttpResponse::Ok()
                     }
+                    ::auth_runtime::__private::assert_extractor::<web::Json<Item>>();
+                    ::auth_runtime::__private::assert_extractor::<Identity>();
                     ::auth_runtime::__private::assert_claims_type::<MyClaims>();
                     let (__auth_arg0, __auth_arg1, __auth_arg2,) =
                         ::auth_runtime::__private::Guarded::into_inner(__auth_args);
@@ -623,6 +626,10 @@ mod tests {
         assert_contains(
             &actual,
             quote!(::auth_runtime::__private::assert_claims_type::<C>();),
+        );
+        assert_contains(
+            &actual,
+            quote!(::auth_runtime::__private::assert_extractor::<Option<web::Query<Q>>>();),
         );
     }
 
