@@ -212,6 +212,51 @@ impl StaticUsers {
     }
 }
 
+/// A password check waiting for a hashing thread.
+type HashJob = (
+    String,
+    Zeroizing<String>,
+    tokio::sync::oneshot::Sender<bool>,
+);
+
+/// Checks `password` against `hash` on one of the hashing threads.
+///
+/// An argon2 check takes tens of milliseconds and 19 MiB. It runs off the actix workers, on
+/// one dedicated thread per core started on first use: a flood of Basic attempts queues
+/// there instead of spreading over the hundreds of threads of a general blocking pool, each
+/// of which would keep its own heap arena (memory measured by `scripts/soak.sh`).
+async fn check_password(hash: String, password: Zeroizing<String>) -> bool {
+    static JOBS: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<HashJob>>> =
+        std::sync::OnceLock::new();
+    let jobs = JOBS.get_or_init(|| {
+        let (sender, receiver) = std::sync::mpsc::channel::<HashJob>();
+        let receiver = Arc::new(std::sync::Mutex::new(receiver));
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        for index in 0..threads {
+            let receiver = Arc::clone(&receiver);
+            let _ = std::thread::Builder::new()
+                .name(format!("auth-runtime-hash-{index}"))
+                .spawn(move || loop {
+                    let job = match receiver.lock() {
+                        Ok(receiver) => receiver.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((hash, password, reply)) = job else {
+                        return;
+                    };
+                    let _ = reply.send(password_matches(&hash, &password));
+                });
+        }
+        std::sync::Mutex::new(sender)
+    });
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let sent = jobs
+        .lock()
+        .map(|jobs| jobs.send((hash, password, reply)).is_ok())
+        .unwrap_or(false);
+    sent && answer.await.unwrap_or(false)
+}
+
 /// The hash an unknown user is checked against, so that it costs what a wrong password does.
 fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -244,10 +289,7 @@ impl BasicVerifier for StaticUsers {
             None => decoy_hash().to_owned(),
         };
         let password = Zeroizing::new(credentials.password().to_owned());
-        // Hashing takes tens of milliseconds: keep it off the worker thread.
-        let matches = actix_web::web::block(move || password_matches(&hash, &password))
-            .await
-            .unwrap_or(false);
+        let matches = check_password(hash, password).await;
         let user = user.filter(|_| matches)?;
         Some(
             Principal::user(Scheme::Basic, credentials.user_id())

@@ -1,0 +1,218 @@
+//! The soak client of `scripts/soak.sh`: mixed traffic against a running quickstart — valid,
+//! expired, forged, wrong-scope, missing and malformed Bearer tokens, a fresh token on every
+//! request (cache churn), Basic and API-key credentials right and wrong — at a fixed
+//! concurrency for a fixed time, checking every status against what the credential deserved.
+//!
+//! `soak <base-url> <seconds> <concurrency>`; the HS256 secret comes from `AUTH_HS256_SECRET`
+//! (the one the server was started with). Exits 1 on any mismatch or 5xx.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{encode, EncodingKey, Header};
+use serde_json::json;
+
+/// One kind of request and the status it deserves.
+#[derive(Clone, Copy)]
+struct Class {
+    name: &'static str,
+    expected: u16,
+}
+
+const CLASSES: [Class; 11] = [
+    Class {
+        name: "valid",
+        expected: 200,
+    },
+    Class {
+        name: "fresh token",
+        expected: 200,
+    },
+    Class {
+        name: "expired",
+        expected: 401,
+    },
+    Class {
+        name: "forged",
+        expected: 401,
+    },
+    Class {
+        name: "wrong scope",
+        expected: 403,
+    },
+    Class {
+        name: "missing",
+        expected: 401,
+    },
+    Class {
+        name: "malformed",
+        expected: 400,
+    },
+    Class {
+        name: "basic",
+        expected: 200,
+    },
+    Class {
+        name: "basic wrong",
+        expected: 401,
+    },
+    Class {
+        name: "api key",
+        expected: 200,
+    },
+    Class {
+        name: "api key wrong",
+        expected: 401,
+    },
+];
+
+struct Tokens {
+    secret: EncodingKey,
+    valid: String,
+    expired: String,
+    forged: String,
+    wrong_scope: String,
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn mint(key: &EncodingKey, scope: &str, exp: u64, nonce: u64) -> String {
+    let claims = json!({
+        "iss": std::env::var("AUTH_ISSUER").unwrap_or_else(|_| "quickstart".into()),
+        "aud": std::env::var("AUTH_AUDIENCE").unwrap_or_else(|_| "quickstart-api".into()),
+        "sub": "soak", "scope": scope, "exp": exp, "iat": now(), "jti": nonce,
+    });
+    encode(&Header::default(), &claims, key).unwrap()
+}
+
+#[derive(Default)]
+struct Tally {
+    by_class: BTreeMap<&'static str, u64>,
+    by_status: BTreeMap<u16, u64>,
+    mismatches: BTreeMap<(&'static str, u16), u64>,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let base = args
+        .next()
+        .unwrap_or_else(|| "http://127.0.0.1:18090".into());
+    let seconds: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(30);
+    let concurrency: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(64);
+    let secret = std::env::var("AUTH_HS256_SECRET").expect("AUTH_HS256_SECRET");
+    let key = EncodingKey::from_secret(secret.as_bytes());
+    let forger = EncodingKey::from_secret(b"not-the-server-secret-0123456789abcdef");
+    let tokens = Arc::new(Tokens {
+        valid: mint(&key, "items:read", now() + 3600, 0),
+        expired: mint(&key, "items:read", now() - 3600, 0),
+        forged: mint(&forger, "items:read", now() + 3600, 0),
+        wrong_scope: mint(&key, "other", now() + 3600, 0),
+        secret: key,
+    });
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let counter = Arc::new(AtomicU64::new(0));
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, base, tokens, counter, tally) = (
+            client.clone(),
+            base.clone(),
+            Arc::clone(&tokens),
+            Arc::clone(&counter),
+            Arc::clone(&tally),
+        );
+        tasks.push(tokio::spawn(async move {
+            while Instant::now() < deadline {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let class = CLASSES[(n % CLASSES.len() as u64) as usize];
+                let items = format!("{base}/items");
+                let request = match class.name {
+                    "valid" => client.get(&items).bearer_auth(&tokens.valid),
+                    "fresh token" => client.get(&items).bearer_auth(mint(
+                        &tokens.secret,
+                        "items:read",
+                        now() + 3600,
+                        n,
+                    )),
+                    "expired" => client.get(&items).bearer_auth(&tokens.expired),
+                    "forged" => client.get(&items).bearer_auth(&tokens.forged),
+                    "wrong scope" => client.get(&items).bearer_auth(&tokens.wrong_scope),
+                    "missing" => client.get(&items),
+                    "malformed" => client.get(&items).header("Authorization", "Bearer a b"),
+                    "basic" => client
+                        .get(format!("{base}/reports"))
+                        .basic_auth("alice", Some("wonderland")),
+                    "basic wrong" => client
+                        .get(format!("{base}/reports"))
+                        .basic_auth("alice", Some("wrong")),
+                    "api key" => client
+                        .get(format!("{base}/metrics"))
+                        .header("X-API-Key", "demo-key-123"),
+                    _ => client
+                        .get(format!("{base}/metrics"))
+                        .header("X-API-Key", "demo-key-124"),
+                };
+                let status = match request.send().await {
+                    Ok(response) => {
+                        let status = response.status().as_u16();
+                        let _ = response.bytes().await;
+                        status
+                    }
+                    Err(_) => 0,
+                };
+                let mut tally = tally.lock().unwrap();
+                *tally.by_class.entry(class.name).or_default() += 1;
+                *tally.by_status.entry(status).or_default() += 1;
+                if status != class.expected {
+                    *tally.mismatches.entry((class.name, status)).or_default() += 1;
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let tally = tally.lock().unwrap();
+    let total: u64 = tally.by_class.values().sum();
+    let errors_5xx: u64 = tally
+        .by_status
+        .iter()
+        .filter(|(s, _)| (500..600).contains(*s))
+        .map(|(_, n)| n)
+        .sum();
+    let failed: u64 = tally.by_status.get(&0).copied().unwrap_or(0);
+    let mismatched: u64 = tally.mismatches.values().sum();
+    println!(
+        "requests: {total} in {seconds} s ({:.0}/s), concurrency {concurrency}",
+        total as f64 / seconds as f64
+    );
+    for (class, count) in &tally.by_class {
+        println!("  {class:<14} {count}");
+    }
+    let classes: Vec<String> = tally
+        .by_status
+        .iter()
+        .map(|(s, n)| format!("{s}: {n}"))
+        .collect();
+    println!("statuses: {}", classes.join(", "));
+    println!("mismatched statuses: {mismatched}");
+    for ((class, status), count) in &tally.mismatches {
+        println!("  {class} answered {status}: {count}");
+    }
+    println!("5xx: {errors_5xx}; transport errors: {failed}");
+    if mismatched > 0 || errors_5xx > 0 || failed > 0 {
+        std::process::exit(1);
+    }
+}
