@@ -1,0 +1,198 @@
+//! The one set of keys every stack verifies with, and the tokens signed with them.
+//!
+//! The keys are fixed (the repository's test-only PEMs and a fixed HMAC secret), so a token
+//! minted by one process is valid for every server the load script starts.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::Serialize;
+
+/// The `iss` of every token, and the issuer every stack accepts.
+pub const ISSUER: &str = "https://issuer.bench";
+/// The `aud` of every token, and the audience every stack accepts.
+pub const AUDIENCE: &str = "items-api";
+/// The scope `GET /items` needs.
+pub const ITEMS_READ: &str = "items:read";
+/// The `kid` in every token's header (only `#[requires]` looks at it).
+pub const KID: &str = "bench";
+
+/// The algorithms the benchmark serves, in the order the table lists them.
+pub const ALGORITHMS: [Algorithm; 5] = [
+    Algorithm::HS256,
+    Algorithm::RS256,
+    Algorithm::PS256,
+    Algorithm::ES256,
+    Algorithm::EdDSA,
+];
+
+const HMAC_SECRET: &[u8; 64] = b"TEST-ONLY secret of auth-bench; it protects nothing. 64 bytes!!!";
+const RSA_PRIVATE: &str = include_str!("../../tests/keys/TEST-ONLY-rsa-private.pem");
+const RSA_PUBLIC: &str = include_str!("../../tests/keys/TEST-ONLY-rsa-public.pem");
+const P256_PRIVATE: &str = include_str!("../../tests/keys/TEST-ONLY-p256-private.pem");
+const P256_PUBLIC: &str = include_str!("../../tests/keys/TEST-ONLY-p256-public.pem");
+const ED25519_PRIVATE: &str = include_str!("../../tests/keys/TEST-ONLY-ed25519-private.pem");
+const ED25519_PUBLIC: &str = include_str!("../../tests/keys/TEST-ONLY-ed25519-public.pem");
+
+/// The scopes of every minted token: more than `GET /items` needs, as real tokens carry.
+const TOKEN_SCOPE: &str = "items:read items:write";
+
+/// Seconds a minted token stays valid: long enough for a whole load run and its re-use.
+const LIFETIME_SECS: u64 = 2 * 24 * 3600;
+
+/// Parses an algorithm name as the command line gives it (`HS256`, `es256`, `EdDSA`, …) and
+/// checks that the benchmark has a key for it.
+pub fn parse_algorithm(name: &str) -> Result<Algorithm, String> {
+    ALGORITHMS
+        .into_iter()
+        .find(|alg| format!("{alg:?}").eq_ignore_ascii_case(name))
+        .ok_or_else(|| format!("unknown algorithm `{name}`; expected one of {ALGORITHMS:?}"))
+}
+
+/// The verification key as `#[requires]`'s `Authenticator` is configured with it.
+pub fn runtime_key(alg: Algorithm) -> auth_runtime::Key {
+    let key = match alg {
+        Algorithm::HS256 => auth_runtime::Key::hs256(HMAC_SECRET),
+        Algorithm::RS256 | Algorithm::PS256 => auth_runtime::Key::rsa_pem(alg, RSA_PUBLIC),
+        Algorithm::ES256 => auth_runtime::Key::ec_pem(alg, P256_PUBLIC),
+        Algorithm::EdDSA => auth_runtime::Key::ed25519_pem(ED25519_PUBLIC),
+        other => unreachable!("no benchmark key for {other:?}"),
+    };
+    key.expect("the benchmark's keys are valid").with_kid(KID)
+}
+
+/// The verification key as a hand-written jsonwebtoken stack loads it at start-up.
+pub fn decoding_key(alg: Algorithm) -> DecodingKey {
+    let key = match alg {
+        Algorithm::HS256 => Ok(DecodingKey::from_secret(HMAC_SECRET)),
+        Algorithm::RS256 | Algorithm::PS256 => DecodingKey::from_rsa_pem(RSA_PUBLIC.as_bytes()),
+        Algorithm::ES256 => DecodingKey::from_ec_pem(P256_PUBLIC.as_bytes()),
+        Algorithm::EdDSA => DecodingKey::from_ed_pem(ED25519_PUBLIC.as_bytes()),
+        other => unreachable!("no benchmark key for {other:?}"),
+    };
+    key.expect("the benchmark's keys are valid")
+}
+
+/// The checks a hand-written jsonwebtoken stack makes, the same as the `Authenticator`'s:
+/// the one algorithm, signature, `exp` (required) and `nbf` with 60 s leeway, `iss`, `aud`.
+pub fn validation(alg: Algorithm) -> Validation {
+    let mut validation = Validation::new(alg);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
+    validation.validate_nbf = true;
+    validation
+}
+
+#[derive(Serialize)]
+struct AccessClaims<'a> {
+    iss: &'a str,
+    aud: &'a str,
+    sub: String,
+    scope: &'a str,
+    iat: u64,
+    exp: u64,
+    jti: u64,
+}
+
+/// A token allowed to read items, distinct for every `serial`; valid for two days.
+pub fn mint(alg: Algorithm, serial: u64) -> String {
+    mint_scoped(alg, serial, TOKEN_SCOPE)
+}
+
+/// A token as [`mint`] makes it, with other scopes (space-delimited).
+pub fn mint_scoped(alg: Algorithm, serial: u64, scope: &str) -> String {
+    mint_with(alg, &encoding_key(alg), serial, scope)
+}
+
+/// `count` distinct tokens, signed on every available core.
+pub fn mint_many(alg: Algorithm, count: u64) -> Vec<String> {
+    let key = encoding_key(alg);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+    let per_thread = count.div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|thread| {
+                let key = &key;
+                let first = thread * per_thread;
+                let last = (first + per_thread).min(count);
+                scope.spawn(move || {
+                    (first..last)
+                        .map(|serial| mint_with(alg, key, serial, TOKEN_SCOPE))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("a minting thread panicked"))
+            .collect()
+    })
+}
+
+fn mint_with(alg: Algorithm, key: &EncodingKey, serial: u64, scope: &str) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs();
+    let claims = AccessClaims {
+        iss: ISSUER,
+        aud: AUDIENCE,
+        sub: format!("user-{serial}"),
+        scope,
+        iat: now,
+        exp: now + LIFETIME_SECS,
+        jti: serial,
+    };
+    let mut header = Header::new(alg);
+    header.kid = Some(KID.to_owned());
+    jsonwebtoken::encode(&header, &claims, key).expect("signing with the benchmark's key")
+}
+
+fn encoding_key(alg: Algorithm) -> EncodingKey {
+    let key = match alg {
+        Algorithm::HS256 => Ok(EncodingKey::from_secret(HMAC_SECRET)),
+        Algorithm::RS256 | Algorithm::PS256 => EncodingKey::from_rsa_pem(RSA_PRIVATE.as_bytes()),
+        Algorithm::ES256 => EncodingKey::from_ec_pem(P256_PRIVATE.as_bytes()),
+        Algorithm::EdDSA => EncodingKey::from_ed_pem(ED25519_PRIVATE.as_bytes()),
+        other => unreachable!("no benchmark key for {other:?}"),
+    };
+    key.expect("the benchmark's keys are valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_algorithm_verifies_with_both_kinds_of_key() {
+        for alg in ALGORITHMS {
+            let token = mint(alg, 7);
+            let claims: serde_json::Value =
+                jsonwebtoken::decode(&token, &decoding_key(alg), &validation(alg))
+                    .unwrap_or_else(|e| panic!("{alg:?}: {e}"))
+                    .claims;
+            assert_eq!(claims["jti"], 7, "{alg:?}");
+            let auth = auth_runtime::Authenticator::builder()
+                .issuer(ISSUER)
+                .audience(AUDIENCE)
+                .key(runtime_key(alg))
+                .build()
+                .unwrap();
+            let principal = auth.verify_token(&token).unwrap();
+            assert!(principal.scopes().contains(ITEMS_READ), "{alg:?}");
+        }
+    }
+
+    #[test]
+    fn minted_tokens_are_distinct() {
+        let tokens = mint_many(Algorithm::HS256, 100);
+        let unique: std::collections::HashSet<_> = tokens.iter().collect();
+        assert_eq!(unique.len(), 100);
+    }
+
+    #[test]
+    fn algorithm_names_parse_case_insensitively() {
+        assert_eq!(parse_algorithm("eddsa"), Ok(Algorithm::EdDSA));
+        assert!(parse_algorithm("none").is_err());
+    }
+}

@@ -1,0 +1,115 @@
+//! The server the load script starts: one stack on one worker, plus a statistics endpoint.
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use jsonwebtoken::Algorithm;
+use serde::{Deserialize, Serialize};
+
+use crate::stacks::{Setup, Stack};
+
+/// The path of the statistics endpoint, served outside every stack's protection.
+pub const STATS_PATH: &str = "/__bench/stats";
+
+/// The path that empties `#[requires]`'s verified-token cache (through its revocation hook)
+/// before a "new token every request" run, so that no run meets tokens an earlier one cached.
+pub const FORGET_PATH: &str = "/__bench/forget";
+
+/// Reads the number of heap allocations so far; `None` when the binary does not count them.
+pub type AllocationCounter = fn() -> Option<u64>;
+
+/// What `GET /__bench/stats` answers: counters the script reads before and after a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Heap allocations since the process started (the counting binary only).
+    pub allocations: Option<u64>,
+    /// Requests answered from `#[requires]`'s verified-token cache.
+    pub cache_hits: Option<u64>,
+    /// Requests whose token `#[requires]` verified in full.
+    pub cache_misses: Option<u64>,
+    /// CPU time the server's threads have run, in nanoseconds (Linux only): the server's own
+    /// cost per request, whichever side of the loopback is the bottleneck.
+    #[serde(default)]
+    pub cpu_ns: Option<u64>,
+}
+
+/// The CPU time of every thread of this process so far, from `/proc/self/task/*/schedstat`.
+fn cpu_ns() -> Option<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let schedstat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        total += schedstat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total)
+}
+
+#[derive(Clone)]
+struct Probe {
+    setup: Setup,
+    allocations: AllocationCounter,
+}
+
+async fn stats(req: HttpRequest) -> HttpResponse {
+    let probe = req
+        .app_data::<web::Data<Probe>>()
+        .expect("the probe is registered");
+    let cache = probe.setup.authenticator().map(|auth| auth.cache_stats());
+    HttpResponse::Ok().json(Stats {
+        allocations: (probe.allocations)(),
+        cache_hits: cache.map(|stats| stats.hits),
+        cache_misses: cache.map(|stats| stats.misses),
+        cpu_ns: cpu_ns(),
+    })
+}
+
+async fn forget(req: HttpRequest) -> HttpResponse {
+    let probe = req
+        .app_data::<web::Data<Probe>>()
+        .expect("the probe is registered");
+    if let Some(auth) = probe.setup.authenticator() {
+        auth.evict_cached(|_| true);
+    }
+    HttpResponse::NoContent().finish()
+}
+
+/// Serves `stack`, verifying tokens signed with `alg`, on `127.0.0.1:port` with one worker,
+/// until the process is told to stop (SIGINT or SIGTERM).
+pub fn serve(
+    stack: Stack,
+    alg: Algorithm,
+    port: u16,
+    allocations: AllocationCounter,
+) -> std::io::Result<()> {
+    let probe = Probe {
+        setup: Setup::new(stack, alg),
+        allocations,
+    };
+    actix_web::rt::System::new().block_on(async move {
+        let server = HttpServer::new(move || {
+            let probe = probe.clone();
+            let setup = probe.setup.clone();
+            App::new()
+                .app_data(web::Data::new(probe))
+                .service(web::resource(STATS_PATH).to(stats))
+                .service(web::resource(FORGET_PATH).to(forget))
+                .configure(move |config| setup.configure(config))
+        })
+        .workers(1)
+        .shutdown_timeout(1)
+        .bind(("127.0.0.1", port))?;
+        eprintln!("auth-bench: {stack} ({alg:?}) on http://127.0.0.1:{port}/items");
+        server.run().await
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_process_cpu_time_grows() {
+        let before = super::cpu_ns().unwrap();
+        let spin = std::time::Instant::now();
+        while spin.elapsed() < std::time::Duration::from_millis(20) {
+            std::hint::black_box(spin.elapsed());
+        }
+        assert!(super::cpu_ns().unwrap() > before);
+    }
+}

@@ -1,0 +1,234 @@
+//! The stacks under load: the same `GET /items` handler behind each way of protecting it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use actix_web::{web, HttpResponse};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::keys;
+
+mod grants;
+mod httpauth;
+mod noauth;
+mod requires;
+
+/// One way of serving `GET /items`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stack {
+    /// No authentication at all: the baseline.
+    NoAuth,
+    /// `#[requires(scope = "items:read")]` with the verified-token cache on (the default).
+    Requires,
+    /// `#[requires(scope = "items:read")]` with the cache off: every request verifies.
+    RequiresNoCache,
+    /// actix-web-httpauth's `BearerAuth` extractor, `jsonwebtoken::decode` and a scope check
+    /// in the handler.
+    HttpAuth,
+    /// actix-web-grants' `#[protect("items:read")]`, its middleware decoding with jsonwebtoken.
+    Grants,
+}
+
+impl Stack {
+    /// Every stack, in the order the table lists them.
+    pub const ALL: [Stack; 5] = [
+        Stack::NoAuth,
+        Stack::Requires,
+        Stack::RequiresNoCache,
+        Stack::HttpAuth,
+        Stack::Grants,
+    ];
+
+    /// The name the command line and the result files use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stack::NoAuth => "noauth",
+            Stack::Requires => "requires",
+            Stack::RequiresNoCache => "requires-nocache",
+            Stack::HttpAuth => "httpauth",
+            Stack::Grants => "grants",
+        }
+    }
+}
+
+impl fmt::Display for Stack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Stack {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Stack::ALL
+            .into_iter()
+            .find(|stack| stack.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<_> = Stack::ALL.iter().map(|stack| stack.name()).collect();
+                format!(
+                    "unknown stack `{name}`; expected one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// A stack's state, built once at start-up and shared by the workers.
+#[derive(Clone)]
+pub enum Setup {
+    /// See [`Stack::NoAuth`].
+    NoAuth,
+    /// See [`Stack::Requires`] and [`Stack::RequiresNoCache`].
+    Requires(auth_runtime::Authenticator),
+    /// See [`Stack::HttpAuth`].
+    HttpAuth(web::Data<JwtVerifier>),
+    /// See [`Stack::Grants`].
+    Grants(web::Data<JwtVerifier>),
+}
+
+impl Setup {
+    /// Loads the keys and builds the configuration of `stack` for tokens signed with `alg`.
+    pub fn new(stack: Stack, alg: Algorithm) -> Setup {
+        match stack {
+            Stack::NoAuth => Setup::NoAuth,
+            Stack::Requires => Setup::Requires(requires::authenticator(alg, true)),
+            Stack::RequiresNoCache => Setup::Requires(requires::authenticator(alg, false)),
+            Stack::HttpAuth => Setup::HttpAuth(web::Data::new(JwtVerifier::new(alg))),
+            Stack::Grants => Setup::Grants(web::Data::new(JwtVerifier::new(alg))),
+        }
+    }
+
+    /// Registers the stack's `GET /items` (and what it needs) on one worker's app.
+    pub fn configure(&self, config: &mut web::ServiceConfig) {
+        match self {
+            Setup::NoAuth => noauth::configure(config),
+            Setup::Requires(auth) => requires::configure(config, auth),
+            Setup::HttpAuth(verifier) => httpauth::configure(config, verifier.clone()),
+            Setup::Grants(verifier) => grants::configure(config, verifier.clone()),
+        }
+    }
+
+    /// The `#[requires]` authenticator, for its cache counters.
+    pub fn authenticator(&self) -> Option<&auth_runtime::Authenticator> {
+        match self {
+            Setup::Requires(auth) => Some(auth),
+            _ => None,
+        }
+    }
+}
+
+/// What the hand-written stacks hold at start-up: jsonwebtoken's key and validation rules.
+pub struct JwtVerifier {
+    key: DecodingKey,
+    validation: Validation,
+}
+
+impl JwtVerifier {
+    fn new(alg: Algorithm) -> Self {
+        JwtVerifier {
+            key: keys::decoding_key(alg),
+            validation: keys::validation(alg),
+        }
+    }
+}
+
+/// The claims the hand-written stacks deserialize (jsonwebtoken checks `exp`, `nbf`, `iss`
+/// and `aud` on its own).
+#[derive(Deserialize)]
+struct AccessClaims {
+    #[serde(default)]
+    scope: String,
+}
+
+impl AccessClaims {
+    fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scope.split(' ').filter(|scope| !scope.is_empty())
+    }
+}
+
+#[derive(Serialize)]
+struct Item {
+    id: u32,
+    name: &'static str,
+}
+
+const ITEMS: [Item; 3] = [
+    Item {
+        id: 1,
+        name: "apple",
+    },
+    Item {
+        id: 2,
+        name: "pear",
+    },
+    Item {
+        id: 3,
+        name: "plum",
+    },
+];
+
+/// The body every stack's handler answers with: a small JSON list.
+fn items_response() -> HttpResponse {
+    HttpResponse::Ok().json(ITEMS)
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::{header, StatusCode};
+    use actix_web::test::{call_and_read_body, call_service, init_service, TestRequest};
+    use actix_web::App;
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn every_stack_serves_a_valid_token_and_refuses_none() {
+        for alg in [Algorithm::HS256, Algorithm::ES256] {
+            let token = keys::mint(alg, 1);
+            for stack in Stack::ALL {
+                let setup = Setup::new(stack, alg);
+                let app =
+                    init_service(App::new().configure(|config| setup.configure(config))).await;
+                let ok = TestRequest::get()
+                    .uri("/items")
+                    .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+                    .to_request();
+                let body = call_and_read_body(&app, ok).await;
+                assert!(body.starts_with(br#"[{"id":1,"name":"apple"}"#), "{stack}");
+
+                let anonymous = TestRequest::get().uri("/items").to_request();
+                let status = call_service(&app, anonymous).await.status();
+                let expected = match stack {
+                    Stack::NoAuth => StatusCode::OK,
+                    _ => StatusCode::UNAUTHORIZED,
+                };
+                assert_eq!(status, expected, "{stack} without a token");
+            }
+        }
+    }
+
+    #[actix_web::test]
+    async fn every_protected_stack_refuses_a_token_without_the_scope() {
+        let alg = Algorithm::HS256;
+        let token = keys::mint_scoped(alg, 1, "items:write");
+        for stack in Stack::ALL.into_iter().filter(|s| *s != Stack::NoAuth) {
+            let setup = Setup::new(stack, alg);
+            let app = init_service(App::new().configure(|config| setup.configure(config))).await;
+            let req = TestRequest::get()
+                .uri("/items")
+                .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+                .to_request();
+            let status = call_service(&app, req).await.status();
+            assert_eq!(status, StatusCode::FORBIDDEN, "{stack}");
+        }
+    }
+
+    #[test]
+    fn stack_names_round_trip() {
+        for stack in Stack::ALL {
+            assert_eq!(stack.name().parse::<Stack>(), Ok(stack));
+        }
+        assert!("basic".parse::<Stack>().is_err());
+    }
+}
