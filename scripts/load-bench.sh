@@ -24,7 +24,7 @@
 #   SERVER_CPU=0 CLIENT_CPU=1 BASE_PORT=18100
 #   OUT=target/load-bench/<UTC time>   where wrk's outputs and the table are kept
 #
-# Needs: a Rust toolchain, taskset and curl; installs wrk from Debian's packages if missing.
+# Needs: a Rust toolchain, taskset, flock and curl; installs wrk from Debian's packages if missing.
 # Every request goes to 127.0.0.1, and every run is bounded by DURATION.
 set -euo pipefail
 
@@ -53,7 +53,7 @@ read -r -a modes <<<"$MODES"
 say() { echo "load-bench: $*" >&2; }
 
 # --- tools ---------------------------------------------------------------------------------
-for tool in taskset curl; do
+for tool in taskset curl flock; do
     command -v "$tool" >/dev/null || { say "needs $tool"; exit 1; }
 done
 if ! command -v wrk >/dev/null; then
@@ -68,6 +68,12 @@ BIN=target/release/auth-bench
 COUNTING=target/release/auth-bench-counting
 
 mkdir -p "$OUT" "$TOKENS_DIR"
+# Two runs at once would share the two cores and measure nothing.
+exec 9>"$TOKENS_DIR/../.lock"
+if ! flock -n 9; then
+    say "another load-bench.sh is running in this checkout; wait for it to finish"
+    exit 1
+fi
 per_alg=$(( ${#modes[@]} * ${#stacks[@]} * (ROUNDS * DURATION + WARMUP + ALLOC_DURATION + 1) ))
 say "about $(( ${#algs[@]} * per_alg / 60 + 1 )) min of load (plus minting tokens once); results in $OUT"
 
@@ -83,18 +89,22 @@ stop_servers() {
 }
 trap stop_servers EXIT
 
-# start_server BINARY STACK ALG PORT: serve on core SERVER_CPU and wait until it answers.
+# start_server BINARY STACK ALG PORT: serve on core SERVER_CPU and wait until it answers,
+# making sure that what answers is this server and not another program on the same port.
 start_server() {
     taskset -c "$SERVER_CPU" "$1" serve "$2" "$3" "$4" 2>>"$OUT/servers.log" &
-    server_pids+=("$!")
-    local tries
-    for tries in $(seq 100); do
-        if curl -sf -o /dev/null "http://127.0.0.1:$4/__bench/stats"; then
+    local pid=$! attempt
+    server_pids+=("$pid")
+    for attempt in $(seq 100); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            break
+        fi
+        if curl -sf "http://127.0.0.1:$4/__bench/stats" | grep -q "\"pid\":$pid[,}]"; then
             return 0
         fi
         sleep 0.1
     done
-    say "$2 ($3) did not start on port $4; see $OUT/servers.log"
+    say "$2 ($3) did not start on port $4 (in use? set BASE_PORT); see $OUT/servers.log"
     exit 1
 }
 

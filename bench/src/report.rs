@@ -306,6 +306,7 @@ fn stats_delta(before: &str, after: &str) -> Result<Stats, String> {
     let (before, after) = (parse(before)?, parse(after)?);
     let minus = |after: Option<u64>, before: Option<u64>| Some(after?.saturating_sub(before?));
     Ok(Stats {
+        pid: after.pid,
         allocations: minus(after.allocations, before.allocations),
         cache_hits: minus(after.cache_hits, before.cache_hits),
         cache_misses: minus(after.cache_misses, before.cache_misses),

@@ -19,6 +19,9 @@ pub type AllocationCounter = fn() -> Option<u64>;
 /// What `GET /__bench/stats` answers: counters the script reads before and after a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
+    /// The server's process id, so that the script knows it reached its own server.
+    #[serde(default)]
+    pub pid: u32,
     /// Heap allocations since the process started (the counting binary only).
     pub allocations: Option<u64>,
     /// Requests answered from `#[requires]`'s verified-token cache.
@@ -53,6 +56,7 @@ async fn stats(req: HttpRequest) -> HttpResponse {
         .expect("the probe is registered");
     let cache = probe.setup.authenticator().map(|auth| auth.cache_stats());
     HttpResponse::Ok().json(Stats {
+        pid: std::process::id(),
         allocations: (probe.allocations)(),
         cache_hits: cache.map(|stats| stats.hits),
         cache_misses: cache.map(|stats| stats.misses),
