@@ -136,7 +136,7 @@ declare -A fresh_offset
 drive() {
     # Without OUTPUT (warm-up runs) the output goes to a scratch file: never `mv` onto
     # /dev/null, which would replace the device with a regular file.
-    local mode=$1 port=$2 seconds=$3 output=${4:-$OUT/warmup.wrk} wrk_args
+    local mode=$1 port=$2 seconds=$3 output=${4:-$OUT/warmup.out} wrk_args
     wrk_args=(-t1 "-c$CONNECTIONS" "-d${seconds}s" --latency)
     case $mode in
         reused)
