@@ -147,19 +147,18 @@ impl TokenCache {
         now: u64,
         key_is_current: impl FnOnce(u64) -> bool,
     ) -> Option<Arc<Principal>> {
-        let hit = self
-            .entries
-            .get(token)
-            .filter(|entry| self.is_fresh(entry, now) && key_is_current(entry.key));
-        match hit {
-            Some(entry) => {
+        match self.entries.get(token) {
+            Some(entry) if self.is_fresh(&entry, now) && key_is_current(entry.key) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 Some(entry.principal)
             }
-            None => {
+            stale => {
                 self.misses.fetch_add(1, Ordering::Relaxed);
-                // Whatever was there is stale: drop it rather than keep re-checking it.
-                self.entries.remove(token);
+                // A stale entry is dropped rather than re-checked on every request; a plain
+                // miss (nothing cached) costs no second lookup.
+                if stale.is_some() {
+                    self.entries.remove(token);
+                }
                 None
             }
         }
