@@ -248,6 +248,37 @@ async fn row_5_bad_signature() {
 }
 
 #[actix_rt::test]
+async fn row_5_altered_signatures_fail_for_every_algorithm() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    for alg in ALL_ALGORITHMS {
+        let token = mint(alg, &claims("read"));
+        let (message, signature) = token.rsplit_once('.').unwrap();
+        let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
+        let encode = |bytes: &[u8]| format!("{message}.{}", URL_SAFE_NO_PAD.encode(bytes));
+        let mut flipped_first = signature.clone();
+        flipped_first[0] ^= 0x01;
+        let mut flipped_last = signature.clone();
+        *flipped_last.last_mut().unwrap() ^= 0x80;
+        let other_payload = mint(alg, &claims("read write"));
+        let (other_message, _) = other_payload.rsplit_once('.').unwrap();
+        for altered in [
+            encode(&flipped_first),
+            encode(&flipped_last),
+            encode(&signature[..signature.len() - 1]),
+            encode(&[signature.as_slice(), &[0]].concat()),
+            encode(&[]),
+            encode(&vec![0; signature.len()]),
+            encode(&vec![0xff; 600]),
+            format!("{other_message}.{}", URL_SAFE_NO_PAD.encode(&signature)),
+        ] {
+            let res = call(get_with_token("/items", &altered)).await;
+            assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, &altered).await;
+        }
+    }
+}
+
+#[actix_rt::test]
 async fn row_5_not_a_jwt() {
     for junk in [
         "abc",

@@ -95,7 +95,8 @@ impl Failure {
 
 /// Credentials found in a request, borrowed from it.
 enum Presented<'r> {
-    Bearer(&'r str),
+    /// The credentials as sent; `verify_bearer` checks their syntax.
+    Bearer(&'r [u8]),
     Basic(BasicCredentials),
     ApiKey(&'r str),
     Custom(Arc<dyn ErasedCustom>),
@@ -104,7 +105,7 @@ enum Presented<'r> {
 impl Presented<'_> {
     fn into_owned(self) -> Owned {
         match self {
-            Presented::Bearer(token) => Owned::Bearer(token.to_owned()),
+            Presented::Bearer(token) => Owned::Bearer(token.into()),
             Presented::Basic(credentials) => Owned::Basic(credentials),
             Presented::ApiKey(key) => Owned::ApiKey(key.to_owned()),
             Presented::Custom(scheme) => Owned::Custom(scheme),
@@ -120,7 +121,7 @@ enum BearerVerification {
 
 /// [`Presented`] for the asynchronous path.
 enum Owned {
-    Bearer(String),
+    Bearer(Box<[u8]>),
     Basic(BasicCredentials),
     ApiKey(String),
     Custom(Arc<dyn ErasedCustom>),
@@ -259,8 +260,9 @@ impl Authenticator {
                     if authorization::query_has_access_token(req.query_string()) {
                         return Err(malformed(Malformed::Repeated));
                     }
+                    // The b64token syntax is checked by `verify_bearer`, after the cache.
                     return authorization
-                        .bearer_token()
+                        .bearer_credentials()
                         .map(|token| Some(Presented::Bearer(token)))
                         .map_err(malformed);
                 }
@@ -333,17 +335,25 @@ impl Authenticator {
     /// A token verified before is served from the verified-token cache when it is the exact
     /// same token, still within `exp`/`nbf`, younger than the cache's maximum age, and its key
     /// is still in the key set.
-    fn verify_bearer(&self, token: &str) -> BearerVerification {
+    fn verify_bearer(&self, token: &[u8]) -> BearerVerification {
         let failure = |refusal| Failure::new(refusal, Some(Scheme::Bearer));
-        let Some(jwt) = self.inner.jwt.as_ref() else {
-            return BearerVerification::Done(Err(failure(Refusal::NotConfigured)));
-        };
+        let jwt = self.inner.jwt.as_ref();
         let now = unix_now();
-        if let Some(cache) = &self.inner.token_cache {
+        if let (Some(cache), Some(jwt)) = (&self.inner.token_cache, jwt) {
             if let Some(principal) = cache.get(token, now, |key| jwt.holds_key(key)) {
                 return BearerVerification::Done(Ok(principal));
             }
         }
+        // Only a token that passed this check can be in the cache, so a hit skips it.
+        let token = match authorization::check_b64token(token) {
+            Ok(token) => token,
+            Err(malformed) => {
+                return BearerVerification::Done(Err(failure(Refusal::Malformed(malformed))))
+            }
+        };
+        let Some(jwt) = jwt else {
+            return BearerVerification::Done(Err(failure(Refusal::NotConfigured)));
+        };
         match jwt.verify_or_fetch(token) {
             Verification::Done(result) => BearerVerification::Done(
                 result

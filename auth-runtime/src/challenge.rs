@@ -116,7 +116,8 @@ impl std::fmt::Display for Challenge {
 
 /// RFC 9110 §5.6.2 `tchar`.
 pub(crate) fn is_tchar(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
+    matches!(c, 'a'..='z' | 'A'..='Z' | '0'..='9' | '!' | '#' | '$' | '%' | '&' | '\'' | '*'
+        | '+' | '-' | '.' | '^' | '_' | '`' | '|' | '~')
 }
 
 /// Characters kept out of challenges: every control character, the tab included (RFC 9110

@@ -3,7 +3,6 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde_json::Value;
 
@@ -14,6 +13,7 @@ use crate::keys::Key;
 use crate::principal::Principal;
 use crate::refusal::{InvalidReason, Refusal};
 use crate::requirement::{Scheme, Scopes};
+use crate::verifier::SignatureError;
 
 /// Where scopes are read from in the claims: a claim name, or a path into nested objects.
 ///
@@ -287,8 +287,8 @@ impl Rules {
 
     /// Verifies the signature with `key` (whose algorithm is the header's), then the claims.
     ///
-    /// jsonwebtoken verifies the signature (`crypto::verify`, with the key's algorithm, never
-    /// the header's); the payload is then decoded once, duplicate member names refused, and
+    /// The key's prepared verifier checks the signature (with the key's algorithm, never the
+    /// header's); the payload is then decoded once, duplicate member names refused, and
     /// the registered claims checked here (RFC 7519 §4.1), rather than through
     /// `jsonwebtoken::decode`, which decodes the header and the claims twice each.
     fn verify_with(&self, token: &str, header: &Header, key: &Key) -> Result<Principal, Refusal> {
@@ -299,18 +299,10 @@ impl Rules {
         }
         let (message, signature) = token.rsplit_once('.').ok_or(Refusal::Invalid(Malformed))?;
         let (_, payload) = message.split_once('.').ok_or(Refusal::Invalid(Malformed))?;
-        match jsonwebtoken::crypto::verify(
-            signature,
-            message.as_bytes(),
-            key.decoding_key(),
-            key.algorithm(),
-        ) {
-            Ok(true) => {}
-            Ok(false) => return Err(Refusal::Invalid(BadSignature)),
-            Err(error) if matches!(error.kind(), ErrorKind::Base64(_)) => {
-                return Err(Refusal::Invalid(Malformed))
-            }
-            Err(_) => return Err(Refusal::Invalid(BadSignature)),
+        match key.verifier().verify(message.as_bytes(), signature) {
+            Ok(()) => {}
+            Err(SignatureError::Malformed) => return Err(Refusal::Invalid(Malformed)),
+            Err(SignatureError::Invalid) => return Err(Refusal::Invalid(BadSignature)),
         }
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(payload)

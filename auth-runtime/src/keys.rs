@@ -8,6 +8,7 @@ use jsonwebtoken::jwk::{
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, DecodingKeyKind};
 
 use crate::config::ConfigError;
+use crate::verifier::Verifier;
 
 /// A key that verifies token signatures, bound to exactly one algorithm.
 ///
@@ -29,7 +30,8 @@ use crate::config::ConfigError;
 pub struct Key {
     algorithm: Algorithm,
     kid: Option<String>,
-    decoding: DecodingKey,
+    /// The key prepared for verification, once (see `verifier.rs`).
+    verifier: Verifier,
     /// Identifies the key material and algorithm (not the `kid`), so that cached verifications
     /// can be dropped when their key leaves the key set.
     fingerprint: u64,
@@ -54,7 +56,7 @@ impl Key {
                 min_bytes,
             });
         }
-        Ok(Key::bind(algorithm, DecodingKey::from_secret(secret)))
+        Key::bind(algorithm, DecodingKey::from_secret(secret))
     }
 
     /// An HMAC secret for `HS256` (at least 32 bytes).
@@ -66,16 +68,13 @@ impl Key {
     pub fn rsa_pem(algorithm: Algorithm, pem: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         require_family(algorithm, AlgorithmFamily::Rsa, "an RSA key")?;
         let decoding = DecodingKey::from_rsa_pem(pem.as_ref()).map_err(invalid(algorithm))?;
-        Ok(Key::bind(algorithm, decoding))
+        Key::bind(algorithm, decoding)
     }
 
     /// An RSA public key in PKCS#1 DER for `RS256/384/512` or `PS256/384/512`.
     pub fn rsa_der(algorithm: Algorithm, der: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         require_family(algorithm, AlgorithmFamily::Rsa, "an RSA key")?;
-        Ok(Key::bind(
-            algorithm,
-            DecodingKey::from_rsa_der(der.as_ref()),
-        ))
+        Key::bind(algorithm, DecodingKey::from_rsa_der(der.as_ref()))
     }
 
     /// An EC public key in PEM: P-256 for `ES256`, P-384 for `ES384`.
@@ -83,7 +82,7 @@ impl Key {
         require_family(algorithm, AlgorithmFamily::Ec, "an EC key")?;
         let decoding = DecodingKey::from_ec_pem(pem.as_ref()).map_err(invalid(algorithm))?;
         check_curve(algorithm, &decoding)?;
-        Ok(Key::bind(algorithm, decoding))
+        Key::bind(algorithm, decoding)
     }
 
     /// An EC public key as an uncompressed SEC1 point (the `subjectPublicKey` of SPKI DER):
@@ -92,13 +91,13 @@ impl Key {
         require_family(algorithm, AlgorithmFamily::Ec, "an EC key")?;
         let decoding = DecodingKey::from_ec_der(der.as_ref());
         check_curve(algorithm, &decoding)?;
-        Ok(Key::bind(algorithm, decoding))
+        Key::bind(algorithm, decoding)
     }
 
     /// An Ed25519 public key in PEM, for `EdDSA`.
     pub fn ed25519_pem(pem: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         let decoding = DecodingKey::from_ed_pem(pem.as_ref()).map_err(invalid(Algorithm::EdDSA))?;
-        Ok(Key::bind(Algorithm::EdDSA, decoding))
+        Key::bind(Algorithm::EdDSA, decoding)
     }
 
     /// An Ed25519 public key as its 32 raw bytes, for `EdDSA`.
@@ -109,10 +108,7 @@ impl Key {
                 reason: "an Ed25519 public key is 32 bytes".into(),
             });
         }
-        Ok(Key::bind(
-            Algorithm::EdDSA,
-            DecodingKey::from_ed_der(der.as_ref()),
-        ))
+        Key::bind(Algorithm::EdDSA, DecodingKey::from_ed_der(der.as_ref()))
     }
 
     /// A public key in PEM whose algorithm follows from its type: RSA → `RS256`,
@@ -120,7 +116,7 @@ impl Key {
     pub fn public_pem(pem: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         let pem = pem.as_ref();
         if let Ok(decoding) = DecodingKey::from_rsa_pem(pem) {
-            return Ok(Key::bind(Algorithm::RS256, decoding));
+            return Key::bind(Algorithm::RS256, decoding);
         }
         if let Ok(decoding) = DecodingKey::from_ec_pem(pem) {
             let algorithm = match ec_point_len(&decoding) {
@@ -128,10 +124,10 @@ impl Key {
                 Some(97) => Algorithm::ES384,
                 _ => return Err(invalid(Algorithm::ES256)("unsupported EC curve")),
             };
-            return Ok(Key::bind(algorithm, decoding));
+            return Key::bind(algorithm, decoding);
         }
         if let Ok(decoding) = DecodingKey::from_ed_pem(pem) {
-            return Ok(Key::bind(Algorithm::EdDSA, decoding));
+            return Key::bind(Algorithm::EdDSA, decoding);
         }
         Err(ConfigError::InvalidKey {
             algorithm: Algorithm::RS256,
@@ -228,7 +224,7 @@ impl Key {
                         "its RSA modulus is shorter than 2048 bits (RFC 7518 §3.3)".into(),
                     ));
                 }
-                Key::bind(algorithm, decoding)
+                Key::bind(algorithm, decoding).map_err(|error| Unusable(error.to_string()))?
             }
             AlgorithmParameters::EllipticCurve(ec) => {
                 let algorithm = match ec.curve {
@@ -245,7 +241,7 @@ impl Key {
                 check_curve(algorithm, &decoding).map_err(|_| {
                     Unusable("its coordinates do not have the length of its curve".into())
                 })?;
-                Key::bind(algorithm, decoding)
+                Key::bind(algorithm, decoding).map_err(|error| Unusable(error.to_string()))?
             }
             AlgorithmParameters::OctetKeyPair(okp) => {
                 if okp.curve != EllipticCurve::Ed25519 {
@@ -260,6 +256,7 @@ impl Key {
                     return Err(Unusable("an Ed25519 public key is 32 bytes".into()));
                 }
                 Key::bind(Algorithm::EdDSA, decoding)
+                    .map_err(|error| Unusable(error.to_string()))?
             }
             AlgorithmParameters::OctetKey(_) => {
                 let algorithm = declared.ok_or_else(|| {
@@ -302,15 +299,19 @@ impl Key {
         self.kid.as_deref()
     }
 
-    pub(crate) fn decoding_key(&self) -> &DecodingKey {
-        &self.decoding
+    pub(crate) fn verifier(&self) -> &Verifier {
+        &self.verifier
     }
 
     pub(crate) fn fingerprint(&self) -> u64 {
         self.fingerprint
     }
 
-    fn bind(algorithm: Algorithm, decoding: DecodingKey) -> Self {
+    /// Binds `decoding` to `algorithm` and prepares it for verification, which fails when the
+    /// material is not a key of that algorithm (an RSA modulus that does not parse, a point
+    /// that is not on the curve).
+    fn bind(algorithm: Algorithm, decoding: DecodingKey) -> Result<Self, ConfigError> {
+        let verifier = Verifier::new(algorithm, &decoding).map_err(invalid(algorithm))?;
         use std::hash::{Hash, Hasher};
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         format!("{algorithm:?}").hash(&mut hasher);
@@ -318,12 +319,12 @@ impl Key {
             DecodingKeyKind::SecretOrDer(bytes) => bytes.hash(&mut hasher),
             DecodingKeyKind::RsaModulusExponent { n, e } => (n, e).hash(&mut hasher),
         }
-        Key {
+        Ok(Key {
             algorithm,
             kid: None,
-            decoding,
+            verifier,
             fingerprint: hasher.finish(),
-        }
+        })
     }
 }
 
@@ -534,5 +535,23 @@ mod tests {
         let message = error.to_string();
         assert!(message.contains("k1"), "{message}");
         assert!(!message.contains(SECRET_40), "{message}");
+    }
+
+    #[test]
+    fn material_that_is_not_a_key_of_its_algorithm_is_refused_at_configuration() {
+        let refused = |result: Result<Key, ConfigError>| {
+            matches!(result, Err(ConfigError::InvalidKey { .. }))
+        };
+        assert!(refused(Key::rsa_der(Algorithm::RS256, b"not DER")));
+        // An uncompressed SEC1 point of the right length that is not on P-256.
+        let mut off_curve = vec![4u8];
+        off_curve.extend([1u8; 64]);
+        assert!(refused(Key::ec_der(Algorithm::ES256, &off_curve)));
+        // y = 2 is not the y-coordinate of any Ed25519 point.
+        let mut not_a_point = [0u8; 32];
+        not_a_point[0] = 2;
+        assert!(refused(Key::ed25519_der(not_a_point)));
+        let jwk = json!({ "kty": "EC", "crv": "P-256", "x": P256_X, "y": P256_X });
+        assert!(matches!(key(jwk), Err(JwkRefusal::Unusable(_))));
     }
 }

@@ -177,6 +177,7 @@ mod startup;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod token_cache;
+mod verifier;
 
 #[doc(hidden)]
 pub mod __private;

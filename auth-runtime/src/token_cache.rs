@@ -105,15 +105,15 @@ struct ByTokenLength {
     min_weight: u64,
 }
 
-impl Weighter<Box<str>, Entry> for ByTokenLength {
-    fn weight(&self, token: &Box<str>, _: &Entry) -> u64 {
+impl Weighter<Box<[u8]>, Entry> for ByTokenLength {
+    fn weight(&self, token: &Box<[u8]>, _: &Entry) -> u64 {
         // The claims in memory take roughly twice the token's length; add fixed overhead.
         (token.len() as u64 * 3 + 256).max(self.min_weight)
     }
 }
 
 pub(crate) struct TokenCache {
-    entries: Cache<Box<str>, Entry, ByTokenLength>,
+    entries: Cache<Box<[u8]>, Entry, ByTokenLength>,
     max_age: u64,
     leeway: u64,
     hits: AtomicU64,
@@ -143,7 +143,7 @@ impl TokenCache {
     /// which `key_is_current` holds.
     pub(crate) fn get(
         &self,
-        token: &str,
+        token: &[u8],
         now: u64,
         key_is_current: impl FnOnce(u64) -> bool,
     ) -> Option<Arc<Principal>> {
@@ -193,7 +193,7 @@ impl TokenCache {
             nbf,
             cached_at: now,
         };
-        self.entries.insert(token.into(), entry);
+        self.entries.insert(token.as_bytes().into(), entry);
         self.sweep(now, key_is_current);
     }
 
@@ -249,9 +249,9 @@ mod tests {
     fn only_the_exact_same_token_hits() {
         let cache = cache();
         cache.insert("a.b.c", principal(json!(NOW + 600)), 7, NOW, |_| true);
-        assert!(cache.get("a.b.c", NOW, |_| true).is_some());
-        assert!(cache.get("a.b.C", NOW, |_| true).is_none());
-        assert!(cache.get("a.b.c ", NOW, |_| true).is_none());
+        assert!(cache.get(b"a.b.c", NOW, |_| true).is_some());
+        assert!(cache.get(b"a.b.C", NOW, |_| true).is_none());
+        assert!(cache.get(b"a.b.c ", NOW, |_| true).is_none());
         assert_eq!(cache.stats().hits, 1);
         assert_eq!(cache.stats().misses, 2);
     }
@@ -261,10 +261,10 @@ mod tests {
         let cache = cache();
         cache.insert("t", principal(json!(NOW + 10)), 7, NOW, |_| true);
         assert!(
-            cache.get("t", NOW + 70, |_| true).is_some(),
+            cache.get(b"t", NOW + 70, |_| true).is_some(),
             "within leeway"
         );
-        assert!(cache.get("t", NOW + 71, |_| true).is_none());
+        assert!(cache.get(b"t", NOW + 71, |_| true).is_none());
         assert_eq!(cache.stats().entries, 0, "the expired entry was dropped");
     }
 
@@ -278,7 +278,7 @@ mod tests {
             NOW,
             |_| true,
         );
-        assert!(cache.get("t", NOW, |_| true).is_some());
+        assert!(cache.get(b"t", NOW, |_| true).is_some());
     }
 
     #[test]
@@ -286,15 +286,15 @@ mod tests {
         let config = TokenCacheConfig::default().max_age(Duration::from_secs(30));
         let cache = TokenCache::new(&config, Duration::from_secs(60)).unwrap();
         cache.insert("t", principal(json!(NOW + 600)), 7, NOW, |_| true);
-        assert!(cache.get("t", NOW + 29, |_| true).is_some());
-        assert!(cache.get("t", NOW + 30, |_| true).is_none());
+        assert!(cache.get(b"t", NOW + 29, |_| true).is_some());
+        assert!(cache.get(b"t", NOW + 30, |_| true).is_none());
     }
 
     #[test]
     fn entries_of_a_key_that_left_are_dropped() {
         let cache = cache();
         cache.insert("t", principal(json!(NOW + 600)), 7, NOW, |_| true);
-        assert!(cache.get("t", NOW, |key| key == 8).is_none());
+        assert!(cache.get(b"t", NOW, |key| key == 8).is_none());
         cache.insert("u", principal(json!(NOW + 600)), 7, NOW, |_| true);
         // A later insert sweeps the entries of keys that left.
         cache.insert("v", principal(json!(NOW + 600)), 8, NOW + 1, |key| key == 8);
@@ -306,7 +306,7 @@ mod tests {
         let cache = cache();
         cache.insert("t", principal(json!(NOW + 600)), 7, NOW, |_| true);
         cache.evict(|principal| principal.subject() == Some("u"));
-        assert!(cache.get("t", NOW, |_| true).is_none());
+        assert!(cache.get(b"t", NOW, |_| true).is_none());
     }
 
     #[test]
