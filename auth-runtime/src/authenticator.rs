@@ -378,8 +378,12 @@ impl Authenticator {
         let principal = Arc::new(principal);
         if let (Some(cache), Some(key)) = (&self.inner.token_cache, principal.key_fingerprint()) {
             let jwt = self.inner.jwt.as_ref();
-            let key_is_current = |key| jwt.is_some_and(|jwt| jwt.holds_key(key));
-            cache.insert(token, Arc::clone(&principal), key, now, key_is_current);
+            // Asked only when the cache sweeps: one snapshot of the key set for every entry.
+            let current_keys = || {
+                let keys = jwt.map(JwtVerifier::current_keys);
+                move |key| keys.as_ref().is_some_and(|keys| keys.holds(key))
+            };
+            cache.insert(token, Arc::clone(&principal), key, now, current_keys);
         }
         principal
     }

@@ -436,6 +436,11 @@ impl KeyStore {
         self.current.load()
     }
 
+    /// The current key set, to hold for longer than a request.
+    pub(crate) fn load_full(&self) -> Arc<KeySet> {
+        self.current.load_full()
+    }
+
     /// Asks for a fetch because a key is missing: join the fetch in flight, start one if the
     /// cooldown allows, or be refused at once.
     pub(crate) fn demand(&self) -> Demand {

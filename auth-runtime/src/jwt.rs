@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::authenticator::LocalFuture;
 use crate::config::ConfigError;
-use crate::jwks::{Demand, KeyStore, Miss};
+use crate::jwks::{Demand, KeySet, KeyStore, Miss};
 use crate::keys::Key;
 use crate::principal::Principal;
 use crate::refusal::{InvalidReason, Refusal};
@@ -143,6 +143,11 @@ impl JwtVerifier {
     /// Whether the key with this fingerprint is in the current key set.
     pub(crate) fn holds_key(&self, fingerprint: u64) -> bool {
         self.keys.load().holds(fingerprint)
+    }
+
+    /// A snapshot of the current key set.
+    pub(crate) fn current_keys(&self) -> Arc<KeySet> {
+        self.keys.load_full()
     }
 
     /// The keys this verifier uses.

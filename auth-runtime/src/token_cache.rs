@@ -5,8 +5,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use quick_cache::sync::Cache;
-use quick_cache::Weighter;
+use std::hash::{BuildHasher, Hasher};
+
+use quick_cache::sync::{Cache, DefaultLifecycle};
+use quick_cache::{DefaultHashBuilder, Weighter};
 
 use crate::jwt::numeric_date;
 use crate::principal::Principal;
@@ -88,11 +90,16 @@ pub struct CacheStats {
     pub entries: usize,
 }
 
+/// A cached verification, shared so that a hit clones one pointer.
 #[derive(Clone)]
-pub(crate) struct Entry {
-    pub(crate) principal: Arc<Principal>,
+struct Entry(Arc<Cached>);
+
+struct Cached {
+    /// The exact token bytes: a hit requires them, whatever the hash says.
+    token: Box<[u8]>,
+    principal: Arc<Principal>,
     /// The fingerprint of the key that verified the token.
-    pub(crate) key: u64,
+    key: u64,
     exp: u64,
     nbf: Option<u64>,
     cached_at: u64,
@@ -105,15 +112,49 @@ struct ByTokenLength {
     min_weight: u64,
 }
 
-impl Weighter<Box<[u8]>, Entry> for ByTokenLength {
-    fn weight(&self, token: &Box<[u8]>, _: &Entry) -> u64 {
+impl Weighter<u64, Entry> for ByTokenLength {
+    fn weight(&self, _: &u64, entry: &Entry) -> u64 {
         // The claims in memory take roughly twice the token's length; add fixed overhead.
-        (token.len() as u64 * 3 + 256).max(self.min_weight)
+        (entry.0.token.len() as u64 * 3 + 256).max(self.min_weight)
+    }
+}
+
+/// The entries are keyed by the token's hash, computed once per lookup; this passes that key
+/// through instead of hashing it a second time.
+#[derive(Clone, Default)]
+struct PreHashed;
+
+impl BuildHasher for PreHashed {
+    type Hasher = PreHashedHasher;
+
+    fn build_hasher(&self) -> PreHashedHasher {
+        PreHashedHasher(0)
+    }
+}
+
+struct PreHashedHasher(u64);
+
+impl Hasher for PreHashedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+
+    // Only `u64` keys are hashed here; anything else is still mixed in, never ignored.
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
     }
 }
 
 pub(crate) struct TokenCache {
-    entries: Cache<Box<[u8]>, Entry, ByTokenLength>,
+    entries: Cache<u64, Entry, ByTokenLength, PreHashed, DefaultLifecycle<u64, Entry>>,
+    /// Hashes token bytes, seeded per process.
+    hasher: DefaultHashBuilder,
     max_age: u64,
     leeway: u64,
     hits: AtomicU64,
@@ -124,13 +165,16 @@ pub(crate) struct TokenCache {
 impl TokenCache {
     pub(crate) fn new(config: &TokenCacheConfig, leeway: Duration) -> Option<Self> {
         config.enabled.then(|| TokenCache {
-            entries: Cache::with_weighter(
+            entries: Cache::with(
                 config.max_entries,
                 config.max_bytes,
                 ByTokenLength {
                     min_weight: config.max_bytes.div_ceil(config.max_entries as u64),
                 },
+                PreHashed,
+                DefaultLifecycle::default(),
             ),
+            hasher: DefaultHashBuilder::default(),
             max_age: config.max_age.as_secs(),
             leeway: leeway.as_secs(),
             hits: AtomicU64::new(0),
@@ -139,32 +183,38 @@ impl TokenCache {
         })
     }
 
-    /// The cached entry of exactly `token`, if still valid at `now` and verified by a key for
-    /// which `key_is_current` holds.
+    /// The cached principal of exactly `token`, if still valid at `now` and verified by a key
+    /// for which `key_is_current` holds.
     pub(crate) fn get(
         &self,
         token: &[u8],
         now: u64,
         key_is_current: impl FnOnce(u64) -> bool,
     ) -> Option<Arc<Principal>> {
-        match self.entries.get(token) {
-            Some(entry) if self.is_fresh(&entry, now) && key_is_current(entry.key) => {
+        let hash = self.hasher.hash_one(token);
+        let cached = self
+            .entries
+            .get(&hash)
+            .filter(|Entry(cached)| *cached.token == *token);
+        match cached {
+            Some(Entry(cached)) if self.is_fresh(&cached, now) && key_is_current(cached.key) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
-                Some(entry.principal)
+                Some(Arc::clone(&cached.principal))
             }
             stale => {
                 self.misses.fetch_add(1, Ordering::Relaxed);
                 // A stale entry is dropped rather than re-checked on every request; a plain
                 // miss (nothing cached) costs no second lookup.
                 if stale.is_some() {
-                    self.entries.remove(token);
+                    self.entries
+                        .remove_if(&hash, |Entry(cached)| *cached.token == *token);
                 }
                 None
             }
         }
     }
 
-    fn is_fresh(&self, entry: &Entry, now: u64) -> bool {
+    fn is_fresh(&self, entry: &Cached, now: u64) -> bool {
         now <= entry.exp.saturating_add(self.leeway)
             && entry
                 .nbf
@@ -173,32 +223,34 @@ impl TokenCache {
     }
 
     /// Caches a verified token. At most once a second this also drops the entries that expired
-    /// or whose key is no longer current.
-    pub(crate) fn insert(
+    /// or whose key is no longer current: `current_keys` is asked then, once, for the test.
+    pub(crate) fn insert<K: Fn(u64) -> bool>(
         &self,
         token: &str,
         principal: Arc<Principal>,
         key: u64,
         now: u64,
-        key_is_current: impl Fn(u64) -> bool,
+        current_keys: impl FnOnce() -> K,
     ) {
         let Some(exp) = principal.claim("exp").and_then(numeric_date) else {
             return;
         };
         let nbf = principal.claim("nbf").and_then(numeric_date);
-        let entry = Entry {
+        let hash = self.hasher.hash_one(token.as_bytes());
+        let entry = Entry(Arc::new(Cached {
+            token: token.as_bytes().into(),
             principal,
             key,
             exp,
             nbf,
             cached_at: now,
-        };
-        self.entries.insert(token.as_bytes().into(), entry);
-        self.sweep(now, key_is_current);
+        }));
+        self.entries.insert(hash, entry);
+        self.sweep(now, current_keys);
     }
 
     /// Drops expired entries and those of keys that left, at most once a second.
-    fn sweep(&self, now: u64, key_is_current: impl Fn(u64) -> bool) {
+    fn sweep<K: Fn(u64) -> bool>(&self, now: u64, current_keys: impl FnOnce() -> K) {
         let last = self.last_sweep.load(Ordering::Relaxed);
         if now > last
             && self
@@ -206,14 +258,17 @@ impl TokenCache {
                 .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         {
-            self.entries
-                .retain(|_, entry| self.is_fresh(entry, now) && key_is_current(entry.key));
+            let key_is_current = current_keys();
+            self.entries.retain(|_, Entry(cached)| {
+                self.is_fresh(cached, now) && key_is_current(cached.key)
+            });
         }
     }
 
     /// Drops every entry whose principal `evict` selects (revocation).
     pub(crate) fn evict(&self, evict: impl Fn(&Principal) -> bool) {
-        self.entries.retain(|_, entry| !evict(&entry.principal));
+        self.entries
+            .retain(|_, Entry(cached)| !evict(&cached.principal));
     }
 
     pub(crate) fn stats(&self) -> CacheStats {
@@ -248,7 +303,7 @@ mod tests {
     #[test]
     fn only_the_exact_same_token_hits() {
         let cache = cache();
-        cache.insert("a.b.c", principal(json!(NOW + 600)), 7, NOW, |_| true);
+        cache.insert("a.b.c", principal(json!(NOW + 600)), 7, NOW, || |_| true);
         assert!(cache.get(b"a.b.c", NOW, |_| true).is_some());
         assert!(cache.get(b"a.b.C", NOW, |_| true).is_none());
         assert!(cache.get(b"a.b.c ", NOW, |_| true).is_none());
@@ -259,7 +314,7 @@ mod tests {
     #[test]
     fn expiry_is_rechecked_on_every_hit() {
         let cache = cache();
-        cache.insert("t", principal(json!(NOW + 10)), 7, NOW, |_| true);
+        cache.insert("t", principal(json!(NOW + 10)), 7, NOW, || |_| true);
         assert!(
             cache.get(b"t", NOW + 70, |_| true).is_some(),
             "within leeway"
@@ -276,7 +331,7 @@ mod tests {
             principal(json!((NOW + 100) as f64 + 0.5)),
             7,
             NOW,
-            |_| true,
+            || |_| true,
         );
         assert!(cache.get(b"t", NOW, |_| true).is_some());
     }
@@ -285,7 +340,7 @@ mod tests {
     fn entries_older_than_max_age_are_verified_again() {
         let config = TokenCacheConfig::default().max_age(Duration::from_secs(30));
         let cache = TokenCache::new(&config, Duration::from_secs(60)).unwrap();
-        cache.insert("t", principal(json!(NOW + 600)), 7, NOW, |_| true);
+        cache.insert("t", principal(json!(NOW + 600)), 7, NOW, || |_| true);
         assert!(cache.get(b"t", NOW + 29, |_| true).is_some());
         assert!(cache.get(b"t", NOW + 30, |_| true).is_none());
     }
@@ -293,18 +348,20 @@ mod tests {
     #[test]
     fn entries_of_a_key_that_left_are_dropped() {
         let cache = cache();
-        cache.insert("t", principal(json!(NOW + 600)), 7, NOW, |_| true);
+        cache.insert("t", principal(json!(NOW + 600)), 7, NOW, || |_| true);
         assert!(cache.get(b"t", NOW, |key| key == 8).is_none());
-        cache.insert("u", principal(json!(NOW + 600)), 7, NOW, |_| true);
+        cache.insert("u", principal(json!(NOW + 600)), 7, NOW, || |_| true);
         // A later insert sweeps the entries of keys that left.
-        cache.insert("v", principal(json!(NOW + 600)), 8, NOW + 1, |key| key == 8);
+        cache.insert("v", principal(json!(NOW + 600)), 8, NOW + 1, || {
+            |key| key == 8
+        });
         assert_eq!(cache.stats().entries, 1);
     }
 
     #[test]
     fn eviction_selects_by_principal() {
         let cache = cache();
-        cache.insert("t", principal(json!(NOW + 600)), 7, NOW, |_| true);
+        cache.insert("t", principal(json!(NOW + 600)), 7, NOW, || |_| true);
         cache.evict(|principal| principal.subject() == Some("u"));
         assert!(cache.get(b"t", NOW, |_| true).is_none());
     }
@@ -321,7 +378,7 @@ mod tests {
                 principal(json!(NOW + 600)),
                 7,
                 NOW,
-                |_| true,
+                || |_| true,
             );
         }
         assert!(cache.stats().entries <= 100, "{}", cache.stats().entries);
@@ -341,7 +398,7 @@ mod tests {
                 principal(json!(NOW + 600)),
                 7,
                 NOW,
-                |_| true,
+                || |_| true,
             );
         }
         assert!(cache.entries.weight() <= 100_000);
@@ -351,7 +408,7 @@ mod tests {
     #[test]
     fn tokens_without_a_numeric_exp_are_not_cached() {
         let cache = cache();
-        cache.insert("t", principal(json!("soon")), 7, NOW, |_| true);
+        cache.insert("t", principal(json!("soon")), 7, NOW, || |_| true);
         assert_eq!(cache.stats().entries, 0);
     }
 
