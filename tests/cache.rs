@@ -116,3 +116,47 @@ async fn the_cache_can_be_turned_off() {
     }
     assert_eq!(auth.cache_stats(), Default::default());
 }
+
+#[actix_rt::test]
+async fn valid_one_time_tokens_do_not_churn_a_full_cache() {
+    let issuer = TestIssuer::hs256();
+    let auth = issuer
+        .builder()
+        .token_cache(TokenCacheConfig::default().max_entries(50))
+        .build()
+        .unwrap();
+    let one_time = |n: usize| {
+        issuer
+            .token()
+            .scope("read")
+            .subject(format!("one-time-{n}"))
+            .sign()
+    };
+    // Fill the cache past its capacity: it evicts, and from then on admits new tokens only on
+    // their second verification.
+    for n in 0..200 {
+        assert_eq!(call(&auth, &one_time(n)).await.status(), StatusCode::OK);
+    }
+    let filled = auth.cache_stats().entries;
+    assert!(filled <= 50, "{filled}");
+    for n in 200..1_200 {
+        assert_eq!(call(&auth, &one_time(n)).await.status(), StatusCode::OK);
+    }
+    assert_eq!(
+        auth.cache_stats().entries,
+        filled,
+        "no one-time token entered"
+    );
+
+    // A client that keeps its token is verified twice, then served from the cache.
+    let kept = issuer.token().scope("read").subject("client").sign();
+    let before = auth.cache_stats();
+    for _ in 0..5 {
+        assert_eq!(call(&auth, &kept).await.status(), StatusCode::OK);
+    }
+    let after = auth.cache_stats();
+    assert_eq!(
+        (after.misses - before.misses, after.hits - before.hits),
+        (2, 3)
+    );
+}

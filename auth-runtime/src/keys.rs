@@ -17,6 +17,11 @@ use crate::verifier::Verifier;
 /// no key, and an HMAC token can never be checked against an RSA or EC public key, so the
 /// classic algorithm-confusion attacks are impossible by construction.
 ///
+/// A key is prepared for verification once, when it is made (the HMAC keyed, the RSA modulus
+/// parsed, the curve point checked and decompressed), so that a token pays only for its own
+/// signature; material that is not a key of its algorithm is refused then, with
+/// [`ConfigError::InvalidKey`], rather than failing every token.
+///
 /// `Debug` never shows key material.
 ///
 /// ```

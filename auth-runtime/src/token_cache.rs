@@ -1,14 +1,13 @@
 //! The verified-token cache: a token whose signature was verified once is not verified again
 //! while it stays valid.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use std::hash::{BuildHasher, Hasher};
-
-use quick_cache::sync::{Cache, DefaultLifecycle};
-use quick_cache::{DefaultHashBuilder, Weighter};
+use quick_cache::sync::Cache;
+use quick_cache::{DefaultHashBuilder, Lifecycle, Weighter};
 
 use crate::jwt::numeric_date;
 use crate::principal::Principal;
@@ -16,7 +15,10 @@ use crate::principal::Principal;
 /// Settings of the verified-token cache (on by default).
 ///
 /// Only tokens that passed every check enter the cache, so a flood of distinct garbage tokens
-/// cannot evict the working set. A hit requires the exact same token bytes; `exp` and `nbf`
+/// cannot evict the working set. While the cache is full (it evicted an entry in the last
+/// minute), a new token enters only when it is seen a second time, so that a flood of valid
+/// one-time tokens does not churn it either; otherwise a token enters when it is first
+/// verified. A hit requires the exact same token bytes; `exp` and `nbf`
 /// (with the leeway) are re-checked on every hit; an entry older than
 /// [`max_age`](Self::max_age) is verified afresh; an entry whose key left the key set is
 /// dropped with it.
@@ -151,10 +153,36 @@ impl Hasher for PreHashedHasher {
     }
 }
 
+/// Notes that the cache evicted an entry to make room, and drops evicted entries outside the
+/// cache's locks.
+#[derive(Clone)]
+struct NoteEvictions {
+    evicted: Arc<AtomicBool>,
+}
+
+impl Lifecycle<u64, Entry> for NoteEvictions {
+    type RequestState = Option<Entry>;
+
+    fn on_evict(&self, evicted: &mut Option<Entry>, _: u64, entry: Entry) {
+        self.evicted.store(true, Ordering::Relaxed);
+        *evicted = Some(entry);
+    }
+}
+
+/// How long after an eviction new tokens must be seen twice to enter.
+const PRESSURE_SECS: u64 = 60;
+
 pub(crate) struct TokenCache {
-    entries: Cache<u64, Entry, ByTokenLength, PreHashed, DefaultLifecycle<u64, Entry>>,
+    entries: Cache<u64, Entry, ByTokenLength, PreHashed, NoteEvictions>,
     /// Hashes token bytes, seeded per process.
     hasher: DefaultHashBuilder,
+    /// Set by the cache's lifecycle when an insert evicted an entry.
+    evicted: Arc<AtomicBool>,
+    /// When an insert last evicted an entry, in seconds since the epoch (0: never).
+    last_eviction: AtomicU64,
+    /// The hashes of tokens verified once while the cache was full, one per slot: the
+    /// admission filter (a "doorkeeper") that a token must pass a second time to enter.
+    seen_once: Box<[AtomicU64]>,
     max_age: u64,
     leeway: u64,
     hits: AtomicU64,
@@ -164,7 +192,13 @@ pub(crate) struct TokenCache {
 
 impl TokenCache {
     pub(crate) fn new(config: &TokenCacheConfig, leeway: Duration) -> Option<Self> {
-        config.enabled.then(|| TokenCache {
+        if !config.enabled {
+            return None;
+        }
+        let evicted = Arc::new(AtomicBool::new(false));
+        // One slot per entry (rounded up to a power of two), at most 2^20 slots (8 MiB).
+        let slots = config.max_entries.clamp(1, 1 << 20).next_power_of_two();
+        Some(TokenCache {
             entries: Cache::with(
                 config.max_entries,
                 config.max_bytes,
@@ -172,9 +206,14 @@ impl TokenCache {
                     min_weight: config.max_bytes.div_ceil(config.max_entries as u64),
                 },
                 PreHashed,
-                DefaultLifecycle::default(),
+                NoteEvictions {
+                    evicted: Arc::clone(&evicted),
+                },
             ),
             hasher: DefaultHashBuilder::default(),
+            evicted,
+            last_eviction: AtomicU64::new(0),
+            seen_once: (0..slots).map(|_| AtomicU64::new(0)).collect(),
             max_age: config.max_age.as_secs(),
             leeway: leeway.as_secs(),
             hits: AtomicU64::new(0),
@@ -222,8 +261,10 @@ impl TokenCache {
             && now < entry.cached_at.saturating_add(self.max_age)
     }
 
-    /// Caches a verified token. At most once a second this also drops the entries that expired
-    /// or whose key is no longer current: `current_keys` is asked then, once, for the test.
+    /// Caches a verified token, unless the cache is full and the token was not verified before
+    /// (see [`TokenCacheConfig`]). At most once a second this also drops the entries that
+    /// expired or whose key is no longer current: `current_keys` is asked then, once, for the
+    /// test.
     pub(crate) fn insert<K: Fn(u64) -> bool>(
         &self,
         token: &str,
@@ -232,11 +273,15 @@ impl TokenCache {
         now: u64,
         current_keys: impl FnOnce() -> K,
     ) {
+        self.sweep(now, current_keys);
+        let hash = self.hasher.hash_one(token.as_bytes());
+        if !self.admits(hash, now) {
+            return;
+        }
         let Some(exp) = principal.claim("exp").and_then(numeric_date) else {
             return;
         };
         let nbf = principal.claim("nbf").and_then(numeric_date);
-        let hash = self.hasher.hash_one(token.as_bytes());
         let entry = Entry(Arc::new(Cached {
             token: token.as_bytes().into(),
             principal,
@@ -246,7 +291,35 @@ impl TokenCache {
             cached_at: now,
         }));
         self.entries.insert(hash, entry);
-        self.sweep(now, current_keys);
+        if self.evicted.load(Ordering::Relaxed) && self.evicted.swap(false, Ordering::Relaxed) {
+            self.last_eviction.store(now.max(1), Ordering::Relaxed);
+        }
+    }
+
+    /// Whether a newly verified token enters: always while the cache has room; while it is
+    /// full, only on the token's second verification. Entering at once would evict an entry
+    /// and free its claims, cold in memory, on every request of a flood of one-time tokens.
+    fn admits(&self, hash: u64, now: u64) -> bool {
+        let last_eviction = self.last_eviction.load(Ordering::Relaxed);
+        if last_eviction == 0 || now >= last_eviction.saturating_add(PRESSURE_SECS) {
+            return true;
+        }
+        // Two candidate slots per token; the one written alternates from one verification to
+        // the next, so that two tokens sharing a slot cannot keep overwriting each other.
+        let mask = self.seen_once.len() - 1;
+        let slots = [
+            &self.seen_once[hash as usize & mask],
+            &self.seen_once[(hash >> 32) as usize & mask],
+        ];
+        if slots
+            .iter()
+            .any(|slot| slot.load(Ordering::Relaxed) == hash)
+        {
+            return true;
+        }
+        let turn = self.misses.load(Ordering::Relaxed) as usize & 1;
+        slots[turn].store(hash, Ordering::Relaxed);
+        false
     }
 
     /// Drops expired entries and those of keys that left, at most once a second.
@@ -403,6 +476,72 @@ mod tests {
         }
         assert!(cache.entries.weight() <= 100_000);
         assert!(cache.stats().entries <= 100_000 / 3256 + 1);
+    }
+
+    /// A cache of 1,000 entries that has just been filled past its capacity.
+    fn full_cache() -> TokenCache {
+        let config = TokenCacheConfig::default()
+            .max_entries(1_000)
+            .max_bytes(1 << 30);
+        let cache = TokenCache::new(&config, Duration::from_secs(60)).unwrap();
+        for i in 0..3_000 {
+            cache.insert(
+                &format!("filler-{i}"),
+                principal(json!(NOW + 600)),
+                7,
+                NOW,
+                || |_| true,
+            );
+        }
+        cache
+    }
+
+    #[test]
+    fn a_token_enters_when_first_verified_while_there_is_room() {
+        let cache = cache();
+        cache.insert("t", principal(json!(NOW + 600)), 7, NOW, || |_| true);
+        assert!(cache.get(b"t", NOW, |_| true).is_some());
+    }
+
+    #[test]
+    fn while_full_a_new_token_enters_on_its_second_verification() {
+        let cache = full_cache();
+        cache.insert("new", principal(json!(NOW + 600)), 7, NOW, || |_| true);
+        assert!(cache.get(b"new", NOW, |_| true).is_none());
+        cache.insert("new", principal(json!(NOW + 600)), 7, NOW, || |_| true);
+        assert!(cache.get(b"new", NOW, |_| true).is_some());
+    }
+
+    #[test]
+    fn a_minute_after_the_last_eviction_tokens_enter_at_once_again() {
+        let cache = full_cache();
+        let later = NOW + PRESSURE_SECS;
+        cache.insert("new", principal(json!(later + 600)), 7, later, || |_| true);
+        assert!(cache.get(b"new", later, |_| true).is_some());
+    }
+
+    #[test]
+    fn a_flood_of_one_time_tokens_leaves_the_working_set_in_place() {
+        let cache = full_cache();
+        let working_set: Vec<String> = (0..20).map(|i| format!("client-{i}")).collect();
+        // Requests as clients send them: verified and offered to the cache on a miss. A token
+        // may share a slot of the admission filter, or be evicted by the next admissions before
+        // its first hit, so some take a few requests to settle.
+        for _ in 0..10 {
+            for token in &working_set {
+                if cache.get(token.as_bytes(), NOW, |_| true).is_none() {
+                    cache.insert(token, principal(json!(NOW + 600)), 7, NOW, || |_| true);
+                }
+            }
+        }
+        let cached = |token: &str| cache.get(token.as_bytes(), NOW, |_| true).is_some();
+        assert!(working_set.iter().all(|token| cached(token)));
+        let one_time: Vec<String> = (0..10_000).map(|i| format!("one-time-{i}")).collect();
+        for token in &one_time {
+            cache.insert(token, principal(json!(NOW + 600)), 7, NOW, || |_| true);
+        }
+        assert!(working_set.iter().all(|token| cached(token)));
+        assert!(!one_time.iter().any(|token| cached(token)));
     }
 
     #[test]
