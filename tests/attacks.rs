@@ -1118,3 +1118,55 @@ async fn an_api_key_differing_only_in_its_last_byte_is_refused() {
     ]);
     assert_refused(&auth, cases, StatusCode::UNAUTHORIZED, API_KEY).await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Authentication done earlier in the request never stands in for a route's own requirement.
+
+#[get("/admin")]
+#[requires(scope = "admin", role = "operator")]
+async fn admin_only(who: Identity) -> HttpResponse {
+    HttpResponse::Ok().body(who.subject().unwrap_or("?").to_owned())
+}
+
+#[actix_rt::test]
+async fn an_identity_extracted_by_a_middleware_does_not_skip_the_routes_scope_and_role_checks() {
+    use actix_web::dev::{Service as _, ServiceRequest};
+    use actix_web::FromRequest;
+    use auth_runtime::Optional;
+
+    let auth = authenticator();
+    let app = test::init_service(
+        App::new()
+            .configure(auth.configure())
+            .service(admin_only)
+            // A logging middleware that looks at the caller before the route runs, as
+            // applications do: it authenticates with the plain `Identity` rules (no scope).
+            .wrap_fn(|req: ServiceRequest, srv| {
+                let caller = Optional::<Identity>::extract(req.request());
+                let response = srv.call(req);
+                async move {
+                    let _ = caller.await;
+                    response.await
+                }
+            }),
+    )
+    .await;
+    let call = |claims: Value| {
+        let token = mint(Algorithm::HS256, &claims);
+        let app = &app;
+        async move {
+            let request = test::TestRequest::get()
+                .uri("/admin")
+                .insert_header(("Authorization", format!("Bearer {token}")));
+            app.call(request.to_request()).await.unwrap().status()
+        }
+    };
+    let operator = json!({"roles": ["operator"]});
+    assert_eq!(call(claims("read")).await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        call(claims_with("read", operator.clone())).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(call(claims("admin")).await, StatusCode::FORBIDDEN);
+    assert_eq!(call(claims_with("admin", operator)).await, StatusCode::OK);
+}

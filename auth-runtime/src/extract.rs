@@ -18,15 +18,28 @@ use crate::refusal::{AuthError, InvalidReason, Refusal};
 use crate::requirement::Requirement;
 
 /// The outcome of authentication, kept in the request's extensions so that later extractors
-/// of the same request reuse it instead of verifying again.
+/// of the same request ([`Identity`], [`Claims`], [`Optional`]) reuse it instead of verifying
+/// again.
+///
+/// It only ever stands in for those extractors' own plain authentication, never for a
+/// `#[requires]` guard: an outcome recorded by a middleware's `Identity` satisfied no scope,
+/// role or policy, so the guard always authenticates against its own requirement (and then
+/// records its principal for the handler's extractors).
 #[derive(Clone)]
 struct Verified(Option<Arc<Principal>>);
 
-/// Authenticates `req` once against `requirement` and records the outcome.
-fn authenticate(req: &HttpRequest, requirement: Requirement) -> Progress {
+/// The outcome recorded earlier in this request, else authenticates against `requirement`
+/// and records it. For the extractors whose requirement is plain authentication.
+fn authenticate_once(req: &HttpRequest, requirement: Requirement) -> Progress {
     if let Some(Verified(outcome)) = req.extensions().get::<Verified>() {
         return Progress::Done(Ok(outcome.clone()));
     }
+    authenticate(req, requirement)
+}
+
+/// Authenticates `req` against `requirement`, whatever was recorded before, and records the
+/// outcome.
+fn authenticate(req: &HttpRequest, requirement: Requirement) -> Progress {
     let Some(auth) = Authenticator::of(req) else {
         return Progress::Done(Err(not_configured(req)));
     };
@@ -99,7 +112,7 @@ enum AuthState<T> {
 
 impl<T> AuthFuture<T> {
     fn new(req: &HttpRequest, requirement: Requirement, finish: Finish<T>) -> Self {
-        let state = match authenticate(req, requirement) {
+        let state = match authenticate_once(req, requirement) {
             Progress::Done(result) => AuthState::Ready(Some(result.and_then(|p| finish(req, p)))),
             Progress::Pending(future) => AuthState::Pending {
                 future,
