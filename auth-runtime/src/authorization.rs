@@ -15,10 +15,20 @@ use crate::challenge::is_tchar;
 /// assert!(parsed.is_scheme("Bearer"));
 /// assert_eq!(parsed.bearer_token(), Ok("abc.def.ghi"));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Authorization<'a> {
-    scheme: &'a str,
+    scheme: &'a [u8],
     credentials: &'a [u8],
+}
+
+/// Shows the scheme and the length of the credentials, never the credentials.
+impl std::fmt::Debug for Authorization<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authorization")
+            .field("scheme", &self.scheme())
+            .field("credentials_len", &self.credentials.len())
+            .finish()
+    }
 }
 
 /// Why an `Authorization` header could not be used.
@@ -43,13 +53,14 @@ pub enum Malformed {
 impl<'a> Authorization<'a> {
     /// Parses one header value.
     pub fn parse(value: &'a [u8]) -> Result<Self, Malformed> {
-        let scheme_len = value.iter().position(|&b| b == b' ').unwrap_or(value.len());
+        let scheme_len = value
+            .iter()
+            .position(|&b| !TCHAR[b as usize])
+            .unwrap_or(value.len());
         let (scheme, rest) = value.split_at(scheme_len);
-        if scheme.is_empty() || !scheme.iter().all(|&b| is_tchar(b as char)) {
+        if scheme.is_empty() || rest.first().is_some_and(|&b| b != b' ') {
             return Err(Malformed::Scheme);
         }
-        // Only ASCII token characters were let through, so this cannot fail.
-        let scheme = std::str::from_utf8(scheme).map_err(|_| Malformed::Scheme)?;
         let start = rest.iter().position(|&b| b != b' ').unwrap_or(rest.len());
         Ok(Authorization {
             scheme,
@@ -59,12 +70,13 @@ impl<'a> Authorization<'a> {
 
     /// The auth-scheme as the client wrote it.
     pub fn scheme(&self) -> &'a str {
-        self.scheme
+        // Only token characters, all ASCII, were let through: this never falls back.
+        std::str::from_utf8(self.scheme).unwrap_or_default()
     }
 
     /// Whether the scheme is `name`, compared case-insensitively (RFC 9110 §11.1).
     pub fn is_scheme(&self, name: &str) -> bool {
-        self.scheme.eq_ignore_ascii_case(name)
+        self.scheme.eq_ignore_ascii_case(name.as_bytes())
     }
 
     /// Everything after the scheme and its separating spaces.
@@ -101,6 +113,17 @@ pub(crate) fn check_b64token(token: &[u8]) -> Result<&str, Malformed> {
     // Only ASCII was let through, so this cannot fail.
     std::str::from_utf8(token).map_err(|_| Malformed::Token)
 }
+
+/// RFC 9110 §5.6.2 `tchar`, as a table.
+static TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = is_tchar(b as u8 as char);
+        b += 1;
+    }
+    table
+};
 
 /// The characters of a `b64token` before its padding, as a table: the check runs on every
 /// byte of every token, and a lookup costs a fraction of the equivalent comparisons.
@@ -152,6 +175,14 @@ mod tests {
             assert!(parsed.is_scheme("Bearer"));
             assert_eq!(parsed.bearer_token(), Ok("t"));
         }
+    }
+
+    #[test]
+    fn debug_never_shows_the_credentials() {
+        let parsed = Authorization::parse(b"Basic c2VjcmV0OnBhc3N3b3Jk").unwrap();
+        let shown = format!("{parsed:?}");
+        assert!(shown.contains("Basic"), "{shown}");
+        assert!(!shown.contains("c2VjcmV0"), "{shown}");
     }
 
     #[test]

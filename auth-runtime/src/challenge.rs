@@ -115,7 +115,7 @@ impl std::fmt::Display for Challenge {
 }
 
 /// RFC 9110 §5.6.2 `tchar`.
-pub(crate) fn is_tchar(c: char) -> bool {
+pub(crate) const fn is_tchar(c: char) -> bool {
     matches!(c, 'a'..='z' | 'A'..='Z' | '0'..='9' | '!' | '#' | '$' | '%' | '&' | '\'' | '*'
         | '+' | '-' | '.' | '^' | '_' | '`' | '|' | '~')
 }
