@@ -304,8 +304,8 @@ impl TokenCache {
         if last_eviction == 0 || now >= last_eviction.saturating_add(PRESSURE_SECS) {
             return true;
         }
-        // Two candidate slots per token; the one written alternates from one verification to
-        // the next, so that two tokens sharing a slot cannot keep overwriting each other.
+        // Two candidate slots per token, the one written chosen afresh on each verification, so
+        // that two tokens sharing a slot cannot keep overwriting each other.
         let mask = self.seen_once.len() - 1;
         let slots = [
             &self.seen_once[hash as usize & mask],
@@ -317,7 +317,13 @@ impl TokenCache {
         {
             return true;
         }
-        let turn = self.misses.load(Ordering::Relaxed) as usize & 1;
+        // The miss count, mixed, picks the slot: its low bit alone would repeat for a client
+        // whose requests come every even number of misses.
+        let turn = (self
+            .misses
+            .load(Ordering::Relaxed)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            >> 63) as usize;
         slots[turn].store(hash, Ordering::Relaxed);
         false
     }
