@@ -10,8 +10,10 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, DecodingKeyKind};
 use rsa::pkcs1::DecodeRsaPublicKey;
+use rsa::pkcs8::AssociatedOid;
 use rsa::{BigUint, Pkcs1v15Sign, Pss, RsaPublicKey};
-use sha2::{Sha256, Sha384, Sha512};
+use sha2::digest::DynDigest;
+use sha2::{Digest, Sha256, Sha384, Sha512};
 use signature::Verifier as _;
 
 /// The largest signature of any supported algorithm: RSA with a 4096-bit modulus (the most
@@ -120,36 +122,11 @@ impl Verifier {
             Verifier::Hs256(mac) => verify_mac(mac, message, signature),
             Verifier::Hs384(mac) => verify_mac(mac, message, signature),
             Verifier::Hs512(mac) => verify_mac(mac, message, signature),
-            Verifier::Rsa { key, hash, pss } => {
-                use sha2::Digest;
-                let verified = match (hash, pss) {
-                    (RsaHash::Sha256, false) => key.verify(
-                        Pkcs1v15Sign::new::<Sha256>(),
-                        &Sha256::digest(message),
-                        signature,
-                    ),
-                    (RsaHash::Sha384, false) => key.verify(
-                        Pkcs1v15Sign::new::<Sha384>(),
-                        &Sha384::digest(message),
-                        signature,
-                    ),
-                    (RsaHash::Sha512, false) => key.verify(
-                        Pkcs1v15Sign::new::<Sha512>(),
-                        &Sha512::digest(message),
-                        signature,
-                    ),
-                    (RsaHash::Sha256, true) => {
-                        key.verify(Pss::new::<Sha256>(), &Sha256::digest(message), signature)
-                    }
-                    (RsaHash::Sha384, true) => {
-                        key.verify(Pss::new::<Sha384>(), &Sha384::digest(message), signature)
-                    }
-                    (RsaHash::Sha512, true) => {
-                        key.verify(Pss::new::<Sha512>(), &Sha512::digest(message), signature)
-                    }
-                };
-                verified.is_ok()
-            }
+            Verifier::Rsa { key, hash, pss } => match hash {
+                RsaHash::Sha256 => verify_rsa::<Sha256>(key, *pss, message, signature),
+                RsaHash::Sha384 => verify_rsa::<Sha384>(key, *pss, message, signature),
+                RsaHash::Sha512 => verify_rsa::<Sha512>(key, *pss, message, signature),
+            },
             Verifier::Es256(key) => p256::ecdsa::Signature::from_slice(signature)
                 .is_ok_and(|signature| key.verify(message, &signature).is_ok()),
             Verifier::Es384(key) => p384::ecdsa::Signature::from_slice(signature)
@@ -163,6 +140,23 @@ impl Verifier {
             Err(SignatureError::Invalid)
         }
     }
+}
+
+/// RSASSA-PKCS1-v1_5 or RSASSA-PSS with hash `H`, as jsonwebtoken's rust_crypto backend calls
+/// them.
+fn verify_rsa<H: 'static + Digest + DynDigest + AssociatedOid + Send + Sync>(
+    key: &RsaPublicKey,
+    pss: bool,
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
+    let digest = H::digest(message);
+    let verified = if pss {
+        key.verify(Pss::new::<H>(), &digest, signature)
+    } else {
+        key.verify(Pkcs1v15Sign::new::<H>(), &digest, signature)
+    };
+    verified.is_ok()
 }
 
 /// HMAC verification from the keyed state, compared in constant time by `verify_slice`.
