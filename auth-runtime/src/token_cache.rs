@@ -391,6 +391,25 @@ mod tests {
     }
 
     #[test]
+    fn a_hash_collision_never_serves_another_tokens_claims() {
+        let cache = cache();
+        // Another token's entry filed under the hash of "mine", as a collision would file it.
+        let theirs = Entry(Arc::new(Cached {
+            token: b"theirs".as_slice().into(),
+            principal: principal(json!(NOW + 600)),
+            key: 7,
+            exp: NOW + 600,
+            nbf: None,
+            cached_at: NOW,
+        }));
+        cache
+            .entries
+            .insert(cache.hasher.hash_one(b"mine".as_slice()), theirs);
+        assert!(cache.get(b"mine", NOW, |_| true).is_none());
+        assert_eq!(cache.stats().misses, 1);
+    }
+
+    #[test]
     fn expiry_is_rechecked_on_every_hit() {
         let cache = cache();
         cache.insert("t", principal(json!(NOW + 10)), 7, NOW, || |_| true);
