@@ -241,10 +241,27 @@ async fn row_5_bad_signature() {
     let claims = claims("read");
     let forged = mint_with(&header(Algorithm::RS256), &claims, &untrusted_rsa_key());
     assert_invalid_token(&forged).await;
-    let mut tampered = token("read");
-    tampered.pop();
-    tampered.push(if tampered.ends_with('A') { 'B' } else { 'A' });
+    let valid = token("read");
+    // Swap the last character for another that also carries data bits (an HS256 signature's
+    // last character holds four of them), so the token always differs from the valid one.
+    let last = valid.chars().last().unwrap();
+    let tampered = format!(
+        "{}{}",
+        &valid[..valid.len() - 1],
+        if last == 'A' { 'E' } else { 'A' }
+    );
+    assert_ne!(tampered, valid);
     assert_invalid_token(&tampered).await;
+    // The same signature bytes spelled with non-zero padding bits: a second spelling of a valid
+    // token would slip past any list of revoked token strings, so it is refused too.
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let value = ALPHABET.iter().position(|&c| c == last as u8).unwrap();
+    let respelled = format!(
+        "{}{}",
+        &valid[..valid.len() - 1],
+        ALPHABET[value + 1] as char
+    );
+    assert_invalid_token(&respelled).await;
 }
 
 #[actix_rt::test]
