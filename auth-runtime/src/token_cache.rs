@@ -169,6 +169,9 @@ impl Lifecycle<u64, Entry> for NoteEvictions {
     }
 }
 
+/// How many of a token's last bytes its cache key is computed from (see `TokenCache::key_of`).
+const KEYED_SUFFIX: usize = 32;
+
 /// How long after an eviction new tokens must be seen twice to enter.
 const PRESSURE_SECS: u64 = 60;
 
@@ -230,7 +233,7 @@ impl TokenCache {
         now: u64,
         key_is_current: impl FnOnce(u64) -> bool,
     ) -> Option<Arc<Principal>> {
-        let hash = self.hasher.hash_one(token);
+        let hash = self.key_of(token);
         let cached = self
             .entries
             .get(&hash)
@@ -251,6 +254,19 @@ impl TokenCache {
                 None
             }
         }
+    }
+
+    /// The key `token` is filed under: a seeded hash of its last [`KEYED_SUFFIX`] bytes.
+    ///
+    /// Only verified tokens enter the cache, and a verified token ends with its signature, so
+    /// these bytes already tell cached tokens apart: nobody without the signing key can make a
+    /// second valid token that ends with them (31 base64url characters carry 186 bits). A token
+    /// that merely shares them (garbage, or a forgery) costs one byte comparison and is verified
+    /// as usual; a hit always requires the exact token bytes. Hashing a suffix instead of the
+    /// whole token keeps a lookup's cost the same for a 700-byte RS256 token as for HS256.
+    fn key_of(&self, token: &[u8]) -> u64 {
+        self.hasher
+            .hash_one(&token[token.len().saturating_sub(KEYED_SUFFIX)..])
     }
 
     fn is_fresh(&self, entry: &Cached, now: u64) -> bool {
@@ -274,7 +290,7 @@ impl TokenCache {
         current_keys: impl FnOnce() -> K,
     ) {
         self.sweep(now, current_keys);
-        let hash = self.hasher.hash_one(token.as_bytes());
+        let hash = self.key_of(token.as_bytes());
         if !self.admits(hash, now) {
             return;
         }
@@ -402,11 +418,19 @@ mod tests {
             nbf: None,
             cached_at: NOW,
         }));
-        cache
-            .entries
-            .insert(cache.hasher.hash_one(b"mine".as_slice()), theirs);
+        cache.entries.insert(cache.key_of(b"mine"), theirs);
         assert!(cache.get(b"mine", NOW, |_| true).is_none());
         assert_eq!(cache.stats().misses, 1);
+    }
+
+    #[test]
+    fn a_token_that_only_ends_like_a_cached_one_misses() {
+        let cache = cache();
+        let signature = "s".repeat(KEYED_SUFFIX);
+        let (mine, forged) = (format!("h.p1.{signature}"), format!("h.p2.{signature}"));
+        cache.insert(&mine, principal(json!(NOW + 600)), 7, NOW, || |_| true);
+        assert!(cache.get(forged.as_bytes(), NOW, |_| true).is_none());
+        assert!(cache.get(mine.as_bytes(), NOW, |_| true).is_some());
     }
 
     #[test]
