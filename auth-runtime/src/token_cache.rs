@@ -395,6 +395,13 @@ mod tests {
         TokenCache::new(&TokenCacheConfig::default(), Duration::from_secs(60)).unwrap()
     }
 
+    /// Caches each of `tokens`, valid for ten minutes, verified by key 7 at `NOW`.
+    fn insert_all(cache: &TokenCache, tokens: impl Iterator<Item = String>) {
+        for token in tokens {
+            cache.insert(&token, principal(json!(NOW + 600)), 7, NOW, || |_| true);
+        }
+    }
+
     #[test]
     fn only_the_exact_same_token_hits() {
         let cache = cache();
@@ -494,15 +501,7 @@ mod tests {
             .max_entries(100)
             .max_bytes(1 << 30);
         let cache = TokenCache::new(&config, Duration::from_secs(60)).unwrap();
-        for i in 0..10_000 {
-            cache.insert(
-                &format!("token-{i}"),
-                principal(json!(NOW + 600)),
-                7,
-                NOW,
-                || |_| true,
-            );
-        }
+        insert_all(&cache, (0..10_000).map(|i| format!("token-{i}")));
         assert!(cache.stats().entries <= 100, "{}", cache.stats().entries);
         assert!(cache.stats().entries >= 50, "{}", cache.stats().entries);
     }
@@ -514,15 +513,7 @@ mod tests {
             .max_bytes(100_000);
         let cache = TokenCache::new(&config, Duration::from_secs(60)).unwrap();
         let long = "x".repeat(1000);
-        for i in 0..1_000 {
-            cache.insert(
-                &format!("{long}{i}"),
-                principal(json!(NOW + 600)),
-                7,
-                NOW,
-                || |_| true,
-            );
-        }
+        insert_all(&cache, (0..1_000).map(|i| format!("{long}{i}")));
         assert!(cache.entries.weight() <= 100_000);
         assert!(cache.stats().entries <= 100_000 / 3256 + 1);
     }
@@ -533,15 +524,7 @@ mod tests {
             .max_entries(1_000)
             .max_bytes(1 << 30);
         let cache = TokenCache::new(&config, Duration::from_secs(60)).unwrap();
-        for i in 0..3_000 {
-            cache.insert(
-                &format!("filler-{i}"),
-                principal(json!(NOW + 600)),
-                7,
-                NOW,
-                || |_| true,
-            );
-        }
+        insert_all(&cache, (0..3_000).map(|i| format!("filler-{i}")));
         cache
     }
 
