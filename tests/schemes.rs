@@ -539,3 +539,109 @@ async fn plaintext_passwords_and_keys_never_show_in_debug_output() {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Every refusal an endpoint produces carries that endpoint's schemes and realm, wherever it is
+// produced: the guard, or an extractor after it (`Identity`, `Claims<T>`, `Optional`).
+
+/// Claims a Basic user's principal cannot fill: it has only `sub`.
+#[derive(serde::Deserialize)]
+struct TenantClaims {
+    #[allow(dead_code)]
+    tenant: String,
+}
+
+#[get("/admin-claims")]
+#[requires(scheme = "Basic", realm = "admin")]
+async fn admin_claims(_claims: auth_runtime::Claims<TenantClaims>) -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+#[get("/admin-optional-claims")]
+#[requires(scheme = "Basic", realm = "admin", optional)]
+async fn admin_optional_claims(
+    _claims: Option<auth_runtime::Claims<TenantClaims>>,
+) -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+#[get("/admin-identity")]
+#[requires(scheme = "Basic", realm = "admin", optional)]
+async fn admin_identity(who: Identity) -> HttpResponse {
+    HttpResponse::Ok().body(who.subject().unwrap_or("?").to_owned())
+}
+
+/// No attribute: the extractor authenticates with any configured scheme.
+async fn plain_claims(_claims: auth_runtime::Claims<TenantClaims>) -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+async fn call_endpoint_realm(req: test::TestRequest) -> ServiceResponse {
+    let app = test::init_service(
+        App::new()
+            .configure(shared_authenticator().configure())
+            .service(admin_claims)
+            .service(admin_optional_claims)
+            .service(admin_identity)
+            .route("/plain-claims", web::get().to(plain_claims)),
+    )
+    .await;
+    app.call(req.to_request()).await.unwrap()
+}
+
+const ADMIN_BASIC: &str = r#"Basic realm="admin", charset="UTF-8""#;
+
+#[actix_rt::test]
+async fn the_guard_answers_with_the_endpoints_scheme_and_realm() {
+    let res = call_endpoint_realm(get("/admin-claims")).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(challenges(&res), [ADMIN_BASIC]);
+}
+
+#[actix_rt::test]
+async fn claims_that_do_not_fit_are_refused_with_the_endpoints_scheme_and_realm() {
+    let res =
+        call_endpoint_realm(get("/admin-claims").insert_header(basic(b"alice:wonderland"))).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(challenges(&res), [ADMIN_BASIC]);
+}
+
+#[actix_rt::test]
+async fn optional_claims_that_do_not_fit_are_refused_with_the_endpoints_scheme_and_realm() {
+    let res = call_endpoint_realm(
+        get("/admin-optional-claims").insert_header(basic(b"alice:wonderland")),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(challenges(&res), [ADMIN_BASIC]);
+    // Without credentials, the optional endpoint runs its handler.
+    let res = call_endpoint_realm(get("/admin-optional-claims")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[actix_rt::test]
+async fn an_identity_an_optional_endpoint_did_not_get_is_refused_with_the_endpoints_realm() {
+    let res = call_endpoint_realm(get("/admin-identity")).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(challenges(&res), [ADMIN_BASIC]);
+    let res =
+        call_endpoint_realm(get("/admin-identity").insert_header(basic(b"alice:wonderland"))).await;
+    assert_eq!(test::read_body(res).await, "alice");
+}
+
+#[actix_rt::test]
+async fn claims_without_the_attribute_are_refused_with_the_principals_own_scheme() {
+    let res =
+        call_endpoint_realm(get("/plain-claims").insert_header(basic(b"alice:wonderland"))).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(challenges(&res), [BASIC]);
+    // A Bearer token whose claims do not fit keeps Bearer's `invalid_token`.
+    let res = call_endpoint_realm(get("/plain-claims").insert_header(bearer(&token("read")))).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        challenges(&res),
+        [
+            r#"Bearer realm="test-realm", error="invalid_token", error_description="The access token is invalid""#
+        ]
+    );
+}

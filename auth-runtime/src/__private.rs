@@ -5,10 +5,11 @@ pub use std::sync::Arc;
 
 pub use actix_web::HttpRequest;
 
-pub use crate::extract::{Guarded, Optional, StaticRequirement};
+use crate::custom::CustomScheme;
+pub use crate::http::extract::{Guarded, Optional, StaticRequirement};
 pub use crate::principal::Principal;
-pub use crate::requirement::{PolicyDecision, PolicyFuture, Requirement, Scheme, ScopeExpr};
-use crate::scheme::CustomScheme;
+pub use crate::requirement::{Policy, PolicyDecision, PolicyFuture, Requirement, ScopeExpr};
+pub use crate::scheme::Scheme;
 
 /// A type that can be the `T` of a [`Claims<T>`](crate::Claims) parameter.
 #[diagnostic::on_unimplemented(

@@ -1,15 +1,23 @@
-//! The API-key scheme: keys held only as SHA-256 digests, compared in constant time.
+//! The API-key scheme: keys from a header or `Authorization: ApiKey <key>`, held only as
+//! SHA-256 digests and compared in constant time.
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 
+use actix_web::http::header::HeaderName;
 use actix_web::HttpRequest;
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
-use crate::config::ConfigError;
+use crate::error::ConfigError;
+use crate::http::authorization::Authorization;
+use crate::http::challenge::Challenge;
+use crate::http::refusal::Refusal;
+use crate::mechanism::{Mechanism, Verification};
+use crate::outcome::Outcome;
 use crate::principal::Principal;
-use crate::requirement::Scheme;
+use crate::scheme::Scheme;
 
 /// The longest API key accepted, in bytes.
 pub(crate) const MAX_KEY_BYTES: usize = 1024;
@@ -118,6 +126,68 @@ impl ApiKeyVerifier for StaticApiKeys {
 /// A key is 1 to [`MAX_KEY_BYTES`] visible ASCII characters.
 pub(crate) fn is_valid_key(key: &str) -> bool {
     !key.is_empty() && key.len() <= MAX_KEY_BYTES && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// The API-key mechanism: a key from the configured header or `Authorization: ApiKey <key>`,
+/// checked by the application's [`ApiKeyVerifier`].
+pub(crate) struct ApiKeys<V> {
+    verifier: Arc<V>,
+    header: HeaderName,
+}
+
+impl<V> ApiKeys<V> {
+    pub(crate) fn new(verifier: V, header: HeaderName) -> Self {
+        ApiKeys {
+            verifier: Arc::new(verifier),
+            header,
+        }
+    }
+}
+
+impl<V: ApiKeyVerifier> Mechanism for ApiKeys<V> {
+    type Credentials<'r> = &'r str;
+
+    fn scheme(&self) -> Scheme {
+        Scheme::ApiKey
+    }
+
+    /// A key sent twice (the header repeated, or both places), or that is not visible ASCII,
+    /// is refused like an unknown one (CONFORMANCE row 11).
+    fn find<'r>(
+        &self,
+        req: &'r HttpRequest,
+        authorization: Option<Authorization<'r>>,
+    ) -> Result<Option<&'r str>, Refusal> {
+        let mut from_header = req.headers().get_all(&self.header);
+        let header = from_header.next();
+        let from_authorization = authorization.filter(|a| a.is_scheme("ApiKey"));
+        let bytes = match (header, from_authorization) {
+            (None, None) => return Ok(None),
+            (Some(value), None) if from_header.next().is_none() => value.as_bytes(),
+            (None, Some(authorization)) => authorization.credentials(),
+            _ => return Err(Refusal::Rejected),
+        };
+        match std::str::from_utf8(bytes) {
+            Ok(key) if is_valid_key(key) => Ok(Some(key)),
+            _ => Err(Refusal::Rejected),
+        }
+    }
+
+    fn verify(&self, req: &HttpRequest, key: &str) -> Verification {
+        let verifier = Arc::clone(&self.verifier);
+        let (key, req) = (key.to_owned(), req.clone());
+        Outcome::pending(async move {
+            verifier
+                .verify(&key, &req)
+                .await
+                .map(Arc::new)
+                .ok_or(Refusal::Rejected)
+        })
+    }
+
+    fn challenge(&self, realm: &str) -> Challenge {
+        Challenge::new("ApiKey", realm)
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! The Basic scheme (RFC 7617): decoding, the verifier trait, and a static user store holding
-//! argon2 password hashes.
+//! The Basic scheme (RFC 7617): decoding, the verifier trait, a static user store holding
+//! argon2 password hashes, and the mechanism that ties them to requests.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -12,9 +12,14 @@ use argon2::Argon2;
 use base64::Engine;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::config::ConfigError;
+use crate::error::ConfigError;
+use crate::http::authorization::Authorization;
+use crate::http::challenge::Challenge;
+use crate::http::refusal::Refusal;
+use crate::mechanism::{Mechanism, Verification};
+use crate::outcome::Outcome;
 use crate::principal::Principal;
-use crate::requirement::Scheme;
+use crate::scheme::Scheme;
 
 /// The longest Basic credentials accepted (base64 text), before any decoding.
 const MAX_CREDENTIALS: usize = 4096;
@@ -70,14 +75,6 @@ pub enum BasicError {
 
 /// Decodes the credentials of `Authorization: Basic <credentials>` (RFC 7617 §2): base64 of
 /// UTF-8 `user-id ":" password`, split at the first colon, no control characters.
-///
-/// ```
-/// use auth_runtime::basic::decode;
-///
-/// let credentials = decode(b"YWxpY2U6d29uZGVyOmxhbmQ=").unwrap();
-/// assert_eq!(credentials.user_id(), "alice");
-/// assert_eq!(credentials.password(), "wonder:land");
-/// ```
 pub fn decode(credentials: &[u8]) -> Result<BasicCredentials, BasicError> {
     if credentials.is_empty() || credentials.len() > MAX_CREDENTIALS {
         return Err(BasicError::Length);
@@ -296,6 +293,59 @@ impl BasicVerifier for StaticUsers {
                 .with_scopes(user.scopes.iter().map(String::as_str))
                 .with_roles(user.roles.iter().map(String::as_str)),
         )
+    }
+}
+
+/// The Basic mechanism: `Authorization: Basic <credentials>`, checked by the application's
+/// [`BasicVerifier`].
+pub(crate) struct Basic<V> {
+    verifier: Arc<V>,
+}
+
+impl<V> Basic<V> {
+    pub(crate) fn new(verifier: V) -> Self {
+        Basic {
+            verifier: Arc::new(verifier),
+        }
+    }
+}
+
+impl<V: BasicVerifier> Mechanism for Basic<V> {
+    type Credentials<'r> = BasicCredentials;
+
+    fn scheme(&self) -> Scheme {
+        Scheme::Basic
+    }
+
+    /// Credentials that do not decode are refused like a wrong password (CONFORMANCE row 10).
+    fn find<'r>(
+        &self,
+        _: &'r HttpRequest,
+        authorization: Option<Authorization<'r>>,
+    ) -> Result<Option<BasicCredentials>, Refusal> {
+        match authorization.filter(|a| a.is_scheme("Basic")) {
+            Some(authorization) => decode(authorization.credentials())
+                .map(Some)
+                .map_err(|_| Refusal::Rejected),
+            None => Ok(None),
+        }
+    }
+
+    fn verify(&self, req: &HttpRequest, credentials: BasicCredentials) -> Verification {
+        let verifier = Arc::clone(&self.verifier);
+        let req = req.clone();
+        Outcome::pending(async move {
+            verifier
+                .verify(&credentials, &req)
+                .await
+                .map(Arc::new)
+                .ok_or(Refusal::Rejected)
+        })
+    }
+
+    /// RFC 7617 §2.1: the only `charset` value allowed is `UTF-8`.
+    fn challenge(&self, realm: &str) -> Challenge {
+        Challenge::new("Basic", realm).param("charset", "UTF-8")
     }
 }
 

@@ -153,53 +153,56 @@
 //!   are never logged, and `Debug` of every type holding a secret is redacted.
 //! - Passwords given to [`StaticUsers`] are hashed at start-up and wiped; API keys are kept
 //!   as digests only.
-//! - jsonwebtoken's crypto backend is `rust_crypto` (pure Rust, no system OpenSSL), installed
-//!   explicitly when the authenticator is built; an unusable backend fails the build with
-//!   [`ConfigError::CryptoBackend`] rather than panicking on the first request.
 
 #![deny(missing_docs)]
 
-mod api_key;
-mod authenticator;
-pub mod authorization;
-pub mod basic;
-mod challenge;
-mod config;
-mod extract;
-mod jwks;
-mod jwt;
-mod keys;
+// Leaves: names, values and errors that depend on nothing else here.
+mod clock;
+mod error;
+mod outcome;
 mod principal;
-mod refusal;
 mod requirement;
 mod scheme;
+
+// HTTP: the Authorization parser, challenges, refusals and their responses, extractors.
+mod http;
+
+// The schemes, each a `Mechanism` (see `mechanism.rs`).
+mod api_key;
+mod basic;
+mod bearer;
+mod custom;
+mod mechanism;
+
+// The authenticator, its builder, and the start-up check.
+mod authenticator;
 mod startup;
+
 #[cfg(feature = "testing")]
 pub mod testing;
-mod token_cache;
-mod verifier;
 
 #[doc(hidden)]
 pub mod __private;
 
 pub use api_key::{api_key_digest, ApiKeyVerifier, StaticApiKeys};
 pub use auth_macros::requires;
+pub use authenticator::builder::AuthenticatorBuilder;
 pub use authenticator::Authenticator;
-pub use basic::{BasicVerifier, StaticUsers};
-pub use challenge::Challenge;
-pub use config::{AuthenticatorBuilder, ConfigError};
-pub use extract::{Claims, FromPrincipal, Identity, Optional};
+pub use basic::{BasicCredentials, BasicVerifier, StaticUsers};
+pub use bearer::claims::ClaimPath;
+pub use bearer::keys::Key;
+pub use bearer::token_cache::{CacheStats, TokenCacheConfig};
+pub use custom::CustomScheme;
+pub use error::ConfigError;
+pub use http::challenge::Challenge;
+pub use http::extract::{Claims, FromPrincipal, Identity, Optional};
+pub use http::refusal::{InvalidReason, Refusal};
+pub use http::response::{AuthError, ErrorBody};
 /// JSON Web Keys (RFC 7517), as [`Key::from_jwk`] and
 /// [`AuthenticatorBuilder::jwks`] take them.
 pub use jsonwebtoken::jwk;
 pub use jsonwebtoken::Algorithm;
-pub use jwt::ClaimPath;
-pub use keys::Key;
-pub use principal::Principal;
-pub use refusal::{AuthError, ErrorBody, InvalidReason, Refusal};
-pub use requirement::{
-    Policy, PolicyDecision, PolicyFuture, Requirement, Scheme, ScopeExpr, Scopes,
-};
-pub use scheme::CustomScheme;
+pub use principal::{Principal, Scopes};
+pub use requirement::{PolicyDecision, ScopeExpr};
+pub use scheme::Scheme;
 pub use startup::check_app;
-pub use token_cache::{CacheStats, TokenCacheConfig};

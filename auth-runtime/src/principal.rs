@@ -1,8 +1,8 @@
-//! The verified identity of a request.
+//! The verified identity of a request: who, by which scheme, holding which scopes and roles.
 
 use serde_json::Value;
 
-use crate::requirement::{Scheme, Scopes};
+use crate::scheme::Scheme;
 
 /// Who a request was verified to come from: the scheme that proved it, the scopes and roles it
 /// holds and the claims it carries.
@@ -27,8 +27,6 @@ pub struct Principal {
     scopes: Scopes,
     roles: Scopes,
     claims: Value,
-    /// The fingerprint of the key that verified a Bearer token.
-    verified_by: Option<u64>,
 }
 
 impl Principal {
@@ -39,17 +37,7 @@ impl Principal {
             scopes,
             roles: Scopes::new(),
             claims,
-            verified_by: None,
         }
-    }
-
-    pub(crate) fn verified_by(mut self, key: u64) -> Self {
-        self.verified_by = Some(key);
-        self
-    }
-
-    pub(crate) fn key_fingerprint(&self) -> Option<u64> {
-        self.verified_by
     }
 
     /// A principal for `scheme` whose only claim is `sub`: `subject`.
@@ -103,5 +91,68 @@ impl Principal {
     /// All claims, as a JSON object.
     pub fn claims(&self) -> &Value {
         &self.claims
+    }
+}
+
+/// The scopes a principal holds. Compared case-sensitively (RFC 6749 §3.3).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scopes {
+    tokens: Vec<Box<str>>,
+}
+
+impl Scopes {
+    /// No scopes.
+    pub fn new() -> Self {
+        Scopes::default()
+    }
+
+    /// Whether `scope` is held.
+    pub fn contains(&self, scope: &str) -> bool {
+        self.tokens.iter().any(|token| &**token == scope)
+    }
+
+    /// Adds every space-delimited token of `list` (RFC 6749 §3.3, RFC 8693 §4.2).
+    pub fn extend_from_list(&mut self, list: &str) {
+        for token in list.split(' ').filter(|token| !token.is_empty()) {
+            self.insert(token);
+        }
+    }
+
+    /// Adds one scope.
+    pub fn insert(&mut self, scope: &str) {
+        if !self.contains(scope) {
+            self.tokens.push(scope.into());
+        }
+    }
+
+    /// The scopes, in the order they were first seen.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.tokens.iter().map(|token| &**token)
+    }
+
+    /// How many scopes are held.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Whether no scope is held.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Scopes {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Self {
+        let mut scopes = Scopes::new();
+        for scope in iter {
+            scopes.insert(scope);
+        }
+        scopes
+    }
+}
+
+impl serde::Serialize for Scopes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
     }
 }

@@ -8,41 +8,8 @@ use std::sync::Arc;
 
 use actix_web::HttpRequest;
 
-use crate::principal::Principal;
-
-/// An authentication scheme an endpoint accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Scheme {
-    /// `Authorization: Bearer <token>` with a JWT access token (RFC 6750, RFC 9068).
-    Bearer,
-    /// `Authorization: Basic <base64(user-id:password)>` (RFC 7617).
-    Basic,
-    /// An API key in a configurable header (default `X-API-Key`) or `Authorization: ApiKey <key>`.
-    ApiKey,
-    /// An application scheme registered with
-    /// [`AuthenticatorBuilder::custom_scheme`](crate::AuthenticatorBuilder::custom_scheme),
-    /// identified by its [`CustomScheme::NAME`](crate::CustomScheme::NAME).
-    Custom(&'static str),
-}
-
-impl Scheme {
-    /// The scheme's name as it appears in challenges (`Bearer`, `Basic`, `ApiKey`, …).
-    pub const fn name(self) -> &'static str {
-        match self {
-            Scheme::Bearer => "Bearer",
-            Scheme::Basic => "Basic",
-            Scheme::ApiKey => "ApiKey",
-            Scheme::Custom(name) => name,
-        }
-    }
-}
-
-impl fmt::Display for Scheme {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use crate::principal::{Principal, Scopes};
+use crate::scheme::Scheme;
 
 /// A scope requirement: one scope token, or a composition of requirements.
 ///
@@ -172,14 +139,6 @@ pub type PolicyFuture = Pin<Box<dyn Future<Output = PolicyDecision>>>;
 pub type Policy = fn(Arc<Principal>, HttpRequest) -> PolicyFuture;
 
 /// What an endpoint requires. Built as a constant by `#[requires]`; never allocated per request.
-///
-/// ```
-/// use auth_runtime::{Requirement, Scheme, ScopeExpr};
-///
-/// const LIST: Requirement = Requirement::new(&[Scheme::Bearer, Scheme::Basic])
-///     .scope(&ScopeExpr::Token("items:read"));
-/// assert_eq!(LIST.schemes(), &[Scheme::Bearer, Scheme::Basic]);
-/// ```
 #[derive(Clone, Copy)]
 pub struct Requirement {
     schemes: &'static [Scheme],
@@ -280,69 +239,6 @@ impl Requirement {
     /// Whether credentials are optional.
     pub const fn is_optional(&self) -> bool {
         self.optional
-    }
-}
-
-/// The scopes a principal holds. Compared case-sensitively (RFC 6749 §3.3).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Scopes {
-    tokens: Vec<Box<str>>,
-}
-
-impl Scopes {
-    /// No scopes.
-    pub fn new() -> Self {
-        Scopes::default()
-    }
-
-    /// Whether `scope` is held.
-    pub fn contains(&self, scope: &str) -> bool {
-        self.tokens.iter().any(|token| &**token == scope)
-    }
-
-    /// Adds every space-delimited token of `list` (RFC 6749 §3.3, RFC 8693 §4.2).
-    pub fn extend_from_list(&mut self, list: &str) {
-        for token in list.split(' ').filter(|token| !token.is_empty()) {
-            self.insert(token);
-        }
-    }
-
-    /// Adds one scope.
-    pub fn insert(&mut self, scope: &str) {
-        if !self.contains(scope) {
-            self.tokens.push(scope.into());
-        }
-    }
-
-    /// The scopes, in the order they were first seen.
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.tokens.iter().map(|token| &**token)
-    }
-
-    /// How many scopes are held.
-    pub fn len(&self) -> usize {
-        self.tokens.len()
-    }
-
-    /// Whether no scope is held.
-    pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
-    }
-}
-
-impl<'a> FromIterator<&'a str> for Scopes {
-    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Self {
-        let mut scopes = Scopes::new();
-        for scope in iter {
-            scopes.insert(scope);
-        }
-        scopes
-    }
-}
-
-impl serde::Serialize for Scopes {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter())
     }
 }
 

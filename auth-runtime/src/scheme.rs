@@ -1,52 +1,37 @@
-//! Application-defined authentication schemes.
+//! The names of the authentication schemes an endpoint can accept.
 
-use std::future::Future;
+use std::fmt;
 
-use actix_web::HttpRequest;
+/// An authentication scheme an endpoint accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Scheme {
+    /// `Authorization: Bearer <token>` with a JWT access token (RFC 6750, RFC 9068).
+    Bearer,
+    /// `Authorization: Basic <base64(user-id:password)>` (RFC 7617).
+    Basic,
+    /// An API key in a configurable header (default `X-API-Key`) or `Authorization: ApiKey <key>`.
+    ApiKey,
+    /// An application scheme registered with
+    /// [`AuthenticatorBuilder::custom_scheme`](crate::AuthenticatorBuilder::custom_scheme),
+    /// identified by its [`CustomScheme::NAME`](crate::CustomScheme::NAME).
+    Custom(&'static str),
+}
 
-use crate::challenge::Challenge;
-use crate::principal::Principal;
-use crate::refusal::Refusal;
+impl Scheme {
+    /// The scheme's name as it appears in challenges (`Bearer`, `Basic`, `ApiKey`, …).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Scheme::Bearer => "Bearer",
+            Scheme::Basic => "Basic",
+            Scheme::ApiKey => "ApiKey",
+            Scheme::Custom(name) => name,
+        }
+    }
+}
 
-/// An authentication scheme the application defines (a session cookie, a client certificate,
-/// a signed header, …), named in the attribute by its type: `#[requires(scheme = MyCookie)]`,
-/// and registered at start-up with
-/// [`AuthenticatorBuilder::custom_scheme`](crate::AuthenticatorBuilder::custom_scheme).
-///
-/// ```
-/// use std::future::Future;
-/// use actix_web::HttpRequest;
-/// use auth_runtime::{CustomScheme, Principal, Refusal, Scheme};
-///
-/// struct SessionCookie;
-///
-/// impl CustomScheme for SessionCookie {
-///     const NAME: &'static str = "Session";
-///
-///     fn is_present(&self, req: &HttpRequest) -> bool {
-///         req.headers().get("cookie").is_some_and(|c| c.as_bytes().starts_with(b"session="))
-///     }
-///
-///     async fn verify(&self, req: &HttpRequest) -> Result<Principal, Refusal> {
-///         // Look the session up; refuse with `Refusal::Rejected` when it is unknown.
-///         Ok(Principal::user(Scheme::Custom(Self::NAME), "session-user"))
-///     }
-/// }
-/// ```
-pub trait CustomScheme: Send + Sync + 'static {
-    /// The scheme's name: a token (RFC 9110 §11.1) used in its challenge and logs.
-    const NAME: &'static str;
-
-    /// Whether the request carries this scheme's credentials at all. Among the schemes an
-    /// endpoint accepts, the first whose credentials are present is the one verified.
-    fn is_present(&self, req: &HttpRequest) -> bool;
-
-    /// Verifies the credentials. Refuse with [`Refusal::Rejected`] (401 with this scheme's
-    /// challenge) or [`Refusal::Forbidden`] (403).
-    fn verify(&self, req: &HttpRequest) -> impl Future<Output = Result<Principal, Refusal>>;
-
-    /// The challenge sent in a 401 for this scheme. Default: `<NAME> realm="<realm>"`.
-    fn challenge(&self, realm: &str) -> Challenge {
-        Challenge::new(Self::NAME, realm)
+impl fmt::Display for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }

@@ -5,7 +5,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{test, web, App, HttpRequest, HttpResponse};
 
 use crate::authenticator::Authenticator;
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 
 const PROBE_PATH: &str = "/__auth_runtime/startup-check";
 

@@ -178,7 +178,7 @@ mod tests {
                 .key(runtime_key(alg))
                 .build()
                 .unwrap();
-            let principal = auth.verify_token(&token).unwrap();
+            let principal = auth_runtime::testing::verify_bearer(&auth, &token).unwrap();
             assert!(principal.scopes().contains(ITEMS_READ), "{alg:?}");
         }
     }

@@ -1,8 +1,10 @@
 //! Issuers shared by the benchmarks: the `testing` feature's [`TestIssuer`], one per
 //! algorithm.
 
-use auth_runtime::testing::TestIssuer;
-use auth_runtime::{Algorithm, Authenticator};
+use actix_web::test::TestRequest;
+use actix_web::HttpRequest;
+use auth_runtime::testing::{TestIssuer, TestRequestExt};
+use auth_runtime::{Algorithm, Authenticator, TokenCacheConfig};
 
 pub const ALGORITHMS: [Algorithm; 5] = [
     Algorithm::HS256,
@@ -14,13 +16,25 @@ pub const ALGORITHMS: [Algorithm; 5] = [
 
 pub struct Bench {
     pub issuer: TestIssuer,
+    /// With the verified-token cache (the default).
     pub auth: Authenticator,
+    /// Without it: every request verifies its token.
+    pub uncached: Authenticator,
 }
 
 pub fn setup(alg: Algorithm) -> Bench {
     let issuer = TestIssuer::new(alg);
     let auth = issuer.authenticator();
-    Bench { issuer, auth }
+    let uncached = issuer
+        .builder()
+        .token_cache(TokenCacheConfig::disabled())
+        .build()
+        .unwrap();
+    Bench {
+        issuer,
+        auth,
+        uncached,
+    }
 }
 
 impl Bench {
@@ -31,5 +45,12 @@ impl Bench {
             .scope("items:read items:write")
             .claim("jti", nonce)
             .sign()
+    }
+
+    /// A request carrying [`token`](Self::token)`(nonce)`.
+    pub fn request(&self, nonce: u64) -> HttpRequest {
+        TestRequest::get()
+            .bearer(&self.token(nonce))
+            .to_http_request()
     }
 }

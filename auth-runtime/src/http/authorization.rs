@@ -2,19 +2,11 @@
 
 use actix_web::http::header::{self, HeaderMap};
 
-use crate::challenge::is_tchar;
+use crate::http::challenge::is_tchar;
 
 /// The parts of one `Authorization` header value: `auth-scheme [ 1*SP ( token68 / #auth-param ) ]`.
 ///
 /// Parsing never allocates; the parts borrow from the header value.
-///
-/// ```
-/// use auth_runtime::authorization::Authorization;
-///
-/// let parsed = Authorization::parse(b"bearer abc.def.ghi").unwrap();
-/// assert!(parsed.is_scheme("Bearer"));
-/// assert_eq!(parsed.bearer_token(), Ok("abc.def.ghi"));
-/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Authorization<'a> {
     scheme: &'a [u8],
@@ -86,6 +78,7 @@ impl<'a> Authorization<'a> {
 
     /// The credentials as an RFC 6750 §2.1 `b64token`:
     /// `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+    #[cfg(any(test, feature = "testing"))]
     pub fn bearer_token(&self) -> Result<&'a str, Malformed> {
         check_b64token(self.bearer_credentials()?)
     }

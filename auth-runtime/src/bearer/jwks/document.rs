@@ -6,9 +6,9 @@ use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::InlineJwks;
-use crate::config::ConfigError;
-use crate::keys::{JwkRefusal, Key};
+use super::config::InlineJwks;
+use crate::bearer::keys::{JwkRefusal, Key};
+use crate::error::ConfigError;
 
 /// A JWKS document whose keys are read one by one, so that one key this library cannot use
 /// (or cannot even parse) does not take the others down with it.
@@ -32,7 +32,7 @@ fn kid_of(value: &Value) -> Option<&str> {
 /// The keys of a JWKS given in the configuration. Keys declared for something other than
 /// signatures are skipped (a provider's JWKS often lists encryption keys too); any other
 /// unusable key is a configuration error, and so is a document with no usable key.
-pub(super) fn inline_keys(jwks: &InlineJwks) -> Result<Vec<Key>, ConfigError> {
+pub(crate) fn inline_keys(jwks: &InlineJwks) -> Result<Vec<Key>, ConfigError> {
     let invalid = |reason: String| ConfigError::InvalidJwks(reason);
     let mut keys = Vec::new();
     let mut keep = |kid: Option<&str>, result: Result<Key, JwkRefusal>| match result {

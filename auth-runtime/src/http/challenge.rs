@@ -8,7 +8,7 @@ use actix_web::http::header::HeaderValue;
 /// comes first, parameter names are lower-case tokens, and every value is a quoted-string with
 /// `"` and `\` escaped (RFC 9110 §5.6.4). Control characters can never reach the header: they
 /// are dropped here as a last line of defence, and configuration that contains them is refused
-/// at start-up by [`Challenge::check_value`].
+/// at start-up.
 ///
 /// ```
 /// use auth_runtime::Challenge;
@@ -97,7 +97,7 @@ impl Challenge {
 
     /// Checks a value that configuration will place in a challenge (a realm, for instance):
     /// it must be non-empty and free of control characters (CR, LF, NUL, DEL, …).
-    pub fn check_value(value: &str) -> Result<(), &'static str> {
+    pub(crate) fn check_value(value: &str) -> Result<(), &'static str> {
         if value.is_empty() {
             return Err("it is empty");
         }

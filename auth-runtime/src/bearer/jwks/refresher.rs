@@ -25,10 +25,11 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use tokio::sync::{oneshot, watch, Notify};
 
+use super::config::{JwksConfig, RemoteSource};
 use super::fetch::{Fetched, Fetcher};
-use super::{JwksConfig, KeySet, RemoteSource};
-use crate::config::ConfigError;
-use crate::keys::Key;
+use super::key_set::KeySet;
+use crate::bearer::keys::Key;
+use crate::error::ConfigError;
 
 /// The shared state of fetching.
 #[derive(Debug, Clone, Default)]
@@ -136,7 +137,7 @@ impl Refresher {
             })
     }
 
-    /// See [`KeyStore::demand`](super::KeyStore::demand).
+    /// See [`KeyStore::demand`](super::store::KeyStore::demand).
     pub(super) fn demand(&self) -> Demand {
         let now = Instant::now();
         let cooldown = self.shared.settings.cooldown;

@@ -1,116 +1,24 @@
-//! Start-up configuration: the builder of an [`Authenticator`] and its errors.
+//! The builder of an [`Authenticator`]: every option, checked when `build` runs.
 
-use std::sync::Arc;
 use std::time::Duration;
-
-use jsonwebtoken::Algorithm;
 
 use actix_web::http::header::HeaderName;
 
-use crate::api_key::ApiKeyVerifier;
-use crate::authenticator::{Authenticator, ErasedApiKey, ErasedBasic, ErasedCustom, Inner};
-use crate::basic::BasicVerifier;
-use crate::challenge::Challenge;
-use crate::jwks::{InlineJwks, JwksConfig, KeyStore, RemoteSpec};
-use crate::jwt::{ClaimPath, JwtVerifier, TypRequirement};
-use crate::keys::Key;
-use crate::refusal::{ErrorBody, Refusal};
-use crate::requirement::Scheme;
-use crate::scheme::CustomScheme;
-use crate::token_cache::{TokenCache, TokenCacheConfig};
-
-/// A configuration mistake, reported when the [`Authenticator`] is built (never on a request).
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// No scheme can verify anything: no key, no Basic, API-key or custom verifier.
-    #[error("nothing to verify credentials with: add a key with `.key(Key::hs256(secret)?)`, `.key(Key::public_pem(pem)?)` or `.key(Key::from_jwk(&jwk)?)`, a key source with `.jwks(..)`, `.jwks_url(..)` or `.oidc_discovery(..)`, or a verifier with `.basic(..)`, `.api_keys(..)` or `.custom_scheme(..)`")]
-    NoKeys,
-    /// A Basic user that cannot be stored (bad user-id, unparsable hash).
-    #[error("invalid Basic user: {0}")]
-    InvalidUser(String),
-    /// An API key that is empty, too long or not visible ASCII.
-    #[error("an API key must be 1 to 1024 visible ASCII characters")]
-    InvalidApiKey,
-    /// The API-key header name is not a valid header name.
-    #[error("{0:?} is not a valid header name for API keys")]
-    InvalidHeaderName(String),
-    /// Two custom schemes with the same name, or a name that is not a token.
-    #[error("the custom scheme name {0:?} is used twice or is not an RFC 9110 token")]
-    InvalidSchemeName(&'static str),
-    /// An HMAC secret shorter than the hash output (RFC 7518 §3.2).
-    #[error(
-        "the {algorithm:?} secret is too short: RFC 7518 §3.2 requires at least {min_bytes} bytes"
-    )]
-    WeakSecret {
-        /// The algorithm.
-        algorithm: Algorithm,
-        /// The minimum length in bytes.
-        min_bytes: usize,
-    },
-    /// A key of one type was offered for an algorithm of another.
-    #[error("algorithm {algorithm:?} cannot be used with {key}")]
-    AlgorithmMismatch {
-        /// The algorithm asked for.
-        algorithm: Algorithm,
-        /// What was given instead.
-        key: &'static str,
-    },
-    /// Key material that does not parse.
-    #[error("invalid {algorithm:?} key: {reason}")]
-    InvalidKey {
-        /// The algorithm the key was meant for.
-        algorithm: Algorithm,
-        /// What is wrong (never the key material).
-        reason: String,
-    },
-    /// Two keys with the same `kid`.
-    #[error("two keys have the `kid` {0:?}: a `kid` must name one key")]
-    DuplicateKid(String),
-    /// A value that would be placed in a challenge header is unusable.
-    #[error("the realm {value:?} cannot be used in a challenge: {reason}")]
-    InvalidRealm {
-        /// The value.
-        value: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// An issuer or audience that is empty.
-    #[error("an empty {0} cannot be expected: give the exact value tokens carry")]
-    EmptyValue(&'static str),
-    /// The JWT crypto backend cannot verify signatures in this process.
-    #[error("the jsonwebtoken crypto backend is unusable: {0}")]
-    CryptoBackend(String),
-    /// A JWK that cannot be a signature verification key (RFC 7517, RFC 8725 §3.1).
-    #[error("the JWK {} cannot be used: {reason}", describe_kid(kid.as_deref()))]
-    InvalidJwk {
-        /// The key's `kid`, if it has one.
-        kid: Option<String>,
-        /// What is wrong (never the key material).
-        reason: String,
-    },
-    /// A JWKS document given in the configuration that cannot be read or has no usable key.
-    #[error("invalid JWKS: {0}")]
-    InvalidJwks(String),
-    /// A JWKS or issuer URL that cannot be used.
-    #[error("the URL {url:?} cannot be used as a key source: {reason}")]
-    InvalidUrl {
-        /// The URL, without any credentials it carried.
-        url: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// Key-source settings that contradict each other or are out of range.
-    #[error("invalid key source configuration: {0}")]
-    InvalidKeySource(&'static str),
-    /// The key source gave no usable key when
-    /// [`build_and_fetch`](AuthenticatorBuilder::build_and_fetch) asked for one.
-    #[error("the key source gave no usable key: {0}")]
-    KeySourceUnavailable(String),
-    /// [`check_app`](crate::check_app) found no authenticator in the application.
-    #[error("no `Authenticator` is registered in the application: add `.app_data(authenticator.clone())` or `.configure(authenticator.configure())` to the `App`")]
-    NotRegistered,
-}
+use crate::api_key::{ApiKeyVerifier, ApiKeys};
+use crate::authenticator::{Authenticator, Inner};
+use crate::basic::{Basic, BasicVerifier};
+use crate::bearer::claims::{ClaimPath, TypRequirement};
+use crate::bearer::jwks::config::{InlineJwks, RemoteSpec};
+use crate::bearer::jwks::store::KeyStore;
+use crate::bearer::keys::Key;
+use crate::bearer::settings::BearerSettings;
+use crate::bearer::token_cache::TokenCacheConfig;
+use crate::custom::{Custom, CustomScheme};
+use crate::error::ConfigError;
+use crate::http::challenge::Challenge;
+use crate::http::refusal::Refusal;
+use crate::http::response::{BodyBuilder, ErrorBody};
+use crate::mechanism::{BoxedMechanism, Registry};
 
 /// Builds an [`Authenticator`]. Every setter is checked when [`build`](Self::build) runs, so a
 /// misconfiguration stops the application at start-up.
@@ -120,45 +28,33 @@ pub enum ConfigError {
 #[must_use = "call `.build()` to get the authenticator"]
 pub struct AuthenticatorBuilder {
     realm: String,
-    keys: Vec<Key>,
-    issuers: Vec<String>,
-    audiences: Vec<String>,
-    leeway: Duration,
-    token_cache: TokenCacheConfig,
-    typ: Option<TypRequirement>,
-    required_claims: Vec<String>,
-    scope_claims: Vec<ClaimPath>,
-    role_claims: Vec<ClaimPath>,
-    max_token_bytes: usize,
-    basic: Option<Arc<dyn ErasedBasic>>,
-    api_keys: Option<Arc<dyn ErasedApiKey>>,
+    bearer: BearerSettings,
+    basic: Option<BoxedMechanism>,
+    /// The API-key mechanism, once the header it reads is known.
+    api_keys: Option<Box<dyn FnOnce(HeaderName) -> BoxedMechanism>>,
     api_key_header: String,
-    custom: Vec<Arc<dyn ErasedCustom>>,
-    error_body: Option<crate::refusal::BodyBuilder>,
-    jwks: JwksConfig,
+    custom: Vec<BoxedMechanism>,
+    error_body: Option<BodyBuilder>,
 }
 
 impl Default for AuthenticatorBuilder {
     fn default() -> Self {
         AuthenticatorBuilder {
             realm: "api".to_owned(),
-            keys: Vec::new(),
-            issuers: Vec::new(),
-            audiences: Vec::new(),
-            leeway: Duration::from_secs(60),
-            token_cache: TokenCacheConfig::default(),
-            typ: None,
-            required_claims: Vec::new(),
-            scope_claims: vec![ClaimPath::from("scope"), ClaimPath::from("scp")],
-            role_claims: vec![ClaimPath::from("roles")],
-            max_token_bytes: 8 * 1024,
+            bearer: BearerSettings::default(),
             basic: None,
             api_keys: None,
             api_key_header: "x-api-key".to_owned(),
             custom: Vec::new(),
             error_body: None,
-            jwks: JwksConfig::default(),
         }
+    }
+}
+
+impl Authenticator {
+    /// Starts the configuration.
+    pub fn builder() -> AuthenticatorBuilder {
+        AuthenticatorBuilder::default()
     }
 }
 
@@ -174,7 +70,7 @@ impl AuthenticatorBuilder {
     /// Adds a verification key. Each key is bound to one algorithm; together the keys are the
     /// algorithm allow-list (RFC 8725 §3.1).
     pub fn key(mut self, key: Key) -> Self {
-        self.keys.push(key);
+        self.bearer.keys.push(key);
         self
     }
 
@@ -184,8 +80,8 @@ impl AuthenticatorBuilder {
     /// `enc`, `key_ops` without `verify`) are skipped; any other unusable key, or a set without
     /// a usable key, fails [`build`](Self::build). These keys never change; see
     /// [`jwks_url`](Self::jwks_url) for keys that rotate.
-    pub fn jwks(mut self, set: crate::jwk::JwkSet) -> Self {
-        self.jwks.inline.push(InlineJwks::Set(set));
+    pub fn jwks(mut self, set: jsonwebtoken::jwk::JwkSet) -> Self {
+        self.bearer.jwks.inline.push(InlineJwks::Set(set));
         self
     }
 
@@ -203,14 +99,14 @@ impl AuthenticatorBuilder {
     /// # let _ = auth;
     /// ```
     pub fn jwks_json(mut self, json: impl Into<String>) -> Self {
-        self.jwks.inline.push(InlineJwks::Json(json.into()));
+        self.bearer.jwks.inline.push(InlineJwks::Json(json.into()));
         self
     }
 
     /// [`jwks`](Self::jwks) from a file holding a JWK Set document (RFC 7517 §5), read once by
     /// [`build`](Self::build), which reports a file that cannot be read or parsed.
     pub fn jwks_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
-        self.jwks.inline.push(InlineJwks::File(path.into()));
+        self.bearer.jwks.inline.push(InlineJwks::File(path.into()));
         self
     }
 
@@ -249,7 +145,10 @@ impl AuthenticatorBuilder {
     /// # let _ = auth;
     /// ```
     pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
-        self.jwks.remote.push(RemoteSpec::JwksUrl(url.into()));
+        self.bearer
+            .jwks
+            .remote
+            .push(RemoteSpec::JwksUrl(url.into()));
         self
     }
 
@@ -277,7 +176,10 @@ impl AuthenticatorBuilder {
     /// # }
     /// ```
     pub fn oidc_discovery(mut self, issuer: impl Into<String>) -> Self {
-        self.jwks.remote.push(RemoteSpec::Discovery(issuer.into()));
+        self.bearer
+            .jwks
+            .remote
+            .push(RemoteSpec::Discovery(issuer.into()));
         self
     }
 
@@ -285,7 +187,7 @@ impl AuthenticatorBuilder {
     /// fetched over plain http can be replaced by anyone on the path, so this is for tests and
     /// for a provider on the loopback interface only. Default: https only.
     pub fn allow_http(mut self) -> Self {
-        self.jwks.allow_http = true;
+        self.bearer.jwks.allow_http = true;
         self
     }
 
@@ -295,8 +197,8 @@ impl AuthenticatorBuilder {
     /// `min..=max`. After a failed fetch the next one is `min` away. Default: 60 seconds to
     /// 24 hours. `build` refuses `min` of zero or above `max`.
     pub fn refresh_interval(mut self, min: Duration, max: Duration) -> Self {
-        self.jwks.refresh_min = min;
-        self.jwks.refresh_max = max;
+        self.bearer.jwks.refresh_min = min;
+        self.bearer.jwks.refresh_max = max;
         self
     }
 
@@ -306,7 +208,7 @@ impl AuthenticatorBuilder {
     /// usable key. This bounds the fetches an attacker can cause with made-up `kid`s. Default:
     /// 30 seconds; zero is refused.
     pub fn unknown_kid_cooldown(mut self, cooldown: Duration) -> Self {
-        self.jwks.cooldown = cooldown;
+        self.bearer.jwks.cooldown = cooldown;
         self
     }
 
@@ -314,15 +216,15 @@ impl AuthenticatorBuilder {
     /// whole exchange including the body. Default: 5 and 10 seconds. Requests for which a key
     /// is in memory never wait for a fetch.
     pub fn fetch_timeouts(mut self, connect: Duration, total: Duration) -> Self {
-        self.jwks.connect_timeout = connect;
-        self.jwks.total_timeout = total;
+        self.bearer.jwks.connect_timeout = connect;
+        self.bearer.jwks.total_timeout = total;
         self
     }
 
     /// The largest discovery or JWKS response accepted, in bytes; checked while the body
     /// streams in, so a larger one is cut off, never read whole. Default: 1 MiB.
     pub fn max_jwks_bytes(mut self, max: usize) -> Self {
-        self.jwks.max_bytes = max;
+        self.bearer.jwks.max_bytes = max;
         self
     }
 
@@ -333,13 +235,13 @@ impl AuthenticatorBuilder {
     /// whole outage). Must not be shorter than the refresh interval's minimum; with a limit,
     /// the background refresh runs at least twice within it.
     pub fn max_key_staleness(mut self, limit: Duration) -> Self {
-        self.jwks.max_staleness = Some(limit);
+        self.bearer.jwks.max_staleness = Some(limit);
         self
     }
 
     /// Adds an accepted issuer: `iss` must equal one of them exactly (RFC 7519 §4.1.1).
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.issuers.push(issuer.into());
+        self.bearer.issuers.push(issuer.into());
         self
     }
 
@@ -347,7 +249,7 @@ impl AuthenticatorBuilder {
     /// (RFC 7519 §4.1.3, RFC 9068 §4). Without any, tokens that carry an `aud` are refused,
     /// as RFC 7519 requires of a recipient that cannot identify itself.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
-        self.audiences.push(audience.into());
+        self.bearer.audiences.push(audience.into());
         self
     }
 
@@ -356,32 +258,32 @@ impl AuthenticatorBuilder {
     /// signature verification once. See [`TokenCacheConfig`] for its bounds and guarantees;
     /// [`TokenCacheConfig::disabled`] turns it off.
     pub fn token_cache(mut self, config: TokenCacheConfig) -> Self {
-        self.token_cache = config;
+        self.bearer.token_cache = config;
         self
     }
 
     /// Clock skew tolerated on `exp` and `nbf` (RFC 7519 §4.1.4). Default: 60 seconds.
     pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway;
+        self.bearer.leeway = leeway;
         self
     }
 
     /// Requires the JOSE header `typ` to be `at+jwt` (or `application/at+jwt`), as RFC 9068
     /// §2.1 specifies for access tokens, so that ID tokens cannot be replayed as access tokens.
     pub fn require_access_token_type(mut self) -> Self {
-        self.typ = Some(TypRequirement::AccessToken);
+        self.bearer.typ = Some(TypRequirement::AccessToken);
         self
     }
 
     /// Requires the JOSE header `typ` to equal `typ` (compared case-insensitively).
     pub fn require_type(mut self, typ: impl Into<String>) -> Self {
-        self.typ = Some(TypRequirement::Exact(typ.into()));
+        self.bearer.typ = Some(TypRequirement::Exact(typ.into()));
         self
     }
 
     /// Requires a claim to be present (for example `sub` or `jti`).
     pub fn require_claim(mut self, claim: impl Into<String>) -> Self {
-        self.required_claims.push(claim.into());
+        self.bearer.required_claims.push(claim.into());
         self
     }
 
@@ -390,27 +292,29 @@ impl AuthenticatorBuilder {
     /// objects, e.g. `realm_access.roles` for Keycloak roles used as scopes; use
     /// [`ClaimPath::name`] for a claim whose name contains dots.
     pub fn scope_claims<P: Into<ClaimPath>>(mut self, claims: impl IntoIterator<Item = P>) -> Self {
-        self.scope_claims = claims.into_iter().map(Into::into).collect();
+        self.bearer.scope_claims = claims.into_iter().map(Into::into).collect();
         self
     }
 
     /// Replaces the claims roles are read from (for `#[requires(role = "..")]`). Default:
     /// `roles` (a string or an array of strings); `realm_access.roles` reaches Keycloak's.
     pub fn role_claims<P: Into<ClaimPath>>(mut self, claims: impl IntoIterator<Item = P>) -> Self {
-        self.role_claims = claims.into_iter().map(Into::into).collect();
+        self.bearer.role_claims = claims.into_iter().map(Into::into).collect();
         self
     }
 
     /// Enables the Basic scheme (RFC 7617) with `verifier`, e.g. [`StaticUsers`](crate::StaticUsers)
     /// or the application's own database lookup.
     pub fn basic(mut self, verifier: impl BasicVerifier) -> Self {
-        self.basic = Some(Arc::new(Arc::new(verifier)));
+        self.basic = Some(Basic::new(verifier).into());
         self
     }
 
     /// Enables the API-key scheme with `verifier`, e.g. [`StaticApiKeys`](crate::StaticApiKeys).
     pub fn api_keys(mut self, verifier: impl ApiKeyVerifier) -> Self {
-        self.api_keys = Some(Arc::new(Arc::new(verifier)));
+        self.api_keys = Some(Box::new(move |header| {
+            ApiKeys::new(verifier, header).into()
+        }));
         self
     }
 
@@ -424,14 +328,14 @@ impl AuthenticatorBuilder {
     /// Registers an application scheme, named in attributes by its type:
     /// `#[requires(scheme = MyScheme)]`.
     pub fn custom_scheme<S: CustomScheme>(mut self, scheme: S) -> Self {
-        self.custom.push(Arc::new(Arc::new(scheme)));
+        self.custom.push(Custom::new(scheme).into());
         self
     }
 
     /// The longest token accepted, in bytes; longer ones are refused before any decoding.
     /// Default: 8 KiB.
     pub fn max_token_bytes(mut self, max: usize) -> Self {
-        self.max_token_bytes = max;
+        self.bearer.max_token_bytes = max;
         self
     }
 
@@ -454,7 +358,7 @@ impl AuthenticatorBuilder {
         mut self,
         build: impl Fn(&Refusal) -> ErrorBody + Send + Sync + 'static,
     ) -> Self {
-        self.error_body = Some(Arc::new(build));
+        self.error_body = Some(std::sync::Arc::new(build));
         self
     }
 
@@ -498,107 +402,40 @@ impl AuthenticatorBuilder {
         Ok(authenticator)
     }
 
-    fn build_with_keys(mut self) -> Result<(Authenticator, Option<KeyStore>), ConfigError> {
+    fn build_with_keys(self) -> Result<(Authenticator, Option<KeyStore>), ConfigError> {
         Challenge::check_value(&self.realm).map_err(|reason| ConfigError::InvalidRealm {
             value: self.realm.clone(),
             reason,
         })?;
-        let inline_keys = self.jwks.inline_keys()?;
-        self.keys.extend(inline_keys);
-        self.jwks.inline.clear();
-        let remote = self.jwks.remote_source()?;
-        if let (Some(issuer), true) = (self.jwks.discovery_issuer(), self.issuers.is_empty()) {
-            self.issuers.push(issuer.to_owned());
-        }
-        if self.issuers.iter().any(String::is_empty) {
-            return Err(ConfigError::EmptyValue("issuer"));
-        }
-        if self.audiences.iter().any(String::is_empty) {
-            return Err(ConfigError::EmptyValue("audience"));
-        }
-        if self.keys.is_empty()
-            && remote.is_none()
-            && self.basic.is_none()
-            && self.api_keys.is_none()
-            && self.custom.is_empty()
-        {
-            return Err(ConfigError::NoKeys);
-        }
-        for (index, key) in self.keys.iter().enumerate() {
-            if let Some(kid) = key.kid() {
-                if self.keys[..index]
-                    .iter()
-                    .any(|other| other.kid() == Some(kid))
-                {
-                    return Err(ConfigError::DuplicateKid(kid.to_owned()));
-                }
-            }
-        }
+        let bearer = self.bearer.build()?;
         let api_key_header = HeaderName::try_from(self.api_key_header.as_str())
             .map_err(|_| ConfigError::InvalidHeaderName(self.api_key_header.clone()))?;
-        let mut configured = Vec::new();
-        let jwt = if self.keys.is_empty() && remote.is_none() {
-            None
-        } else {
-            crate::jwt::ensure_crypto_backend()?;
-            configured.push(Scheme::Bearer);
-            let keys = match remote {
-                Some(remote) => KeyStore::remote(self.keys, remote)?,
-                None => KeyStore::fixed(self.keys),
-            };
-            Some(JwtVerifier::new(
-                keys,
-                &self.issuers,
-                &self.audiences,
-                self.leeway,
-                self.typ,
-                self.required_claims,
-                self.scope_claims,
-                self.role_claims,
-                self.max_token_bytes,
-            ))
-        };
-        if self.basic.is_some() {
-            configured.push(Scheme::Basic);
-        }
-        if self.api_keys.is_some() {
-            configured.push(Scheme::ApiKey);
-        }
-        for (index, custom) in self.custom.iter().enumerate() {
-            let name = custom.name();
-            let taken = ["bearer", "basic", "apikey"].contains(&name.to_ascii_lowercase().as_str())
-                || self.custom[..index]
-                    .iter()
-                    .any(|other| other.name().eq_ignore_ascii_case(name));
-            if taken || name.is_empty() || !name.chars().all(crate::challenge::is_tchar) {
-                return Err(ConfigError::InvalidSchemeName(name));
+        // Configuration order is the order extractors without `#[requires]` try the schemes.
+        let mut registry = Registry::EMPTY;
+        let (keys, token_cache) = match bearer {
+            Some(bearer) => {
+                registry.register(bearer.mechanism)?;
+                (Some(bearer.keys), bearer.cache)
             }
-            configured.push(Scheme::Custom(name));
+            None => (None, None),
+        };
+        let api_keys = self.api_keys.map(|make| make(api_key_header));
+        for mechanism in self.basic.into_iter().chain(api_keys).chain(self.custom) {
+            registry.register(mechanism)?;
+        }
+        if registry.schemes().is_empty() {
+            return Err(ConfigError::NoKeys);
         }
         // Last, so that a configuration that fails never fetches anything.
-        let keys = jwt.as_ref().map(|jwt| jwt.keys().clone());
         if let Some(keys) = &keys {
             keys.start()?;
         }
         let authenticator = Authenticator::from_inner(Inner {
             realm: self.realm,
-            jwt,
-            basic: self.basic,
-            api_keys: self.api_keys,
-            api_key_header,
-            custom: self.custom,
-            configured,
+            registry,
             error_body: self.error_body,
-            token_cache: TokenCache::new(&self.token_cache, self.leeway),
+            token_cache,
         });
         Ok((authenticator, keys))
-    }
-}
-
-/// How an error message names a JWK: by its `kid`, or as having none.
-fn describe_kid(kid: Option<&str>) -> String {
-    match kid {
-        Some(kid) => format!("with the `kid` {kid:?}"),
-        None => "without a `kid`".to_owned(),
     }
 }

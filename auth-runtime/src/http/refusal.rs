@@ -1,17 +1,12 @@
-//! Why a request was refused, and the one place that turns a refusal into a response.
+//! Why a request was refused: [`Refusal`] and the reason codes it carries. What a refusal is
+//! answered with is decided in `response.rs`.
 
 use std::fmt;
-use std::sync::Arc;
 
-use actix_web::body::BoxBody;
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::web::Bytes;
-use actix_web::{HttpResponse, ResponseError};
 
-use crate::authorization::Malformed;
-use crate::challenge::Challenge;
-use crate::requirement::{Scheme, ScopeExpr};
+use crate::http::authorization::Malformed;
+use crate::requirement::ScopeExpr;
 
 /// Why a token that is well-formed as a header value was not accepted (CONFORMANCE row 5).
 ///
@@ -159,7 +154,7 @@ impl Refusal {
 
     /// The `error_description` (RFC 6750 §3): only "invalid", "expired" and "not yet valid"
     /// are ever distinguished.
-    const fn error_description(&self) -> Option<&'static str> {
+    pub(crate) const fn error_description(&self) -> Option<&'static str> {
         match self {
             Refusal::Invalid(_) => Some("The access token is invalid"),
             Refusal::Expired => Some("The access token expired"),
@@ -186,189 +181,5 @@ impl Refusal {
             Refusal::KeysUnavailable => "Credentials cannot be verified right now; retry later.",
             Refusal::NotConfigured => "The server cannot authenticate this request.",
         }
-    }
-}
-
-/// A response body chosen by the application for refusals, installed with
-/// [`AuthenticatorBuilder::error_body`](crate::AuthenticatorBuilder::error_body).
-///
-/// The status and the `WWW-Authenticate` / `Retry-After` headers stay the library's: a custom
-/// body cannot break the protocol.
-#[derive(Debug, Clone)]
-pub struct ErrorBody {
-    content_type: HeaderValue,
-    bytes: Bytes,
-}
-
-impl ErrorBody {
-    /// A body with an explicit content type.
-    pub fn new(content_type: HeaderValue, bytes: impl Into<Bytes>) -> Self {
-        ErrorBody {
-            content_type,
-            bytes: bytes.into(),
-        }
-    }
-
-    /// A JSON body (`application/json`).
-    pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Self {
-        ErrorBody {
-            content_type: HeaderValue::from_static("application/json"),
-            bytes: serde_json::to_vec(value).unwrap_or_default().into(),
-        }
-    }
-
-    /// The RFC 9457 `application/problem+json` body the library sends by default: `type`
-    /// `about:blank`, `title` the status phrase, `status`, and a generic `detail`.
-    pub fn problem(refusal: &Refusal) -> Self {
-        let status = refusal.status();
-        let body = serde_json::json!({
-            "type": "about:blank",
-            "title": status.canonical_reason().unwrap_or("Error"),
-            "status": status.as_u16(),
-            "detail": refusal.detail(),
-        });
-        ErrorBody {
-            content_type: HeaderValue::from_static("application/problem+json"),
-            bytes: serde_json::to_vec(&body).unwrap_or_default().into(),
-        }
-    }
-}
-
-/// The application's refusal-body builder.
-pub(crate) type BodyBuilder = Arc<dyn Fn(&Refusal) -> ErrorBody + Send + Sync>;
-
-/// The error a refused request ends with: an actix [`ResponseError`] whose response follows
-/// the conformance table.
-///
-/// [`AuthError::refusal`] tells why, for middleware and tests.
-pub struct AuthError {
-    refusal: Refusal,
-    challenges: Vec<HeaderValue>,
-    body: ErrorBody,
-}
-
-/// How long a client should wait before retrying a 503 (row 12), in seconds.
-pub(crate) const RETRY_AFTER_SECONDS: u32 = 30;
-
-impl AuthError {
-    /// Builds the response of `refusal` for an endpoint that accepts `accepted` in `realm`,
-    /// where `failed` is the scheme whose credentials were presented (if any) and `challenge`
-    /// gives each scheme's bare challenge. This is the only place where a refusal becomes a
-    /// status, challenges and a body.
-    pub(crate) fn new(
-        refusal: Refusal,
-        failed: Option<Scheme>,
-        accepted: &[Scheme],
-        realm: &str,
-        challenge: &dyn Fn(Scheme, &str) -> Challenge,
-        body: Option<&BodyBuilder>,
-    ) -> Self {
-        let bearer_with_error = || {
-            let mut bearer = challenge(Scheme::Bearer, realm);
-            if let Some(code) = refusal.error_code() {
-                bearer = bearer.param("error", code);
-            }
-            if let Some(description) = refusal.error_description() {
-                bearer = bearer.param("error_description", description);
-            }
-            if let Refusal::InsufficientScope(required) = refusal {
-                bearer = bearer.param("scope", &required.smallest_satisfying_set().join(" "));
-            }
-            vec![bearer.to_header_value()]
-        };
-        let every_scheme = || {
-            accepted
-                .iter()
-                .map(|&scheme| challenge(scheme, realm).to_header_value())
-                .collect()
-        };
-        let challenges = match refusal {
-            Refusal::NotConfigured | Refusal::KeysUnavailable | Refusal::Forbidden(_) => Vec::new(),
-            // Rows 1, 2, 9: one challenge per accepted scheme, in declaration order.
-            Refusal::Missing => every_scheme(),
-            // Rows 3, 4 (the authenticator turns malformed credentials into `Rejected` on
-            // endpoints that do not accept Bearer: row 10, the same answer for every failure).
-            Refusal::Malformed(_) => bearer_with_error(),
-            // Rows 5, 6 are Bearer's; a custom scheme refusing with them gets its own challenge.
-            Refusal::Invalid(_) | Refusal::Expired | Refusal::NotYetValid
-                if matches!(failed, None | Some(Scheme::Bearer)) =>
-            {
-                bearer_with_error()
-            }
-            Refusal::Invalid(_) | Refusal::Expired | Refusal::NotYetValid => failed
-                .map_or_else(every_scheme, |scheme| {
-                    vec![challenge(scheme, realm).to_header_value()]
-                }),
-            // Row 7 is Bearer's (RFC 6750 §3.1); other schemes have no way to say it.
-            Refusal::InsufficientScope(_) if failed == Some(Scheme::Bearer) => bearer_with_error(),
-            Refusal::InsufficientScope(_) => Vec::new(),
-            // Rows 10, 11: the failing scheme's own challenge, identical for every failure.
-            Refusal::Rejected => match failed {
-                Some(scheme) => vec![challenge(scheme, realm).to_header_value()],
-                None => every_scheme(),
-            },
-        };
-        let body = match body {
-            Some(build) => build(&refusal),
-            None => ErrorBody::problem(&refusal),
-        };
-        AuthError {
-            refusal,
-            challenges,
-            body,
-        }
-    }
-
-    /// The error of a future polled again after it finished (a caller bug, answered as a 500
-    /// rather than a panic).
-    pub(crate) fn polled_after_completion() -> Self {
-        AuthError {
-            refusal: Refusal::NotConfigured,
-            challenges: Vec::new(),
-            body: ErrorBody::problem(&Refusal::NotConfigured),
-        }
-    }
-
-    /// Why the request was refused.
-    pub fn refusal(&self) -> &Refusal {
-        &self.refusal
-    }
-}
-
-impl fmt::Debug for AuthError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthError")
-            .field("refusal", &self.refusal)
-            .field("challenges", &self.challenges)
-            .finish_non_exhaustive()
-    }
-}
-
-impl fmt::Display for AuthError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Display feeds actix's own logging: the reason code only, never the token.
-        write!(f, "request refused: {}", self.refusal.reason_code())
-    }
-}
-
-impl std::error::Error for AuthError {}
-
-impl ResponseError for AuthError {
-    fn status_code(&self) -> StatusCode {
-        self.refusal.status()
-    }
-
-    fn error_response(&self) -> HttpResponse<BoxBody> {
-        let mut response = HttpResponse::build(self.refusal.status());
-        for challenge in &self.challenges {
-            response.append_header((header::WWW_AUTHENTICATE, challenge.clone()));
-        }
-        if self.refusal == Refusal::KeysUnavailable {
-            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
-        }
-        response
-            .insert_header((header::CONTENT_TYPE, self.body.content_type.clone()))
-            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-            .body(self.body.bytes.clone())
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use quick_cache::sync::Cache;
 use quick_cache::{DefaultHashBuilder, Lifecycle, Weighter};
 
-use crate::jwt::numeric_date;
+use crate::bearer::claims::Verified;
 use crate::principal::Principal;
 
 /// Settings of the verified-token cache (on by default).
@@ -284,8 +284,7 @@ impl TokenCache {
     pub(crate) fn insert<K: Fn(u64) -> bool>(
         &self,
         token: &str,
-        principal: Arc<Principal>,
-        key: u64,
+        verified: &Verified,
         now: u64,
         current_keys: impl FnOnce() -> K,
     ) {
@@ -294,16 +293,12 @@ impl TokenCache {
         if !self.admits(hash, now) {
             return;
         }
-        let Some(exp) = principal.claim("exp").and_then(numeric_date) else {
-            return;
-        };
-        let nbf = principal.claim("nbf").and_then(numeric_date);
         let entry = Entry(Arc::new(Cached {
             token: token.as_bytes().into(),
-            principal,
-            key,
-            exp,
-            nbf,
+            principal: Arc::clone(&verified.principal),
+            key: verified.key,
+            exp: verified.exp,
+            nbf: verified.nbf,
             cached_at: now,
         }));
         self.entries.insert(hash, entry);
@@ -378,17 +373,28 @@ impl TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::requirement::{Scheme, Scopes};
-    use serde_json::{json, Value};
+    use crate::principal::Scopes;
+    use crate::scheme::Scheme;
+    use serde_json::json;
 
     const NOW: u64 = 1_800_000_000;
 
-    fn principal(exp: Value) -> Arc<Principal> {
+    fn principal() -> Arc<Principal> {
         Arc::new(Principal::new(
             Scheme::Bearer,
             Scopes::new(),
-            json!({"sub": "u", "exp": exp}),
+            json!({"sub": "u"}),
         ))
+    }
+
+    /// A token verified by key `key`, valid until `exp`.
+    fn verified(exp: u64, key: u64) -> Verified {
+        Verified {
+            principal: principal(),
+            exp,
+            nbf: None,
+            key,
+        }
     }
 
     fn cache() -> TokenCache {
@@ -398,14 +404,14 @@ mod tests {
     /// Caches each of `tokens`, valid for ten minutes, verified by key 7 at `NOW`.
     fn insert_all(cache: &TokenCache, tokens: impl Iterator<Item = String>) {
         for token in tokens {
-            cache.insert(&token, principal(json!(NOW + 600)), 7, NOW, || |_| true);
+            cache.insert(&token, &verified(NOW + 600, 7), NOW, || |_| true);
         }
     }
 
     #[test]
     fn only_the_exact_same_token_hits() {
         let cache = cache();
-        cache.insert("a.b.c", principal(json!(NOW + 600)), 7, NOW, || |_| true);
+        cache.insert("a.b.c", &verified(NOW + 600, 7), NOW, || |_| true);
         assert!(cache.get(b"a.b.c", NOW, |_| true).is_some());
         assert!(cache.get(b"a.b.C", NOW, |_| true).is_none());
         assert!(cache.get(b"a.b.c ", NOW, |_| true).is_none());
@@ -419,7 +425,7 @@ mod tests {
         // Another token's entry filed under the hash of "mine", as a collision would file it.
         let theirs = Entry(Arc::new(Cached {
             token: b"theirs".as_slice().into(),
-            principal: principal(json!(NOW + 600)),
+            principal: principal(),
             key: 7,
             exp: NOW + 600,
             nbf: None,
@@ -435,7 +441,7 @@ mod tests {
         let cache = cache();
         let signature = "s".repeat(KEYED_SUFFIX);
         let (mine, forged) = (format!("h.p1.{signature}"), format!("h.p2.{signature}"));
-        cache.insert(&mine, principal(json!(NOW + 600)), 7, NOW, || |_| true);
+        cache.insert(&mine, &verified(NOW + 600, 7), NOW, || |_| true);
         assert!(cache.get(forged.as_bytes(), NOW, |_| true).is_none());
         assert!(cache.get(mine.as_bytes(), NOW, |_| true).is_some());
     }
@@ -443,7 +449,7 @@ mod tests {
     #[test]
     fn expiry_is_rechecked_on_every_hit() {
         let cache = cache();
-        cache.insert("t", principal(json!(NOW + 10)), 7, NOW, || |_| true);
+        cache.insert("t", &verified(NOW + 10, 7), NOW, || |_| true);
         assert!(
             cache.get(b"t", NOW + 70, |_| true).is_some(),
             "within leeway"
@@ -453,23 +459,10 @@ mod tests {
     }
 
     #[test]
-    fn fractional_exp_is_understood() {
-        let cache = cache();
-        cache.insert(
-            "t",
-            principal(json!((NOW + 100) as f64 + 0.5)),
-            7,
-            NOW,
-            || |_| true,
-        );
-        assert!(cache.get(b"t", NOW, |_| true).is_some());
-    }
-
-    #[test]
     fn entries_older_than_max_age_are_verified_again() {
         let config = TokenCacheConfig::default().max_age(Duration::from_secs(30));
         let cache = TokenCache::new(&config, Duration::from_secs(60)).unwrap();
-        cache.insert("t", principal(json!(NOW + 600)), 7, NOW, || |_| true);
+        cache.insert("t", &verified(NOW + 600, 7), NOW, || |_| true);
         assert!(cache.get(b"t", NOW + 29, |_| true).is_some());
         assert!(cache.get(b"t", NOW + 30, |_| true).is_none());
     }
@@ -477,20 +470,18 @@ mod tests {
     #[test]
     fn entries_of_a_key_that_left_are_dropped() {
         let cache = cache();
-        cache.insert("t", principal(json!(NOW + 600)), 7, NOW, || |_| true);
+        cache.insert("t", &verified(NOW + 600, 7), NOW, || |_| true);
         assert!(cache.get(b"t", NOW, |key| key == 8).is_none());
-        cache.insert("u", principal(json!(NOW + 600)), 7, NOW, || |_| true);
+        cache.insert("u", &verified(NOW + 600, 7), NOW, || |_| true);
         // A later insert sweeps the entries of keys that left.
-        cache.insert("v", principal(json!(NOW + 600)), 8, NOW + 1, || {
-            |key| key == 8
-        });
+        cache.insert("v", &verified(NOW + 600, 8), NOW + 1, || |key| key == 8);
         assert_eq!(cache.stats().entries, 1);
     }
 
     #[test]
     fn eviction_selects_by_principal() {
         let cache = cache();
-        cache.insert("t", principal(json!(NOW + 600)), 7, NOW, || |_| true);
+        cache.insert("t", &verified(NOW + 600, 7), NOW, || |_| true);
         cache.evict(|principal| principal.subject() == Some("u"));
         assert!(cache.get(b"t", NOW, |_| true).is_none());
     }
@@ -531,16 +522,16 @@ mod tests {
     #[test]
     fn a_token_enters_when_first_verified_while_there_is_room() {
         let cache = cache();
-        cache.insert("t", principal(json!(NOW + 600)), 7, NOW, || |_| true);
+        cache.insert("t", &verified(NOW + 600, 7), NOW, || |_| true);
         assert!(cache.get(b"t", NOW, |_| true).is_some());
     }
 
     #[test]
     fn while_full_a_new_token_enters_on_its_second_verification() {
         let cache = full_cache();
-        cache.insert("new", principal(json!(NOW + 600)), 7, NOW, || |_| true);
+        cache.insert("new", &verified(NOW + 600, 7), NOW, || |_| true);
         assert!(cache.get(b"new", NOW, |_| true).is_none());
-        cache.insert("new", principal(json!(NOW + 600)), 7, NOW, || |_| true);
+        cache.insert("new", &verified(NOW + 600, 7), NOW, || |_| true);
         assert!(cache.get(b"new", NOW, |_| true).is_some());
     }
 
@@ -548,7 +539,7 @@ mod tests {
     fn a_minute_after_the_last_eviction_tokens_enter_at_once_again() {
         let cache = full_cache();
         let later = NOW + PRESSURE_SECS;
-        cache.insert("new", principal(json!(later + 600)), 7, later, || |_| true);
+        cache.insert("new", &verified(later + 600, 7), later, || |_| true);
         assert!(cache.get(b"new", later, |_| true).is_some());
     }
 
@@ -562,7 +553,7 @@ mod tests {
         for _ in 0..10 {
             for token in &working_set {
                 if cache.get(token.as_bytes(), NOW, |_| true).is_none() {
-                    cache.insert(token, principal(json!(NOW + 600)), 7, NOW, || |_| true);
+                    cache.insert(token, &verified(NOW + 600, 7), NOW, || |_| true);
                 }
             }
         }
@@ -570,17 +561,10 @@ mod tests {
         assert!(working_set.iter().all(|token| cached(token)));
         let one_time: Vec<String> = (0..10_000).map(|i| format!("one-time-{i}")).collect();
         for token in &one_time {
-            cache.insert(token, principal(json!(NOW + 600)), 7, NOW, || |_| true);
+            cache.insert(token, &verified(NOW + 600, 7), NOW, || |_| true);
         }
         assert!(working_set.iter().all(|token| cached(token)));
         assert!(!one_time.iter().any(|token| cached(token)));
-    }
-
-    #[test]
-    fn tokens_without_a_numeric_exp_are_not_cached() {
-        let cache = cache();
-        cache.insert("t", principal(json!("soon")), 7, NOW, || |_| true);
-        assert_eq!(cache.stats().entries, 0);
     }
 
     #[test]

@@ -6,9 +6,10 @@ use reqwest::header::{HeaderMap, ACCEPT, AGE, CACHE_CONTROL};
 use reqwest::{redirect, Client, Url};
 use serde::Deserialize;
 
-use super::{document, JwksConfig, Source};
-use crate::config::ConfigError;
-use crate::keys::Key;
+use super::config::{parse_url, JwksConfig, Source};
+use super::document;
+use crate::bearer::keys::Key;
+use crate::error::ConfigError;
 
 /// What one successful fetch gave.
 pub(super) struct Fetched {
@@ -98,7 +99,7 @@ impl Fetcher {
                 truncate(&metadata.issuer)
             ));
         }
-        super::parse_url(&metadata.jwks_uri, self.allow_http)
+        parse_url(&metadata.jwks_uri, self.allow_http)
             .map_err(|error| format!("the discovery document's `jwks_uri` cannot be used: {error}"))
     }
 

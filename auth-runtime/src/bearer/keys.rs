@@ -3,12 +3,13 @@
 use std::fmt;
 
 use jsonwebtoken::jwk::{
-    AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, KeyOperations, PublicKeyUse,
+    AlgorithmParameters, EllipticCurve, EllipticCurveKeyParameters, Jwk, KeyAlgorithm,
+    KeyOperations, OctetKeyPairParameters, PublicKeyUse, RSAKeyParameters,
 };
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, DecodingKeyKind};
 
-use crate::config::ConfigError;
-use crate::verifier::Verifier;
+use crate::bearer::verifier::Verifier;
+use crate::error::ConfigError;
 
 /// A key that verifies token signatures, bound to exactly one algorithm.
 ///
@@ -181,103 +182,15 @@ impl Key {
     /// [`from_jwk`](Self::from_jwk), telling a key that is not meant for signatures apart from
     /// one that is broken.
     pub(crate) fn try_from_jwk(jwk: &Jwk) -> Result<Self, JwkRefusal> {
-        use JwkRefusal::{NotForSignatures, Unusable};
-        match &jwk.common.public_key_use {
-            None | Some(PublicKeyUse::Signature) => {}
-            Some(_) => {
-                return Err(NotForSignatures(
-                    "its `use` is not `sig` (RFC 7517 §4.2)".into(),
-                ))
-            }
-        }
-        if let Some(operations) = &jwk.common.key_operations {
-            if !operations.contains(&KeyOperations::Verify) {
-                return Err(NotForSignatures(
-                    "its `key_ops` do not include `verify` (RFC 7517 §4.3)".into(),
-                ));
-            }
-        }
-        let declared = match jwk.common.key_algorithm {
-            Some(declared) => Some(jwk_algorithm(declared).ok_or_else(|| {
-                NotForSignatures(format!(
-                    "its `alg` {declared:?} is not a JWS signature algorithm"
-                ))
-            })?),
-            None => None,
-        };
-        let agrees = |implied: Algorithm| match declared {
-            Some(declared) if declared != implied => Err(Unusable(format!(
-                "its `alg` {declared:?} contradicts its key type, which implies {implied:?}"
-            ))),
-            _ => Ok(()),
-        };
-        let material = |error: jsonwebtoken::errors::Error| {
-            Unusable(format!("its key parameters do not decode: {error}"))
-        };
+        check_signature_use(jwk)?;
+        let declared = declared_algorithm(jwk)?;
         let key = match &jwk.algorithm {
-            AlgorithmParameters::RSA(rsa) => {
-                let algorithm = declared.unwrap_or(Algorithm::RS256);
-                if algorithm.family() != AlgorithmFamily::Rsa {
-                    return Err(Unusable(format!(
-                        "its `alg` {algorithm:?} cannot be used with an RSA key"
-                    )));
-                }
-                let decoding =
-                    DecodingKey::from_rsa_components(&rsa.n, &rsa.e).map_err(material)?;
-                if rsa_modulus_bits(&decoding) < 2048 {
-                    return Err(Unusable(
-                        "its RSA modulus is shorter than 2048 bits (RFC 7518 §3.3)".into(),
-                    ));
-                }
-                Key::bind(algorithm, decoding).map_err(|error| Unusable(error.to_string()))?
-            }
-            AlgorithmParameters::EllipticCurve(ec) => {
-                let algorithm = match ec.curve {
-                    EllipticCurve::P256 => Algorithm::ES256,
-                    EllipticCurve::P384 => Algorithm::ES384,
-                    ref curve => {
-                        return Err(Unusable(format!(
-                            "the EC curve {curve:?} is not supported (P-256 and P-384 are)"
-                        )))
-                    }
-                };
-                agrees(algorithm)?;
-                let decoding = DecodingKey::from_ec_components(&ec.x, &ec.y).map_err(material)?;
-                check_curve(algorithm, &decoding).map_err(|_| {
-                    Unusable("its coordinates do not have the length of its curve".into())
-                })?;
-                Key::bind(algorithm, decoding).map_err(|error| Unusable(error.to_string()))?
-            }
-            AlgorithmParameters::OctetKeyPair(okp) => {
-                if okp.curve != EllipticCurve::Ed25519 {
-                    return Err(Unusable(format!(
-                        "the OKP curve {:?} is not supported (Ed25519 is)",
-                        okp.curve
-                    )));
-                }
-                agrees(Algorithm::EdDSA)?;
-                let decoding = DecodingKey::from_ed_components(&okp.x).map_err(material)?;
-                if ec_point_len(&decoding) != Some(32) {
-                    return Err(Unusable("an Ed25519 public key is 32 bytes".into()));
-                }
-                Key::bind(Algorithm::EdDSA, decoding)
-                    .map_err(|error| Unusable(error.to_string()))?
-            }
-            AlgorithmParameters::OctetKey(_) => {
-                let algorithm = declared.ok_or_else(|| {
-                    Unusable("a symmetric (`oct`) key needs an `alg`: HS256, HS384 or HS512".into())
-                })?;
-                let decoding = DecodingKey::from_jwk(jwk).map_err(material)?;
-                let secret = match decoding.kind() {
-                    DecodingKeyKind::SecretOrDer(secret) => secret,
-                    DecodingKeyKind::RsaModulusExponent { .. } => {
-                        return Err(Unusable("its key parameters do not decode".into()))
-                    }
-                };
-                Key::hmac(algorithm, secret).map_err(|error| Unusable(error.to_string()))?
-            }
+            AlgorithmParameters::RSA(rsa) => rsa_jwk(rsa, declared)?,
+            AlgorithmParameters::EllipticCurve(ec) => ec_jwk(ec, declared)?,
+            AlgorithmParameters::OctetKeyPair(okp) => okp_jwk(okp, declared)?,
+            AlgorithmParameters::OctetKey(_) => oct_jwk(jwk, declared)?,
             _ => {
-                return Err(Unusable(
+                return Err(JwkRefusal::Unusable(
                     "its `kty` is not RSA, EC, OKP or oct, or its parameters are missing".into(),
                 ))
             }
@@ -357,6 +270,125 @@ impl JwkRefusal {
         match self {
             JwkRefusal::NotForSignatures(reason) | JwkRefusal::Unusable(reason) => reason,
         }
+    }
+}
+
+/// A JWK declared for something other than signatures (RFC 7517 §4.2, §4.3) is not refused as
+/// broken: a JWKS may rightly hold encryption keys.
+fn check_signature_use(jwk: &Jwk) -> Result<(), JwkRefusal> {
+    match &jwk.common.public_key_use {
+        None | Some(PublicKeyUse::Signature) => {}
+        Some(_) => {
+            return Err(JwkRefusal::NotForSignatures(
+                "its `use` is not `sig` (RFC 7517 §4.2)".into(),
+            ))
+        }
+    }
+    match &jwk.common.key_operations {
+        Some(operations) if !operations.contains(&KeyOperations::Verify) => {
+            Err(JwkRefusal::NotForSignatures(
+                "its `key_ops` do not include `verify` (RFC 7517 §4.3)".into(),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The JWK's `alg`, which must name a JWS signature algorithm when present.
+fn declared_algorithm(jwk: &Jwk) -> Result<Option<Algorithm>, JwkRefusal> {
+    match jwk.common.key_algorithm {
+        Some(declared) => jwk_algorithm(declared).map(Some).ok_or_else(|| {
+            JwkRefusal::NotForSignatures(format!(
+                "its `alg` {declared:?} is not a JWS signature algorithm"
+            ))
+        }),
+        None => Ok(None),
+    }
+}
+
+/// Refuses a declared `alg` that is not the one the key's type implies.
+fn agrees(declared: Option<Algorithm>, implied: Algorithm) -> Result<(), JwkRefusal> {
+    match declared {
+        Some(declared) if declared != implied => Err(JwkRefusal::Unusable(format!(
+            "its `alg` {declared:?} contradicts its key type, which implies {implied:?}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn undecodable(error: jsonwebtoken::errors::Error) -> JwkRefusal {
+    JwkRefusal::Unusable(format!("its key parameters do not decode: {error}"))
+}
+
+fn unusable(error: ConfigError) -> JwkRefusal {
+    JwkRefusal::Unusable(error.to_string())
+}
+
+/// An RSA JWK: `RS256` unless `alg` names another RSA algorithm; at least 2048 bits.
+fn rsa_jwk(rsa: &RSAKeyParameters, declared: Option<Algorithm>) -> Result<Key, JwkRefusal> {
+    let algorithm = declared.unwrap_or(Algorithm::RS256);
+    if algorithm.family() != AlgorithmFamily::Rsa {
+        return Err(JwkRefusal::Unusable(format!(
+            "its `alg` {algorithm:?} cannot be used with an RSA key"
+        )));
+    }
+    let decoding = DecodingKey::from_rsa_components(&rsa.n, &rsa.e).map_err(undecodable)?;
+    if rsa_modulus_bits(&decoding) < 2048 {
+        return Err(JwkRefusal::Unusable(
+            "its RSA modulus is shorter than 2048 bits (RFC 7518 §3.3)".into(),
+        ));
+    }
+    Key::bind(algorithm, decoding).map_err(unusable)
+}
+
+/// An EC JWK: P-256 → `ES256`, P-384 → `ES384`.
+fn ec_jwk(ec: &EllipticCurveKeyParameters, declared: Option<Algorithm>) -> Result<Key, JwkRefusal> {
+    let algorithm = match ec.curve {
+        EllipticCurve::P256 => Algorithm::ES256,
+        EllipticCurve::P384 => Algorithm::ES384,
+        ref curve => {
+            return Err(JwkRefusal::Unusable(format!(
+                "the EC curve {curve:?} is not supported (P-256 and P-384 are)"
+            )))
+        }
+    };
+    agrees(declared, algorithm)?;
+    let decoding = DecodingKey::from_ec_components(&ec.x, &ec.y).map_err(undecodable)?;
+    check_curve(algorithm, &decoding).map_err(|_| {
+        JwkRefusal::Unusable("its coordinates do not have the length of its curve".into())
+    })?;
+    Key::bind(algorithm, decoding).map_err(unusable)
+}
+
+/// An OKP JWK: Ed25519 → `EdDSA`.
+fn okp_jwk(okp: &OctetKeyPairParameters, declared: Option<Algorithm>) -> Result<Key, JwkRefusal> {
+    if okp.curve != EllipticCurve::Ed25519 {
+        return Err(JwkRefusal::Unusable(format!(
+            "the OKP curve {:?} is not supported (Ed25519 is)",
+            okp.curve
+        )));
+    }
+    agrees(declared, Algorithm::EdDSA)?;
+    let decoding = DecodingKey::from_ed_components(&okp.x).map_err(undecodable)?;
+    if ec_point_len(&decoding) != Some(32) {
+        return Err(JwkRefusal::Unusable(
+            "an Ed25519 public key is 32 bytes".into(),
+        ));
+    }
+    Key::bind(Algorithm::EdDSA, decoding).map_err(unusable)
+}
+
+/// A symmetric JWK: only with an explicit `HS256/384/512` and a secret long enough for it.
+fn oct_jwk(jwk: &Jwk, declared: Option<Algorithm>) -> Result<Key, JwkRefusal> {
+    let algorithm = declared.ok_or_else(|| {
+        JwkRefusal::Unusable("a symmetric (`oct`) key needs an `alg`: HS256, HS384 or HS512".into())
+    })?;
+    let decoding = DecodingKey::from_jwk(jwk).map_err(undecodable)?;
+    match decoding.kind() {
+        DecodingKeyKind::SecretOrDer(secret) => Key::hmac(algorithm, secret).map_err(unusable),
+        DecodingKeyKind::RsaModulusExponent { .. } => Err(JwkRefusal::Unusable(
+            "its key parameters do not decode".into(),
+        )),
     }
 }
 

@@ -12,57 +12,75 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 
-use crate::authenticator::{not_configured, Authenticated, Authenticator, LocalFuture, Progress};
+use crate::authenticator::{not_configured, Authenticated, Authenticator};
+use crate::http::refusal::{InvalidReason, Refusal};
+use crate::http::response::AuthError;
+use crate::outcome::Outcome;
 use crate::principal::Principal;
-use crate::refusal::{AuthError, InvalidReason, Refusal};
 use crate::requirement::Requirement;
 
 /// The outcome of authentication, kept in the request's extensions so that later extractors
 /// of the same request ([`Identity`], [`Claims`], [`Optional`]) reuse it instead of verifying
-/// again.
+/// again, with the requirement of the endpoint that authenticated: a refusal later in the
+/// request (claims that do not fit a `Claims<T>`) is that endpoint's, with its schemes and realm.
 ///
 /// It only ever stands in for those extractors' own plain authentication, never for a
 /// `#[requires]` guard: an outcome recorded by a middleware's `Identity` satisfied no scope,
 /// role or policy, so the guard always authenticates against its own requirement (and then
 /// records its principal for the handler's extractors).
 #[derive(Clone)]
-struct Verified(Option<Arc<Principal>>);
+struct Recorded {
+    /// `None` when credentials were optional and absent.
+    principal: Option<Arc<Principal>>,
+    requirement: Requirement,
+}
+
+type Recording = Result<Recorded, AuthError>;
 
 /// The outcome recorded earlier in this request, else authenticates against `requirement`
 /// and records it. For the extractors whose requirement is plain authentication.
-fn authenticate_once(req: &HttpRequest, requirement: Requirement) -> Progress {
-    if let Some(Verified(outcome)) = req.extensions().get::<Verified>() {
-        return Progress::Done(Ok(outcome.clone()));
+fn authenticate_once(req: &HttpRequest, requirement: Requirement) -> Outcome<Recording> {
+    if let Some(recorded) = req.extensions().get::<Recorded>() {
+        return Outcome::ready(Ok(recorded.clone()));
     }
     authenticate(req, requirement)
 }
 
 /// Authenticates `req` against `requirement`, whatever was recorded before, and records the
 /// outcome.
-fn authenticate(req: &HttpRequest, requirement: Requirement) -> Progress {
+fn authenticate(req: &HttpRequest, requirement: Requirement) -> Outcome<Recording> {
     let Some(auth) = Authenticator::of(req) else {
-        return Progress::Done(Err(not_configured(req)));
+        return Outcome::ready(Err(not_configured(req)));
     };
-    match auth.begin(req, requirement) {
-        Progress::Done(result) => Progress::Done(record(req, result)),
-        Progress::Pending(future) => {
+    match auth.begin(req, requirement).now() {
+        Ok(result) => Outcome::ready(record(req, result, requirement)),
+        Err(pending) => {
             let req = req.clone();
-            Progress::Pending(Box::pin(async move { record(&req, future.await) }))
+            Outcome::pending(async move { record(&req, pending.await, requirement) })
         }
     }
 }
 
-fn record(req: &HttpRequest, result: Authenticated) -> Authenticated {
-    if let Ok(outcome) = &result {
-        req.extensions_mut().insert(Verified(outcome.clone()));
-    }
-    result
+fn record(req: &HttpRequest, result: Authenticated, requirement: Requirement) -> Recording {
+    let recorded = Recorded {
+        principal: result?,
+        requirement,
+    };
+    req.extensions_mut().insert(recorded.clone());
+    Ok(recorded)
 }
 
-/// Builds a refusal for an extractor outside `#[requires]`.
-fn refuse(req: &HttpRequest, refusal: Refusal) -> AuthError {
+/// Refuses the request as the endpoint that authenticated it would: with its requirement's
+/// schemes and realm, blaming the scheme of the principal, if there is one.
+fn refuse(req: &HttpRequest, refusal: Refusal, recorded: &Recorded) -> AuthError {
     match Authenticator::of(req) {
-        Some(auth) => auth.refuse(req, refusal, &Requirement::AUTHENTICATED),
+        Some(auth) => {
+            let failed = recorded
+                .principal
+                .as_ref()
+                .map(|principal| principal.scheme());
+            auth.refuse(req, refusal, failed, &recorded.requirement)
+        }
         None => not_configured(req),
     }
 }
@@ -73,78 +91,41 @@ pub trait FromPrincipal: Sized {
     fn from_principal(principal: &Arc<Principal>) -> Result<Self, Refusal>;
 }
 
-fn required<E: FromPrincipal>(
-    req: &HttpRequest,
-    principal: Option<Arc<Principal>>,
-) -> Result<E, AuthError> {
-    match principal {
-        Some(principal) => E::from_principal(&principal).map_err(|refusal| refuse(req, refusal)),
-        None => Err(refuse(req, Refusal::Missing)),
+fn required<E: FromPrincipal>(req: &HttpRequest, recorded: Recorded) -> Result<E, AuthError> {
+    match &recorded.principal {
+        Some(principal) => {
+            E::from_principal(principal).map_err(|refusal| refuse(req, refusal, &recorded))
+        }
+        None => Err(refuse(req, Refusal::Missing, &recorded)),
     }
 }
 
 fn optional<E: FromPrincipal>(
     req: &HttpRequest,
-    principal: Option<Arc<Principal>>,
+    recorded: Recorded,
 ) -> Result<Optional<E>, AuthError> {
-    principal
-        .map(|principal| E::from_principal(&principal).map_err(|refusal| refuse(req, refusal)))
+    recorded
+        .principal
+        .as_ref()
+        .map(|principal| {
+            E::from_principal(principal).map_err(|refusal| refuse(req, refusal, &recorded))
+        })
         .transpose()
         .map(Optional)
 }
 
-type Finish<T> = fn(&HttpRequest, Option<Arc<Principal>>) -> Result<T, AuthError>;
-
-/// The future of the [`Identity`], [`Claims`] and [`Optional`] extractors: ready at once unless
-/// authentication has to wait.
-pub struct AuthFuture<T> {
-    state: AuthState<T>,
-}
-
-enum AuthState<T> {
-    Ready(Option<Result<T, AuthError>>),
-    Pending {
-        future: LocalFuture<Authenticated>,
-        req: HttpRequest,
-        finish: Finish<T>,
-    },
-}
-
-impl<T> AuthFuture<T> {
-    fn new(req: &HttpRequest, requirement: Requirement, finish: Finish<T>) -> Self {
-        let state = match authenticate_once(req, requirement) {
-            Progress::Done(result) => AuthState::Ready(Some(result.and_then(|p| finish(req, p)))),
-            Progress::Pending(future) => AuthState::Pending {
-                future,
-                req: req.clone(),
-                finish,
-            },
-        };
-        AuthFuture { state }
-    }
-}
-
-// The state holds no self-references; `T` is only ever moved out, never pinned.
-impl<T> Unpin for AuthFuture<T> {}
-
-impl<T> Future for AuthFuture<T> {
-    type Output = Result<T, AuthError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.get_mut().state {
-            AuthState::Ready(result) => Poll::Ready(
-                result
-                    .take()
-                    .unwrap_or_else(|| Err(AuthError::polled_after_completion())),
-            ),
-            AuthState::Pending {
-                future,
-                req,
-                finish,
-            } => future
-                .as_mut()
-                .poll(cx)
-                .map(|result| result.and_then(|principal| finish(req, principal))),
+/// Authenticates once per request (see [`Recorded`]), then builds the extractor's value with
+/// `finish`: ready at once unless authentication has to wait.
+fn extract<T: 'static>(
+    req: &HttpRequest,
+    requirement: Requirement,
+    finish: fn(&HttpRequest, Recorded) -> Result<T, AuthError>,
+) -> Outcome<Result<T, AuthError>> {
+    match authenticate_once(req, requirement).now() {
+        Ok(recording) => Outcome::ready(recording.and_then(|recorded| finish(req, recorded))),
+        Err(pending) => {
+            let req = req.clone();
+            Outcome::pending(async move { finish(&req, pending.await?) })
         }
     }
 }
@@ -191,10 +172,10 @@ impl FromPrincipal for Identity {
 
 impl FromRequest for Identity {
     type Error = AuthError;
-    type Future = AuthFuture<Self>;
+    type Future = Outcome<Result<Self, AuthError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        AuthFuture::new(req, Requirement::AUTHENTICATED, required::<Self>)
+        extract(req, Requirement::AUTHENTICATED, required::<Self>)
     }
 }
 
@@ -243,12 +224,12 @@ impl<T: DeserializeOwned> FromPrincipal for Claims<T> {
     }
 }
 
-impl<T: DeserializeOwned> FromRequest for Claims<T> {
+impl<T: DeserializeOwned + 'static> FromRequest for Claims<T> {
     type Error = AuthError;
-    type Future = AuthFuture<Self>;
+    type Future = Outcome<Result<Self, AuthError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        AuthFuture::new(req, Requirement::AUTHENTICATED, required::<Self>)
+        extract(req, Requirement::AUTHENTICATED, required::<Self>)
     }
 }
 
@@ -289,12 +270,12 @@ impl<E> Deref for Optional<E> {
     }
 }
 
-impl<E: FromPrincipal> FromRequest for Optional<E> {
+impl<E: FromPrincipal + 'static> FromRequest for Optional<E> {
     type Error = AuthError;
-    type Future = AuthFuture<Self>;
+    type Future = Outcome<Result<Self, AuthError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        AuthFuture::new(req, Requirement::AUTHENTICATED.optional(), optional::<E>)
+        extract(req, Requirement::AUTHENTICATED.optional(), optional::<E>)
     }
 }
 
@@ -326,18 +307,10 @@ impl<R: StaticRequirement + 'static, Args: FromRequest + 'static> FromRequest fo
     type Future = GuardedFuture<R, Args>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        match authenticate(req, R::REQUIREMENT) {
-            Progress::Done(result) => match admit::<R>(req, result) {
-                Ok(()) => GuardedFuture::Extracting {
-                    args: Args::from_request(req, payload),
-                    requirement: PhantomData,
-                },
-                Err(error) => GuardedFuture::Refused {
-                    error: Some(error.into()),
-                },
-            },
+        match authenticate(req, R::REQUIREMENT).now() {
+            Ok(recording) => GuardedFuture::admit(req, payload, recording),
             // The handler's extractors get the payload only once authentication is done.
-            Progress::Pending(authentication) => GuardedFuture::Authenticating {
+            Err(authentication) => GuardedFuture::Authenticating {
                 authentication,
                 req: req.clone(),
                 payload: payload.take(),
@@ -346,25 +319,32 @@ impl<R: StaticRequirement + 'static, Args: FromRequest + 'static> FromRequest fo
     }
 }
 
-/// Whether the outcome of authentication lets the handler run.
-fn admit<R: StaticRequirement>(req: &HttpRequest, result: Authenticated) -> Result<(), AuthError> {
-    match result? {
-        None if !R::REQUIREMENT.is_optional() => Err(refuse(req, Refusal::Missing)),
-        _ => Ok(()),
-    }
-}
-
 pin_project_lite::pin_project! {
-    /// The future of [`Guarded`].
+    /// The future of [`Guarded`]: authentication, then the handler's own extractors.
     #[doc(hidden)]
     #[project = GuardedProjection]
     pub enum GuardedFuture<R, Args: FromRequest> {
         /// Authentication failed.
         Refused { error: Option<actix_web::Error> },
         /// Authentication has to wait; the payload is kept for the handler's extractors.
-        Authenticating { authentication: LocalFuture<Authenticated>, req: HttpRequest, payload: Payload },
+        Authenticating { authentication: Outcome<Recording>, req: HttpRequest, payload: Payload },
         /// Authentication succeeded; the handler's extractors run.
         Extracting { #[pin] args: Args::Future, requirement: PhantomData<R> },
+    }
+}
+
+impl<R, Args: FromRequest> GuardedFuture<R, Args> {
+    /// The state after authentication: the handler's extractors run only if it succeeded.
+    fn admit(req: &HttpRequest, payload: &mut Payload, recording: Recording) -> Self {
+        match recording {
+            Ok(_) => GuardedFuture::Extracting {
+                args: Args::from_request(req, payload),
+                requirement: PhantomData,
+            },
+            Err(error) => GuardedFuture::Refused {
+                error: Some(error.into()),
+            },
+        }
     }
 }
 
@@ -375,9 +355,10 @@ impl<R: StaticRequirement, Args: FromRequest> Future for GuardedFuture<R, Args> 
         loop {
             let next = match self.as_mut().project() {
                 GuardedProjection::Refused { error } => {
-                    return Poll::Ready(Err(error
+                    let error = error
                         .take()
-                        .unwrap_or_else(|| AuthError::polled_after_completion().into())));
+                        .expect("`GuardedFuture` polled after it completed");
+                    return Poll::Ready(Err(error));
                 }
                 GuardedProjection::Extracting { args, .. } => {
                     return args.poll(cx).map(|result| {
@@ -394,16 +375,8 @@ impl<R: StaticRequirement, Args: FromRequest> Future for GuardedFuture<R, Args> 
                     req,
                     payload,
                 } => {
-                    let result = std::task::ready!(authentication.as_mut().poll(cx));
-                    match admit::<R>(req, result) {
-                        Ok(()) => GuardedFuture::Extracting {
-                            args: Args::from_request(req, payload),
-                            requirement: PhantomData,
-                        },
-                        Err(error) => GuardedFuture::Refused {
-                            error: Some(error.into()),
-                        },
-                    }
+                    let recording = std::task::ready!(Pin::new(authentication).poll(cx));
+                    GuardedFuture::admit(req, payload, recording)
                 }
             };
             self.set(next);

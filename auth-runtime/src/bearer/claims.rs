@@ -1,0 +1,326 @@
+//! What a verified token's claims must hold (RFC 7519 §4.1, RFC 9068 §4): `exp`, `nbf`, `iss`,
+//! `aud`, `typ` and required claims, all read against one clock; and where scopes and roles are
+//! read from.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::http::refusal::{InvalidReason, Refusal};
+use crate::principal::{Principal, Scopes};
+use crate::scheme::Scheme;
+
+/// Where scopes are read from in the claims: a claim name, or a path into nested objects.
+///
+/// `ClaimPath::from("realm_access.roles")` splits on dots; [`ClaimPath::name`] keeps a name
+/// with dots in it whole (for namespaced claims such as `https://example.com/roles`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimPath {
+    segments: Vec<String>,
+}
+
+impl ClaimPath {
+    /// A single top-level claim, dots included.
+    pub fn name(name: impl Into<String>) -> Self {
+        ClaimPath {
+            segments: vec![name.into()],
+        }
+    }
+
+    fn lookup<'v>(&self, claims: &'v Value) -> Option<&'v Value> {
+        self.segments
+            .iter()
+            .try_fold(claims, |value, segment| value.get(segment))
+    }
+}
+
+impl From<&str> for ClaimPath {
+    fn from(path: &str) -> Self {
+        ClaimPath {
+            segments: path.split('.').map(str::to_owned).collect(),
+        }
+    }
+}
+
+impl From<String> for ClaimPath {
+    fn from(path: String) -> Self {
+        ClaimPath::from(path.as_str())
+    }
+}
+
+/// The required JOSE header `typ`, if any.
+#[derive(Debug, Clone)]
+pub(crate) enum TypRequirement {
+    /// RFC 9068 §2.1: `at+jwt`, with or without the `application/` prefix.
+    AccessToken,
+    /// Exactly this value, compared case-insensitively (RFC 7515 §4.1.9).
+    Exact(String),
+}
+
+impl TypRequirement {
+    fn accepts(&self, typ: Option<&str>) -> bool {
+        let Some(typ) = typ else { return false };
+        match self {
+            TypRequirement::AccessToken => {
+                let typ = strip_prefix_ignore_case(typ, "application/").unwrap_or(typ);
+                typ.eq_ignore_ascii_case("at+jwt")
+            }
+            TypRequirement::Exact(expected) => typ.eq_ignore_ascii_case(expected),
+        }
+    }
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+/// A token that passed every check: its principal, the times the verified-token cache re-checks
+/// on every hit, and the fingerprint of the key that verified it.
+pub(crate) struct Verified {
+    pub(crate) principal: Arc<Principal>,
+    /// `exp`, in seconds since the epoch (RFC 7519 §4.1.4).
+    pub(crate) exp: u64,
+    /// `nbf`, if the token has one (RFC 7519 §4.1.5).
+    pub(crate) nbf: Option<u64>,
+    /// Identifies the key that verified the signature (see `Key::fingerprint`).
+    pub(crate) key: u64,
+}
+
+/// Everything the claims of a token are checked against; fixed at start-up.
+pub(crate) struct ClaimRules {
+    /// Accepted `iss` values; empty: `iss` is not checked.
+    pub(crate) issuers: Vec<String>,
+    /// Accepted `aud` values; empty: a token carrying an `aud` is refused.
+    pub(crate) audiences: Vec<String>,
+    /// Seconds of clock skew tolerated on `exp` and `nbf`.
+    pub(crate) leeway: u64,
+    pub(crate) typ: Option<TypRequirement>,
+    pub(crate) required_claims: Vec<String>,
+    pub(crate) scope_claims: Vec<ClaimPath>,
+    pub(crate) role_claims: Vec<ClaimPath>,
+}
+
+/// When a token may be used: `exp` and `nbf`, as NumericDates.
+struct Lifetime {
+    exp: u64,
+    nbf: Option<u64>,
+}
+
+impl ClaimRules {
+    /// Checks the claims of a token whose signature `key` verified, at `now`, and builds its
+    /// principal. `typ` is the JOSE header's.
+    pub(crate) fn check(
+        &self,
+        typ: Option<&str>,
+        claims: Value,
+        key: u64,
+        now: u64,
+    ) -> Result<Verified, Refusal> {
+        use InvalidReason::*;
+        let Lifetime { exp, nbf } = self.check_registered_claims(&claims, now)?;
+        // `iat` is informational (RFC 7519 §4.1.6), but when present it must be a NumericDate.
+        if claims
+            .get("iat")
+            .is_some_and(|iat| numeric_date(iat).is_none())
+        {
+            return Err(Refusal::Invalid(MissingClaim));
+        }
+        if self
+            .typ
+            .as_ref()
+            .is_some_and(|required| !required.accepts(typ))
+        {
+            return Err(Refusal::Invalid(WrongType));
+        }
+        if self
+            .required_claims
+            .iter()
+            .any(|claim| claims.get(claim).is_none_or(Value::is_null))
+        {
+            return Err(Refusal::Invalid(MissingClaim));
+        }
+        let scopes = collect(&self.scope_claims, &claims);
+        let roles = collect(&self.role_claims, &claims);
+        let principal = Principal::new(Scheme::Bearer, scopes, claims).with_roles(roles.iter());
+        Ok(Verified {
+            principal: Arc::new(principal),
+            exp,
+            nbf,
+            key,
+        })
+    }
+
+    /// `exp` (required), `nbf`, `iss` and `aud` (RFC 7519 §4.1.1–4.1.5), in jsonwebtoken's
+    /// order: presence first, then time, then values.
+    fn check_registered_claims(&self, claims: &Value, now: u64) -> Result<Lifetime, Refusal> {
+        use InvalidReason::*;
+        let exp = claims
+            .get("exp")
+            .and_then(numeric_date)
+            .ok_or(Refusal::Invalid(MissingClaim))?;
+        let nbf = match claims.get("nbf") {
+            None => None,
+            Some(nbf) => Some(numeric_date(nbf).ok_or(Refusal::Invalid(MissingClaim))?),
+        };
+        let iss = claims.get("iss");
+        let aud = claims.get("aud");
+        if !self.issuers.is_empty() && iss.is_none() {
+            return Err(Refusal::Invalid(WrongIssuer));
+        }
+        if !self.audiences.is_empty() && aud.is_none() {
+            return Err(Refusal::Invalid(WrongAudience));
+        }
+        if exp.saturating_add(self.leeway) < now {
+            return Err(Refusal::Expired);
+        }
+        if nbf.is_some_and(|nbf| nbf > now.saturating_add(self.leeway)) {
+            return Err(Refusal::NotYetValid);
+        }
+        if let Some(iss) = iss.filter(|_| !self.issuers.is_empty()) {
+            let accepted = iss
+                .as_str()
+                .is_some_and(|iss| self.issuers.iter().any(|issuer| issuer == iss));
+            if !accepted {
+                return Err(Refusal::Invalid(WrongIssuer));
+            }
+        }
+        if let Some(aud) = aud {
+            let accepted = match aud {
+                Value::String(aud) => self.audiences.iter().any(|expected| expected == aud),
+                Value::Array(auds) if auds.is_empty() => self.audiences.is_empty(),
+                Value::Array(auds) => auds.iter().any(|aud| {
+                    aud.as_str()
+                        .is_some_and(|aud| self.audiences.iter().any(|expected| expected == aud))
+                }),
+                _ => false,
+            };
+            // RFC 7519 §4.1.3: a recipient that does not identify itself with a value in
+            // `aud` must reject the token; with no audience configured, that is any `aud`.
+            if !accepted {
+                return Err(Refusal::Invalid(WrongAudience));
+            }
+        }
+        Ok(Lifetime { exp, nbf })
+    }
+}
+
+/// The union of the values at `paths`: space-delimited strings (RFC 8693 §4.2) or arrays of
+/// strings. Values of any other type are ignored.
+fn collect(paths: &[ClaimPath], claims: &Value) -> Scopes {
+    let mut values = Scopes::new();
+    for path in paths {
+        match path.lookup(claims) {
+            Some(Value::String(list)) => values.extend_from_list(list),
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .for_each(|value| values.insert(value)),
+            _ => {}
+        }
+    }
+    values
+}
+
+/// The claims of a token's payload: a JSON object in which no object repeats a member name.
+pub(crate) fn parse_claims(payload: &[u8]) -> Result<Value, Refusal> {
+    let malformed = Refusal::Invalid(InvalidReason::Malformed);
+    let StrictJson(claims) = serde_json::from_slice(payload).map_err(|_| malformed)?;
+    if claims.is_object() {
+        Ok(claims)
+    } else {
+        Err(malformed)
+    }
+}
+
+/// An RFC 7519 NumericDate: a non-negative, finite number of seconds (possibly fractional,
+/// rounded down), below 2^64.
+fn numeric_date(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|seconds| seconds.is_finite() && *seconds >= 0.0 && *seconds < u64::MAX as f64)
+            .map(|seconds| seconds as u64)
+    })
+}
+
+/// JSON whose objects may not repeat a member name, at any depth.
+///
+/// RFC 7519 §4 lets a recipient either refuse duplicate claim names or keep the last one;
+/// keeping one is how a token means one thing here and another to a component that keeps the
+/// first (`{"scope":"none","scope":"admin"}`), so duplicates are refused. jsonwebtoken already
+/// refuses them in the claims it validates itself (`exp`, `nbf`, `iss`, `aud`, `sub`).
+struct StrictJson(Value);
+
+impl<'de> serde::Deserialize<'de> for StrictJson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(StrictJson)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JSON without duplicate member names")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(StrictVisitor)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(StrictJson(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let StrictJson(value) = map.next_value()?;
+            if object.contains_key(&name) {
+                return Err(serde::de::Error::custom("duplicate member name"));
+            }
+            object.insert(name, value);
+        }
+        Ok(Value::Object(object))
+    }
+}

@@ -1,0 +1,241 @@
+//! The key-source settings the builder collects, and the checks that turn them into a remote
+//! source: URLs, intervals, timeouts and size limits.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use jsonwebtoken::jwk::JwkSet;
+use reqwest::Url;
+
+use crate::error::ConfigError;
+
+/// Default bounds of the refresh interval and the interval used when the provider sends no
+/// `Cache-Control: max-age`.
+const REFRESH_MIN: Duration = Duration::from_secs(60);
+const REFRESH_MAX: Duration = Duration::from_secs(24 * 60 * 60);
+const REFRESH_DEFAULT: Duration = Duration::from_secs(15 * 60);
+
+/// The path OpenID Connect Discovery 1.0 §4 appends to the issuer.
+const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
+
+/// A JWKS given in the configuration.
+#[derive(Debug, Clone)]
+pub(crate) enum InlineJwks {
+    Set(JwkSet),
+    Json(String),
+    File(PathBuf),
+}
+
+/// A remote key source as configured, checked at build time.
+#[derive(Debug, Clone)]
+pub(crate) enum RemoteSpec {
+    JwksUrl(String),
+    Discovery(String),
+}
+
+/// The key-source settings collected by the builder.
+#[derive(Debug, Clone)]
+pub(crate) struct JwksConfig {
+    pub(crate) inline: Vec<InlineJwks>,
+    pub(crate) remote: Vec<RemoteSpec>,
+    pub(crate) allow_http: bool,
+    pub(crate) refresh_min: Duration,
+    pub(crate) refresh_max: Duration,
+    pub(crate) cooldown: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) total_timeout: Duration,
+    pub(crate) max_bytes: usize,
+    pub(crate) max_staleness: Option<Duration>,
+}
+
+impl Default for JwksConfig {
+    fn default() -> Self {
+        JwksConfig {
+            inline: Vec::new(),
+            remote: Vec::new(),
+            allow_http: false,
+            refresh_min: REFRESH_MIN,
+            refresh_max: REFRESH_MAX,
+            cooldown: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
+            total_timeout: Duration::from_secs(10),
+            max_bytes: 1024 * 1024,
+            max_staleness: None,
+        }
+    }
+}
+
+impl JwksConfig {
+    /// The issuer of the discovery source, which becomes an accepted `iss`.
+    pub(crate) fn discovery_issuer(&self) -> Option<&str> {
+        self.remote.iter().find_map(|spec| match spec {
+            RemoteSpec::Discovery(issuer) => Some(issuer.as_str()),
+            RemoteSpec::JwksUrl(_) => None,
+        })
+    }
+
+    /// The remote source, its URL checked, or `None` when keys come only from the
+    /// configuration.
+    pub(crate) fn remote_source(&self) -> Result<Option<RemoteSource>, ConfigError> {
+        let invalid = |reason| Err(ConfigError::InvalidKeySource(reason));
+        let spec = match self.remote.as_slice() {
+            [] => return Ok(None),
+            [spec] => spec,
+            _ => {
+                return invalid(
+                    "only one remote key source can be configured: `.jwks_url(..)` or \
+                     `.oidc_discovery(..)`, once",
+                )
+            }
+        };
+        if self.refresh_min.is_zero() || self.refresh_min > self.refresh_max {
+            return invalid("`.refresh_interval(min, max)` needs 0 < min <= max");
+        }
+        if self.cooldown.is_zero() {
+            return invalid(
+                "`.unknown_kid_cooldown(..)` must be longer than zero: without it every \
+                 unknown `kid` would cause a fetch",
+            );
+        }
+        if self.connect_timeout.is_zero() || self.connect_timeout > self.total_timeout {
+            return invalid("`.fetch_timeouts(connect, total)` needs 0 < connect <= total");
+        }
+        if self.max_bytes == 0 {
+            return invalid("`.max_jwks_bytes(..)` must be at least 1");
+        }
+        if self
+            .max_staleness
+            .is_some_and(|limit| limit < self.refresh_min)
+        {
+            return invalid(
+                "`.max_key_staleness(..)` must not be shorter than the refresh interval's \
+                 minimum: the keys would expire between two refreshes",
+            );
+        }
+        let source = match spec {
+            RemoteSpec::JwksUrl(url) => Source::Jwks(parse_url(url, self.allow_http)?),
+            RemoteSpec::Discovery(issuer) => {
+                let url = parse_url(issuer, self.allow_http)?;
+                if url.query().is_some() || url.fragment().is_some() {
+                    return Err(ConfigError::InvalidUrl {
+                        url: issuer.clone(),
+                        reason: "an issuer has no query or fragment (RFC 8414 §2)",
+                    });
+                }
+                let discovery = format!("{}{DISCOVERY_PATH}", issuer.trim_end_matches('/'));
+                Source::Discovery {
+                    issuer: issuer.clone(),
+                    url: parse_url(&discovery, self.allow_http)?,
+                }
+            }
+        };
+        Ok(Some(RemoteSource {
+            source,
+            settings: self.clone(),
+        }))
+    }
+
+    /// The refresh interval for a provider's `max-age` (15 minutes without one), within the
+    /// configured bounds; with a staleness limit, at most half of it, so that keys do not go
+    /// stale while the provider answers.
+    pub(crate) fn refresh_interval(&self, max_age: Option<Duration>) -> Duration {
+        let interval = max_age
+            .unwrap_or(REFRESH_DEFAULT)
+            .clamp(self.refresh_min, self.refresh_max);
+        match self.max_staleness {
+            Some(limit) => interval.min(limit / 2).max(self.refresh_min),
+            None => interval,
+        }
+    }
+}
+
+/// Where remote keys come from.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// A JWKS URL (RFC 7517 §5).
+    Jwks(Url),
+    /// OpenID Connect discovery: the issuer as configured and its discovery document's URL.
+    Discovery { issuer: String, url: Url },
+}
+
+/// A checked remote source and its settings.
+#[derive(Debug, Clone)]
+pub(crate) struct RemoteSource {
+    pub(crate) source: Source,
+    pub(crate) settings: JwksConfig,
+}
+
+/// An absolute http(s) URL with a host and no credentials; plain http only when allowed.
+pub(crate) fn parse_url(raw: &str, allow_http: bool) -> Result<Url, ConfigError> {
+    let invalid = |url: String, reason| Err(ConfigError::InvalidUrl { url, reason });
+    let Ok(url) = Url::parse(raw) else {
+        return invalid(raw.to_owned(), "not an absolute URL");
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        let mut redacted = url.clone();
+        let _ = redacted.set_username("");
+        let _ = redacted.set_password(None);
+        return invalid(
+            redacted.to_string(),
+            "credentials in the URL would end up in logs; the URL must not carry any",
+        );
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_http => {}
+        "http" => {
+            return invalid(
+                raw.to_owned(),
+                "plain http is refused: use https, or call `.allow_http()` for tests and localhost",
+            )
+        }
+        _ => return invalid(raw.to_owned(), "only https URLs can be fetched"),
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return invalid(raw.to_owned(), "the URL has no host");
+    }
+    if url.fragment().is_some() {
+        return invalid(raw.to_owned(), "the URL has a fragment");
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked() {
+        assert!(parse_url("https://idp.example/jwks", false).is_ok());
+        assert!(parse_url("http://127.0.0.1:8080/jwks", true).is_ok());
+        for (url, allow_http) in [
+            ("http://idp.example/jwks", false),
+            ("ftp://idp.example/jwks", true),
+            ("/jwks", true),
+            ("https://user:secret@idp.example/jwks", false),
+            ("https://idp.example/jwks#x", false),
+        ] {
+            let error = parse_url(url, allow_http).unwrap_err();
+            assert!(!error.to_string().contains("secret"), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_refresh_interval_honours_max_age_within_bounds() {
+        let config = JwksConfig {
+            refresh_min: Duration::from_secs(60),
+            refresh_max: Duration::from_secs(3600),
+            ..JwksConfig::default()
+        };
+        let interval = |seconds| config.refresh_interval(Some(Duration::from_secs(seconds)));
+        assert_eq!(interval(300), Duration::from_secs(300));
+        assert_eq!(interval(0), Duration::from_secs(60));
+        assert_eq!(interval(86_400), Duration::from_secs(3600));
+        assert_eq!(config.refresh_interval(None), Duration::from_secs(900));
+        let limited = JwksConfig {
+            max_staleness: Some(Duration::from_secs(600)),
+            ..config
+        };
+        assert_eq!(limited.refresh_interval(None), Duration::from_secs(300));
+    }
+}

@@ -1,0 +1,151 @@
+//! Verification of one JWT access token: its size and shape, its header, the key it names, the
+//! signature, then its claims.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use jsonwebtoken::Header;
+
+use crate::bearer::claims::{parse_claims, ClaimRules, Verified};
+use crate::bearer::jwks::key_set::Miss;
+use crate::bearer::jwks::refresher::Demand;
+use crate::bearer::jwks::store::KeyStore;
+use crate::bearer::keys::Key;
+use crate::bearer::verifier::SignatureError;
+use crate::clock;
+use crate::http::refusal::{InvalidReason, Refusal};
+use crate::outcome::Outcome;
+
+/// Verifies JWTs against the current keys and the configured claims rules. Cloning is cheap
+/// (`Arc`s): a verification that waits for the key source owns a clone.
+#[derive(Clone)]
+pub(crate) struct JwtVerifier {
+    rules: Arc<Rules>,
+    keys: KeyStore,
+}
+
+/// Everything about verification that does not change with the keys.
+struct Rules {
+    claims: ClaimRules,
+    max_token_bytes: usize,
+}
+
+impl JwtVerifier {
+    pub(crate) fn new(keys: KeyStore, claims: ClaimRules, max_token_bytes: usize) -> Self {
+        JwtVerifier {
+            rules: Arc::new(Rules {
+                claims,
+                max_token_bytes,
+            }),
+            keys,
+        }
+    }
+
+    /// The keys this verifier uses.
+    pub(crate) fn keys(&self) -> &KeyStore {
+        &self.keys
+    }
+
+    /// Verifies `token` (already checked to be a `b64token`) at `now`.
+    ///
+    /// Ready at once when the token's key is in memory (no allocation before the claims are
+    /// decoded, no waiting). Otherwise, when the key could come from the key source (an
+    /// unknown `kid`, or no usable key yet), pending: it joins the fetch in flight or starts one
+    /// (at most one per cooldown, shared by every request), then verifies. During the cooldown
+    /// the answer is ready at once: `invalid_token` for an unknown `kid`, 503 when there is no
+    /// usable key.
+    pub(crate) fn verify(&self, token: &str, now: u64) -> Outcome<Result<Verified, Refusal>> {
+        let header = match self.rules.check_header(token) {
+            Ok(header) => header,
+            Err(refusal) => return Outcome::ready(Err(refusal)),
+        };
+        let set = self.keys.load();
+        let view = set.view();
+        let miss = match view.select(&header) {
+            Ok(key) => return Outcome::ready(self.rules.verify_with(token, &header, key, now)),
+            Err(miss) => miss,
+        };
+        let complete = view.is_complete();
+        // Only a key the source could add is worth a fetch: an unknown `kid`, or anything
+        // while no usable remote key is in memory. A key-less token never causes one.
+        let may_fetch = miss != Miss::AlgorithmMismatch && (!complete || miss == Miss::UnknownKid);
+        let wait = match may_fetch.then(|| self.keys.demand()) {
+            Some(Demand::Wait(wait)) => wait,
+            Some(Demand::Refused) | None => return Outcome::ready(Err(refusal_of(miss, complete))),
+        };
+        let verifier = self.clone();
+        let token = token.to_owned();
+        Outcome::pending(async move {
+            wait.finished().await;
+            let set = verifier.keys.load();
+            let view = set.view();
+            match view.select(&header) {
+                Ok(key) => verifier
+                    .rules
+                    .verify_with(&token, &header, key, clock::now()),
+                Err(miss) => Err(refusal_of(miss, view.is_complete())),
+            }
+        })
+    }
+}
+
+/// The refusal of a token for which no key was selected: while the key source has not given
+/// usable keys, the key may exist, and the answer is 503 (CONFORMANCE row 12), not 401.
+fn refusal_of(miss: Miss, complete: bool) -> Refusal {
+    match miss {
+        Miss::AlgorithmMismatch => Refusal::Invalid(InvalidReason::WrongAlgorithm),
+        _ if !complete => Refusal::KeysUnavailable,
+        Miss::UnknownKid | Miss::Ambiguous => Refusal::Invalid(InvalidReason::UnknownKey),
+        Miss::NoKeyForAlgorithm => Refusal::Invalid(InvalidReason::WrongAlgorithm),
+    }
+}
+
+impl Rules {
+    /// The checks that need no key: size, shape, a decodable header without `crit`.
+    fn check_header(&self, token: &str) -> Result<Header, Refusal> {
+        use InvalidReason::*;
+        if token.len() > self.max_token_bytes {
+            return Err(Refusal::Invalid(TooLarge));
+        }
+        if token.bytes().filter(|&b| b == b'.').count() != 2 {
+            return Err(Refusal::Invalid(Malformed));
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::Invalid(Malformed))?;
+        if header.crit.is_some() {
+            return Err(Refusal::Invalid(CriticalHeader));
+        }
+        Ok(header)
+    }
+
+    /// Verifies the signature with `key` (whose algorithm is the header's), then the claims.
+    ///
+    /// The key's prepared verifier checks the signature (with the key's algorithm, never the
+    /// header's); the payload is then decoded once, duplicate member names refused, and the
+    /// claims checked (RFC 7519 §4.1), rather than through `jsonwebtoken::decode`, which
+    /// decodes the header and the claims twice each.
+    fn verify_with(
+        &self,
+        token: &str,
+        header: &Header,
+        key: &Key,
+        now: u64,
+    ) -> Result<Verified, Refusal> {
+        use InvalidReason::*;
+        if header.alg != key.algorithm() {
+            return Err(Refusal::Invalid(WrongAlgorithm));
+        }
+        let (message, signature) = token.rsplit_once('.').ok_or(Refusal::Invalid(Malformed))?;
+        let (_, payload) = message.split_once('.').ok_or(Refusal::Invalid(Malformed))?;
+        match key.verifier().verify(message.as_bytes(), signature) {
+            Ok(()) => {}
+            Err(SignatureError::Malformed) => return Err(Refusal::Invalid(Malformed)),
+            Err(SignatureError::Invalid) => return Err(Refusal::Invalid(BadSignature)),
+        }
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| Refusal::Invalid(Malformed))?;
+        let claims = parse_claims(&payload)?;
+        self.claims
+            .check(header.typ.as_deref(), claims, key.fingerprint(), now)
+    }
+}

@@ -1,0 +1,114 @@
+//! The Bearer options the builder collects, checked and turned into the [`Bearer`] mechanism at
+//! build time.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::bearer::claims::{ClaimPath, ClaimRules, TypRequirement};
+use crate::bearer::jwks::config::JwksConfig;
+use crate::bearer::jwks::document;
+use crate::bearer::jwks::store::KeyStore;
+use crate::bearer::jwt::JwtVerifier;
+use crate::bearer::keys::Key;
+use crate::bearer::token_cache::{TokenCache, TokenCacheConfig};
+use crate::bearer::Bearer;
+use crate::error::ConfigError;
+
+/// Everything `AuthenticatorBuilder` knows about Bearer tokens.
+pub(crate) struct BearerSettings {
+    pub(crate) keys: Vec<Key>,
+    pub(crate) jwks: JwksConfig,
+    pub(crate) issuers: Vec<String>,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) leeway: Duration,
+    pub(crate) typ: Option<TypRequirement>,
+    pub(crate) required_claims: Vec<String>,
+    pub(crate) scope_claims: Vec<ClaimPath>,
+    pub(crate) role_claims: Vec<ClaimPath>,
+    pub(crate) max_token_bytes: usize,
+    pub(crate) token_cache: TokenCacheConfig,
+}
+
+impl Default for BearerSettings {
+    fn default() -> Self {
+        BearerSettings {
+            keys: Vec::new(),
+            jwks: JwksConfig::default(),
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            leeway: Duration::from_secs(60),
+            typ: None,
+            required_claims: Vec::new(),
+            scope_claims: vec![ClaimPath::from("scope"), ClaimPath::from("scp")],
+            role_claims: vec![ClaimPath::from("roles")],
+            max_token_bytes: 8 * 1024,
+            token_cache: TokenCacheConfig::default(),
+        }
+    }
+}
+
+/// The Bearer mechanism and the handles the authenticator keeps besides it.
+pub(crate) struct BuiltBearer {
+    pub(crate) mechanism: Bearer,
+    /// The keys, for `build_and_fetch` to wait for their first fetch.
+    pub(crate) keys: KeyStore,
+    /// The verified-token cache, for its statistics and evictions.
+    pub(crate) cache: Option<Arc<TokenCache>>,
+}
+
+impl BearerSettings {
+    /// Checks the settings and builds the mechanism; `None` when no key and no key source is
+    /// configured (Bearer is then not offered). Nothing is fetched yet: the caller starts the
+    /// key store once every other check passed.
+    pub(crate) fn build(mut self) -> Result<Option<BuiltBearer>, ConfigError> {
+        for jwks in &self.jwks.inline {
+            self.keys.extend(document::inline_keys(jwks)?);
+        }
+        let remote = self.jwks.remote_source()?;
+        if let (Some(issuer), true) = (self.jwks.discovery_issuer(), self.issuers.is_empty()) {
+            self.issuers.push(issuer.to_owned());
+        }
+        if self.issuers.iter().any(String::is_empty) {
+            return Err(ConfigError::EmptyValue("issuer"));
+        }
+        if self.audiences.iter().any(String::is_empty) {
+            return Err(ConfigError::EmptyValue("audience"));
+        }
+        check_unique_kids(&self.keys)?;
+        if self.keys.is_empty() && remote.is_none() {
+            return Ok(None);
+        }
+        let keys = match remote {
+            Some(remote) => KeyStore::remote(self.keys, remote)?,
+            None => KeyStore::fixed(self.keys),
+        };
+        let rules = ClaimRules {
+            issuers: self.issuers,
+            audiences: self.audiences,
+            leeway: self.leeway.as_secs(),
+            typ: self.typ,
+            required_claims: self.required_claims,
+            scope_claims: self.scope_claims,
+            role_claims: self.role_claims,
+        };
+        let jwt = JwtVerifier::new(keys.clone(), rules, self.max_token_bytes);
+        let cache = TokenCache::new(&self.token_cache, self.leeway).map(Arc::new);
+        Ok(Some(BuiltBearer {
+            mechanism: Bearer::new(jwt, cache.clone()),
+            keys,
+            cache,
+        }))
+    }
+}
+
+/// A `kid` must name one key.
+fn check_unique_kids(keys: &[Key]) -> Result<(), ConfigError> {
+    for (index, key) in keys.iter().enumerate() {
+        if let Some(kid) = key.kid() {
+            if keys[..index].iter().any(|other| other.kid() == Some(kid)) {
+                return Err(ConfigError::DuplicateKid(kid.to_owned()));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,184 @@
+//! The shape every authentication scheme has: a [`Mechanism`] finds its credentials in a
+//! request, verifies them and names its challenge; the [`Registry`] holds the configured ones.
+//!
+//! Bearer, Basic, API keys and the application's custom schemes are all mechanisms. Adding a
+//! scheme is one file implementing [`Mechanism`] and one [`Registry::register`] call in the
+//! builder; the request flow (`authenticator.rs`) and the responses (`http/response.rs`) never
+//! name a scheme.
+
+use std::sync::Arc;
+
+use actix_web::HttpRequest;
+
+use crate::error::ConfigError;
+use crate::http::authorization::Authorization;
+use crate::http::challenge::{is_tchar, Challenge};
+use crate::http::refusal::Refusal;
+use crate::outcome::Outcome;
+use crate::principal::Principal;
+use crate::scheme::Scheme;
+
+/// The end of a verification: the principal the credentials prove, or why they prove nothing.
+pub(crate) type Verification = Outcome<Result<Arc<Principal>, Refusal>>;
+
+/// One authentication scheme.
+pub(crate) trait Mechanism: Send + Sync + 'static {
+    /// What [`find`](Self::find) takes from the request, borrowed from it where it can be.
+    type Credentials<'r>;
+
+    /// The scheme's name, as endpoints declare it.
+    fn scheme(&self) -> Scheme;
+
+    /// This scheme's credentials in `req`: `Ok(None)` when it carries none, an error when it
+    /// carries some that cannot be used (malformed, or sent twice). `authorization` is the
+    /// request's single `Authorization` header, parsed, if it has one.
+    fn find<'r>(
+        &self,
+        req: &'r HttpRequest,
+        authorization: Option<Authorization<'r>>,
+    ) -> Result<Option<Self::Credentials<'r>>, Refusal>;
+
+    /// Verifies what [`find`](Self::find) found: at once when nothing needs to wait.
+    fn verify(&self, req: &HttpRequest, credentials: Self::Credentials<'_>) -> Verification;
+
+    /// The challenge of a `401` for this scheme in `realm`, without error attributes.
+    fn challenge(&self, realm: &str) -> Challenge;
+
+    /// Whether refusals add RFC 6750 §3 error attributes (`error`, `error_description`,
+    /// `scope`) to this scheme's challenge. Schemes without them answer every failure with
+    /// their bare challenge (RFC 7617 has no error codes).
+    fn reports_errors(&self) -> bool {
+        false
+    }
+}
+
+/// A [`Mechanism`] behind a pointer: its credentials found and verified in one call.
+trait Registered: Send + Sync {
+    fn scheme(&self) -> Scheme;
+    fn authenticate(
+        &self,
+        req: &HttpRequest,
+        authorization: Option<Authorization<'_>>,
+    ) -> Option<Verification>;
+    fn challenge(&self, realm: &str) -> Challenge;
+    fn reports_errors(&self) -> bool;
+}
+
+impl<M: Mechanism> Registered for M {
+    fn scheme(&self) -> Scheme {
+        Mechanism::scheme(self)
+    }
+
+    fn authenticate(
+        &self,
+        req: &HttpRequest,
+        authorization: Option<Authorization<'_>>,
+    ) -> Option<Verification> {
+        match self.find(req, authorization) {
+            Ok(Some(credentials)) => Some(self.verify(req, credentials)),
+            Ok(None) => None,
+            Err(refusal) => Some(Outcome::ready(Err(refusal))),
+        }
+    }
+
+    fn challenge(&self, realm: &str) -> Challenge {
+        Mechanism::challenge(self, realm)
+    }
+
+    fn reports_errors(&self) -> bool {
+        Mechanism::reports_errors(self)
+    }
+}
+
+/// A mechanism of any type, ready to be registered.
+pub(crate) struct BoxedMechanism(Box<dyn Registered>);
+
+impl<M: Mechanism> From<M> for BoxedMechanism {
+    fn from(mechanism: M) -> Self {
+        BoxedMechanism(Box::new(mechanism))
+    }
+}
+
+/// The configured mechanisms, in the order they were configured: the order in which extractors
+/// used without `#[requires]` try them.
+pub(crate) struct Registry {
+    mechanisms: Vec<Box<dyn Registered>>,
+    schemes: Vec<Scheme>,
+}
+
+impl Registry {
+    /// No mechanism.
+    pub(crate) const EMPTY: Registry = Registry {
+        mechanisms: Vec::new(),
+        schemes: Vec::new(),
+    };
+
+    /// Adds `mechanism`; its name must be an RFC 9110 token that no other mechanism has
+    /// (compared case-insensitively, as clients compare schemes).
+    pub(crate) fn register(
+        &mut self,
+        mechanism: impl Into<BoxedMechanism>,
+    ) -> Result<(), ConfigError> {
+        let BoxedMechanism(mechanism) = mechanism.into();
+        let scheme = mechanism.scheme();
+        let name = scheme.name();
+        let taken = self
+            .schemes
+            .iter()
+            .any(|other| other.name().eq_ignore_ascii_case(name));
+        if taken || name.is_empty() || !name.chars().all(is_tchar) {
+            return Err(ConfigError::InvalidSchemeName(name));
+        }
+        self.schemes.push(scheme);
+        self.mechanisms.push(mechanism);
+        Ok(())
+    }
+
+    /// The configured schemes, in configuration order.
+    pub(crate) fn schemes(&self) -> &[Scheme] {
+        &self.schemes
+    }
+
+    fn get(&self, scheme: Scheme) -> Option<&dyn Registered> {
+        self.mechanisms
+            .iter()
+            .find(|mechanism| mechanism.scheme() == scheme)
+            .map(|mechanism| &**mechanism)
+    }
+
+    /// Finds and verifies `scheme`'s credentials in `req`; `None` when it carries none.
+    ///
+    /// A scheme an endpoint declares but the authenticator lacks has no mechanism to look for
+    /// its credentials: it counts as present, and is refused as not configured (a 500 that
+    /// names the missing configuration), when the `Authorization` header names it, and always
+    /// for an application scheme, whose credentials only the application knows how to find.
+    pub(crate) fn authenticate(
+        &self,
+        scheme: Scheme,
+        req: &HttpRequest,
+        authorization: Option<Authorization<'_>>,
+    ) -> Option<Verification> {
+        match self.get(scheme) {
+            Some(mechanism) => mechanism.authenticate(req, authorization),
+            None => {
+                let named = authorization.is_some_and(|header| header.is_scheme(scheme.name()));
+                (named || matches!(scheme, Scheme::Custom(_)))
+                    .then(|| Outcome::ready(Err(Refusal::NotConfigured)))
+            }
+        }
+    }
+
+    /// `scheme`'s bare challenge in `realm`.
+    pub(crate) fn challenge(&self, scheme: Scheme, realm: &str) -> Challenge {
+        match self.get(scheme) {
+            Some(mechanism) => mechanism.challenge(realm),
+            None => Challenge::new(scheme.name(), realm),
+        }
+    }
+
+    /// Whether `scheme`'s challenges carry RFC 6750 error attributes.
+    pub(crate) fn reports_errors(&self, scheme: Scheme) -> bool {
+        self.get(scheme)
+            .is_some_and(|mechanism| mechanism.reports_errors())
+    }
+}
