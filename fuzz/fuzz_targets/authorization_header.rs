@@ -4,7 +4,7 @@
 #![no_main]
 
 use auth_fuzz::rfc9110::is_tchar;
-use auth_runtime::authorization::Authorization;
+use auth_runtime::testing::internals::Authorization;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|value: &[u8]| {

@@ -8,7 +8,7 @@ use base64::Engine;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|credentials: &[u8]| {
-    let Ok(decoded) = auth_runtime::basic::decode(credentials) else {
+    let Ok(decoded) = auth_runtime::testing::internals::decode_basic(credentials) else {
         return;
     };
     let (user_id, password) = (decoded.user_id(), decoded.password());
