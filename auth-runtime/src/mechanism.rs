@@ -69,6 +69,7 @@ impl<M: Mechanism> Registered for M {
         Mechanism::scheme(self)
     }
 
+    #[inline]
     fn authenticate(
         &self,
         req: &HttpRequest,
@@ -139,6 +140,7 @@ impl Registry {
         &self.schemes
     }
 
+    #[inline]
     fn get(&self, scheme: Scheme) -> Option<&dyn Registered> {
         self.mechanisms
             .iter()

@@ -23,6 +23,7 @@ enum State<T> {
 
 impl<T> Outcome<T> {
     /// A value that is ready now.
+    #[inline]
     pub(crate) fn ready(value: T) -> Self {
         Outcome {
             state: State::Ready(Some(value)),
@@ -37,6 +38,7 @@ impl<T> Outcome<T> {
     }
 
     /// The value when it is ready now, or the outcome back when it is pending.
+    #[inline]
     pub(crate) fn now(self) -> Result<T, Self> {
         match self.state {
             State::Ready(Some(value)) => Ok(value),

@@ -55,6 +55,7 @@ impl Mechanism for Bearer {
 
     /// `Authorization: Bearer <token>` (RFC 6750 §2.1). A token also sent as an
     /// `access_token` query parameter (§2.3) is a token sent two ways: `invalid_request`.
+    #[inline]
     fn find<'r>(
         &self,
         req: &'r HttpRequest,
@@ -75,6 +76,7 @@ impl Mechanism for Bearer {
     /// A token verified before is served from the cache when it is the exact same token, still
     /// within `exp`/`nbf`, younger than the cache's maximum age, and its key is still in the key
     /// set; any other token is verified in full, and cached if it passes.
+    #[inline]
     fn verify(&self, _: &HttpRequest, token: &[u8]) -> Verification {
         let now = clock::now();
         if let Some(cache) = &self.cache {
