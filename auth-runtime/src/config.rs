@@ -78,9 +78,6 @@ pub enum ConfigError {
     /// An issuer or audience that is empty.
     #[error("an empty {0} cannot be expected: give the exact value tokens carry")]
     EmptyValue(&'static str),
-    /// The JWT crypto backend cannot verify signatures in this process.
-    #[error("the jsonwebtoken crypto backend is unusable: {0}")]
-    CryptoBackend(String),
     /// A JWK that cannot be a signature verification key (RFC 7517, RFC 8725 §3.1).
     #[error("the JWK {} cannot be used: {reason}", describe_kid(kid.as_deref()))]
     InvalidJwk {
@@ -540,7 +537,6 @@ impl AuthenticatorBuilder {
         let jwt = if self.keys.is_empty() && remote.is_none() {
             None
         } else {
-            crate::jwt::ensure_crypto_backend()?;
             configured.push(Scheme::Bearer);
             let keys = match remote {
                 Some(remote) => KeyStore::remote(self.keys, remote)?,

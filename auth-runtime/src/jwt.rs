@@ -1,13 +1,12 @@
 //! Bearer JWT verification with jsonwebtoken.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
-use jsonwebtoken::{Algorithm, Header, Validation};
+use jsonwebtoken::Header;
 use serde_json::Value;
 
 use crate::authenticator::LocalFuture;
-use crate::config::ConfigError;
 use crate::jwks::{Demand, KeySet, KeyStore, Miss};
 use crate::keys::Key;
 use crate::principal::Principal;
@@ -360,53 +359,6 @@ fn collect(paths: &[ClaimPath], claims: &Value) -> Scopes {
         }
     }
     values
-}
-
-/// Chooses jsonwebtoken's crypto backend deliberately and proves it works.
-///
-/// jsonwebtoken 10+ panics on first use unless exactly one backend feature is enabled. This
-/// crate enables `rust_crypto` (pure Rust: no C toolchain, no system OpenSSL, builds wherever
-/// Rust does) and installs it as the process default here, at start-up, so that another
-/// crate enabling `aws_lc_rs` too cannot turn the first request into a panic. If some other
-/// provider was installed first, a sign-and-verify probe proves it usable, or `build()` fails
-/// with [`ConfigError::CryptoBackend`].
-pub(crate) fn ensure_crypto_backend() -> Result<(), ConfigError> {
-    static CHECKED: OnceLock<Result<(), String>> = OnceLock::new();
-    CHECKED
-        .get_or_init(|| {
-            let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
-            std::panic::catch_unwind(probe)
-                .map_err(|panic| {
-                    panic
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                        .unwrap_or_else(|| "the backend panicked".to_owned())
-                        .trim()
-                        .to_owned()
-                })
-                .and_then(|verified| verified)
-        })
-        .clone()
-        .map_err(ConfigError::CryptoBackend)
-}
-
-fn probe() -> Result<(), String> {
-    let secret = b"crypto-backend-probe-secret-32by";
-    let claims = serde_json::json!({ "exp": u32::MAX });
-    let token = jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(secret),
-    )
-    .map_err(|error| error.to_string())?;
-    jsonwebtoken::decode::<Value>(
-        &token,
-        &jsonwebtoken::DecodingKey::from_secret(secret),
-        &Validation::new(Algorithm::HS256),
-    )
-    .map(drop)
-    .map_err(|error| error.to_string())
 }
 
 /// An RFC 7519 NumericDate: a non-negative, finite number of seconds (possibly fractional,

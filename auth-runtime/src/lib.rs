@@ -153,9 +153,15 @@
 //!   are never logged, and `Debug` of every type holding a secret is redacted.
 //! - Passwords given to [`StaticUsers`] are hashed at start-up and wiped; API keys are kept
 //!   as digests only.
-//! - jsonwebtoken's crypto backend is `rust_crypto` (pure Rust, no system OpenSSL), installed
-//!   explicitly when the authenticator is built; an unusable backend fails the build with
-//!   [`ConfigError::CryptoBackend`] rather than panicking on the first request.
+//! - Signatures are verified by one backend, chosen by cargo feature: `aws-lc-rs` (the
+//!   default: AWS-LC, needs a C compiler) or `rust-crypto` (the pure-Rust RustCrypto crates,
+//!   `default-features = false, features = ["rust-crypto"]`, for targets without one; it
+//!   brings the `rsa` crate and its advisory RUSTSEC-2023-0071, a timing side channel on
+//!   private-key operations, which verification does not perform). With both on, aws-lc-rs is
+//!   used. Each [`Key`] is parsed once, when configured; both backends accept the same keys
+//!   (RSA of 2048 to 8192 bits) and compare HMAC tags in constant time. jsonwebtoken's own
+//!   crypto is never called, so no crypto feature of jsonwebtoken is enabled and its
+//!   process-wide provider choice cannot fail a request.
 
 #![deny(missing_docs)]
 
@@ -174,7 +180,10 @@ mod refusal;
 mod requirement;
 mod scheme;
 mod startup;
-#[cfg(feature = "testing")]
+#[cfg(all(
+    feature = "testing",
+    any(feature = "aws-lc-rs", feature = "rust-crypto")
+))]
 pub mod testing;
 mod token_cache;
 mod verifier;
@@ -203,3 +212,4 @@ pub use requirement::{
 pub use scheme::CustomScheme;
 pub use startup::check_app;
 pub use token_cache::{CacheStats, TokenCacheConfig};
+pub use verifier::SIGNATURE_BACKEND;
