@@ -8,7 +8,7 @@ use crate::verifier::{Curve, Hash, RsaPadding};
 
 /// A private key that signs tokens of one algorithm.
 pub(crate) enum SigningKey {
-    Hmac(hmac::Key),
+    Hmac(Box<hmac::Key>),
     Rsa(RsaKeyPair, &'static dyn RsaEncoding),
     Ecdsa(EcdsaKeyPair),
     Ed25519(Ed25519KeyPair),
@@ -21,7 +21,7 @@ impl SigningKey {
             Hash::Sha384 => hmac::HMAC_SHA384,
             Hash::Sha512 => hmac::HMAC_SHA512,
         };
-        SigningKey::Hmac(hmac::Key::new(algorithm, secret))
+        SigningKey::Hmac(Box::new(hmac::Key::new(algorithm, secret)))
     }
 
     /// The key of PKCS#8 `der`, and its modulus and exponent.
