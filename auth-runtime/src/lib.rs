@@ -158,10 +158,11 @@
 //!   `default-features = false, features = ["rust-crypto"]`, for targets without one; it
 //!   brings the `rsa` crate and its advisory RUSTSEC-2023-0071, a timing side channel on
 //!   private-key operations, which verification does not perform). With both on, aws-lc-rs is
-//!   used. Each [`Key`] is parsed once, when configured; both backends accept the same keys
-//!   (RSA of 2048 to 8192 bits) and compare HMAC tags in constant time. jsonwebtoken's own
-//!   crypto is never called, so no crypto feature of jsonwebtoken is enabled and its
-//!   process-wide provider choice cannot fail a request.
+//!   used, and [`SIGNATURE_BACKEND`] names the one a build got. Each [`Key`] is parsed once,
+//!   when configured; both backends accept the same keys (RSA of 2048 to 8192 bits) and
+//!   compare HMAC tags in constant time. jsonwebtoken's own crypto is never called, so no
+//!   crypto feature of jsonwebtoken is enabled and its process-wide provider choice cannot
+//!   fail a request.
 
 #![deny(missing_docs)]
 
