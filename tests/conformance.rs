@@ -701,6 +701,18 @@ async fn every_algorithm_family_verifies() {
     }
 }
 
+/// `.ci/run` runs this suite once per backend: this pins that each run verifies with the
+/// backend it names (with both features on, aws-lc-rs).
+#[actix_rt::test]
+async fn the_signature_backend_is_the_one_the_features_choose() {
+    let expected = if cfg!(feature = "aws-lc-rs") {
+        "aws-lc-rs"
+    } else {
+        "rust-crypto"
+    };
+    assert_eq!(auth_runtime::SIGNATURE_BACKEND, expected);
+}
+
 #[actix_rt::test]
 async fn tokens_without_kid_use_the_key_of_their_algorithm() {
     for alg in [

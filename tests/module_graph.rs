@@ -36,6 +36,20 @@ fn a_cycle_is_found_and_reported() {
 }
 
 #[test]
+fn inline_modules_and_aliased_children_are_understood() {
+    let source = "mod backend {\n    use super::params::Curve;\n}\nuse aws_lc as backend;\n";
+    let modules: BTreeSet<String> = ["crate", "v", "v::params", "v::aws_lc"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let found: Vec<String> = dependencies("v", source, &modules)
+        .into_iter()
+        .map(|(target, _)| target)
+        .collect();
+    assert_eq!(found, ["v::params", "v::aws_lc"]);
+}
+
+#[test]
 fn paths_are_resolved_to_the_longest_module_prefix() {
     let source = "use crate::http::{refusal::Refusal, challenge};\nuse super::Sibling;\n\
                   fn f() { crate::bearer::keys::Key::new(); child::g(); }\n\
@@ -152,8 +166,41 @@ fn dependencies(module: &str, text: &str, modules: &BTreeSet<String>) -> Vec<(St
     let parent = module
         .rsplit_once("::")
         .map_or("crate", |(parent, _)| parent);
+    // Inside an inline `mod name { .. }` block, `super::` names this file's module.
+    let mut inline_depth: Option<usize> = None;
+    let mut depth = 0usize;
     for (index, line) in code_lines(text) {
-        for path in paths_in(line) {
+        let trimmed = line.trim_start();
+        let opens_inline_module = inline_depth.is_none()
+            && (trimmed.starts_with("mod ") || trimmed.contains(" mod "))
+            && trimmed.trim_end().ends_with('{');
+        if opens_inline_module {
+            inline_depth = Some(depth);
+        }
+        let inside_inline_module = inline_depth.is_some();
+        depth += line.matches('{').count();
+        depth = depth.saturating_sub(line.matches('}').count());
+        if inline_depth.is_some_and(|start| depth <= start) {
+            inline_depth = None;
+        }
+        // `use child;` or `use child as alias;`: the child module itself.
+        if let Some(rest) = trimmed
+            .strip_prefix("pub(crate) use ")
+            .or_else(|| trimmed.strip_prefix("pub use "))
+            .or_else(|| trimmed.strip_prefix("use "))
+        {
+            let first = rest.split([' ', ';']).next().unwrap_or("");
+            let child = join(&split(module), first);
+            if !first.contains("::") && modules.contains(&child) {
+                note(child, index + 1);
+            }
+        }
+        for mut path in paths_in(line) {
+            if inside_inline_module {
+                if let Some(rest) = path.strip_prefix("super::") {
+                    path = format!("self::{rest}");
+                }
+            }
             let mut segments: Vec<&str> = path.split("::").collect();
             let mut base: Vec<String> = match segments[0] {
                 "crate" => {

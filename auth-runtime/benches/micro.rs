@@ -1,8 +1,12 @@
-//! criterion micro-benchmarks: verification per algorithm (cold and cached), the
-//! Authorization parser, and the challenge builder.
+//! criterion micro-benchmarks: verification per algorithm (cold and cached, and one raw
+//! aws-lc-rs signature check to compare with), the Authorization parser, and the challenge
+//! builder.
 //!
-//! `cargo bench -p auth-runtime --bench micro`; CI runs it once per benchmark in test mode
-//! (`cargo test -p auth-runtime --benches`), as a smoke check, never as a timing gate.
+//! `cargo bench -p auth-runtime --features testing --bench micro`; with
+//! `--no-default-features --features rust-crypto,testing` for the RustCrypto backend (the raw
+//! aws-lc-rs rows need the `aws-lc-rs` feature). CI runs it once per benchmark in test mode
+//! (`cargo test -p auth-runtime --features testing --benches`), as a smoke check, never as a
+//! timing gate.
 
 #![allow(missing_docs)]
 
@@ -11,6 +15,8 @@ mod common;
 use auth_runtime::__private::Requirement;
 use auth_runtime::testing::internals::Authorization;
 use auth_runtime::{Challenge, Scheme, ScopeExpr};
+#[cfg(feature = "aws-lc-rs")]
+use base64::Engine;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use std::hint::black_box;
 
@@ -42,6 +48,23 @@ fn verification(c: &mut Criterion) {
                 BatchSize::SmallInput,
             )
         });
+
+        // Raw: the signature check alone, as a user writes it by hand at best with aws-lc-rs:
+        // the key parsed once, the signature already decoded. What `cold` adds over this is
+        // the token's own work (header, base64, claims, checks) and the backend's difference.
+        #[cfg(feature = "aws-lc-rs")]
+        {
+            let token = bench.token(0);
+            let (message, signature) = token.rsplit_once('.').unwrap();
+            let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(signature)
+                .unwrap();
+            let raw = raw::Key::new(alg, &bench.issuer.jwk());
+            assert!(raw.verify(message.as_bytes(), &signature), "{alg:?}");
+            group.bench_function("raw_aws_lc_rs", |b| {
+                b.iter(|| assert!(raw.verify(black_box(message.as_bytes()), black_box(&signature))))
+            });
+        }
 
         // Cached: the same token on every request, through the full request path.
         let req = bench.request(0);
@@ -78,6 +101,64 @@ fn challenges(c: &mut Criterion) {
             )
         })
     });
+}
+
+/// One aws-lc-rs verification written by hand: `ParsedPublicKey` or `hmac::Key` made once.
+#[cfg(feature = "aws-lc-rs")]
+mod raw {
+    use auth_runtime::jwk::Jwk;
+    use auth_runtime::Algorithm;
+    use aws_lc_rs::hmac;
+    use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
+    use base64::Engine;
+
+    // One key, held as a user holds it: no box in front of the HMAC context.
+    #[allow(clippy::large_enum_variant)]
+    pub enum Key {
+        Hmac(hmac::Key),
+        Public(ParsedPublicKey),
+    }
+
+    impl Key {
+        /// The key of `jwk` (the test issuer's) for `alg`.
+        pub fn new(alg: Algorithm, jwk: &Jwk) -> Key {
+            let jwk = serde_json::to_value(jwk).unwrap();
+            let param = |name: &str| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(jwk[name].as_str().unwrap())
+                    .unwrap()
+            };
+            match alg {
+                Algorithm::HS256 => Key::Hmac(hmac::Key::new(hmac::HMAC_SHA256, &param("k"))),
+                Algorithm::RS256 | Algorithm::PS256 => {
+                    let parameters = match alg {
+                        Algorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+                        _ => &signature::RSA_PSS_2048_8192_SHA256,
+                    };
+                    let (n, e) = (param("n"), param("e"));
+                    let components = RsaPublicKeyComponents { n: &n, e: &e };
+                    Key::Public(components.to_parsed_public_key(parameters).unwrap())
+                }
+                Algorithm::ES256 => {
+                    let point = [&[4u8][..], &param("x"), &param("y")].concat();
+                    let key = ParsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point);
+                    Key::Public(key.unwrap())
+                }
+                Algorithm::EdDSA => {
+                    let key = ParsedPublicKey::new(&signature::ED25519, param("x"));
+                    Key::Public(key.unwrap())
+                }
+                other => unreachable!("no raw benchmark for {other:?}"),
+            }
+        }
+
+        pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+            match self {
+                Key::Hmac(key) => hmac::verify(key, message, signature).is_ok(),
+                Key::Public(key) => key.verify_sig(message, signature).is_ok(),
+            }
+        }
+    }
 }
 
 criterion_group!(benches, verification, parsing, challenges);

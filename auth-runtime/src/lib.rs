@@ -153,6 +153,16 @@
 //!   are never logged, and `Debug` of every type holding a secret is redacted.
 //! - Passwords given to [`StaticUsers`] are hashed at start-up and wiped; API keys are kept
 //!   as digests only.
+//! - Signatures are verified by one backend, chosen by cargo feature: `aws-lc-rs` (the
+//!   default: AWS-LC, needs a C compiler) or `rust-crypto` (the pure-Rust RustCrypto crates,
+//!   `default-features = false, features = ["rust-crypto"]`, for targets without one; it
+//!   brings the `rsa` crate and its advisory RUSTSEC-2023-0071, a timing side channel on
+//!   private-key operations, which verification does not perform). With both on, aws-lc-rs is
+//!   used, and [`SIGNATURE_BACKEND`] names the one a build got. Each [`Key`] is parsed once,
+//!   when configured; both backends accept the same keys (RSA of 2048 to 8192 bits) and
+//!   compare HMAC tags in constant time. jsonwebtoken's own crypto is never called, so no
+//!   crypto feature of jsonwebtoken is enabled and its process-wide provider choice cannot
+//!   fail a request.
 
 #![deny(missing_docs)]
 
@@ -177,8 +187,10 @@ mod mechanism;
 // The authenticator, its builder, and the start-up check.
 mod authenticator;
 mod startup;
-
-#[cfg(feature = "testing")]
+#[cfg(all(
+    feature = "testing",
+    any(feature = "aws-lc-rs", feature = "rust-crypto")
+))]
 pub mod testing;
 
 #[doc(hidden)]
@@ -206,3 +218,5 @@ pub use principal::{Principal, Scopes};
 pub use requirement::{PolicyDecision, ScopeExpr};
 pub use scheme::Scheme;
 pub use startup::check_app;
+
+pub use bearer::verifier::SIGNATURE_BACKEND;

@@ -15,6 +15,7 @@ const USAGE: &str = "usage:
 
 /// Runs one command given its arguments (without the program name).
 pub fn run(args: impl Iterator<Item = String>, allocations: AllocationCounter) -> ExitCode {
+    keys::install_jwt_backend();
     let args: Vec<String> = args.collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match execute(&args, allocations) {

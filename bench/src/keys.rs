@@ -40,6 +40,15 @@ const TOKEN_SCOPE: &str = "items:read items:write";
 /// Seconds a minted token stays valid: long enough for a whole load run and its re-use.
 const LIFETIME_SECS: u64 = 2 * 24 * 3600;
 
+/// Makes aws-lc-rs jsonwebtoken's process-wide crypto provider, as the hand-written stacks'
+/// users set it up with jsonwebtoken's `aws_lc_rs` feature. Installed explicitly rather than
+/// left to jsonwebtoken's choice by feature, which panics on first use if a build enables both
+/// of its backends. Idempotent.
+pub fn install_jwt_backend() {
+    // `Err` only when a provider is already installed: this one, by an earlier call.
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+}
+
 /// Parses an algorithm name as the command line gives it (`HS256`, `es256`, `EdDSA`, …) and
 /// checks that the benchmark has a key for it.
 pub fn parse_algorithm(name: &str) -> Result<Algorithm, String> {
@@ -63,6 +72,7 @@ pub fn runtime_key(alg: Algorithm) -> auth_runtime::Key {
 
 /// The verification key as a hand-written jsonwebtoken stack loads it at start-up.
 pub fn decoding_key(alg: Algorithm) -> DecodingKey {
+    install_jwt_backend();
     let key = match alg {
         Algorithm::HS256 => Ok(DecodingKey::from_secret(HMAC_SECRET)),
         Algorithm::RS256 | Algorithm::PS256 => DecodingKey::from_rsa_pem(RSA_PUBLIC.as_bytes()),
@@ -149,6 +159,7 @@ fn mint_with(alg: Algorithm, key: &EncodingKey, serial: u64, scope: &str) -> Str
 }
 
 fn encoding_key(alg: Algorithm) -> EncodingKey {
+    install_jwt_backend();
     let key = match alg {
         Algorithm::HS256 => Ok(EncodingKey::from_secret(HMAC_SECRET)),
         Algorithm::RS256 | Algorithm::PS256 => EncodingKey::from_rsa_pem(RSA_PRIVATE.as_bytes()),

@@ -21,7 +21,9 @@ use crate::error::ConfigError;
 /// A key is prepared for verification once, when it is made (the HMAC keyed, the RSA modulus
 /// parsed, the curve point checked and decompressed), so that a token pays only for its own
 /// signature; material that is not a key of its algorithm is refused then, with
-/// [`ConfigError::InvalidKey`], rather than failing every token.
+/// [`ConfigError::InvalidKey`], rather than failing every token. The same keys are accepted
+/// whichever signature backend the crate is built with: RSA moduli of 2048 (RFC 7518 §3.3) to
+/// 8192 bits with an odd public exponent below 2^33, EC points on their curve, Ed25519 points.
 ///
 /// `Debug` never shows key material.
 ///
@@ -70,14 +72,16 @@ impl Key {
         Key::hmac(Algorithm::HS256, secret)
     }
 
-    /// An RSA public key in PEM (PKCS#1 or SPKI) for `RS256/384/512` or `PS256/384/512`.
+    /// An RSA public key in PEM (PKCS#1 or SPKI) for `RS256/384/512` or `PS256/384/512`, of
+    /// 2048 to 8192 bits.
     pub fn rsa_pem(algorithm: Algorithm, pem: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         require_family(algorithm, AlgorithmFamily::Rsa, "an RSA key")?;
         let decoding = DecodingKey::from_rsa_pem(pem.as_ref()).map_err(invalid(algorithm))?;
         Key::bind(algorithm, decoding)
     }
 
-    /// An RSA public key in PKCS#1 DER for `RS256/384/512` or `PS256/384/512`.
+    /// An RSA public key in DER (PKCS#1 `RSAPublicKey` or SPKI) for `RS256/384/512` or
+    /// `PS256/384/512`, of 2048 to 8192 bits.
     pub fn rsa_der(algorithm: Algorithm, der: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         require_family(algorithm, AlgorithmFamily::Rsa, "an RSA key")?;
         Key::bind(algorithm, DecodingKey::from_rsa_der(der.as_ref()))
@@ -155,7 +159,7 @@ impl Key {
     /// - an `alg` that contradicts the key's type or curve (an `ES384` P-256 key, an `HS256`
     ///   RSA key);
     /// - curves other than P-256, P-384 and Ed25519, coordinates of the wrong length, and RSA
-    ///   moduli shorter than 2048 bits (RFC 7518 §3.3).
+    ///   moduli shorter than 2048 bits (RFC 7518 §3.3) or longer than 8192.
     ///
     /// Certificate members (`x5c`, `x5u`, `x5t`) are not consulted: the key is the JWK's own
     /// parameters, nothing is fetched.
@@ -324,7 +328,8 @@ fn unusable(error: ConfigError) -> JwkRefusal {
     JwkRefusal::Unusable(error.to_string())
 }
 
-/// An RSA JWK: `RS256` unless `alg` names another RSA algorithm; at least 2048 bits.
+/// An RSA JWK: `RS256` unless `alg` names another RSA algorithm. The modulus size is checked
+/// with every other RSA key's, when the key is bound (2048 to 8192 bits).
 fn rsa_jwk(rsa: &RSAKeyParameters, declared: Option<Algorithm>) -> Result<Key, JwkRefusal> {
     let algorithm = declared.unwrap_or(Algorithm::RS256);
     if algorithm.family() != AlgorithmFamily::Rsa {
@@ -333,11 +338,6 @@ fn rsa_jwk(rsa: &RSAKeyParameters, declared: Option<Algorithm>) -> Result<Key, J
         )));
     }
     let decoding = DecodingKey::from_rsa_components(&rsa.n, &rsa.e).map_err(undecodable)?;
-    if rsa_modulus_bits(&decoding) < 2048 {
-        return Err(JwkRefusal::Unusable(
-            "its RSA modulus is shorter than 2048 bits (RFC 7518 §3.3)".into(),
-        ));
-    }
     Key::bind(algorithm, decoding).map_err(unusable)
 }
 
@@ -437,18 +437,6 @@ fn ec_point_len(decoding: &DecodingKey) -> Option<usize> {
     match decoding.kind() {
         DecodingKeyKind::SecretOrDer(bytes) => Some(bytes.len()),
         _ => None,
-    }
-}
-
-/// The length of an RSA modulus in bits, leading zeros ignored.
-fn rsa_modulus_bits(decoding: &DecodingKey) -> usize {
-    match decoding.kind() {
-        DecodingKeyKind::RsaModulusExponent { n, .. } => {
-            let n = &n[n.iter().take_while(|&&byte| byte == 0).count()..];
-            n.first()
-                .map_or(0, |&high| n.len() * 8 - high.leading_zeros() as usize)
-        }
-        DecodingKeyKind::SecretOrDer(_) => 0,
     }
 }
 

@@ -1,47 +1,90 @@
 //! Signature verification with keys prepared once, when the key is configured.
 //!
 //! `jsonwebtoken::crypto::verify` rebuilds its verifier from the `DecodingKey` on every call:
-//! it keys a fresh HMAC (two of the seven SHA-256 blocks an HS256 token costs), parses the RSA
-//! modulus from DER, checks the EC point, decompresses the Ed25519 point. Here that work is
-//! done once per key, with the same RustCrypto crates and the same verification calls as
-//! jsonwebtoken's `rust_crypto` backend, so that a token costs only its own verification.
+//! it keys a fresh HMAC, parses the RSA modulus from DER, checks the EC point. Here that work is
+//! done once per key, so that a token costs only its own verification.
+//!
+//! The rules a key must meet are checked here, the same whatever the backend: an RSA modulus
+//! of 2048 to 8192 bits (RFC 7518 §3.3 sets the floor, AWS-LC the ceiling), odd, with an odd
+//! public exponent of at least 3 and at most 33 bits; an EC key as the uncompressed SEC1 point
+//! of its curve; an Ed25519 key of 32 bytes. The cryptography is one backend module, chosen by
+//! cargo feature:
+//!
+//! - `aws_lc` (`aws-lc-rs`, the default): AWS-LC through aws-lc-rs, keys parsed into its
+//!   `ParsedPublicKey` and `hmac::Key`.
+//! - `rust_crypto` (`rust-crypto`): the RustCrypto crates, pure Rust.
+//!
+//! Features unify across a dependency graph, so both may be on: then aws-lc-rs is used, the
+//! backend the crate defaults to (faster, and without the `rsa` crate's RUSTSEC-2023-0071).
 
 use base64::Engine;
-use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, DecodingKeyKind};
-use rsa::pkcs1::DecodeRsaPublicKey;
-use rsa::pkcs8::AssociatedOid;
-use rsa::{BigUint, Pkcs1v15Sign, Pss, RsaPublicKey};
-use sha2::digest::DynDigest;
-use sha2::{Digest, Sha256, Sha384, Sha512};
-use signature::Verifier as _;
 
-/// The largest signature of any supported algorithm: RSA with a 4096-bit modulus (the most
-/// the `rsa` crate accepts).
-const MAX_SIGNATURE_BYTES: usize = 512;
+#[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
+compile_error!(
+    "auth-runtime needs a signature backend: enable its `aws-lc-rs` feature (the default) or, \
+     where no C compiler is available, `rust-crypto`"
+);
+
+mod params;
+
+pub(crate) use params::{Curve, Hash, RsaPadding};
+use params::{RsaPublicKey, MAX_RSA_BITS, MIN_RSA_BITS};
+
+#[cfg(feature = "aws-lc-rs")]
+mod aws_lc;
+#[cfg(feature = "aws-lc-rs")]
+use aws_lc as backend;
+
+#[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+mod rust_crypto;
+#[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+use rust_crypto as backend;
+
+/// Without a backend only the `compile_error!` above is reported, not every use of one.
+#[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
+mod backend {
+    use super::params::{Curve, Hash, RsaPadding, RsaPublicKey};
+
+    pub(super) const NAME: &str = "none";
+
+    #[derive(Clone)]
+    pub(super) enum PreparedKey {}
+
+    impl PreparedKey {
+        pub(super) fn hmac(_: Hash, _: &[u8]) -> Result<Self, String> {
+            Err(NAME.into())
+        }
+        pub(super) fn rsa(_: Hash, _: RsaPadding, _: &RsaPublicKey) -> Result<Self, String> {
+            Err(NAME.into())
+        }
+        pub(super) fn ecdsa(_: Curve, _: &[u8]) -> Result<Self, String> {
+            Err(NAME.into())
+        }
+        pub(super) fn ed25519(_: &[u8; 32]) -> Result<Self, String> {
+            Err(NAME.into())
+        }
+        pub(super) fn verify(&self, _: &[u8], _: &[u8]) -> bool {
+            match *self {}
+        }
+    }
+
+    pub(super) fn rsa_components_from_der(_: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
+        Err(NAME.into())
+    }
+}
+
+/// The signature backend this build verifies with: `"aws-lc-rs"` or `"rust-crypto"`, after
+/// feature unification (with both features on, `"aws-lc-rs"`). Log it at start-up to know
+/// which one a binary got.
+pub const SIGNATURE_BACKEND: &str = backend::NAME;
+
+/// The largest signature of any supported algorithm: RSA with the largest modulus.
+const MAX_SIGNATURE_BYTES: usize = MAX_RSA_BITS / 8;
 
 /// A key ready to verify signatures of its one algorithm.
 #[derive(Clone)]
-pub(crate) enum Verifier {
-    Hs256(Hmac<Sha256>),
-    Hs384(Hmac<Sha384>),
-    Hs512(Hmac<Sha512>),
-    Rsa {
-        key: RsaPublicKey,
-        hash: RsaHash,
-        pss: bool,
-    },
-    Es256(p256::ecdsa::VerifyingKey),
-    Es384(p384::ecdsa::VerifyingKey),
-    EdDsa(ed25519_dalek::VerifyingKey),
-}
-
-#[derive(Clone, Copy)]
-pub(crate) enum RsaHash {
-    Sha256,
-    Sha384,
-    Sha512,
-}
+pub(crate) struct Verifier(backend::PreparedKey);
 
 /// Why the signature part of a token did not verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,49 +105,34 @@ impl Verifier {
                 "{algorithm:?} needs a key of its own type, not an RSA key"
             )),
         };
-        let hmac_key = |_| "the HMAC secret is unusable".to_owned();
-        let rsa = |hash, pss| {
-            let key = match key.kind() {
-                DecodingKeyKind::SecretOrDer(der) => RsaPublicKey::from_pkcs1_der(der)
-                    .map_err(|error| format!("not an RSA public key: {error}"))?,
-                DecodingKeyKind::RsaModulusExponent { n, e } => {
-                    RsaPublicKey::new(BigUint::from_bytes_be(n), BigUint::from_bytes_be(e))
-                        .map_err(|error| format!("not a usable RSA public key: {error}"))?
-                }
-            };
-            Ok(Verifier::Rsa { key, hash, pss })
+        let rsa = |hash, padding| backend::PreparedKey::rsa(hash, padding, &rsa_public_key(key)?);
+        let ecdsa = |curve: Curve| {
+            let point = bytes()?;
+            if point.len() != curve.point_len() || point[0] != 4 {
+                return Err(format!("not an uncompressed SEC1 point of {curve:?}"));
+            }
+            backend::PreparedKey::ecdsa(curve, point)
         };
-        match algorithm {
-            Algorithm::HS256 => Hmac::new_from_slice(bytes()?)
-                .map(Verifier::Hs256)
-                .map_err(hmac_key),
-            Algorithm::HS384 => Hmac::new_from_slice(bytes()?)
-                .map(Verifier::Hs384)
-                .map_err(hmac_key),
-            Algorithm::HS512 => Hmac::new_from_slice(bytes()?)
-                .map(Verifier::Hs512)
-                .map_err(hmac_key),
-            Algorithm::RS256 => rsa(RsaHash::Sha256, false),
-            Algorithm::RS384 => rsa(RsaHash::Sha384, false),
-            Algorithm::RS512 => rsa(RsaHash::Sha512, false),
-            Algorithm::PS256 => rsa(RsaHash::Sha256, true),
-            Algorithm::PS384 => rsa(RsaHash::Sha384, true),
-            Algorithm::PS512 => rsa(RsaHash::Sha512, true),
-            Algorithm::ES256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(bytes()?)
-                .map(Verifier::Es256)
-                .map_err(|_| "not a point on the curve".to_owned()),
-            Algorithm::ES384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(bytes()?)
-                .map(Verifier::Es384)
-                .map_err(|_| "not a point on the curve".to_owned()),
+        let prepared = match algorithm {
+            Algorithm::HS256 => backend::PreparedKey::hmac(Hash::Sha256, bytes()?),
+            Algorithm::HS384 => backend::PreparedKey::hmac(Hash::Sha384, bytes()?),
+            Algorithm::HS512 => backend::PreparedKey::hmac(Hash::Sha512, bytes()?),
+            Algorithm::RS256 => rsa(Hash::Sha256, RsaPadding::Pkcs1v15),
+            Algorithm::RS384 => rsa(Hash::Sha384, RsaPadding::Pkcs1v15),
+            Algorithm::RS512 => rsa(Hash::Sha512, RsaPadding::Pkcs1v15),
+            Algorithm::PS256 => rsa(Hash::Sha256, RsaPadding::Pss),
+            Algorithm::PS384 => rsa(Hash::Sha384, RsaPadding::Pss),
+            Algorithm::PS512 => rsa(Hash::Sha512, RsaPadding::Pss),
+            Algorithm::ES256 => ecdsa(Curve::P256),
+            Algorithm::ES384 => ecdsa(Curve::P384),
             Algorithm::EdDSA => {
                 let point = <&[u8; 32]>::try_from(bytes()?)
                     .map_err(|_| "an Ed25519 public key is 32 bytes".to_owned())?;
-                ed25519_dalek::VerifyingKey::from_bytes(point)
-                    .map(Verifier::EdDsa)
-                    .map_err(|_| "not an Ed25519 public key".to_owned())
+                backend::PreparedKey::ed25519(point)
             }
             other => Err(format!("{other:?} is not supported")),
-        }
+        }?;
+        Ok(Verifier(prepared))
     }
 
     /// Verifies the base64url `signature` of `message` (a token's `header.payload`).
@@ -117,24 +145,7 @@ impl Verifier {
         let len = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode_slice(signature, &mut buffer)
             .map_err(|_| SignatureError::Malformed)?;
-        let signature = &buffer[..len];
-        let verified = match self {
-            Verifier::Hs256(mac) => verify_mac(mac, message, signature),
-            Verifier::Hs384(mac) => verify_mac(mac, message, signature),
-            Verifier::Hs512(mac) => verify_mac(mac, message, signature),
-            Verifier::Rsa { key, hash, pss } => match hash {
-                RsaHash::Sha256 => verify_rsa::<Sha256>(key, *pss, message, signature),
-                RsaHash::Sha384 => verify_rsa::<Sha384>(key, *pss, message, signature),
-                RsaHash::Sha512 => verify_rsa::<Sha512>(key, *pss, message, signature),
-            },
-            Verifier::Es256(key) => p256::ecdsa::Signature::from_slice(signature)
-                .is_ok_and(|signature| key.verify(message, &signature).is_ok()),
-            Verifier::Es384(key) => p384::ecdsa::Signature::from_slice(signature)
-                .is_ok_and(|signature| key.verify(message, &signature).is_ok()),
-            Verifier::EdDsa(key) => ed25519_dalek::Signature::from_slice(signature)
-                .is_ok_and(|signature| key.verify(message, &signature).is_ok()),
-        };
-        if verified {
+        if self.0.verify(message, &buffer[..len]) {
             Ok(())
         } else {
             Err(SignatureError::Invalid)
@@ -142,26 +153,48 @@ impl Verifier {
     }
 }
 
-/// RSASSA-PKCS1-v1_5 or RSASSA-PSS with hash `H`, as jsonwebtoken's rust_crypto backend calls
-/// them.
-fn verify_rsa<H: 'static + Digest + DynDigest + AssociatedOid + Send + Sync>(
-    key: &RsaPublicKey,
-    pss: bool,
-    message: &[u8],
-    signature: &[u8],
-) -> bool {
-    let digest = H::digest(message);
-    let verified = if pss {
-        key.verify(Pss::new::<H>(), &digest, signature)
-    } else {
-        key.verify(Pkcs1v15Sign::new::<H>(), &digest, signature)
+/// The RSA public key of `key` (PKCS#1 or SPKI DER, or modulus and exponent), checked against
+/// this module's rules, so that both backends accept exactly the same keys.
+fn rsa_public_key(key: &DecodingKey) -> Result<RsaPublicKey, String> {
+    let (n, e) = match key.kind() {
+        DecodingKeyKind::SecretOrDer(der) => backend::rsa_components_from_der(der)
+            .map_err(|error| format!("not an RSA public key: {error}"))?,
+        DecodingKeyKind::RsaModulusExponent { n, e } => (n.clone(), e.clone()),
     };
-    verified.is_ok()
+    let (n, e) = (without_leading_zeros(n), without_leading_zeros(e));
+    let bits = bit_len(&n);
+    if bits < MIN_RSA_BITS {
+        return Err(format!(
+            "the RSA modulus has {bits} bits; RFC 7518 §3.3 requires at least {MIN_RSA_BITS}"
+        ));
+    }
+    if bits > MAX_RSA_BITS {
+        return Err(format!(
+            "the RSA modulus has {bits} bits; at most {MAX_RSA_BITS} are supported"
+        ));
+    }
+    if n.last().is_none_or(|low| low & 1 == 0) {
+        return Err("the RSA modulus is even".into());
+    }
+    let odd = e.last().is_some_and(|low| low & 1 == 1);
+    if !odd || bit_len(&e) < 2 || bit_len(&e) > 33 {
+        return Err("the RSA public exponent must be odd, at least 3 and below 2^33".into());
+    }
+    Ok(RsaPublicKey { n, e })
 }
 
-/// HMAC verification from the keyed state, compared in constant time by `verify_slice`.
-fn verify_mac<M: Mac + Clone>(keyed: &M, message: &[u8], signature: &[u8]) -> bool {
-    let mut mac = keyed.clone();
-    mac.update(message);
-    mac.verify_slice(signature).is_ok()
+fn without_leading_zeros(mut bytes: Vec<u8>) -> Vec<u8> {
+    let zeros = bytes.iter().take_while(|&&byte| byte == 0).count();
+    bytes.drain(..zeros);
+    bytes
 }
+
+/// The length in bits of a big-endian number without leading zero bytes.
+fn bit_len(number: &[u8]) -> usize {
+    number
+        .first()
+        .map_or(0, |&high| number.len() * 8 - high.leading_zeros() as usize)
+}
+
+#[cfg(test)]
+mod tests;

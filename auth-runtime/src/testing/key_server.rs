@@ -25,6 +25,10 @@ pub const JWKS_PATH: &str = "/jwks.json";
 pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
 
 /// The public JWK of a private test key, bound to `alg` and named `kid`.
+///
+/// jsonwebtoken derives it with its process-wide crypto provider, so the calling crate's
+/// jsonwebtoken needs one crypto feature (`aws_lc_rs` or `rust_crypto`), or a provider
+/// installed. [`TestIssuer::jwk`](super::TestIssuer::jwk) needs neither.
 pub fn jwk_of(key: &EncodingKey, alg: Algorithm, kid: &str) -> Jwk {
     let mut jwk = Jwk::from_encoding_key(key, alg).expect("a JWK of the test key");
     jwk.common.key_id = Some(kid.to_owned());

@@ -32,6 +32,7 @@
 //! ```
 
 pub mod key_server;
+mod signing;
 
 pub use key_server::KeyServer;
 
@@ -56,13 +57,14 @@ use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use base64::Engine;
 use jsonwebtoken::jwk::Jwk;
-use jsonwebtoken::{EncodingKey, Header};
-use p256::pkcs8::EncodePrivateKey;
-use serde_json::{Map, Value};
+use jsonwebtoken::Header;
+use serde_json::{json, Map, Value};
 
+use crate::bearer::verifier::{Curve, Hash, RsaPadding};
 use crate::http::authorization::Malformed;
 use crate::requirement::Requirement;
 use crate::{Algorithm, Authenticator, AuthenticatorBuilder, Key, Principal, Refusal, Scheme};
+use signing::SigningKey;
 
 const RSA_PRIVATE: &str = include_str!("TEST-ONLY-rsa-private.pem");
 const RSA_PUBLIC: &str = include_str!("TEST-ONLY-rsa-public.pem");
@@ -72,13 +74,13 @@ pub const TEST_REALM: &str = "test";
 
 /// A token issuer for tests: an ephemeral signing key (a fresh secret or key pair per issuer;
 /// RSA uses a fixed, public, test-only key because generating one takes seconds in debug
-/// builds), an issuer and an audience.
+/// builds), an issuer and an audience. Tokens are signed with the crate's signature backend.
 ///
 /// Its `Debug` shows no key material.
 pub struct TestIssuer {
     algorithm: Algorithm,
     kid: String,
-    encoding: EncodingKey,
+    signing: SigningKey,
     key: Key,
     jwk: Jwk,
     issuer: String,
@@ -99,79 +101,68 @@ impl std::fmt::Debug for TestIssuer {
 impl TestIssuer {
     /// An issuer signing with `algorithm`, issuer `https://issuer.test`, audience `test-api`.
     pub fn new(algorithm: Algorithm) -> Self {
-        let mut rng = rand_core::OsRng;
-        let mut ed25519_public = None;
-        let (encoding, key) = match algorithm {
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let (hash, padding) = match algorithm {
+            Algorithm::HS384 | Algorithm::RS384 => (Hash::Sha384, RsaPadding::Pkcs1v15),
+            Algorithm::HS512 | Algorithm::RS512 => (Hash::Sha512, RsaPadding::Pkcs1v15),
+            Algorithm::PS256 => (Hash::Sha256, RsaPadding::Pss),
+            Algorithm::PS384 => (Hash::Sha384, RsaPadding::Pss),
+            Algorithm::PS512 => (Hash::Sha512, RsaPadding::Pss),
+            _ => (Hash::Sha256, RsaPadding::Pkcs1v15),
+        };
+        let (signing, key, jwk) = match algorithm {
             Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
                 let mut secret = [0u8; 64];
-                rand_core::RngCore::fill_bytes(&mut rng, &mut secret);
+                signing::fill_random(&mut secret);
                 (
-                    EncodingKey::from_secret(&secret),
+                    SigningKey::hmac(hash, &secret),
                     Key::hmac(algorithm, secret).expect("a 64-byte secret fits every HMAC"),
+                    json!({ "kty": "oct", "k": b64(&secret) }),
                 )
             }
-            Algorithm::ES256 => {
-                let signing = p256::ecdsa::SigningKey::random(&mut rng);
-                let der = signing
-                    .to_pkcs8_der()
-                    .expect("PKCS#8 encoding of a fresh key");
-                let point = signing.verifying_key().to_encoded_point(false);
+            Algorithm::ES256 | Algorithm::ES384 => {
+                let (curve, name) = match algorithm {
+                    Algorithm::ES256 => (Curve::P256, "P-256"),
+                    _ => (Curve::P384, "P-384"),
+                };
+                let (signing, point) = SigningKey::ecdsa(curve);
+                let (x, y) = point[1..].split_at(point.len() / 2);
                 (
-                    EncodingKey::from_ec_der(der.as_bytes()),
-                    Key::ec_der(algorithm, point.as_bytes()).expect("a P-256 point"),
-                )
-            }
-            Algorithm::ES384 => {
-                let signing = p384::ecdsa::SigningKey::random(&mut rng);
-                let der = signing
-                    .to_pkcs8_der()
-                    .expect("PKCS#8 encoding of a fresh key");
-                let point = signing.verifying_key().to_encoded_point(false);
-                (
-                    EncodingKey::from_ec_der(der.as_bytes()),
-                    Key::ec_der(algorithm, point.as_bytes()).expect("a P-384 point"),
+                    signing,
+                    Key::ec_der(algorithm, &point).expect("a point of the curve"),
+                    json!({ "kty": "EC", "crv": name, "x": b64(x), "y": b64(y) }),
                 )
             }
             Algorithm::EdDSA => {
-                let signing = ed25519_dalek::SigningKey::generate(&mut rng);
-                let der = ed25519_dalek::pkcs8::EncodePrivateKey::to_pkcs8_der(&signing)
-                    .expect("PKCS#8 encoding of a fresh key");
-                ed25519_public = Some(signing.verifying_key().to_bytes());
+                let (signing, public) = SigningKey::ed25519();
                 (
-                    EncodingKey::from_ed_der(der.as_bytes()),
-                    Key::ed25519_der(signing.verifying_key().as_bytes()).expect("an Ed25519 key"),
+                    signing,
+                    Key::ed25519_der(public).expect("an Ed25519 key"),
+                    json!({ "kty": "OKP", "crv": "Ed25519", "x": b64(&public) }),
                 )
             }
-            _ => (
-                EncodingKey::from_rsa_pem(RSA_PRIVATE.as_bytes()).expect("the test RSA key"),
-                Key::rsa_pem(algorithm, RSA_PUBLIC).expect("the test RSA key"),
-            ),
+            _ => {
+                let (signing, n, e) = SigningKey::rsa(hash, padding, &pem_body(RSA_PRIVATE));
+                (
+                    signing,
+                    Key::rsa_pem(algorithm, RSA_PUBLIC).expect("the test RSA key"),
+                    json!({ "kty": "RSA", "n": b64(&n), "e": b64(&e) }),
+                )
+            }
         };
         let mut nonce = [0u8; 6];
-        rand_core::RngCore::fill_bytes(&mut rng, &mut nonce);
-        let kid = format!(
-            "test-{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(nonce)
-        );
-        let mut jwk = match ed25519_public {
-            // jsonwebtoken cannot derive an OKP JWK from a PKCS#8 v1 key: write it out.
-            Some(public) => serde_json::from_value(serde_json::json!({
-                "kty": "OKP",
-                "crv": "Ed25519",
-                "alg": "EdDSA",
-                "use": "sig",
-                "x": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(public),
-            }))
-            .expect("an OKP JWK"),
-            None => Jwk::from_encoding_key(&encoding, algorithm).expect("a JWK of the key"),
-        };
-        jwk.common.key_id = Some(kid.clone());
+        signing::fill_random(&mut nonce);
+        let kid = format!("test-{}", b64(&nonce));
+        let mut jwk = jwk;
+        jwk["alg"] = json!(algorithm);
+        jwk["use"] = json!("sig");
+        jwk["kid"] = json!(kid);
         TestIssuer {
             algorithm,
             key: key.with_kid(kid.clone()),
             kid,
-            encoding,
-            jwk,
+            signing,
+            jwk: serde_json::from_value(jwk).expect("a JWK of the test key"),
             issuer: "https://issuer.test".to_owned(),
             audience: "test-api".to_owned(),
         }
@@ -345,8 +336,12 @@ impl TestToken<'_> {
         let mut header = Header::new(self.issuer.algorithm);
         header.kid = Some(self.issuer.kid.clone());
         header.typ = self.typ;
-        jsonwebtoken::encode(&header, &Value::Object(claims), &self.issuer.encoding)
-            .expect("signing with the test key")
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let header = serde_json::to_vec(&header).expect("a JOSE header is JSON");
+        let claims = serde_json::to_vec(&claims).expect("claims are JSON");
+        let message = format!("{}.{}", b64(&header), b64(&claims));
+        let signature = self.issuer.signing.sign(message.as_bytes());
+        format!("{message}.{}", b64(&signature))
     }
 }
 
@@ -377,6 +372,17 @@ pub fn verify_bearer(auth: &Authenticator, token: &str) -> Result<Arc<Principal>
         Ok(None) => Err(Refusal::Missing),
         Err(error) => Err(*error.refusal()),
     }
+}
+
+/// The DER inside a PEM document.
+fn pem_body(pem: &str) -> Vec<u8> {
+    let body: String = pem
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .expect("the test key's PEM")
 }
 
 fn now() -> i64 {

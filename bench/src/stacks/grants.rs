@@ -1,6 +1,6 @@
 //! A peer as its users write it: actix-web-grants' `#[protect]` on the handler, and its
-//! middleware with an extractor that decodes the Bearer token with jsonwebtoken and hands
-//! over the token's scopes as authorities.
+//! middleware with an extractor that decodes the Bearer token with jsonwebtoken (its
+//! `aws_lc_rs` backend) and hands over the token's scopes as authorities.
 
 use std::collections::HashSet;
 

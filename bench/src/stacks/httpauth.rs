@@ -1,5 +1,6 @@
 //! A peer as its users write it: actix-web-httpauth's `BearerAuth` extractor, then
-//! `jsonwebtoken::decode` and the scope check in the handler.
+//! `jsonwebtoken::decode` (jsonwebtoken's `aws_lc_rs` backend) and the scope check in the
+//! handler.
 
 use actix_web::error::{ErrorForbidden, ErrorUnauthorized};
 use actix_web::{get, web, HttpResponse};

@@ -23,10 +23,11 @@ pub enum Stack {
     Requires,
     /// `#[requires(scope = "items:read")]` with the cache off: every request verifies.
     RequiresNoCache,
-    /// actix-web-httpauth's `BearerAuth` extractor, `jsonwebtoken::decode` and a scope check
-    /// in the handler.
+    /// actix-web-httpauth's `BearerAuth` extractor, `jsonwebtoken::decode` (its `aws_lc_rs`
+    /// backend) and a scope check in the handler.
     HttpAuth,
-    /// actix-web-grants' `#[protect("items:read")]`, its middleware decoding with jsonwebtoken.
+    /// actix-web-grants' `#[protect("items:read")]`, its middleware decoding with jsonwebtoken
+    /// (its `aws_lc_rs` backend).
     Grants,
 }
 
@@ -120,6 +121,8 @@ impl Setup {
 }
 
 /// What the hand-written stacks hold at start-up: jsonwebtoken's key and validation rules.
+/// jsonwebtoken's `aws_lc_rs` backend then parses the key again on every `decode` (a fresh HMAC
+/// key, `UnparsedPublicKey::verify`), as it does for every user.
 pub struct JwtVerifier {
     key: DecodingKey,
     validation: Validation,
