@@ -1,7 +1,9 @@
-use proc_macro2::{Span, TokenStream};
+//! The model: what one `#[requires(..)]` asks for and the handler it guards, with the user's
+//! spans. Built by `attr`, checked by `valid`, turned into code by `expand`.
+
+use proc_macro2::Span;
 use quote::ToTokens;
-use syn::spanned::Spanned;
-use syn::{ExprPath, FnArg, GenericArgument, Item, ItemFn, LitStr, Path, PathArguments, Type};
+use syn::{ExprPath, FnArg, GenericArgument, ItemFn, LitStr, Path, PathArguments, Type};
 
 /// The built-in schemes `scheme = ".."` accepts: the name users write (matched
 /// case-insensitively) and the `__private::Scheme` variant it becomes. A new scheme is one more
@@ -131,13 +133,6 @@ pub(crate) fn path_text(path: &Path) -> String {
 }
 
 impl Handler {
-    pub(crate) fn from_item(item: TokenStream) -> syn::Result<Self> {
-        match syn::parse2::<Item>(item)? {
-            Item::Fn(item) => Ok(Handler::from_fn(item)),
-            other => Err(not_a_function(&other)),
-        }
-    }
-
     pub(crate) fn from_fn(item: ItemFn) -> Self {
         let params = item
             .sig
@@ -209,29 +204,8 @@ pub(crate) fn ungroup(mut ty: &Type) -> &Type {
     }
 }
 
-fn not_a_function(item: &Item) -> syn::Error {
-    let (what, span) = match item {
-        Item::Struct(item) => ("a `struct`", item.struct_token.span),
-        Item::Enum(item) => ("an `enum`", item.enum_token.span),
-        Item::Union(item) => ("a `union`", item.union_token.span),
-        Item::Impl(item) => ("an `impl` block", item.impl_token.span),
-        Item::Trait(item) => ("a `trait`", item.trait_token.span),
-        Item::Mod(item) => ("a `mod`", item.mod_token.span),
-        Item::Const(item) => ("a `const`", item.const_token.span),
-        Item::Static(item) => ("a `static`", item.static_token.span),
-        Item::Type(item) => ("a type alias", item.type_token.span),
-        Item::Use(item) => ("a `use`", item.use_token.span),
-        other => ("this item", other.span()),
-    };
-    syn::Error::new(
-        span,
-        format!("`#[requires]` goes on an `async fn` handler, not on {what}"),
-    )
-}
-
 #[cfg(test)]
 mod tests {
-    use quote::quote;
     use syn::parse_quote;
 
     use super::*;
@@ -289,18 +263,5 @@ mod tests {
             async fn method(&self, who: Identity) {}
         });
         assert_eq!(handler.params.len(), 1);
-    }
-
-    #[test]
-    fn items_other_than_functions_are_refused() {
-        let error = Handler::from_item(quote!(
-            struct Item;
-        ))
-        .err()
-        .unwrap();
-        assert_eq!(
-            error.to_string(),
-            "`#[requires]` goes on an `async fn` handler, not on a `struct`"
-        );
     }
 }

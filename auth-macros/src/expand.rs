@@ -1,10 +1,16 @@
+//! Code generation: the requirement as a constant, and the wrapper that actix-web registers in
+//! place of the handler, which authenticates before the handler's own extractors run.
+
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{parse_quote, Attribute, ExprPath, Ident, ItemFn, LitStr, Path, Visibility};
+use syn::token::Brace;
+use syn::{parse_quote, Attribute, ExprPath, Ident, ItemFn, LitStr, Path, Signature, Visibility};
 
 use crate::ast::{Handler, Param, Requirement, Scheme, ScopeExpr};
+use crate::attr::{parse_handler, parse_requirement};
 use crate::errors::Errors;
+use crate::valid::{check_handler, check_requirement};
 
 /// Attributes whose last path segment is one of these register the handler with actix-web
 /// (`#[get]`, `#[actix_web::route]`, …); they must see the wrapper, not the user's function.
@@ -13,6 +19,8 @@ const ROUTE_ATTRIBUTES: &[&str] = &[
     "routes",
 ];
 
+/// Parses, validates and expands `#[requires(args)] item`; on any error, the item as written
+/// and every error.
 pub(crate) fn requires(args: TokenStream, item: TokenStream) -> TokenStream {
     match try_expand(args, item.clone()) {
         Ok(expanded) => expanded,
@@ -22,11 +30,11 @@ pub(crate) fn requires(args: TokenStream, item: TokenStream) -> TokenStream {
 
 fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let mut errors = Errors::default();
-    let requirement = Requirement::from_args(args, &mut errors);
-    requirement.validate(&mut errors);
-    let handler = match Handler::from_item(item) {
+    let requirement = parse_requirement(args, &mut errors);
+    check_requirement(&requirement, &mut errors);
+    let handler = match parse_handler(item) {
         Ok(handler) => {
-            handler.validate(&mut errors);
+            check_handler(&handler, &mut errors);
             Some(handler)
         }
         Err(error) => {
@@ -51,53 +59,112 @@ fn expand(requirement: &Requirement, handler: Handler) -> TokenStream {
         .clone()
         .unwrap_or_else(|| parse_quote!(::auth_runtime));
     let private = quote!(#krate::__private);
-
+    let Handler { item, params } = handler;
     let ItemFn {
         attrs,
         vis,
         sig,
         block,
-    } = handler.item;
-    let ident = &sig.ident;
-    let marker = format_ident!("__auth_requirement_{}", ident, span = ident.span());
+    } = item;
+    let marker = format_ident!("__auth_requirement_{}", sig.ident, span = sig.ident.span());
+    let attrs = Attributes::split(attrs);
+    let requirement_items = requirement_items(requirement, &marker, &vis, &attrs.cfg(), &private);
+    let brace = block.brace_token;
+    let inner = ItemFn {
+        attrs: attrs.inner,
+        vis: Visibility::Inherited,
+        sig: sig.clone(),
+        block,
+    };
+    let wrapper = wrapper_fn(&vis, &sig, brace, inner, &params, &marker, &private);
+    let outer_attrs = &attrs.outer;
+    quote! {
+        #requirement_items
+        #(#outer_attrs)*
+        #wrapper
+    }
+}
 
-    // Docs, `cfg` and route registration describe the wrapper actix-web sees; every other
-    // attribute (`#[tracing::instrument]`, lints, …) stays with the user's function.
-    let (outer_attrs, inner_attrs): (Vec<Attribute>, Vec<Attribute>) = attrs
-        .into_iter()
-        .partition(|attr| is_doc(attr) || is_cfg(attr) || is_route(attr));
-    let cfg_attrs: Vec<&Attribute> = outer_attrs.iter().filter(|attr| is_cfg(attr)).collect();
+/// The user's attributes, sorted by the function they belong on.
+struct Attributes {
+    /// Docs, `cfg` and route registration describe the wrapper actix-web sees.
+    outer: Vec<Attribute>,
+    /// Every other attribute (`#[tracing::instrument]`, lints, …) stays with the user's function.
+    inner: Vec<Attribute>,
+}
 
-    let requirement_expr = requirement_expr(requirement, &marker, &private);
+impl Attributes {
+    fn split(attrs: Vec<Attribute>) -> Self {
+        let (outer, inner) = attrs
+            .into_iter()
+            .partition(|attr| is_doc(attr) || is_cfg(attr) || is_route(attr));
+        Attributes { outer, inner }
+    }
+
+    /// The `cfg`s, which every generated item repeats.
+    fn cfg(&self) -> Vec<&Attribute> {
+        self.outer.iter().filter(|attr| is_cfg(attr)).collect()
+    }
+}
+
+/// The marker type whose `StaticRequirement` is the requirement, and the policy adapter.
+fn requirement_items(
+    requirement: &Requirement,
+    marker: &Ident,
+    vis: &Visibility,
+    cfg: &[&Attribute],
+    private: &TokenStream,
+) -> TokenStream {
+    let requirement_expr = requirement_expr(requirement, marker, private);
     let policy_adapter = requirement.policy.as_ref().map(|policy| {
-        let adapter = policy_adapter(policy, &marker, &private);
-        quote!(#(#cfg_attrs)* #adapter)
+        let adapter = policy_adapter(policy, marker, private);
+        quote!(#(#cfg)* #adapter)
     });
+    quote! {
+        #(#cfg)*
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #marker;
 
+        #(#cfg)*
+        impl #private::StaticRequirement for #marker {
+            const REQUIREMENT: #private::Requirement = #requirement_expr;
+        }
+
+        #policy_adapter
+    }
+}
+
+/// `async fn name(__auth_args: Guarded<Marker, (..)>) -> Output { inner; checks; call }`: the
+/// function actix-web registers, with the user's function inside it.
+fn wrapper_fn(
+    vis: &Visibility,
+    sig: &Signature,
+    brace: Brace,
+    inner: ItemFn,
+    params: &[Param],
+    marker: &Ident,
+    private: &TokenStream,
+) -> TokenStream {
     let Forwarding {
         tuple_types,
         bindings,
         call_args,
         type_checks,
-    } = forwarding(&handler.params, &private);
+    } = forwarding(params, private);
     let destructure = (!bindings.is_empty()).then(|| {
         quote! {
             let (#(#bindings,)*) = #private::Guarded::into_inner(__auth_args);
         }
     });
-
-    let asyncness = &sig.asyncness;
-    let fn_token = &sig.fn_token;
-    let output = &sig.output;
-    let paren = sig.paren_token;
-    let brace = block.brace_token;
-    let inner = ItemFn {
-        attrs: inner_attrs,
-        vis: Visibility::Inherited,
-        sig: sig.clone(),
-        block,
-    };
-
+    let Signature {
+        asyncness,
+        fn_token,
+        ident,
+        paren_token,
+        output,
+        ..
+    } = sig;
     // The wrapper's parentheses and braces are the user's: with spans of the attribute, rustc
     // takes the whole function for foreign code and drops its `never used` warning. The
     // parameter itself stays spanned at the attribute, out of reach of lints such as
@@ -111,27 +178,11 @@ fn expand(requirement: &Requirement, handler: Handler) -> TokenStream {
         #destructure
         #ident(#(#call_args),*).await
     };
-    let mut outer = quote!(#vis #asyncness #fn_token #ident);
-    paren.surround(&mut outer, |tokens| tokens.extend(params));
-    output.to_tokens(&mut outer);
-    brace.surround(&mut outer, |tokens| tokens.extend(body));
-
-    quote! {
-        #(#cfg_attrs)*
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis struct #marker;
-
-        #(#cfg_attrs)*
-        impl #private::StaticRequirement for #marker {
-            const REQUIREMENT: #private::Requirement = #requirement_expr;
-        }
-
-        #policy_adapter
-
-        #(#outer_attrs)*
-        #outer
-    }
+    let mut wrapper = quote!(#vis #asyncness #fn_token #ident);
+    paren_token.surround(&mut wrapper, |tokens| tokens.extend(params));
+    output.to_tokens(&mut wrapper);
+    brace.surround(&mut wrapper, |tokens| tokens.extend(body));
+    wrapper
 }
 
 /// How the wrapper hands what `Guarded` extracted to the user's function.
