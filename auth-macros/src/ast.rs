@@ -6,7 +6,7 @@ use quote::ToTokens;
 use syn::{ExprPath, FnArg, GenericArgument, ItemFn, LitStr, Path, PathArguments, Type};
 
 /// The built-in schemes `scheme = ".."` accepts: the name users write (matched
-/// case-insensitively) and the `__private::Scheme` variant it becomes. A new scheme is one more
+/// case-insensitively) and the `Scheme` variant of the runtime's private module it becomes. A new scheme is one more
 /// row.
 pub(crate) const KNOWN_SCHEMES: &[(&str, &str)] = &[
     ("Bearer", "Bearer"),
@@ -14,7 +14,7 @@ pub(crate) const KNOWN_SCHEMES: &[(&str, &str)] = &[
     ("ApiKey", "ApiKey"),
 ];
 
-/// Extractors that `Option<..>` of becomes `__private::Optional<..>`, so that missing credentials
+/// Extractors that `Option<..>` of becomes the runtime's `Optional<..>`, so that missing credentials
 /// give `None` while invalid ones are still refused.
 const CREDENTIAL_EXTRACTORS: &[&str] = &["Identity", "Claims"];
 
@@ -37,7 +37,7 @@ pub(crate) struct Requirement {
 }
 
 pub(crate) enum Scheme {
-    /// A built-in scheme: its `__private::Scheme` variant, spanned at the user's literal.
+    /// A built-in scheme: its `Scheme` variant of the runtime's private module, spanned at the user's literal.
     Builtin { variant: &'static str, span: Span },
     /// An application type implementing `CustomScheme`, as the user wrote its path.
     Custom(Path),

@@ -58,7 +58,8 @@ fn expand(requirement: &Requirement, handler: Handler) -> TokenStream {
         .krate
         .clone()
         .unwrap_or_else(|| parse_quote!(::auth_runtime));
-    let private = quote!(#krate::__private);
+    let module = private_module();
+    let private = quote!(#krate::#module);
     let Handler { item, params } = handler;
     let ItemFn {
         attrs,
@@ -83,6 +84,20 @@ fn expand(requirement: &Requirement, handler: Handler) -> TokenStream {
         #(#outer_attrs)*
         #wrapper
     }
+}
+
+/// `__private_v0_1_0` for version 0.1.0: the runtime's hidden module of the same version. A
+/// macro and a runtime of different versions then fail to compile together instead of
+/// misbehaving.
+fn private_module() -> Ident {
+    format_ident!("__private_v{}", identifier_safe(env!("CARGO_PKG_VERSION")))
+}
+
+/// `text` with every character that cannot be in an identifier replaced by `_`.
+fn identifier_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }
 
 /// The user's attributes, sorted by the function they belong on.
@@ -429,39 +444,49 @@ mod tests {
                 #[allow(non_camel_case_types)]
                 pub struct __auth_requirement_create;
 
-                impl ::auth_runtime::__private::StaticRequirement for __auth_requirement_create {
-                    const REQUIREMENT: ::auth_runtime::__private::Requirement =
-                        ::auth_runtime::__private::Requirement::new(&[::auth_runtime::__private::Scheme::Bearer])
-                            .scope(&::auth_runtime::__private::ScopeExpr::All(&[
-                                ::auth_runtime::__private::ScopeExpr::Token("items:read"),
-                                ::auth_runtime::__private::ScopeExpr::Token("items:write")
+                impl ::auth_runtime::__private_v0_1_0::StaticRequirement for __auth_requirement_create {
+                    const REQUIREMENT: ::auth_runtime::__private_v0_1_0::Requirement =
+                        ::auth_runtime::__private_v0_1_0::Requirement::new(&[::auth_runtime::__private_v0_1_0::Scheme::Bearer])
+                            .scope(&::auth_runtime::__private_v0_1_0::ScopeExpr::All(&[
+                                ::auth_runtime::__private_v0_1_0::ScopeExpr::Token("items:read"),
+                                ::auth_runtime::__private_v0_1_0::ScopeExpr::Token("items:write")
                             ]));
                 }
 
                 /// Creates an item.
                 #[get("/items")]
                 pub async fn create(
-                    __auth_args: ::auth_runtime::__private::Guarded<
+                    __auth_args: ::auth_runtime::__private_v0_1_0::Guarded<
                         __auth_requirement_create,
-                        (web::Json<Item>, Identity, ::auth_runtime::__private::Optional<Claims<MyClaims> >,)
+                        (web::Json<Item>, Identity, ::auth_runtime::__private_v0_1_0::Optional<Claims<MyClaims> >,)
                     >,
                 ) -> impl Responder {
                     #[tracing::instrument]
                     async fn create(body: web::Json<Item>, who: Identity, maybe: Option<Claims<MyClaims>>) -> impl Responder {
                         HttpResponse::Ok()
                     }
-                    ::auth_runtime::__private::assert_extractor::<web::Json<Item>>();
-                    ::auth_runtime::__private::assert_extractor::<Identity>();
-                    ::auth_runtime::__private::assert_claims_type::<MyClaims>();
+                    ::auth_runtime::__private_v0_1_0::assert_extractor::<web::Json<Item>>();
+                    ::auth_runtime::__private_v0_1_0::assert_extractor::<Identity>();
+                    ::auth_runtime::__private_v0_1_0::assert_claims_type::<MyClaims>();
                     let (__auth_arg0, __auth_arg1, __auth_arg2,) =
-                        ::auth_runtime::__private::Guarded::into_inner(__auth_args);
+                        ::auth_runtime::__private_v0_1_0::Guarded::into_inner(__auth_args);
                     create(
                         __auth_arg0,
                         __auth_arg1,
-                        ::auth_runtime::__private::Optional::into_option(__auth_arg2)
+                        ::auth_runtime::__private_v0_1_0::Optional::into_option(__auth_arg2)
                     ).await
                 }
             },
+        );
+    }
+
+    #[test]
+    fn the_private_module_is_named_after_the_version() {
+        assert_eq!(private_module(), "__private_v0_1_0");
+        assert_eq!(identifier_safe("0.1.0"), "0_1_0");
+        assert_eq!(
+            identifier_safe("1.20.3-rc.1+build.7"),
+            "1_20_3_rc_1_build_7"
         );
     }
 
@@ -482,12 +507,12 @@ mod tests {
                 #[allow(non_camel_case_types)]
                 struct __auth_requirement_ping;
 
-                impl ::auth_runtime::__private::StaticRequirement for __auth_requirement_ping {
-                    const REQUIREMENT: ::auth_runtime::__private::Requirement =
-                        ::auth_runtime::__private::Requirement::new(&[::auth_runtime::__private::Scheme::Bearer]);
+                impl ::auth_runtime::__private_v0_1_0::StaticRequirement for __auth_requirement_ping {
+                    const REQUIREMENT: ::auth_runtime::__private_v0_1_0::Requirement =
+                        ::auth_runtime::__private_v0_1_0::Requirement::new(&[::auth_runtime::__private_v0_1_0::Scheme::Bearer]);
                 }
 
-                async fn ping(__auth_args: ::auth_runtime::__private::Guarded<__auth_requirement_ping, ()>,) -> &'static str {
+                async fn ping(__auth_args: ::auth_runtime::__private_v0_1_0::Guarded<__auth_requirement_ping, ()>,) -> &'static str {
                     async fn ping() -> &'static str { "pong" }
                     ping().await
                 }
@@ -511,19 +536,24 @@ mod tests {
         assert_contains(
             &actual,
             quote! {
-                const REQUIREMENT: ::deps::auth::__private::Requirement =
-                    ::deps::auth::__private::Requirement::new(&[::deps::auth::__private::Scheme::Bearer])
+                const REQUIREMENT: ::deps::auth::__private_v0_1_0::Requirement =
+                    ::deps::auth::__private_v0_1_0::Requirement::new(&[::deps::auth::__private_v0_1_0::Scheme::Bearer])
                         .realm("admin area")
                         .optional();
             },
         );
         assert_contains(
             &actual,
-            quote!(::deps::auth::__private::Guarded<__auth_requirement_me, (::deps::auth::__private::Optional<auth::Identity>,)>),
+            quote!(::deps::auth::__private_v0_1_0::Guarded<__auth_requirement_me, (::deps::auth::__private_v0_1_0::Optional<auth::Identity>,)>),
         );
         assert_contains(
             &actual,
-            quote!(me(::deps::auth::__private::Optional::into_option(__auth_arg0)).await),
+            quote!(
+                me(::deps::auth::__private_v0_1_0::Optional::into_option(
+                    __auth_arg0
+                ))
+                .await
+            ),
         );
         assert!(!actual.contains("auth_runtime"));
     }
@@ -539,11 +569,11 @@ mod tests {
         assert_contains(
             &actual,
             quote! {
-                .scope(&::auth_runtime::__private::ScopeExpr::Any(&[
-                    ::auth_runtime::__private::ScopeExpr::Token("admin"),
-                    ::auth_runtime::__private::ScopeExpr::All(&[
-                        ::auth_runtime::__private::ScopeExpr::Token("x"),
-                        ::auth_runtime::__private::ScopeExpr::Token("y")
+                .scope(&::auth_runtime::__private_v0_1_0::ScopeExpr::Any(&[
+                    ::auth_runtime::__private_v0_1_0::ScopeExpr::Token("admin"),
+                    ::auth_runtime::__private_v0_1_0::ScopeExpr::All(&[
+                        ::auth_runtime::__private_v0_1_0::ScopeExpr::Token("x"),
+                        ::auth_runtime::__private_v0_1_0::ScopeExpr::Token("y")
                     ])
                 ]))
             },
@@ -561,10 +591,10 @@ mod tests {
         assert_contains(
             &actual,
             quote! {
-                ::auth_runtime::__private::Requirement::new(&[
-                    ::auth_runtime::__private::Scheme::Basic,
-                    <my::Session as ::auth_runtime::__private::CustomSchemeType>::SCHEME,
-                    ::auth_runtime::__private::Scheme::ApiKey
+                ::auth_runtime::__private_v0_1_0::Requirement::new(&[
+                    ::auth_runtime::__private_v0_1_0::Scheme::Basic,
+                    <my::Session as ::auth_runtime::__private_v0_1_0::CustomSchemeType>::SCHEME,
+                    ::auth_runtime::__private_v0_1_0::Scheme::ApiKey
                 ]);
             },
         );
@@ -581,12 +611,12 @@ mod tests {
         assert_contains(
             &actual,
             quote! {
-                .scope(&::auth_runtime::__private::ScopeExpr::Token("a"))
-                .roles(&::auth_runtime::__private::ScopeExpr::Any(&[
-                    ::auth_runtime::__private::ScopeExpr::Token("admin"),
-                    ::auth_runtime::__private::ScopeExpr::All(&[
-                        ::auth_runtime::__private::ScopeExpr::Token("staff"),
-                        ::auth_runtime::__private::ScopeExpr::Token("owner")
+                .scope(&::auth_runtime::__private_v0_1_0::ScopeExpr::Token("a"))
+                .roles(&::auth_runtime::__private_v0_1_0::ScopeExpr::Any(&[
+                    ::auth_runtime::__private_v0_1_0::ScopeExpr::Token("admin"),
+                    ::auth_runtime::__private_v0_1_0::ScopeExpr::All(&[
+                        ::auth_runtime::__private_v0_1_0::ScopeExpr::Token("staff"),
+                        ::auth_runtime::__private_v0_1_0::ScopeExpr::Token("owner")
                     ])
                 ]));
             },
@@ -611,22 +641,22 @@ mod tests {
                 struct __auth_requirement_guarded;
 
                 #[cfg(test)]
-                impl ::deps::auth::__private::StaticRequirement for __auth_requirement_guarded {
-                    const REQUIREMENT: ::deps::auth::__private::Requirement =
-                        ::deps::auth::__private::Requirement::new(&[::deps::auth::__private::Scheme::Bearer])
+                impl ::deps::auth::__private_v0_1_0::StaticRequirement for __auth_requirement_guarded {
+                    const REQUIREMENT: ::deps::auth::__private_v0_1_0::Requirement =
+                        ::deps::auth::__private_v0_1_0::Requirement::new(&[::deps::auth::__private_v0_1_0::Scheme::Bearer])
                             .policy(__auth_requirement_guarded::__auth_policy);
                 }
 
                 #[cfg(test)]
                 impl __auth_requirement_guarded {
                     fn __auth_policy(
-                        __auth_principal: ::deps::auth::__private::Arc<::deps::auth::__private::Principal>,
-                        __auth_request: ::deps::auth::__private::HttpRequest,
-                    ) -> ::deps::auth::__private::PolicyFuture {
+                        __auth_principal: ::deps::auth::__private_v0_1_0::Arc<::deps::auth::__private_v0_1_0::Principal>,
+                        __auth_request: ::deps::auth::__private_v0_1_0::HttpRequest,
+                    ) -> ::deps::auth::__private_v0_1_0::PolicyFuture {
                         ::std::boxed::Box::pin(async move {
-                            let __auth_principal: &::deps::auth::__private::Principal = &__auth_principal;
-                            let __auth_request: &::deps::auth::__private::HttpRequest = &__auth_request;
-                            let __auth_decision: ::deps::auth::__private::PolicyDecision =
+                            let __auth_principal: &::deps::auth::__private_v0_1_0::Principal = &__auth_principal;
+                            let __auth_request: &::deps::auth::__private_v0_1_0::HttpRequest = &__auth_request;
+                            let __auth_decision: ::deps::auth::__private_v0_1_0::PolicyDecision =
                                 crate::policies::check(__auth_principal, __auth_request).await;
                             __auth_decision
                         })
@@ -635,7 +665,7 @@ mod tests {
 
                 #[cfg(test)]
                 async fn guarded(
-                    __auth_args: ::deps::auth::__private::Guarded<__auth_requirement_guarded, ()>,
+                    __auth_args: ::deps::auth::__private_v0_1_0::Guarded<__auth_requirement_guarded, ()>,
                 ) {
                     async fn guarded() {}
                     guarded().await
@@ -676,11 +706,11 @@ mod tests {
         assert_contains(&actual, quote!(f(__auth_arg0, __auth_arg1).await));
         assert_contains(
             &actual,
-            quote!(::auth_runtime::__private::assert_claims_type::<C>();),
+            quote!(::auth_runtime::__private_v0_1_0::assert_claims_type::<C>();),
         );
         assert_contains(
             &actual,
-            quote!(::auth_runtime::__private::assert_extractor::<Option<web::Query<Q>>>();),
+            quote!(::auth_runtime::__private_v0_1_0::assert_extractor::<Option<web::Query<Q>>>();),
         );
     }
 
