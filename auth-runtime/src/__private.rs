@@ -7,8 +7,20 @@ pub use actix_web::HttpRequest;
 
 pub use crate::extract::{Guarded, Optional, StaticRequirement};
 pub use crate::principal::Principal;
+pub use crate::requirement::ScopeExpr::{All, Any, Token};
 pub use crate::requirement::{PolicyDecision, PolicyFuture, Requirement, Scheme, ScopeExpr};
 use crate::scheme::CustomScheme;
+
+// The requirement of one built-in scheme alone, which the generated code refines with
+// `.scope(..)` and the like: naming a constant costs rustc less than building the scheme list in
+// every handler.
+
+/// A Bearer token, nothing more.
+pub const BEARER: Requirement = Requirement::new(&[Scheme::Bearer]);
+/// Basic credentials, nothing more.
+pub const BASIC: Requirement = Requirement::new(&[Scheme::Basic]);
+/// An API key, nothing more.
+pub const API_KEY: Requirement = Requirement::new(&[Scheme::ApiKey]);
 
 /// A type that can be the `T` of a [`Claims<T>`](crate::Claims) parameter.
 #[diagnostic::on_unimplemented(
