@@ -1,17 +1,41 @@
 //! The model: what one `#[requires(..)]` asks for and the handler it guards, with the user's
 //! spans. Built by `attr`, checked by `valid`, turned into code by `expand`.
 
-use proc_macro2::Span;
+use proc_macro2::{Group, Span};
 use quote::ToTokens;
-use syn::{ExprPath, FnArg, GenericArgument, ItemFn, LitStr, Path, PathArguments, Type};
+use syn::{
+    Attribute, ExprPath, FnArg, GenericArgument, LitStr, Path, PathArguments, Signature, Type,
+    Visibility,
+};
 
-/// The built-in schemes `scheme = ".."` accepts: the name users write (matched
-/// case-insensitively) and the `Scheme` variant of the runtime's private module it becomes. A new scheme is one more
-/// row.
-pub(crate) const KNOWN_SCHEMES: &[(&str, &str)] = &[
-    ("Bearer", "Bearer"),
-    ("Basic", "Basic"),
-    ("ApiKey", "ApiKey"),
+/// A scheme `scheme = ".."` names with a string.
+pub(crate) struct BuiltinScheme {
+    /// As users write it, matched case-insensitively.
+    pub name: &'static str,
+    /// Its variant of the runtime's `Scheme`.
+    pub variant: &'static str,
+    /// The runtime's constant for a requirement of this scheme alone.
+    pub alone: &'static str,
+}
+
+/// The built-in schemes. A new scheme is one more row (and one more constant in the runtime's
+/// private module).
+pub(crate) const BUILTIN_SCHEMES: &[BuiltinScheme] = &[
+    BuiltinScheme {
+        name: "Bearer",
+        variant: "Bearer",
+        alone: "BEARER",
+    },
+    BuiltinScheme {
+        name: "Basic",
+        variant: "Basic",
+        alone: "BASIC",
+    },
+    BuiltinScheme {
+        name: "ApiKey",
+        variant: "ApiKey",
+        alone: "API_KEY",
+    },
 ];
 
 /// Extractors that `Option<..>` of becomes the runtime's `Optional<..>`, so that missing credentials
@@ -37,8 +61,11 @@ pub(crate) struct Requirement {
 }
 
 pub(crate) enum Scheme {
-    /// A built-in scheme: its `Scheme` variant of the runtime's private module, spanned at the user's literal.
-    Builtin { variant: &'static str, span: Span },
+    /// A built-in scheme, spanned at the user's literal.
+    Builtin {
+        scheme: &'static BuiltinScheme,
+        span: Span,
+    },
     /// An application type implementing `CustomScheme`, as the user wrote its path.
     Custom(Path),
 }
@@ -61,7 +88,12 @@ pub(crate) enum ScopeExpr {
 
 /// The annotated function and how each of its parameters is extracted.
 pub(crate) struct Handler {
-    pub item: ItemFn,
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub sig: Signature,
+    /// The body, braces included, as the user wrote it: emitted again, never parsed here.
+    pub body: Group,
+    /// One per parameter of `sig` other than `self`.
     pub params: Vec<Param>,
 }
 
@@ -78,7 +110,7 @@ impl Requirement {
     pub(crate) fn bearer() -> Self {
         Requirement {
             schemes: vec![Scheme::Builtin {
-                variant: KNOWN_SCHEMES[0].1,
+                scheme: &BUILTIN_SCHEMES[0],
                 span: Span::call_site(),
             }],
             schemes_any: None,
@@ -96,7 +128,7 @@ impl Scheme {
     /// How the scheme reads in a message: `"Basic"` or `my::Scheme`.
     pub(crate) fn text(&self) -> String {
         match self {
-            Scheme::Builtin { variant, .. } => format!("\"{variant}\""),
+            Scheme::Builtin { scheme, .. } => format!("\"{}\"", scheme.name),
             Scheme::Custom(path) => path_text(path),
         }
     }
@@ -133,9 +165,8 @@ pub(crate) fn path_text(path: &Path) -> String {
 }
 
 impl Handler {
-    pub(crate) fn from_fn(item: ItemFn) -> Self {
-        let params = item
-            .sig
+    pub(crate) fn new(attrs: Vec<Attribute>, vis: Visibility, sig: Signature, body: Group) -> Self {
+        let params = sig
             .inputs
             .iter()
             .filter_map(|input| match input {
@@ -143,7 +174,13 @@ impl Handler {
                 FnArg::Receiver(_) => None,
             })
             .collect();
-        Handler { item, params }
+        Handler {
+            attrs,
+            vis,
+            sig,
+            body,
+            params,
+        }
     }
 }
 
@@ -259,9 +296,15 @@ mod tests {
 
     #[test]
     fn receivers_are_not_parameters() {
-        let handler = Handler::from_fn(parse_quote! {
-            async fn method(&self, who: Identity) {}
-        });
+        let handler = Handler::new(
+            Vec::new(),
+            Visibility::Inherited,
+            parse_quote!(async fn method(&self, who: Identity)),
+            Group::new(
+                proc_macro2::Delimiter::Brace,
+                proc_macro2::TokenStream::new(),
+            ),
+        );
         assert_eq!(handler.params.len(), 1);
     }
 }

@@ -1,13 +1,18 @@
 //! Parsing: the arguments of `#[requires(..)]` and the item under it, into the model of `ast`.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use syn::meta::ParseNestedMeta;
 use syn::parse::discouraged::Speculative;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
-use syn::{parenthesized, Expr, ExprPath, Ident, Item, LitStr, Path, Token};
+use syn::{
+    parenthesized, Attribute, Expr, ExprPath, Ident, Item, LitStr, Path, Signature, Token,
+    Visibility,
+};
 
-use crate::ast::{path_text, Handler, Requirement, Scheme, ScopeExpr, TokenKind, KNOWN_SCHEMES};
+use crate::ast::{
+    path_text, BuiltinScheme, Handler, Requirement, Scheme, ScopeExpr, TokenKind, BUILTIN_SCHEMES,
+};
 use crate::errors::Errors;
 use crate::suggest::{did_you_mean, quoted_list};
 
@@ -61,12 +66,28 @@ pub(crate) fn parse_requirement(args: TokenStream, errors: &mut Errors) -> Requi
     requirement
 }
 
-/// The item `#[requires]` is placed on, which must be a function.
+/// The item `#[requires]` is placed on, which must be a function. Its body stays tokens: only
+/// rustc parses it, once, when it compiles the expansion (and reports any mistake in it).
 pub(crate) fn parse_handler(item: TokenStream) -> syn::Result<Handler> {
-    match syn::parse2::<Item>(item)? {
-        Item::Fn(item) => Ok(Handler::from_fn(item)),
+    let mut trees: Vec<TokenTree> = item.clone().into_iter().collect();
+    let parsed = match trees.pop() {
+        Some(TokenTree::Group(body)) if body.delimiter() == Delimiter::Brace => {
+            let head_tokens: TokenStream = trees.into_iter().collect();
+            let head = |input: ParseStream| {
+                let attrs = input.call(Attribute::parse_outer)?;
+                let vis: Visibility = input.parse()?;
+                let sig: Signature = input.parse()?;
+                Ok((attrs, vis, sig))
+            };
+            head.parse2(head_tokens)
+                .map(|(attrs, vis, sig)| Handler::new(attrs, vis, sig, body))
+        }
+        _ => Err(syn::Error::new(Span::call_site(), "expected a function")),
+    };
+    parsed.or_else(|error| match syn::parse2::<Item>(item)? {
+        Item::Fn(_) => Err(error),
         other => Err(not_a_function(&other)),
-    }
+    })
 }
 
 fn not_a_function(item: &Item) -> syn::Error {
@@ -307,7 +328,7 @@ fn parse_scheme(
             input.advance_to(&fork);
             if let Some(ident) = path.get_ident() {
                 let written = ident.to_string();
-                if let Some((name, _)) = known_scheme(&written) {
+                if let Some(&BuiltinScheme { name, .. }) = known_scheme(&written) {
                     errors.at(
                         ident.span(),
                         format!("the built-in scheme `{name}` is written as a string; write `{prefix}\"{name}\"` (a path names a custom scheme type)"),
@@ -331,21 +352,21 @@ fn parse_scheme(
     Ok(None)
 }
 
-fn known_scheme(written: &str) -> Option<&'static (&'static str, &'static str)> {
-    KNOWN_SCHEMES
+fn known_scheme(written: &str) -> Option<&'static BuiltinScheme> {
+    BUILTIN_SCHEMES
         .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(written))
+        .find(|scheme| scheme.name.eq_ignore_ascii_case(written))
 }
 
 fn builtin_scheme(lit: &LitStr, prefix: &str, errors: &mut Errors) -> Option<Scheme> {
     let written = lit.value();
-    if let Some(&(_, variant)) = known_scheme(&written) {
+    if let Some(scheme) = known_scheme(&written) {
         return Some(Scheme::Builtin {
-            variant,
+            scheme,
             span: lit.span(),
         });
     }
-    let names: Vec<&str> = KNOWN_SCHEMES.iter().map(|(name, _)| *name).collect();
+    let names: Vec<&str> = BUILTIN_SCHEMES.iter().map(|scheme| scheme.name).collect();
     let hint = did_you_mean(&written, &names);
     // A quoted type name is most likely a custom scheme: say how to name one.
     let custom = match syn::parse_str::<Path>(&written) {

@@ -85,7 +85,7 @@ fn check_schemes(requirement: &Requirement, errors: &mut Errors) {
 
 fn same_scheme(a: &Scheme, b: &Scheme) -> bool {
     match (a, b) {
-        (Scheme::Builtin { variant: a, .. }, Scheme::Builtin { variant: b, .. }) => a == b,
+        (Scheme::Builtin { scheme: a, .. }, Scheme::Builtin { scheme: b, .. }) => a.name == b.name,
         // Two paths may name one type (`Session`, `crate::Session`); the runtime sees that case.
         (Scheme::Custom(a), Scheme::Custom(b)) => path_text(a) == path_text(b),
         _ => false,
@@ -222,7 +222,7 @@ fn escaped(text: &str) -> String {
 
 /// Checks that the function can be a `#[requires]` handler; every problem is pushed to `errors`.
 pub(crate) fn check_handler(handler: &Handler, errors: &mut Errors) {
-    let sig = &handler.item.sig;
+    let sig = &handler.sig;
     check_qualifiers(sig, errors);
     for input in &sig.inputs {
         check_parameter(input, errors);
@@ -233,7 +233,7 @@ pub(crate) fn check_handler(handler: &Handler, errors: &mut Errors) {
             "`#[requires]` handlers cannot be variadic; remove `...`",
         );
     }
-    for attr in &handler.item.attrs {
+    for attr in &handler.attrs {
         if attr
             .path()
             .segments
@@ -291,10 +291,9 @@ fn check_parameter(input: &FnArg, errors: &mut Errors) {
 #[cfg(test)]
 mod tests {
     use quote::quote;
-    use syn::parse_quote;
 
     use super::*;
-    use crate::attr::parse_requirement;
+    use crate::attr::{parse_handler, parse_requirement};
 
     fn requirement_errors(args: proc_macro2::TokenStream) -> Vec<String> {
         let mut errors = Errors::default();
@@ -303,9 +302,9 @@ mod tests {
         messages(errors)
     }
 
-    fn handler_errors(item: syn::ItemFn) -> Vec<String> {
+    fn handler_errors(item: proc_macro2::TokenStream) -> Vec<String> {
         let mut errors = Errors::default();
-        check_handler(&Handler::from_fn(item), &mut errors);
+        check_handler(&parse_handler(item).unwrap(), &mut errors);
         messages(errors)
     }
 
@@ -476,56 +475,56 @@ mod tests {
     #[test]
     fn handler_shape_is_checked() {
         assert_eq!(
-            handler_errors(parse_quote!(
+            handler_errors(quote!(
                 async fn ok(who: Identity, body: web::Json<T>) {}
             )),
             Vec::<String>::new()
         );
         assert_eq!(
-            handler_errors(parse_quote!(
+            handler_errors(quote!(
                 fn sync() {}
             )),
             ["`#[requires]` needs an `async fn` handler; write `async fn name(..)`"]
         );
         assert_eq!(
-            handler_errors(parse_quote!(
+            handler_errors(quote!(
                 async fn method(&self) {}
             )),
             ["`#[requires]` goes on a free `async fn` handler, not a method with `self`"]
         );
         assert_eq!(
-            handler_errors(parse_quote!(
+            handler_errors(quote!(
                 async fn generic<T: FromRequest>(t: T) {}
             )),
             ["handlers with generics are not supported by `#[requires]`; use concrete types"]
         );
         assert_eq!(
-            handler_errors(parse_quote!(
+            handler_errors(quote!(
                 async fn lifetime<'a>() {}
             ))
             .len(),
             1
         );
         assert_eq!(
-            handler_errors(parse_quote!(
+            handler_errors(quote!(
                 async fn anonymous(t: impl FromRequest) {}
             ))
             .len(),
             1
         );
         assert_eq!(
-            handler_errors(parse_quote!(
+            handler_errors(quote!(
                 async unsafe fn f() {}
             ))
             .len(),
             1
         );
         assert_eq!(
-            handler_errors(parse_quote!(#[requires(scope = "b")] async fn twice() {})),
+            handler_errors(quote!(#[requires(scope = "b")] async fn twice() {})),
             ["`#[requires]` is given twice on this handler; merge the arguments into one `#[requires(..)]`"]
         );
         assert_eq!(
-            handler_errors(parse_quote!(
+            handler_errors(quote!(
                 fn all_wrong<T>(self, x: u8, ...) {}
             ))
             .len(),
