@@ -146,7 +146,10 @@ fn first_use_of_key(
     seen: &mut Vec<Key>,
     errors: &mut Errors,
 ) -> Option<Key> {
-    let written = path_text(&meta.path);
+    let written = match meta.path.get_ident() {
+        Some(ident) => ident.to_string(),
+        None => path_text(&meta.path),
+    };
     let Some(key) = Key::named(&written) else {
         let names = Key::ALL.map(Key::name);
         errors.at_tokens(
