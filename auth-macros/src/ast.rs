@@ -1,18 +1,44 @@
-use proc_macro2::{Span, TokenStream};
-use quote::ToTokens;
-use syn::spanned::Spanned;
-use syn::{ExprPath, FnArg, GenericArgument, Item, ItemFn, LitStr, Path, PathArguments, Type};
+//! The model: what one `#[requires(..)]` asks for and the handler it guards, with the user's
+//! spans. Built by `attr`, checked by `valid`, turned into code by `expand`.
 
-/// The built-in schemes `scheme = ".."` accepts: the name users write (matched
-/// case-insensitively) and the `__private::Scheme` variant it becomes. A new scheme is one more
-/// row.
-pub(crate) const KNOWN_SCHEMES: &[(&str, &str)] = &[
-    ("Bearer", "Bearer"),
-    ("Basic", "Basic"),
-    ("ApiKey", "ApiKey"),
+use proc_macro2::{Group, Span};
+use quote::ToTokens;
+use syn::{
+    Attribute, ExprPath, FnArg, GenericArgument, LitStr, Path, PathArguments, Signature, Type,
+    Visibility,
+};
+
+/// A scheme `scheme = ".."` names with a string.
+pub(crate) struct BuiltinScheme {
+    /// As users write it, matched case-insensitively.
+    pub name: &'static str,
+    /// Its variant of the runtime's `Scheme`.
+    pub variant: &'static str,
+    /// The runtime's constant for a requirement of this scheme alone.
+    pub alone: &'static str,
+}
+
+/// The built-in schemes. A new scheme is one more row (and one more constant in the runtime's
+/// private module).
+pub(crate) const BUILTIN_SCHEMES: &[BuiltinScheme] = &[
+    BuiltinScheme {
+        name: "Bearer",
+        variant: "Bearer",
+        alone: "BEARER",
+    },
+    BuiltinScheme {
+        name: "Basic",
+        variant: "Basic",
+        alone: "BASIC",
+    },
+    BuiltinScheme {
+        name: "ApiKey",
+        variant: "ApiKey",
+        alone: "API_KEY",
+    },
 ];
 
-/// Extractors that `Option<..>` of becomes `__private::Optional<..>`, so that missing credentials
+/// Extractors that `Option<..>` of becomes the runtime's `Optional<..>`, so that missing credentials
 /// give `None` while invalid ones are still refused.
 const CREDENTIAL_EXTRACTORS: &[&str] = &["Identity", "Claims"];
 
@@ -35,8 +61,11 @@ pub(crate) struct Requirement {
 }
 
 pub(crate) enum Scheme {
-    /// A built-in scheme: its `__private::Scheme` variant, spanned at the user's literal.
-    Builtin { variant: &'static str, span: Span },
+    /// A built-in scheme, spanned at the user's literal.
+    Builtin {
+        scheme: &'static BuiltinScheme,
+        span: Span,
+    },
     /// An application type implementing `CustomScheme`, as the user wrote its path.
     Custom(Path),
 }
@@ -59,7 +88,12 @@ pub(crate) enum ScopeExpr {
 
 /// The annotated function and how each of its parameters is extracted.
 pub(crate) struct Handler {
-    pub item: ItemFn,
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub sig: Signature,
+    /// The body, braces included, as the user wrote it: emitted again, never parsed here.
+    pub body: Group,
+    /// One per parameter of `sig` other than `self`.
     pub params: Vec<Param>,
 }
 
@@ -76,7 +110,7 @@ impl Requirement {
     pub(crate) fn bearer() -> Self {
         Requirement {
             schemes: vec![Scheme::Builtin {
-                variant: KNOWN_SCHEMES[0].1,
+                scheme: &BUILTIN_SCHEMES[0],
                 span: Span::call_site(),
             }],
             schemes_any: None,
@@ -94,7 +128,7 @@ impl Scheme {
     /// How the scheme reads in a message: `"Basic"` or `my::Scheme`.
     pub(crate) fn text(&self) -> String {
         match self {
-            Scheme::Builtin { variant, .. } => format!("\"{variant}\""),
+            Scheme::Builtin { scheme, .. } => format!("\"{}\"", scheme.name),
             Scheme::Custom(path) => path_text(path),
         }
     }
@@ -131,16 +165,8 @@ pub(crate) fn path_text(path: &Path) -> String {
 }
 
 impl Handler {
-    pub(crate) fn from_item(item: TokenStream) -> syn::Result<Self> {
-        match syn::parse2::<Item>(item)? {
-            Item::Fn(item) => Ok(Handler::from_fn(item)),
-            other => Err(not_a_function(&other)),
-        }
-    }
-
-    pub(crate) fn from_fn(item: ItemFn) -> Self {
-        let params = item
-            .sig
+    pub(crate) fn new(attrs: Vec<Attribute>, vis: Visibility, sig: Signature, body: Group) -> Self {
+        let params = sig
             .inputs
             .iter()
             .filter_map(|input| match input {
@@ -148,7 +174,13 @@ impl Handler {
                 FnArg::Receiver(_) => None,
             })
             .collect();
-        Handler { item, params }
+        Handler {
+            attrs,
+            vis,
+            sig,
+            body,
+            params,
+        }
     }
 }
 
@@ -209,29 +241,8 @@ pub(crate) fn ungroup(mut ty: &Type) -> &Type {
     }
 }
 
-fn not_a_function(item: &Item) -> syn::Error {
-    let (what, span) = match item {
-        Item::Struct(item) => ("a `struct`", item.struct_token.span),
-        Item::Enum(item) => ("an `enum`", item.enum_token.span),
-        Item::Union(item) => ("a `union`", item.union_token.span),
-        Item::Impl(item) => ("an `impl` block", item.impl_token.span),
-        Item::Trait(item) => ("a `trait`", item.trait_token.span),
-        Item::Mod(item) => ("a `mod`", item.mod_token.span),
-        Item::Const(item) => ("a `const`", item.const_token.span),
-        Item::Static(item) => ("a `static`", item.static_token.span),
-        Item::Type(item) => ("a type alias", item.type_token.span),
-        Item::Use(item) => ("a `use`", item.use_token.span),
-        other => ("this item", other.span()),
-    };
-    syn::Error::new(
-        span,
-        format!("`#[requires]` goes on an `async fn` handler, not on {what}"),
-    )
-}
-
 #[cfg(test)]
 mod tests {
-    use quote::quote;
     use syn::parse_quote;
 
     use super::*;
@@ -285,22 +296,15 @@ mod tests {
 
     #[test]
     fn receivers_are_not_parameters() {
-        let handler = Handler::from_fn(parse_quote! {
-            async fn method(&self, who: Identity) {}
-        });
-        assert_eq!(handler.params.len(), 1);
-    }
-
-    #[test]
-    fn items_other_than_functions_are_refused() {
-        let error = Handler::from_item(quote!(
-            struct Item;
-        ))
-        .err()
-        .unwrap();
-        assert_eq!(
-            error.to_string(),
-            "`#[requires]` goes on an `async fn` handler, not on a `struct`"
+        let handler = Handler::new(
+            Vec::new(),
+            Visibility::Inherited,
+            parse_quote!(async fn method(&self, who: Identity)),
+            Group::new(
+                proc_macro2::Delimiter::Brace,
+                proc_macro2::TokenStream::new(),
+            ),
         );
+        assert_eq!(handler.params.len(), 1);
     }
 }

@@ -1,11 +1,18 @@
-use proc_macro2::{Span, TokenStream, TokenTree};
+//! Parsing: the arguments of `#[requires(..)]` and the item under it, into the model of `ast`.
+
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use syn::meta::ParseNestedMeta;
 use syn::parse::discouraged::Speculative;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
-use syn::{parenthesized, Expr, ExprPath, Ident, LitStr, Path, Token};
+use syn::{
+    parenthesized, Attribute, Expr, ExprPath, Ident, Item, LitStr, Path, Signature, Token,
+    Visibility,
+};
 
-use crate::ast::{path_text, Requirement, Scheme, ScopeExpr, TokenKind, KNOWN_SCHEMES};
+use crate::ast::{
+    path_text, BuiltinScheme, Handler, Requirement, Scheme, ScopeExpr, TokenKind, BUILTIN_SCHEMES,
+};
 use crate::errors::Errors;
 use crate::suggest::{did_you_mean, quoted_list};
 
@@ -46,28 +53,103 @@ impl Key {
     }
 }
 
-impl Requirement {
-    /// Parses the arguments of `#[requires(..)]`. Problems are pushed to `errors` and parsing
-    /// goes on with the next argument; it stops only where the syntax cannot be followed.
-    pub(crate) fn from_args(args: TokenStream, errors: &mut Errors) -> Self {
-        let mut requirement = Requirement::bearer();
-        let mut seen: Vec<Key> = Vec::new();
-        let parser =
-            syn::meta::parser(|meta| parse_argument(&meta, &mut requirement, &mut seen, errors));
-        if let Err(error) = parser.parse2(args) {
-            errors.push(error);
-        }
-        requirement
+/// Parses the arguments of `#[requires(..)]`. Problems are pushed to `errors` and parsing goes
+/// on with the next argument; it stops only where the syntax cannot be followed.
+pub(crate) fn parse_requirement(args: TokenStream, errors: &mut Errors) -> Requirement {
+    let mut requirement = Requirement::bearer();
+    let mut seen: Vec<Key> = Vec::new();
+    let parser =
+        syn::meta::parser(|meta| parse_argument(&meta, &mut requirement, &mut seen, errors));
+    if let Err(error) = parser.parse2(args) {
+        errors.push(error);
     }
+    requirement
 }
 
+/// The item `#[requires]` is placed on, which must be a function. Its body stays tokens: only
+/// rustc parses it, once, when it compiles the expansion (and reports any mistake in it).
+pub(crate) fn parse_handler(item: TokenStream) -> syn::Result<Handler> {
+    let mut trees: Vec<TokenTree> = item.clone().into_iter().collect();
+    let parsed = match trees.pop() {
+        Some(TokenTree::Group(body)) if body.delimiter() == Delimiter::Brace => {
+            let head_tokens: TokenStream = trees.into_iter().collect();
+            let head = |input: ParseStream| {
+                let attrs = input.call(Attribute::parse_outer)?;
+                let vis: Visibility = input.parse()?;
+                let sig: Signature = input.parse()?;
+                Ok((attrs, vis, sig))
+            };
+            head.parse2(head_tokens)
+                .map(|(attrs, vis, sig)| Handler::new(attrs, vis, sig, body))
+        }
+        _ => Err(syn::Error::new(Span::call_site(), "expected a function")),
+    };
+    parsed.or_else(|error| match syn::parse2::<Item>(item)? {
+        Item::Fn(_) => Err(error),
+        other => Err(not_a_function(&other)),
+    })
+}
+
+fn not_a_function(item: &Item) -> syn::Error {
+    let (what, span) = match item {
+        Item::Struct(item) => ("a `struct`", item.struct_token.span),
+        Item::Enum(item) => ("an `enum`", item.enum_token.span),
+        Item::Union(item) => ("a `union`", item.union_token.span),
+        Item::Impl(item) => ("an `impl` block", item.impl_token.span),
+        Item::Trait(item) => ("a `trait`", item.trait_token.span),
+        Item::Mod(item) => ("a `mod`", item.mod_token.span),
+        Item::Const(item) => ("a `const`", item.const_token.span),
+        Item::Static(item) => ("a `static`", item.static_token.span),
+        Item::Type(item) => ("a type alias", item.type_token.span),
+        Item::Use(item) => ("a `use`", item.use_token.span),
+        other => ("this item", other.span()),
+    };
+    syn::Error::new(
+        span,
+        format!("`#[requires]` goes on an `async fn` handler, not on {what}"),
+    )
+}
+
+/// One `key = value` (or `optional`) of the argument list.
 fn parse_argument(
     meta: &ParseNestedMeta,
     requirement: &mut Requirement,
     seen: &mut Vec<Key>,
     errors: &mut Errors,
 ) -> syn::Result<()> {
-    let written = path_text(&meta.path);
+    let Some(key) = first_use_of_key(meta, seen, errors) else {
+        return skip_value(meta.input);
+    };
+    match key {
+        Key::Scheme => {
+            if let Some((schemes, any)) = scheme_argument(meta, errors)? {
+                requirement.schemes = schemes;
+                requirement.schemes_any = any;
+            }
+        }
+        Key::Scope => requirement.scope = token_argument(meta, TokenKind::Scope, errors)?,
+        Key::Role => requirement.roles = token_argument(meta, TokenKind::Role, errors)?,
+        Key::Policy => requirement.policy = policy_argument(meta, errors)?,
+        Key::Realm => requirement.realm = string_value(meta, key, "api", errors)?,
+        Key::Optional => requirement.optional = optional_flag(meta, errors)?,
+        Key::Crate => {
+            requirement.krate = string_value(meta, key, "auth_runtime", errors)?
+                .and_then(|lit| crate_path(&lit, errors));
+        }
+    }
+    Ok(())
+}
+
+/// The key of `meta`, unless it is unknown or was already given (both reported).
+fn first_use_of_key(
+    meta: &ParseNestedMeta,
+    seen: &mut Vec<Key>,
+    errors: &mut Errors,
+) -> Option<Key> {
+    let written = match meta.path.get_ident() {
+        Some(ident) => ident.to_string(),
+        None => path_text(&meta.path),
+    };
     let Some(key) = Key::named(&written) else {
         let names = Key::ALL.map(Key::name);
         errors.at_tokens(
@@ -78,96 +160,17 @@ fn parse_argument(
                 did_you_mean(&written, &names),
             ),
         );
-        return skip_value(meta.input);
+        return None;
     };
     if seen.contains(&key) {
         errors.at_tokens(
             &meta.path,
             format!("`{written}` is given twice in `#[requires]`"),
         );
-        return skip_value(meta.input);
+        return None;
     }
     seen.push(key);
-
-    match key {
-        Key::Scheme => {
-            let Some(value) = value_of(
-                meta,
-                "`scheme` needs a value; write `scheme = \"Bearer\"` or `scheme = any(\"Bearer\", \"Basic\")`",
-                errors,
-            )?
-            else {
-                return Ok(());
-            };
-            match parse_schemes(value, errors) {
-                Ok(Some((schemes, any))) => {
-                    requirement.schemes = schemes;
-                    requirement.schemes_any = any;
-                }
-                Ok(None) => {}
-                Err(error) => {
-                    errors.push(error);
-                    return skip_value(value);
-                }
-            }
-        }
-        Key::Scope | Key::Role => {
-            let kind = if key == Key::Scope {
-                TokenKind::Scope
-            } else {
-                TokenKind::Role
-            };
-            let [first, second] = kind.examples();
-            let Some(value) = value_of(
-                meta,
-                &format!(
-                    "`{written}` needs a value; write `{written} = \"{first}\"` or `{written} = {}(\"{first}\", \"{second}\")`",
-                    if kind == TokenKind::Scope { "all" } else { "any" },
-                ),
-                errors,
-            )?
-            else {
-                return Ok(());
-            };
-            match parse_token_expr(value, kind, errors) {
-                Ok(expr) if kind == TokenKind::Scope => requirement.scope = expr,
-                Ok(expr) => requirement.roles = expr,
-                Err(error) => {
-                    errors.push(error);
-                    return skip_value(value);
-                }
-            }
-        }
-        Key::Policy => {
-            let Some(value) = value_of(
-                meta,
-                "`policy` needs a value; write `policy = path::to::check`, naming an `async fn`",
-                errors,
-            )?
-            else {
-                return Ok(());
-            };
-            requirement.policy = parse_policy(value, errors)?;
-        }
-        Key::Realm => requirement.realm = string_value(meta, key, "api", errors)?,
-        Key::Optional => {
-            if meta.input.is_empty() || meta.input.peek(Token![,]) {
-                requirement.optional = Some(meta.path.span());
-            } else {
-                errors.at_tokens(
-                    &meta.path,
-                    "`optional` is a flag and takes no value; write `optional`",
-                );
-                return skip_value(meta.input);
-            }
-        }
-        Key::Crate => {
-            if let Some(lit) = string_value(meta, key, "auth_runtime", errors)? {
-                requirement.krate = crate_path(&lit, errors);
-            }
-        }
-    }
-    Ok(())
+    Some(key)
 }
 
 /// The input after `key =`, or `None` (with `missing` reported at the key) when there is no `=`.
@@ -208,6 +211,38 @@ fn string_value(
     Ok(None)
 }
 
+/// `optional`, which takes no value.
+fn optional_flag(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<Span>> {
+    if meta.input.is_empty() || meta.input.peek(Token![,]) {
+        return Ok(Some(meta.path.span()));
+    }
+    errors.at_tokens(
+        &meta.path,
+        "`optional` is a flag and takes no value; write `optional`",
+    );
+    skip_value(meta.input).map(|()| None)
+}
+
+/// The value of `scheme = ..`: the schemes, and the span of `any` when they were listed in
+/// `any(..)`.
+fn scheme_argument(
+    meta: &ParseNestedMeta,
+    errors: &mut Errors,
+) -> syn::Result<Option<(Vec<Scheme>, Option<Span>)>> {
+    let Some(value) = value_of(
+        meta,
+        "`scheme` needs a value; write `scheme = \"Bearer\"` or `scheme = any(\"Bearer\", \"Basic\")`",
+        errors,
+    )?
+    else {
+        return Ok(None);
+    };
+    parse_schemes(value, errors).or_else(|error| {
+        errors.push(error);
+        skip_value(value).map(|()| None)
+    })
+}
+
 /// `scheme = <scheme>` or `scheme = any(<scheme>, ..)`, with the span of `any`. `Ok(None)` when
 /// an error was already pushed and the tokens were consumed.
 fn parse_schemes(
@@ -220,41 +255,41 @@ fn parse_schemes(
     let combinator: Ident = input.parse()?;
     let content;
     parenthesized!(content in input);
-    let mut schemes = Vec::new();
-    let mut complete = true;
-    while !content.is_empty() {
-        let parsed = if content.peek(Ident) && content.peek2(syn::token::Paren) {
-            let nested: Ident = content.parse()?;
-            errors.at(
-                nested.span(),
-                format!("`{nested}(..)` cannot be nested in `scheme = {combinator}(..)`; list every scheme in one `any(..)`"),
-            );
-            skip_value(&content).map(|()| None)
-        } else {
-            parse_scheme(&content, false, errors)
-        };
-        let separated = match parsed {
-            Ok(scheme) => {
-                complete &= scheme.is_some();
-                schemes.extend(scheme);
-                if content.is_empty() {
-                    Ok(())
-                } else {
-                    content.parse::<Token![,]>().map(drop)
-                }
-            }
-            Err(error) => Err(error),
-        };
-        if let Err(error) = separated {
-            errors.push(error);
-            // Consume the rest so the enclosing parser does not report it again.
-            content.parse::<TokenStream>()?;
-            return Ok(None);
-        }
+    let listed = parse_list(&content, errors, |content, errors| {
+        listed_scheme(content, &combinator, errors)
+    })?;
+    Ok(listed
+        .and_then(|(schemes, complete)| scheme_combinator(&combinator, schemes, complete, errors)))
+}
+
+/// One scheme inside `scheme = any(..)`, where another combinator cannot be nested.
+fn listed_scheme(
+    input: ParseStream,
+    combinator: &Ident,
+    errors: &mut Errors,
+) -> syn::Result<Option<Scheme>> {
+    if !(input.peek(Ident) && input.peek2(syn::token::Paren)) {
+        return parse_scheme(input, false, errors);
     }
+    let nested: Ident = input.parse()?;
+    errors.at(
+        nested.span(),
+        format!("`{nested}(..)` cannot be nested in `scheme = {combinator}(..)`; list every scheme in one `any(..)`"),
+    );
+    skip_value(input).map(|()| None)
+}
+
+/// The schemes of `scheme = <combinator>(..)`, when the combinator is `any` and every scheme
+/// was accepted.
+fn scheme_combinator(
+    combinator: &Ident,
+    schemes: Vec<Scheme>,
+    complete: bool,
+    errors: &mut Errors,
+) -> Option<(Vec<Scheme>, Option<Span>)> {
     let span = combinator.span();
     match combinator.to_string().as_str() {
-        "any" if complete => return Ok(Some((schemes, Some(span)))),
+        "any" if complete => return Some((schemes, Some(span))),
         "any" => {}
         "all" => {
             let fix = if complete && !schemes.is_empty() {
@@ -276,7 +311,7 @@ fn parse_schemes(
             ),
         ),
     }
-    Ok(None)
+    None
 }
 
 /// One scheme: a string naming a built-in scheme, or the path of a custom scheme type.
@@ -296,7 +331,7 @@ fn parse_scheme(
             input.advance_to(&fork);
             if let Some(ident) = path.get_ident() {
                 let written = ident.to_string();
-                if let Some((name, _)) = known_scheme(&written) {
+                if let Some(&BuiltinScheme { name, .. }) = known_scheme(&written) {
                     errors.at(
                         ident.span(),
                         format!("the built-in scheme `{name}` is written as a string; write `{prefix}\"{name}\"` (a path names a custom scheme type)"),
@@ -320,21 +355,21 @@ fn parse_scheme(
     Ok(None)
 }
 
-fn known_scheme(written: &str) -> Option<&'static (&'static str, &'static str)> {
-    KNOWN_SCHEMES
+fn known_scheme(written: &str) -> Option<&'static BuiltinScheme> {
+    BUILTIN_SCHEMES
         .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(written))
+        .find(|scheme| scheme.name.eq_ignore_ascii_case(written))
 }
 
 fn builtin_scheme(lit: &LitStr, prefix: &str, errors: &mut Errors) -> Option<Scheme> {
     let written = lit.value();
-    if let Some(&(_, variant)) = known_scheme(&written) {
+    if let Some(scheme) = known_scheme(&written) {
         return Some(Scheme::Builtin {
-            variant,
+            scheme,
             span: lit.span(),
         });
     }
-    let names: Vec<&str> = KNOWN_SCHEMES.iter().map(|(name, _)| *name).collect();
+    let names: Vec<&str> = BUILTIN_SCHEMES.iter().map(|scheme| scheme.name).collect();
     let hint = did_you_mean(&written, &names);
     // A quoted type name is most likely a custom scheme: say how to name one.
     let custom = match syn::parse_str::<Path>(&written) {
@@ -355,6 +390,30 @@ fn builtin_scheme(lit: &LitStr, prefix: &str, errors: &mut Errors) -> Option<Sch
     None
 }
 
+/// The value of `scope = ..` or `role = ..`.
+fn token_argument(
+    meta: &ParseNestedMeta,
+    kind: TokenKind,
+    errors: &mut Errors,
+) -> syn::Result<Option<ScopeExpr>> {
+    let key = kind.key();
+    let [first, second] = kind.examples();
+    let combinator = match kind {
+        TokenKind::Scope => "all",
+        TokenKind::Role => "any",
+    };
+    let missing = format!(
+        "`{key}` needs a value; write `{key} = \"{first}\"` or `{key} = {combinator}(\"{first}\", \"{second}\")`"
+    );
+    let Some(value) = value_of(meta, &missing, errors)? else {
+        return Ok(None);
+    };
+    parse_token_expr(value, kind, errors).or_else(|error| {
+        errors.push(error);
+        skip_value(value).map(|()| None)
+    })
+}
+
 /// `"token"`, `all(..)` or `any(..)`, nested: the value of `scope` and of `role`. `Ok(None)`
 /// when an error was already pushed and the tokens were consumed; `Err` when the syntax could
 /// not be followed.
@@ -366,51 +425,56 @@ fn parse_token_expr(
     if input.peek(LitStr) {
         return input.parse().map(|lit| Some(ScopeExpr::Token(lit)));
     }
-    let (noun, plural) = (kind.key(), kind.plural());
     if input.peek(Ident) && input.peek2(syn::token::Paren) {
-        let combinator: Ident = input.parse()?;
-        let content;
-        parenthesized!(content in input);
-        let mut parts = Vec::new();
-        let mut complete = true;
-        while !content.is_empty() {
-            match parse_token_expr(&content, kind, errors) {
-                Ok(Some(part)) => parts.push(part),
-                Ok(None) => complete = false,
-                Err(error) => {
-                    errors.push(error);
-                    // Consume the rest so the enclosing parser does not report it again.
-                    content.parse::<TokenStream>()?;
-                    return Ok(None);
-                }
-            }
-            if !content.is_empty() {
-                if let Err(error) = content.parse::<Token![,]>() {
-                    errors.push(error);
-                    content.parse::<TokenStream>()?;
-                    return Ok(None);
-                }
-            }
-        }
-        let span = combinator.span();
-        return Ok(match combinator.to_string().as_str() {
-            "all" if complete => Some(ScopeExpr::All(parts, span)),
-            "any" if complete => Some(ScopeExpr::Any(parts, span)),
-            "all" | "any" => None,
-            other => {
-                errors.at(
-                    span,
-                    format!(
-                        "unknown {noun} combinator `{other}` in `#[requires]`; expected `all(..)` or `any(..)`{}",
-                        did_you_mean(other, COMBINATORS),
-                    ),
-                );
-                None
-            }
-        });
+        return parse_token_combinator(input, kind, errors);
     }
-    let written = tokens_until_comma(input)?;
+    refuse_token_value(input, kind, errors)
+}
+
+/// `all(..)` or `any(..)` of token expressions.
+fn parse_token_combinator(
+    input: ParseStream,
+    kind: TokenKind,
+    errors: &mut Errors,
+) -> syn::Result<Option<ScopeExpr>> {
+    let combinator: Ident = input.parse()?;
+    let content;
+    parenthesized!(content in input);
+    let Some((parts, complete)) = parse_list(&content, errors, |content, errors| {
+        parse_token_expr(content, kind, errors)
+    })?
+    else {
+        return Ok(None);
+    };
+    let span = combinator.span();
+    Ok(match combinator.to_string().as_str() {
+        "all" if complete => Some(ScopeExpr::All(parts, span)),
+        "any" if complete => Some(ScopeExpr::Any(parts, span)),
+        "all" | "any" => None,
+        other => {
+            errors.at(
+                span,
+                format!(
+                    "unknown {} combinator `{other}` in `#[requires]`; expected `all(..)` or `any(..)`{}",
+                    kind.key(),
+                    did_you_mean(other, COMBINATORS),
+                ),
+            );
+            None
+        }
+    })
+}
+
+/// A token expression that is neither a literal nor a combinator: reported with the form to
+/// write instead.
+fn refuse_token_value(
+    input: ParseStream,
+    kind: TokenKind,
+    errors: &mut Errors,
+) -> syn::Result<Option<ScopeExpr>> {
+    let (noun, plural) = (kind.key(), kind.plural());
     let [first, second] = kind.examples();
+    let written = tokens_until_comma(input)?;
     if written.is_empty() {
         return Err(input.error(format!(
             "expected a {noun}: write `{noun} = \"{first}\"` or `{noun} = all(\"{first}\", \"{second}\")`"
@@ -425,6 +489,50 @@ fn parse_token_expr(
         format!("a {noun} is a string literal or `all(..)` / `any(..)` of {plural}; write {fix}"),
     );
     Ok(None)
+}
+
+/// The comma-separated items inside a combinator's `(..)`, each parsed by `item`, and whether
+/// every one was accepted (`item` gives `Ok(None)` for one it reported). `None` when the syntax
+/// could not be followed: the error is pushed and the rest consumed, so that the enclosing
+/// parser does not report it again.
+fn parse_list<T>(
+    content: ParseStream,
+    errors: &mut Errors,
+    mut item: impl FnMut(ParseStream, &mut Errors) -> syn::Result<Option<T>>,
+) -> syn::Result<Option<(Vec<T>, bool)>> {
+    let mut items = Vec::new();
+    let mut complete = true;
+    while !content.is_empty() {
+        let parsed = item(content, errors).and_then(|parsed| {
+            if !content.is_empty() {
+                content.parse::<Token![,]>()?;
+            }
+            Ok(parsed)
+        });
+        match parsed {
+            Ok(Some(parsed)) => items.push(parsed),
+            Ok(None) => complete = false,
+            Err(error) => {
+                errors.push(error);
+                content.parse::<TokenStream>()?;
+                return Ok(None);
+            }
+        }
+    }
+    Ok(Some((items, complete)))
+}
+
+/// The value of `policy = path::to::check`.
+fn policy_argument(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<ExprPath>> {
+    let Some(value) = value_of(
+        meta,
+        "`policy` needs a value; write `policy = path::to::check`, naming an `async fn`",
+        errors,
+    )?
+    else {
+        return Ok(None);
+    };
+    parse_policy(value, errors)
 }
 
 /// `policy = path::to::check`, the path of an `async fn`.
@@ -517,7 +625,7 @@ mod tests {
 
     fn parse(args: TokenStream) -> (Requirement, Vec<String>) {
         let mut errors = Errors::default();
-        let requirement = Requirement::from_args(args, &mut errors);
+        let requirement = parse_requirement(args, &mut errors);
         let messages = match errors.finish() {
             Ok(()) => Vec::new(),
             Err(error) => error.into_iter().map(|error| error.to_string()).collect(),
@@ -865,6 +973,19 @@ mod tests {
         );
         assert_eq!(parse(quote!(crate = "")).1.len(), 1);
         assert_eq!(parse(quote!(crate = "a::<b>")).1.len(), 1);
+    }
+
+    #[test]
+    fn items_other_than_functions_are_refused() {
+        let error = parse_handler(quote!(
+            struct Item;
+        ))
+        .err()
+        .unwrap();
+        assert_eq!(
+            error.to_string(),
+            "`#[requires]` goes on an `async fn` handler, not on a `struct`"
+        );
     }
 
     #[test]

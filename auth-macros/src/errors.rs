@@ -1,3 +1,5 @@
+//! Errors: every problem found, collected so that one build reports all of them.
+
 use std::fmt::Display;
 
 use proc_macro2::Span;

@@ -1,10 +1,15 @@
-use proc_macro2::{Span, TokenStream};
+//! Code generation: the requirement as a constant, and the wrapper that actix-web registers in
+//! place of the handler, which authenticates before the handler's own extractors run.
+
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{parse_quote, Attribute, ExprPath, Ident, ItemFn, LitStr, Path, Visibility};
+use syn::{Attribute, ExprPath, Ident, Index, LitStr, ReturnType, Signature, Token, Visibility};
 
 use crate::ast::{Handler, Param, Requirement, Scheme, ScopeExpr};
+use crate::attr::{parse_handler, parse_requirement};
 use crate::errors::Errors;
+use crate::valid::{check_handler, check_requirement};
 
 /// Attributes whose last path segment is one of these register the handler with actix-web
 /// (`#[get]`, `#[actix_web::route]`, …); they must see the wrapper, not the user's function.
@@ -13,6 +18,8 @@ const ROUTE_ATTRIBUTES: &[&str] = &[
     "routes",
 ];
 
+/// Parses, validates and expands `#[requires(args)] item`; on any error, the item as written
+/// and every error.
 pub(crate) fn requires(args: TokenStream, item: TokenStream) -> TokenStream {
     match try_expand(args, item.clone()) {
         Ok(expanded) => expanded,
@@ -22,11 +29,11 @@ pub(crate) fn requires(args: TokenStream, item: TokenStream) -> TokenStream {
 
 fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let mut errors = Errors::default();
-    let requirement = Requirement::from_args(args, &mut errors);
-    requirement.validate(&mut errors);
-    let handler = match Handler::from_item(item) {
+    let requirement = parse_requirement(args, &mut errors);
+    check_requirement(&requirement, &mut errors);
+    let handler = match parse_handler(item) {
         Ok(handler) => {
-            handler.validate(&mut errors);
+            check_handler(&handler, &mut errors);
             Some(handler)
         }
         Err(error) => {
@@ -46,151 +53,183 @@ fn fallback(item: TokenStream, error: syn::Error) -> TokenStream {
 }
 
 fn expand(requirement: &Requirement, handler: Handler) -> TokenStream {
-    let krate: Path = requirement
-        .krate
-        .clone()
-        .unwrap_or_else(|| parse_quote!(::auth_runtime));
-    let private = quote!(#krate::__private);
-
-    let ItemFn {
+    let module = private_module();
+    let private = match &requirement.krate {
+        Some(krate) => quote!(#krate::#module),
+        None => quote!(::auth_runtime::#module),
+    };
+    let Handler {
         attrs,
         vis,
         sig,
-        block,
-    } = handler.item;
-    let ident = &sig.ident;
-    let marker = format_ident!("__auth_requirement_{}", ident, span = ident.span());
-
-    // Docs, `cfg` and route registration describe the wrapper actix-web sees; every other
-    // attribute (`#[tracing::instrument]`, lints, …) stays with the user's function.
-    let (outer_attrs, inner_attrs): (Vec<Attribute>, Vec<Attribute>) = attrs
-        .into_iter()
-        .partition(|attr| is_doc(attr) || is_cfg(attr) || is_route(attr));
-    let cfg_attrs: Vec<&Attribute> = outer_attrs.iter().filter(|attr| is_cfg(attr)).collect();
-
-    let requirement_expr = requirement_expr(requirement, &marker, &private);
-    let policy_adapter = requirement.policy.as_ref().map(|policy| {
-        let adapter = policy_adapter(policy, &marker, &private);
-        quote!(#(#cfg_attrs)* #adapter)
-    });
-
-    let Forwarding {
-        tuple_types,
-        bindings,
-        call_args,
-        type_checks,
-    } = forwarding(&handler.params, &private);
-    let destructure = (!bindings.is_empty()).then(|| {
-        quote! {
-            let (#(#bindings,)*) = #private::Guarded::into_inner(__auth_args);
-        }
-    });
-
-    let asyncness = &sig.asyncness;
-    let fn_token = &sig.fn_token;
-    let output = &sig.output;
-    let paren = sig.paren_token;
-    let brace = block.brace_token;
-    let inner = ItemFn {
-        attrs: inner_attrs,
-        vis: Visibility::Inherited,
-        sig: sig.clone(),
-        block,
-    };
-
-    // The wrapper's parentheses and braces are the user's: with spans of the attribute, rustc
-    // takes the whole function for foreign code and drops its `never used` warning. The
-    // parameter itself stays spanned at the attribute, out of reach of lints such as
-    // `clippy::type_complexity` that the user cannot act on.
-    let params = quote! {
-        __auth_args: #private::Guarded<#marker, (#(#tuple_types,)*)>,
-    };
-    let body = quote! {
-        #inner
-        #(#type_checks)*
-        #destructure
-        #ident(#(#call_args),*).await
-    };
-    let mut outer = quote!(#vis #asyncness #fn_token #ident);
-    paren.surround(&mut outer, |tokens| tokens.extend(params));
-    output.to_tokens(&mut outer);
-    brace.surround(&mut outer, |tokens| tokens.extend(body));
-
+        body,
+        params,
+    } = handler;
+    // Spanned at the attribute, like everything the user did not write: lints such as
+    // `non_camel_case_types` leave it alone.
+    let marker = format_ident!("__auth_requirement_{}", sig.ident, span = Span::call_site());
+    let attrs = Attributes::split(attrs);
+    let requirement_items = requirement_items(requirement, &marker, &vis, &attrs.cfg(), &private);
+    let inner_attrs = &attrs.inner;
+    let inner = quote!(#(#inner_attrs)* #sig #body);
+    let wrapper = wrapper_fn(&vis, &sig, body.span(), inner, &params, &marker, &private);
+    let outer_attrs = &attrs.outer;
     quote! {
-        #(#cfg_attrs)*
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis struct #marker;
+        #requirement_items
+        #(#outer_attrs)*
+        #wrapper
+    }
+}
 
-        #(#cfg_attrs)*
+/// `__private_v0_1_0` for version 0.1.0: the runtime's hidden module of the same version. A
+/// macro and a runtime of different versions then fail to compile together instead of
+/// misbehaving.
+fn private_module() -> Ident {
+    format_ident!("__private_v{}", identifier_safe(env!("CARGO_PKG_VERSION")))
+}
+
+/// `text` with every character that cannot be in an identifier replaced by `_`.
+fn identifier_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// The user's attributes, sorted by the function they belong on.
+struct Attributes {
+    /// Docs, `cfg` and route registration describe the wrapper actix-web sees.
+    outer: Vec<Attribute>,
+    /// Every other attribute (`#[tracing::instrument]`, lints, …) stays with the user's function.
+    inner: Vec<Attribute>,
+}
+
+impl Attributes {
+    fn split(attrs: Vec<Attribute>) -> Self {
+        let (outer, inner) = attrs
+            .into_iter()
+            .partition(|attr| is_doc(attr) || is_cfg(attr) || is_route(attr));
+        Attributes { outer, inner }
+    }
+
+    /// The `cfg`s, which every generated item repeats.
+    fn cfg(&self) -> Vec<&Attribute> {
+        self.outer.iter().filter(|attr| is_cfg(attr)).collect()
+    }
+}
+
+/// The marker type whose `StaticRequirement` is the requirement (a type only: an enum without
+/// variants, which has no constructor to declare), and the policy adapter.
+fn requirement_items(
+    requirement: &Requirement,
+    marker: &Ident,
+    vis: &Visibility,
+    cfg: &[&Attribute],
+    private: &TokenStream,
+) -> TokenStream {
+    let requirement_expr = requirement_expr(requirement, marker, private);
+    let policy_adapter = requirement.policy.as_ref().map(|policy| {
+        let adapter = policy_adapter(policy, marker, private);
+        quote!(#(#cfg)* #adapter)
+    });
+    quote! {
+        #(#cfg)*
+        #[doc(hidden)]
+        #vis enum #marker {}
+
+        #(#cfg)*
         impl #private::StaticRequirement for #marker {
             const REQUIREMENT: #private::Requirement = #requirement_expr;
         }
 
         #policy_adapter
-
-        #(#outer_attrs)*
-        #outer
     }
 }
 
-/// How the wrapper hands what `Guarded` extracted to the user's function.
-struct Forwarding {
-    /// The `Args` of `Guarded<_, Args>`, one per parameter.
-    tuple_types: Vec<TokenStream>,
-    /// `__auth_arg0`, … bound from the extracted tuple.
-    bindings: Vec<Ident>,
-    /// What is passed for each parameter.
-    call_args: Vec<TokenStream>,
-    /// `assert_claims_type::<T>()` for each `Claims<T>`, spanned at `T`, and
-    /// `assert_extractor::<P>()` for every other parameter type, spanned at `P`.
-    type_checks: Vec<TokenStream>,
-}
-
-fn forwarding(params: &[Param], private: &TokenStream) -> Forwarding {
-    let mut forwarding = Forwarding {
-        tuple_types: Vec::new(),
-        bindings: Vec::new(),
-        call_args: Vec::new(),
-        type_checks: Vec::new(),
+/// `fn name(__auth_args: Guarded<Marker, (..)>) -> impl Future<Output = ..> { inner; checks;
+/// call }`: the function actix-web registers, with the user's function inside it. It returns the
+/// user's own future rather than awaiting it in a second one: one `async fn` per handler, not two.
+fn wrapper_fn(
+    vis: &Visibility,
+    sig: &Signature,
+    brace: Span,
+    inner: TokenStream,
+    params: &[Param],
+    marker: &Ident,
+    private: &TokenStream,
+) -> TokenStream {
+    let Signature {
+        fn_token,
+        ident,
+        paren_token,
+        output,
+        ..
+    } = sig;
+    let (arrow, output) = match output {
+        ReturnType::Type(arrow, ty) => (*arrow, ty.to_token_stream()),
+        ReturnType::Default => (Token![->](Span::call_site()), quote!(())),
     };
-    for (index, param) in params.iter().enumerate() {
-        let binding = format_ident!("__auth_arg{}", index);
-        match &param.optional_credentials {
-            // `Option<Identity>` would be `None` for invalid credentials too; `Optional` refuses
-            // those and is `None` only when no credentials were sent.
-            Some(inner) => {
-                forwarding
-                    .tuple_types
-                    .push(quote!(#private::Optional<#inner>));
-                forwarding
-                    .call_args
-                    .push(quote!(#private::Optional::into_option(#binding)));
-            }
-            None => {
-                forwarding.tuple_types.push(param.ty.to_token_stream());
-                forwarding.call_args.push(binding.to_token_stream());
-            }
+    let extracted = params.iter().map(|param| extracted_type(param, private));
+    let checks = params.iter().filter_map(|param| type_check(param, private));
+    let unpack = (!params.is_empty()).then(|| quote!(let __auth_args = __auth_args.into_inner();));
+    let args = params.iter().enumerate().map(|(index, param)| {
+        let index = Index::from(index);
+        match param.optional_credentials {
+            Some(_) => quote!(__auth_args.#index.into_option()),
+            None => quote!(__auth_args.#index),
         }
-        forwarding.bindings.push(binding);
-        if let Some(claims) = &param.claims {
-            let span = claims.span();
-            let private = respan(private.clone(), span);
-            forwarding.type_checks.push(quote_spanned! {span=>
-                #private::assert_claims_type::<#claims>();
-            });
-        } else if param.optional_credentials.is_none() {
-            // A parameter that is not an extractor is reported at its type, in words, rather
-            // than as an unsatisfied bound on the generated tuple.
-            let ty = &param.ty;
-            let span = ty.span();
-            let private = respan(private.clone(), span);
-            forwarding.type_checks.push(quote_spanned! {span=>
-                #private::assert_extractor::<#ty>();
-            });
-        }
+    });
+    // The wrapper's parentheses and braces are the user's: with spans of the attribute, rustc
+    // takes the whole function for foreign code and drops its `never used` warning. The
+    // parameter itself stays spanned at the attribute, out of reach of lints such as
+    // `clippy::type_complexity` that the user cannot act on.
+    let params = quote! {
+        __auth_args: #private::Guarded<#marker, (#(#extracted,)*)>,
+    };
+    let body = quote! {
+        #inner
+        #(#checks)*
+        #unpack
+        #ident(#(#args),*)
+    };
+    let mut wrapper = quote!(#vis #fn_token #ident);
+    paren_token.surround(&mut wrapper, |tokens| tokens.extend(params));
+    wrapper.extend(quote!(#arrow impl ::core::future::Future<Output = #output>));
+    let mut block = Group::new(Delimiter::Brace, body);
+    block.set_span(brace);
+    wrapper.extend([TokenTree::Group(block)]);
+    wrapper
+}
+
+/// What `Guarded` extracts for a parameter: its type, except that `Option<Identity>` would be
+/// `None` for invalid credentials too; `Optional` refuses those and is `None` only when no
+/// credentials were sent.
+fn extracted_type(param: &Param, private: &TokenStream) -> TokenStream {
+    match &param.optional_credentials {
+        Some(inner) => quote!(#private::Optional<#inner>),
+        None => param.ty.to_token_stream(),
     }
-    forwarding
+}
+
+/// `assert_claims_type::<T>()` for a `Claims<T>`, spanned at `T`, or `assert_extractor::<P>()`
+/// for any other parameter type, spanned at `P`: a parameter that is not an extractor is reported
+/// at its type, in words, rather than as an unsatisfied bound on the generated tuple.
+fn type_check(param: &Param, private: &TokenStream) -> Option<TokenStream> {
+    if let Some(claims) = &param.claims {
+        let span = claims.span();
+        let private = respan(private.clone(), span);
+        return Some(quote_spanned! {span=>
+            #private::assert_claims_type::<#claims>();
+        });
+    }
+    if param.optional_credentials.is_some() {
+        return None;
+    }
+    let ty = &param.ty;
+    let span = ty.span();
+    let private = respan(private.clone(), span);
+    Some(quote_spanned! {span=>
+        #private::assert_extractor::<#ty>();
+    })
 }
 
 fn is_doc(attr: &Attribute) -> bool {
@@ -208,29 +247,25 @@ fn is_route(attr: &Attribute) -> bool {
         .is_some_and(|last| ROUTE_ATTRIBUTES.iter().any(|name| last.ident == name))
 }
 
-/// `Requirement::new(&[schemes]).scope(..).roles(..).policy(..).realm(..).optional()`, a
-/// constant expression.
+/// The requirement as a constant expression: the runtime's constant for one built-in scheme
+/// (`BEARER`, …) or `Requirement::new(&[schemes])`, then `.scope(..)`, `.roles(..)`,
+/// `.policy(..)`, `.realm(..)`, `.optional()` as asked.
 fn requirement_expr(
     requirement: &Requirement,
     marker: &Ident,
     private: &TokenStream,
 ) -> TokenStream {
-    let schemes = requirement.schemes.iter().map(|scheme| match scheme {
-        Scheme::Builtin { variant, span } => {
-            let variant = Ident::new(variant, *span);
-            quote!(#private::Scheme::#variant)
+    let mut expr = match requirement.schemes.as_slice() {
+        // Naming a constant costs rustc less than building a scheme list in every handler.
+        [Scheme::Builtin { scheme, span }] => {
+            let alone = Ident::new(scheme.alone, *span);
+            quote!(#private::#alone)
         }
-        Scheme::Custom(path) => {
-            let span = path.span();
-            let private = respan(private.clone(), span);
-            // The one check of the type, spanned at the user's path: `CustomSchemeType` says
-            // what to implement when the type is not a scheme.
-            quote_spanned! {span=>
-                <#path as #private::CustomSchemeType>::SCHEME
-            }
+        schemes => {
+            let schemes = schemes.iter().map(|scheme| scheme_expr(scheme, private));
+            quote!(#private::Requirement::new(&[#(#schemes),*]))
         }
-    });
-    let mut expr = quote!(#private::Requirement::new(&[#(#schemes),*]));
+    };
     if let Some(scope) = &requirement.scope {
         let scope = scope_expr(scope, private);
         expr.extend(quote!(.scope(&#scope)));
@@ -293,27 +328,52 @@ fn policy_adapter(policy: &ExprPath, marker: &Ident, private: &TokenStream) -> T
     }
 }
 
-fn scope_expr(expr: &ScopeExpr, private: &TokenStream) -> TokenStream {
-    match expr {
-        ScopeExpr::Token(lit) => {
-            let lit = plain_literal(lit);
-            quote!(#private::ScopeExpr::Token(#lit))
+/// One scheme of the list: a `Scheme` variant, or the scheme of the user's custom scheme type.
+fn scheme_expr(scheme: &Scheme, private: &TokenStream) -> TokenStream {
+    match scheme {
+        Scheme::Builtin { scheme, span } => {
+            let variant = Ident::new(scheme.variant, *span);
+            quote!(#private::Scheme::#variant)
         }
-        ScopeExpr::All(parts, _) => {
-            let parts = parts.iter().map(|part| scope_expr(part, private));
-            quote!(#private::ScopeExpr::All(&[#(#parts),*]))
-        }
-        ScopeExpr::Any(parts, _) => {
-            let parts = parts.iter().map(|part| scope_expr(part, private));
-            quote!(#private::ScopeExpr::Any(&[#(#parts),*]))
+        Scheme::Custom(path) => {
+            let span = path.span();
+            let private = respan(private.clone(), span);
+            // The one check of the type, spanned at the user's path: `CustomSchemeType` says
+            // what to implement when the type is not a scheme.
+            quote_spanned! {span=>
+                <#path as #private::CustomSchemeType>::SCHEME
+            }
         }
     }
 }
 
-/// The literal's value as a plain string literal at the user's span: syn accepts a suffix
-/// (`"a"x`) that rustc would refuse in an expression.
+/// `Token("a")`, `All(&[..])` or `Any(&[..])`, the variants the runtime's private module
+/// re-exports.
+fn scope_expr(expr: &ScopeExpr, private: &TokenStream) -> TokenStream {
+    match expr {
+        ScopeExpr::Token(lit) => {
+            let lit = plain_literal(lit);
+            quote!(#private::Token(#lit))
+        }
+        ScopeExpr::All(parts, _) => {
+            let parts = parts.iter().map(|part| scope_expr(part, private));
+            quote!(#private::All(&[#(#parts),*]))
+        }
+        ScopeExpr::Any(parts, _) => {
+            let parts = parts.iter().map(|part| scope_expr(part, private));
+            quote!(#private::Any(&[#(#parts),*]))
+        }
+    }
+}
+
+/// The literal as written when it is a plain string literal, else its value as one at the
+/// user's span: syn accepts a suffix (`"a"x`) that rustc would refuse in an expression.
 fn plain_literal(lit: &LitStr) -> LitStr {
-    LitStr::new(&lit.value(), lit.span())
+    if lit.suffix().is_empty() {
+        lit.clone()
+    } else {
+        LitStr::new(&lit.value(), lit.span())
+    }
 }
 
 /// Moves every token of `tokens` (a path: no groups) to `span`, so that an error in the generated
@@ -375,47 +435,51 @@ mod tests {
             actual,
             quote! {
                 #[doc(hidden)]
-                #[allow(non_camel_case_types)]
-                pub struct __auth_requirement_create;
+                pub enum __auth_requirement_create {}
 
-                impl ::auth_runtime::__private::StaticRequirement for __auth_requirement_create {
-                    const REQUIREMENT: ::auth_runtime::__private::Requirement =
-                        ::auth_runtime::__private::Requirement::new(&[::auth_runtime::__private::Scheme::Bearer])
-                            .scope(&::auth_runtime::__private::ScopeExpr::All(&[
-                                ::auth_runtime::__private::ScopeExpr::Token("items:read"),
-                                ::auth_runtime::__private::ScopeExpr::Token("items:write")
+                impl ::auth_runtime::__private_v0_1_0::StaticRequirement for __auth_requirement_create {
+                    const REQUIREMENT: ::auth_runtime::__private_v0_1_0::Requirement =
+                        ::auth_runtime::__private_v0_1_0::BEARER
+                            .scope(&::auth_runtime::__private_v0_1_0::All(&[
+                                ::auth_runtime::__private_v0_1_0::Token("items:read"),
+                                ::auth_runtime::__private_v0_1_0::Token("items:write")
                             ]));
                 }
 
                 /// Creates an item.
                 #[get("/items")]
-                pub async fn create(
-                    __auth_args: ::auth_runtime::__private::Guarded<
+                pub fn create(
+                    __auth_args: ::auth_runtime::__private_v0_1_0::Guarded<
                         __auth_requirement_create,
-                        (web::Json<Item>, Identity, ::auth_runtime::__private::Optional<Claims<MyClaims> >,)
+                        (web::Json<Item>, Identity, ::auth_runtime::__private_v0_1_0::Optional<Claims<MyClaims> >,)
                     >,
-                ) -> impl Responder {
+                ) -> impl ::core::future::Future<Output = impl Responder> {
                     #[tracing::instrument]
                     async fn create(body: web::Json<Item>, who: Identity, maybe: Option<Claims<MyClaims>>) -> impl Responder {
                         HttpResponse::Ok()
                     }
-                    ::auth_runtime::__private::assert_extractor::<web::Json<Item>>();
-                    ::auth_runtime::__private::assert_extractor::<Identity>();
-                    ::auth_runtime::__private::assert_claims_type::<MyClaims>();
-                    let (__auth_arg0, __auth_arg1, __auth_arg2,) =
-                        ::auth_runtime::__private::Guarded::into_inner(__auth_args);
-                    create(
-                        __auth_arg0,
-                        __auth_arg1,
-                        ::auth_runtime::__private::Optional::into_option(__auth_arg2)
-                    ).await
+                    ::auth_runtime::__private_v0_1_0::assert_extractor::<web::Json<Item>>();
+                    ::auth_runtime::__private_v0_1_0::assert_extractor::<Identity>();
+                    ::auth_runtime::__private_v0_1_0::assert_claims_type::<MyClaims>();
+                    let __auth_args = __auth_args.into_inner();
+                    create(__auth_args.0, __auth_args.1, __auth_args.2.into_option())
                 }
             },
         );
     }
 
     #[test]
-    fn zero_parameters_need_no_destructuring() {
+    fn the_private_module_is_named_after_the_version() {
+        assert_eq!(private_module(), "__private_v0_1_0");
+        assert_eq!(identifier_safe("0.1.0"), "0_1_0");
+        assert_eq!(
+            identifier_safe("1.20.3-rc.1+build.7"),
+            "1_20_3_rc_1_build_7"
+        );
+    }
+
+    #[test]
+    fn zero_parameters_need_no_unpacking() {
         let actual = expansion(
             quote!(),
             quote!(
@@ -428,20 +492,49 @@ mod tests {
             actual,
             quote! {
                 #[doc(hidden)]
-                #[allow(non_camel_case_types)]
-                struct __auth_requirement_ping;
+                enum __auth_requirement_ping {}
 
-                impl ::auth_runtime::__private::StaticRequirement for __auth_requirement_ping {
-                    const REQUIREMENT: ::auth_runtime::__private::Requirement =
-                        ::auth_runtime::__private::Requirement::new(&[::auth_runtime::__private::Scheme::Bearer]);
+                impl ::auth_runtime::__private_v0_1_0::StaticRequirement for __auth_requirement_ping {
+                    const REQUIREMENT: ::auth_runtime::__private_v0_1_0::Requirement =
+                        ::auth_runtime::__private_v0_1_0::BEARER;
                 }
 
-                async fn ping(__auth_args: ::auth_runtime::__private::Guarded<__auth_requirement_ping, ()>,) -> &'static str {
+                fn ping(
+                    __auth_args: ::auth_runtime::__private_v0_1_0::Guarded<__auth_requirement_ping, ()>,
+                ) -> impl ::core::future::Future<Output = &'static str> {
                     async fn ping() -> &'static str { "pong" }
-                    ping().await
+                    ping()
                 }
             },
         );
+    }
+
+    #[test]
+    fn a_function_without_return_type_gives_a_unit_future() {
+        let actual = expansion(
+            quote!(),
+            quote!(
+                async fn touch() {}
+            ),
+        );
+        assert_contains(
+            &actual,
+            quote!(-> impl ::core::future::Future<Output = ()> { async fn touch() {} touch() }),
+        );
+    }
+
+    #[test]
+    fn the_body_is_emitted_as_written_not_parsed() {
+        // rustc reports a broken body itself, at the user's tokens, when it compiles the
+        // expansion.
+        let actual = expansion(
+            quote!(),
+            quote!(
+                async fn broken() { let = ; }
+            ),
+        );
+        assert_contains(&actual, quote!(async fn broken() { let = ; }));
+        assert!(!actual.contains("compile_error"), "{actual}");
     }
 
     #[test]
@@ -460,21 +553,43 @@ mod tests {
         assert_contains(
             &actual,
             quote! {
-                const REQUIREMENT: ::deps::auth::__private::Requirement =
-                    ::deps::auth::__private::Requirement::new(&[::deps::auth::__private::Scheme::Bearer])
+                const REQUIREMENT: ::deps::auth::__private_v0_1_0::Requirement =
+                    ::deps::auth::__private_v0_1_0::BEARER
                         .realm("admin area")
                         .optional();
             },
         );
         assert_contains(
             &actual,
-            quote!(::deps::auth::__private::Guarded<__auth_requirement_me, (::deps::auth::__private::Optional<auth::Identity>,)>),
+            quote!(::deps::auth::__private_v0_1_0::Guarded<__auth_requirement_me, (::deps::auth::__private_v0_1_0::Optional<auth::Identity>,)>),
         );
-        assert_contains(
-            &actual,
-            quote!(me(::deps::auth::__private::Optional::into_option(__auth_arg0)).await),
-        );
+        assert_contains(&actual, quote!(me(__auth_args.0.into_option())));
         assert!(!actual.contains("auth_runtime"));
+    }
+
+    #[test]
+    fn one_builtin_scheme_is_named_by_its_constant() {
+        for (args, constant) in [
+            (
+                quote!(scheme = "basic"),
+                quote!(::auth_runtime::__private_v0_1_0::BASIC),
+            ),
+            (
+                quote!(scheme = any("ApiKey")),
+                quote!(::auth_runtime::__private_v0_1_0::API_KEY),
+            ),
+        ] {
+            let actual = expansion(
+                args,
+                quote!(
+                    async fn f() {}
+                ),
+            );
+            assert_contains(
+                &actual,
+                quote!(const REQUIREMENT: ::auth_runtime::__private_v0_1_0::Requirement = #constant;),
+            );
+        }
     }
 
     #[test]
@@ -488,14 +603,28 @@ mod tests {
         assert_contains(
             &actual,
             quote! {
-                .scope(&::auth_runtime::__private::ScopeExpr::Any(&[
-                    ::auth_runtime::__private::ScopeExpr::Token("admin"),
-                    ::auth_runtime::__private::ScopeExpr::All(&[
-                        ::auth_runtime::__private::ScopeExpr::Token("x"),
-                        ::auth_runtime::__private::ScopeExpr::Token("y")
+                .scope(&::auth_runtime::__private_v0_1_0::Any(&[
+                    ::auth_runtime::__private_v0_1_0::Token("admin"),
+                    ::auth_runtime::__private_v0_1_0::All(&[
+                        ::auth_runtime::__private_v0_1_0::Token("x"),
+                        ::auth_runtime::__private_v0_1_0::Token("y")
                     ])
                 ]))
             },
+        );
+    }
+
+    #[test]
+    fn a_literal_suffix_is_dropped() {
+        let actual = expansion(
+            quote!(scope = "a"suffix, realm = "r"x),
+            quote!(
+                async fn f() {}
+            ),
+        );
+        assert_contains(
+            &actual,
+            quote!(.scope(&::auth_runtime::__private_v0_1_0::Token("a")).realm("r");),
         );
     }
 
@@ -510,10 +639,10 @@ mod tests {
         assert_contains(
             &actual,
             quote! {
-                ::auth_runtime::__private::Requirement::new(&[
-                    ::auth_runtime::__private::Scheme::Basic,
-                    <my::Session as ::auth_runtime::__private::CustomSchemeType>::SCHEME,
-                    ::auth_runtime::__private::Scheme::ApiKey
+                ::auth_runtime::__private_v0_1_0::Requirement::new(&[
+                    ::auth_runtime::__private_v0_1_0::Scheme::Basic,
+                    <my::Session as ::auth_runtime::__private_v0_1_0::CustomSchemeType>::SCHEME,
+                    ::auth_runtime::__private_v0_1_0::Scheme::ApiKey
                 ]);
             },
         );
@@ -530,12 +659,12 @@ mod tests {
         assert_contains(
             &actual,
             quote! {
-                .scope(&::auth_runtime::__private::ScopeExpr::Token("a"))
-                .roles(&::auth_runtime::__private::ScopeExpr::Any(&[
-                    ::auth_runtime::__private::ScopeExpr::Token("admin"),
-                    ::auth_runtime::__private::ScopeExpr::All(&[
-                        ::auth_runtime::__private::ScopeExpr::Token("staff"),
-                        ::auth_runtime::__private::ScopeExpr::Token("owner")
+                .scope(&::auth_runtime::__private_v0_1_0::Token("a"))
+                .roles(&::auth_runtime::__private_v0_1_0::Any(&[
+                    ::auth_runtime::__private_v0_1_0::Token("admin"),
+                    ::auth_runtime::__private_v0_1_0::All(&[
+                        ::auth_runtime::__private_v0_1_0::Token("staff"),
+                        ::auth_runtime::__private_v0_1_0::Token("owner")
                     ])
                 ]));
             },
@@ -556,26 +685,25 @@ mod tests {
             quote! {
                 #[cfg(test)]
                 #[doc(hidden)]
-                #[allow(non_camel_case_types)]
-                struct __auth_requirement_guarded;
+                enum __auth_requirement_guarded {}
 
                 #[cfg(test)]
-                impl ::deps::auth::__private::StaticRequirement for __auth_requirement_guarded {
-                    const REQUIREMENT: ::deps::auth::__private::Requirement =
-                        ::deps::auth::__private::Requirement::new(&[::deps::auth::__private::Scheme::Bearer])
+                impl ::deps::auth::__private_v0_1_0::StaticRequirement for __auth_requirement_guarded {
+                    const REQUIREMENT: ::deps::auth::__private_v0_1_0::Requirement =
+                        ::deps::auth::__private_v0_1_0::BEARER
                             .policy(__auth_requirement_guarded::__auth_policy);
                 }
 
                 #[cfg(test)]
                 impl __auth_requirement_guarded {
                     fn __auth_policy(
-                        __auth_principal: ::deps::auth::__private::Arc<::deps::auth::__private::Principal>,
-                        __auth_request: ::deps::auth::__private::HttpRequest,
-                    ) -> ::deps::auth::__private::PolicyFuture {
+                        __auth_principal: ::deps::auth::__private_v0_1_0::Arc<::deps::auth::__private_v0_1_0::Principal>,
+                        __auth_request: ::deps::auth::__private_v0_1_0::HttpRequest,
+                    ) -> ::deps::auth::__private_v0_1_0::PolicyFuture {
                         ::std::boxed::Box::pin(async move {
-                            let __auth_principal: &::deps::auth::__private::Principal = &__auth_principal;
-                            let __auth_request: &::deps::auth::__private::HttpRequest = &__auth_request;
-                            let __auth_decision: ::deps::auth::__private::PolicyDecision =
+                            let __auth_principal: &::deps::auth::__private_v0_1_0::Principal = &__auth_principal;
+                            let __auth_request: &::deps::auth::__private_v0_1_0::HttpRequest = &__auth_request;
+                            let __auth_decision: ::deps::auth::__private_v0_1_0::PolicyDecision =
                                 crate::policies::check(__auth_principal, __auth_request).await;
                             __auth_decision
                         })
@@ -583,11 +711,11 @@ mod tests {
                 }
 
                 #[cfg(test)]
-                async fn guarded(
-                    __auth_args: ::deps::auth::__private::Guarded<__auth_requirement_guarded, ()>,
-                ) {
+                fn guarded(
+                    __auth_args: ::deps::auth::__private_v0_1_0::Guarded<__auth_requirement_guarded, ()>,
+                ) -> impl ::core::future::Future<Output = ()> {
                     async fn guarded() {}
-                    guarded().await
+                    guarded()
                 }
             },
         );
@@ -610,7 +738,7 @@ mod tests {
         let allow = actual.find("# [allow (unused_variables)]").unwrap();
         let route = actual.find("# [actix_web :: post").unwrap();
         assert!(route < allow && allow < inner, "{actual}");
-        assert!(actual.contains("struct __auth_requirement_move ;"));
+        assert!(actual.contains("enum __auth_requirement_move { }"));
     }
 
     #[test]
@@ -622,14 +750,14 @@ mod tests {
             ),
         );
         assert_contains(&actual, quote!((Option<web::Query<Q>>, Claims<C>,)));
-        assert_contains(&actual, quote!(f(__auth_arg0, __auth_arg1).await));
+        assert_contains(&actual, quote!(f(__auth_args.0, __auth_args.1)));
         assert_contains(
             &actual,
-            quote!(::auth_runtime::__private::assert_claims_type::<C>();),
+            quote!(::auth_runtime::__private_v0_1_0::assert_claims_type::<C>();),
         );
         assert_contains(
             &actual,
-            quote!(::auth_runtime::__private::assert_extractor::<Option<web::Query<Q>>>();),
+            quote!(::auth_runtime::__private_v0_1_0::assert_extractor::<Option<web::Query<Q>>>();),
         );
     }
 

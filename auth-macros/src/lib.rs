@@ -1,10 +1,12 @@
 //! The `#[requires]` attribute of [`auth-runtime`](https://docs.rs/auth-runtime).
 //!
 //! Use it through `auth_runtime::requires`: the code it generates names items of
-//! `auth_runtime::__private`, so this crate is not useful on its own.
+//! `auth_runtime::__private_v{version}` (`__private_v0_1_0` for 0.1.0), which only the runtime of
+//! the same version has, so this crate is not useful on its own.
 //!
-//! The attribute is built in stages, one file each: `attr` parses the arguments into the model of
-//! `ast`, `valid` checks the model and the function, `expand` generates the code. Every problem is
+//! The attribute is built in stages, one file each: `attr` parses the arguments and the function
+//! into the model of `ast`, `valid` checks the model, `expand` runs the stages and generates the
+//! code; `errors` collects problems and `suggest` proposes fixes for typos. Every problem is
 //! reported at the token the user wrote, all of them in one build, and on any error the function
 //! is emitted unchanged next to the errors so that the rest of the crate still type-checks.
 

@@ -1,3 +1,5 @@
+//! Suggestions for typos: the closest known name, and how to list the names that exist.
+
 /// The candidate closest to `input` by edit distance (ignoring ASCII case), if it is close
 /// enough to be a plausible typo.
 pub(crate) fn closest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {

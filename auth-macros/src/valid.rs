@@ -1,65 +1,83 @@
-use syn::{FnArg, LitStr, Type};
+//! Validation: the rules the parser and rustc do not enforce, checked on the model (token
+//! syntax, argument combinations, the handler's shape).
+
+use proc_macro2::Span;
+use syn::{FnArg, LitStr, Signature, Type};
 
 use crate::ast::{path_text, ungroup, Handler, Requirement, Scheme, ScopeExpr, TokenKind};
 use crate::errors::Errors;
 
-impl Requirement {
-    pub(crate) fn validate(&self, errors: &mut Errors) {
-        self.check_schemes(errors);
-        if let Some(scope) = &self.scope {
-            check_token_expr(scope, TokenKind::Scope, true, errors);
-        }
-        if let Some(roles) = &self.roles {
-            check_token_expr(roles, TokenKind::Role, true, errors);
-        }
-        if let Some(realm) = &self.realm {
-            check_realm(realm, errors);
-        }
-        if let Some(optional) = self.optional {
-            let needs_principal: Vec<&str> = [
-                self.scope.as_ref().map(|_| "scope"),
-                self.roles.as_ref().map(|_| "role"),
-                self.policy.as_ref().map(|_| "policy"),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            let message = match needs_principal.as_slice() {
-                [] => None,
-                ["scope"] => Some("`optional` cannot be combined with `scope`: a scope needs credentials".to_owned()),
-                ["role"] => Some("`optional` cannot be combined with `role`: a role needs credentials".to_owned()),
-                ["policy"] => Some("`optional` cannot be combined with `policy`: a policy needs an authenticated principal".to_owned()),
-                keys => Some(format!(
-                    "`optional` cannot be combined with {}: they need credentials",
-                    keys.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(" or "),
-                )),
-            };
-            if let Some(message) = message {
-                errors.at(optional, message);
-            }
-        }
+/// Checks what the arguments ask for; every problem is pushed to `errors`.
+pub(crate) fn check_requirement(requirement: &Requirement, errors: &mut Errors) {
+    check_schemes(requirement, errors);
+    if let Some(scope) = &requirement.scope {
+        check_token_expr(scope, TokenKind::Scope, true, errors);
     }
+    if let Some(roles) = &requirement.roles {
+        check_token_expr(roles, TokenKind::Role, true, errors);
+    }
+    if let Some(realm) = &requirement.realm {
+        check_realm(realm, errors);
+    }
+    if let Some(optional) = requirement.optional {
+        check_optional(requirement, optional, errors);
+    }
+}
 
-    fn check_schemes(&self, errors: &mut Errors) {
-        if let (Some(any), true) = (self.schemes_any, self.schemes.is_empty()) {
-            errors.at(
-                any,
-                "`scheme = any()` lists no schemes; write at least one, as in `scheme = any(\"Bearer\", \"Basic\")`",
-            );
+/// `optional` lets requests without credentials in, which `scope`, `role` and `policy` cannot
+/// allow.
+fn check_optional(requirement: &Requirement, optional: Span, errors: &mut Errors) {
+    let needs_principal: Vec<&str> = [
+        requirement.scope.as_ref().map(|_| "scope"),
+        requirement.roles.as_ref().map(|_| "role"),
+        requirement.policy.as_ref().map(|_| "policy"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let message = match needs_principal.as_slice() {
+        [] => return,
+        ["scope"] => {
+            "`optional` cannot be combined with `scope`: a scope needs credentials".to_owned()
         }
-        for (index, scheme) in self.schemes.iter().enumerate() {
-            if self.schemes[..index]
-                .iter()
-                .any(|earlier| same_scheme(earlier, scheme))
-            {
-                let message = format!(
-                    "scheme {} is listed twice in `scheme = any(..)`; list each scheme once",
-                    scheme_shown(scheme),
-                );
-                match scheme {
-                    Scheme::Builtin { span, .. } => errors.at(*span, message),
-                    Scheme::Custom(path) => errors.at_tokens(path, message),
-                }
+        ["role"] => {
+            "`optional` cannot be combined with `role`: a role needs credentials".to_owned()
+        }
+        ["policy"] => {
+            "`optional` cannot be combined with `policy`: a policy needs an authenticated principal"
+                .to_owned()
+        }
+        keys => format!(
+            "`optional` cannot be combined with {}: they need credentials",
+            keys.iter()
+                .map(|key| format!("`{key}`"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+        ),
+    };
+    errors.at(optional, message);
+}
+
+fn check_schemes(requirement: &Requirement, errors: &mut Errors) {
+    let schemes = &requirement.schemes;
+    if let (Some(any), true) = (requirement.schemes_any, schemes.is_empty()) {
+        errors.at(
+            any,
+            "`scheme = any()` lists no schemes; write at least one, as in `scheme = any(\"Bearer\", \"Basic\")`",
+        );
+    }
+    for (index, scheme) in schemes.iter().enumerate() {
+        if schemes[..index]
+            .iter()
+            .any(|earlier| same_scheme(earlier, scheme))
+        {
+            let message = format!(
+                "scheme {} is listed twice in `scheme = any(..)`; list each scheme once",
+                scheme_shown(scheme),
+            );
+            match scheme {
+                Scheme::Builtin { span, .. } => errors.at(*span, message),
+                Scheme::Custom(path) => errors.at_tokens(path, message),
             }
         }
     }
@@ -67,7 +85,7 @@ impl Requirement {
 
 fn same_scheme(a: &Scheme, b: &Scheme) -> bool {
     match (a, b) {
-        (Scheme::Builtin { variant: a, .. }, Scheme::Builtin { variant: b, .. }) => a == b,
+        (Scheme::Builtin { scheme: a, .. }, Scheme::Builtin { scheme: b, .. }) => a.name == b.name,
         // Two paths may name one type (`Session`, `crate::Session`); the runtime sees that case.
         (Scheme::Custom(a), Scheme::Custom(b)) => path_text(a) == path_text(b),
         _ => false,
@@ -202,59 +220,68 @@ fn escaped(text: &str) -> String {
         .collect()
 }
 
-impl Handler {
-    pub(crate) fn validate(&self, errors: &mut Errors) {
-        let sig = &self.item.sig;
-        if sig.asyncness.is_none() {
-            errors.at(
-                sig.fn_token.span,
-                "`#[requires]` needs an `async fn` handler; write `async fn name(..)`",
-            );
-        }
-        if let Some(unsafety) = &sig.unsafety {
-            errors.at(
-                unsafety.span,
-                "`#[requires]` handlers cannot be `unsafe`; remove `unsafe`",
-            );
-        }
-        if !sig.generics.params.is_empty() {
+/// Checks that the function can be a `#[requires]` handler; every problem is pushed to `errors`.
+pub(crate) fn check_handler(handler: &Handler, errors: &mut Errors) {
+    let sig = &handler.sig;
+    check_qualifiers(sig, errors);
+    for input in &sig.inputs {
+        check_parameter(input, errors);
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.at_tokens(
+            variadic,
+            "`#[requires]` handlers cannot be variadic; remove `...`",
+        );
+    }
+    for attr in &handler.attrs {
+        if attr
+            .path()
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "requires")
+        {
             errors.at_tokens(
-                &sig.generics,
-                "handlers with generics are not supported by `#[requires]`; use concrete types",
+                attr,
+                "`#[requires]` is given twice on this handler; merge the arguments into one `#[requires(..)]`",
             );
         }
-        for input in &sig.inputs {
-            match input {
-                FnArg::Receiver(receiver) => errors.at_tokens(
-                    receiver,
-                    "`#[requires]` goes on a free `async fn` handler, not a method with `self`",
-                ),
-                FnArg::Typed(typed) => {
-                    if let Type::ImplTrait(ty) = ungroup(&typed.ty) {
-                        errors.at_tokens(
-                            ty,
-                            "`impl Trait` parameters make the handler generic, which `#[requires]` does not support; use a concrete type",
-                        );
-                    }
-                }
-            }
-        }
-        if let Some(variadic) = &sig.variadic {
-            errors.at_tokens(
-                variadic,
-                "`#[requires]` handlers cannot be variadic; remove `...`",
-            );
-        }
-        for attr in &self.item.attrs {
-            if attr
-                .path()
-                .segments
-                .last()
-                .is_some_and(|last| last.ident == "requires")
-            {
+    }
+}
+
+/// An `async fn`, not `unsafe`, without generics.
+fn check_qualifiers(sig: &Signature, errors: &mut Errors) {
+    if sig.asyncness.is_none() {
+        errors.at(
+            sig.fn_token.span,
+            "`#[requires]` needs an `async fn` handler; write `async fn name(..)`",
+        );
+    }
+    if let Some(unsafety) = &sig.unsafety {
+        errors.at(
+            unsafety.span,
+            "`#[requires]` handlers cannot be `unsafe`; remove `unsafe`",
+        );
+    }
+    if !sig.generics.params.is_empty() {
+        errors.at_tokens(
+            &sig.generics,
+            "handlers with generics are not supported by `#[requires]`; use concrete types",
+        );
+    }
+}
+
+/// Neither `self` nor `impl Trait`.
+fn check_parameter(input: &FnArg, errors: &mut Errors) {
+    match input {
+        FnArg::Receiver(receiver) => errors.at_tokens(
+            receiver,
+            "`#[requires]` goes on a free `async fn` handler, not a method with `self`",
+        ),
+        FnArg::Typed(typed) => {
+            if let Type::ImplTrait(ty) = ungroup(&typed.ty) {
                 errors.at_tokens(
-                    attr,
-                    "`#[requires]` is given twice on this handler; merge the arguments into one `#[requires(..)]`",
+                    ty,
+                    "`impl Trait` parameters make the handler generic, which `#[requires]` does not support; use a concrete type",
                 );
             }
         }
@@ -264,19 +291,20 @@ impl Handler {
 #[cfg(test)]
 mod tests {
     use quote::quote;
-    use syn::parse_quote;
 
     use super::*;
+    use crate::attr::{parse_handler, parse_requirement};
 
     fn requirement_errors(args: proc_macro2::TokenStream) -> Vec<String> {
         let mut errors = Errors::default();
-        Requirement::from_args(args, &mut errors).validate(&mut errors);
+        let requirement = parse_requirement(args, &mut errors);
+        check_requirement(&requirement, &mut errors);
         messages(errors)
     }
 
-    fn handler_errors(item: syn::ItemFn) -> Vec<String> {
+    fn handler_errors(item: proc_macro2::TokenStream) -> Vec<String> {
         let mut errors = Errors::default();
-        Handler::from_fn(item).validate(&mut errors);
+        check_handler(&parse_handler(item).unwrap(), &mut errors);
         messages(errors)
     }
 
@@ -447,56 +475,56 @@ mod tests {
     #[test]
     fn handler_shape_is_checked() {
         assert_eq!(
-            handler_errors(parse_quote!(
+            handler_errors(quote!(
                 async fn ok(who: Identity, body: web::Json<T>) {}
             )),
             Vec::<String>::new()
         );
         assert_eq!(
-            handler_errors(parse_quote!(
+            handler_errors(quote!(
                 fn sync() {}
             )),
             ["`#[requires]` needs an `async fn` handler; write `async fn name(..)`"]
         );
         assert_eq!(
-            handler_errors(parse_quote!(
+            handler_errors(quote!(
                 async fn method(&self) {}
             )),
             ["`#[requires]` goes on a free `async fn` handler, not a method with `self`"]
         );
         assert_eq!(
-            handler_errors(parse_quote!(
+            handler_errors(quote!(
                 async fn generic<T: FromRequest>(t: T) {}
             )),
             ["handlers with generics are not supported by `#[requires]`; use concrete types"]
         );
         assert_eq!(
-            handler_errors(parse_quote!(
+            handler_errors(quote!(
                 async fn lifetime<'a>() {}
             ))
             .len(),
             1
         );
         assert_eq!(
-            handler_errors(parse_quote!(
+            handler_errors(quote!(
                 async fn anonymous(t: impl FromRequest) {}
             ))
             .len(),
             1
         );
         assert_eq!(
-            handler_errors(parse_quote!(
+            handler_errors(quote!(
                 async unsafe fn f() {}
             ))
             .len(),
             1
         );
         assert_eq!(
-            handler_errors(parse_quote!(#[requires(scope = "b")] async fn twice() {})),
+            handler_errors(quote!(#[requires(scope = "b")] async fn twice() {})),
             ["`#[requires]` is given twice on this handler; merge the arguments into one `#[requires(..)]`"]
         );
         assert_eq!(
-            handler_errors(parse_quote!(
+            handler_errors(quote!(
                 fn all_wrong<T>(self, x: u8, ...) {}
             ))
             .len(),

@@ -9,7 +9,7 @@ mod common;
 
 use std::alloc::System;
 
-use auth_runtime::__private::Requirement;
+use auth_runtime::testing::internals::Requirement;
 use auth_runtime::{Scheme, ScopeExpr};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 

@@ -12,7 +12,7 @@
 
 mod common;
 
-use auth_runtime::__private::Requirement;
+use auth_runtime::testing::internals::Requirement;
 use auth_runtime::testing::internals::Authorization;
 use auth_runtime::{Challenge, Scheme, ScopeExpr};
 #[cfg(feature = "aws-lc-rs")]

@@ -8,8 +8,20 @@ pub use actix_web::HttpRequest;
 use crate::custom::CustomScheme;
 pub use crate::http::extract::{Guarded, Optional, StaticRequirement};
 pub use crate::principal::Principal;
+pub use crate::requirement::ScopeExpr::{All, Any, Token};
 pub use crate::requirement::{Policy, PolicyDecision, PolicyFuture, Requirement, ScopeExpr};
 pub use crate::scheme::Scheme;
+
+// The requirement of one built-in scheme alone, which the generated code refines with
+// `.scope(..)` and the like: naming a constant costs rustc less than building the scheme list in
+// every handler.
+
+/// A Bearer token, nothing more.
+pub const BEARER: Requirement = Requirement::new(&[Scheme::Bearer]);
+/// Basic credentials, nothing more.
+pub const BASIC: Requirement = Requirement::new(&[Scheme::Basic]);
+/// An API key, nothing more.
+pub const API_KEY: Requirement = Requirement::new(&[Scheme::ApiKey]);
 
 /// A type that can be the `T` of a [`Claims<T>`](crate::Claims) parameter.
 #[diagnostic::on_unimplemented(

@@ -41,6 +41,7 @@ pub use key_server::KeyServer;
 pub mod internals {
     pub use crate::basic::{decode as decode_basic, BasicError};
     pub use crate::http::authorization::{Authorization, Malformed};
+    pub use crate::requirement::Requirement;
 
     /// Whether configuration may place `value` in a challenge (a realm, for instance).
     pub fn check_challenge_value(value: &str) -> Result<(), &'static str> {
