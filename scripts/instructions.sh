@@ -21,6 +21,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Cargo's target directory: builds, tokens and results go there.
+TARGET=${CARGO_TARGET_DIR:-target}
 
 ALGS=${ALGS:-"HS256 EdDSA"}
 STACKS=${STACKS:-"noauth requires requires-nocache httpauth grants"}
@@ -29,8 +31,8 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-3}
 CONNECTIONS=${CONNECTIONS:-4}
 BASE_PORT=${BASE_PORT:-18200}
-OUT=${OUT:-target/instructions/$(date -u +%Y%m%dT%H%M%SZ)}
-TOKENS_DIR=target/load-bench/tokens
+OUT=${OUT:-$TARGET/instructions/$(date -u +%Y%m%dT%H%M%SZ)}
+TOKENS_DIR=$TARGET/load-bench/tokens
 LUA=bench/wrk/fresh-tokens.lua
 
 read -r -a algs <<<"$ALGS"
@@ -53,7 +55,7 @@ fi
 
 say "building auth-bench in release"
 cargo build --release --quiet -p auth-bench --bins
-BIN=target/release/auth-bench
+BIN=$TARGET/release/auth-bench
 mkdir -p "$OUT" "$TOKENS_DIR"
 # The lock of scripts/load-bench.sh: a count and a load run at once would disturb each other.
 exec 9>"$TOKENS_DIR/../.lock"
