@@ -58,6 +58,8 @@ pub(crate) struct Requirement {
     pub optional: Option<Span>,
     /// The path that replaces `::auth_runtime`, spanned at the `crate = ".."` literal.
     pub krate: Option<Path>,
+    /// Set by `#[public]`: open to anyone; no other argument applies.
+    pub public: Option<Span>,
 }
 
 pub(crate) enum Scheme {
@@ -120,6 +122,7 @@ impl Requirement {
             realm: None,
             optional: None,
             krate: None,
+            public: None,
         }
     }
 }

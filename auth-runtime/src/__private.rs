@@ -3,14 +3,21 @@
 
 pub use std::sync::Arc;
 
-pub use actix_web::HttpRequest;
+pub use actix_web::dev::{AppService, HttpServiceFactory};
+pub use actix_web::guard::{fn_guard, Any as AnyGuard, Method as MethodGuard};
+pub use actix_web::http::Method;
+pub use actix_web::{HttpRequest, Resource};
 
 use crate::custom::CustomScheme;
 pub use crate::http::extract::{Guarded, Optional, StaticRequirement};
 pub use crate::principal::Principal;
 pub use crate::requirement::ScopeExpr::{All, Any, Token};
 pub use crate::requirement::{Policy, PolicyDecision, PolicyFuture, Requirement, ScopeExpr};
+pub use crate::routes::declaration::{register_declared, RouteDeclaration};
 pub use crate::scheme::Scheme;
+
+/// The requirement of a `#[public]` route.
+pub const PUBLIC: Requirement = Requirement::PUBLIC;
 
 // The requirement of one built-in scheme alone, which the generated code refines with
 // `.scope(..)` and the like: naming a constant costs rustc less than building the scheme list in

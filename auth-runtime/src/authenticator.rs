@@ -57,6 +57,10 @@ pub(crate) struct Inner {
     pub(crate) error_body: Option<BodyBuilder>,
     /// The Bearer mechanism's verified-token cache, for statistics and evictions.
     pub(crate) token_cache: Option<Arc<TokenCache>>,
+    /// Routes without a declaration are refused without credentials (`deny_by_default`).
+    pub(crate) deny_by_default: bool,
+    /// Full patterns the app-wide middleware leaves open (`public_route`).
+    pub(crate) public_routes: Vec<String>,
 }
 
 impl fmt::Debug for Authenticator {
@@ -82,6 +86,73 @@ impl Authenticator {
         move |config| {
             config.app_data(auth);
         }
+    }
+
+    /// The app-wide middleware: `App::new().wrap(auth.middleware())`.
+    ///
+    /// With it, a present but invalid credential is refused on every route of the application,
+    /// including routes without `#[requires]` whose handlers take `Option<Identity>` or no
+    /// extractor at all (actix-web's `Option<T>` would turn the refusal into `None`); and
+    /// [`deny_by_default`](crate::AuthenticatorBuilder::deny_by_default) refuses routes that
+    /// declare nothing. See [`AuthMiddleware`](crate::AuthMiddleware) for how it knows a
+    /// route's declaration, and its limits. [`check_app`](crate::check_app) fails when it is
+    /// missing.
+    ///
+    /// ```
+    /// use actix_web::{get, App, HttpResponse};
+    /// use auth_runtime::{public, Authenticator, Key};
+    ///
+    /// #[public]
+    /// #[get("/health")]
+    /// async fn health() -> HttpResponse {
+    ///     HttpResponse::Ok().finish()
+    /// }
+    ///
+    /// let auth = Authenticator::builder()
+    ///     .key(Key::hs256(b"an-obviously-fake-secret-of-32-bytes!!").unwrap())
+    ///     .deny_by_default()
+    ///     .build()
+    ///     .unwrap();
+    /// let app = App::new()
+    ///     .wrap(auth.middleware())
+    ///     .configure(auth.configure())
+    ///     .service(health);
+    /// # let _ = app;
+    /// ```
+    pub fn middleware(&self) -> crate::routes::middleware::AuthMiddleware {
+        crate::routes::middleware::AuthMiddleware::new(self.clone())
+    }
+
+    /// Whether routes without a declaration need credentials
+    /// ([`deny_by_default`](crate::AuthenticatorBuilder::deny_by_default)).
+    pub fn denies_by_default(&self) -> bool {
+        self.inner.deny_by_default
+    }
+
+    /// The full patterns the middleware leaves open
+    /// ([`public_route`](crate::AuthenticatorBuilder::public_route)).
+    pub fn public_routes(&self) -> &[String] {
+        &self.inner.public_routes
+    }
+
+    /// What the app-wide middleware asks of a route without a declaration: credentials of any
+    /// configured scheme, required under `deny_by_default`, else only valid when present.
+    pub(crate) fn app_wide_requirement(&self) -> Requirement {
+        if self.inner.deny_by_default {
+            Requirement::AUTHENTICATED
+        } else {
+            Requirement::AUTHENTICATED.optional()
+        }
+    }
+
+    /// Whether `req` carries anything that looks like credentials: an `Authorization` header of
+    /// any scheme, or the credentials of a configured scheme found elsewhere (an API-key
+    /// header, a custom scheme's cookie).
+    #[inline]
+    pub(crate) fn carries_credentials(&self, req: &HttpRequest) -> bool {
+        req.headers()
+            .contains_key(actix_web::http::header::AUTHORIZATION)
+            || self.inner.registry.any_present(req)
     }
 
     /// The configured realm.

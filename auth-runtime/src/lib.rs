@@ -187,6 +187,9 @@ mod mechanism;
 // The authenticator, its builder, and the start-up check.
 mod authenticator;
 mod startup;
+
+// The routes as data: declarations, the app-wide middleware, the inventory.
+mod routes;
 #[cfg(all(
     feature = "testing",
     any(feature = "aws-lc-rs", feature = "rust-crypto")
@@ -217,7 +220,7 @@ const _: () = {
 };
 
 pub use api_key::{api_key_digest, ApiKeyVerifier, StaticApiKeys};
-pub use auth_macros::requires;
+pub use auth_macros::{public, requires};
 pub use authenticator::builder::AuthenticatorBuilder;
 pub use authenticator::Authenticator;
 pub use basic::{BasicCredentials, BasicVerifier, StaticUsers};
@@ -235,8 +238,10 @@ pub use http::response::{AuthError, ErrorBody};
 pub use jsonwebtoken::jwk;
 pub use jsonwebtoken::Algorithm;
 pub use principal::{Principal, Scopes};
-pub use requirement::{PolicyDecision, ScopeExpr};
+pub use requirement::{PolicyDecision, Requirement, ScopeExpr};
+pub use routes::inventory::{Inventory, InventoryRoute};
+pub use routes::middleware::AuthMiddleware;
 pub use scheme::Scheme;
-pub use startup::check_app;
+pub use startup::{check_app, inventory};
 
 pub use bearer::verifier::SIGNATURE_BACKEND;

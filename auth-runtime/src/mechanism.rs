@@ -62,6 +62,7 @@ trait Registered: Send + Sync {
     ) -> Option<Verification>;
     fn challenge(&self, realm: &str) -> Challenge;
     fn reports_errors(&self) -> bool;
+    fn is_present(&self, req: &HttpRequest) -> bool;
 }
 
 impl<M: Mechanism> Registered for M {
@@ -88,6 +89,11 @@ impl<M: Mechanism> Registered for M {
 
     fn reports_errors(&self) -> bool {
         Mechanism::reports_errors(self)
+    }
+
+    fn is_present(&self, req: &HttpRequest) -> bool {
+        // Credentials in the Authorization header are seen by the caller; these are the others.
+        !matches!(self.find(req, None), Ok(None))
     }
 }
 
@@ -168,6 +174,15 @@ impl Registry {
                     .then(|| Outcome::ready(Err(Refusal::NotConfigured)))
             }
         }
+    }
+
+    /// Whether any configured scheme finds credentials in `req` outside its `Authorization`
+    /// header (an API-key header, a custom scheme's cookie, a Bearer `access_token` query).
+    #[inline]
+    pub(crate) fn any_present(&self, req: &HttpRequest) -> bool {
+        self.mechanisms
+            .iter()
+            .any(|mechanism| mechanism.is_present(req))
     }
 
     /// `scheme`'s bare challenge in `realm`.

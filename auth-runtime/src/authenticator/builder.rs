@@ -35,6 +35,8 @@ pub struct AuthenticatorBuilder {
     api_key_header: String,
     custom: Vec<BoxedMechanism>,
     error_body: Option<BodyBuilder>,
+    deny_by_default: bool,
+    public_routes: Vec<String>,
 }
 
 impl Default for AuthenticatorBuilder {
@@ -47,6 +49,8 @@ impl Default for AuthenticatorBuilder {
             api_key_header: "x-api-key".to_owned(),
             custom: Vec::new(),
             error_body: None,
+            deny_by_default: false,
+            public_routes: Vec::new(),
         }
     }
 }
@@ -362,6 +366,29 @@ impl AuthenticatorBuilder {
         self
     }
 
+    /// Refuses, with the standard `401` (one challenge per configured scheme, the configured
+    /// realm), every request without credentials to a route that declares neither
+    /// `#[requires(..)]` nor `#[public]`, as Spring Security's `anyRequest().authenticated()`
+    /// and ASP.NET Core's fallback policy do. Needs the app-wide middleware,
+    /// `.wrap(auth.middleware())`; [`check_app`](crate::check_app) lists the routes without a
+    /// declaration as errors. Requests that match no route, CORS preflights, the RFC 9728
+    /// metadata route and the patterns of [`public_route`](Self::public_route) stay open.
+    /// Default: off (routes without a declaration are open, but present credentials must be
+    /// valid).
+    pub fn deny_by_default(mut self) -> Self {
+        self.deny_by_default = true;
+        self
+    }
+
+    /// Leaves the resource of `pattern` open to the app-wide middleware: a service that no
+    /// attribute can declare, such as static files (`actix_files::Files::new("/static", ..)`
+    /// has the pattern `/static`). `pattern` is the full pattern actix-web matches, scope
+    /// prefixes included, compared exactly. Present credentials are not checked there.
+    pub fn public_route(mut self, pattern: impl Into<String>) -> Self {
+        self.public_routes.push(pattern.into());
+        self
+    }
+
     /// Checks the configuration and builds the authenticator.
     ///
     /// With a remote key source ([`jwks_url`](Self::jwks_url),
@@ -435,6 +462,8 @@ impl AuthenticatorBuilder {
             registry,
             error_body: self.error_body,
             token_cache,
+            deny_by_default: self.deny_by_default,
+            public_routes: self.public_routes,
         });
         Ok((authenticator, keys))
     }

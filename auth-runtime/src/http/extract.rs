@@ -18,6 +18,7 @@ use crate::http::response::AuthError;
 use crate::outcome::Outcome;
 use crate::principal::Principal;
 use crate::requirement::Requirement;
+use crate::routes::middleware::AppWideRule;
 
 /// The outcome of authentication, kept in the request's extensions so that later extractors
 /// of the same request ([`Identity`], [`Claims`], [`Optional`]) reuse it instead of verifying
@@ -59,6 +60,41 @@ fn authenticate(req: &HttpRequest, requirement: Requirement) -> Outcome<Recordin
             Outcome::pending(async move { record(&req, pending.await, requirement) })
         }
     }
+}
+
+/// Records what the app-wide middleware decided for a route without a declaration, so that the
+/// handler's `Identity`, `Claims` and `Optional` extractors reuse it instead of verifying again.
+pub(crate) fn record_app_wide(
+    req: &HttpRequest,
+    principal: Option<Arc<Principal>>,
+    requirement: Requirement,
+) {
+    req.extensions_mut().insert(Recorded {
+        principal,
+        requirement,
+    });
+}
+
+/// Said once per route pattern: a `#[requires]` guard ran on a request that the app-wide
+/// middleware answered as undeclared, so the middleware cannot see this declaration.
+fn warn_unseen_declaration(req: &HttpRequest) {
+    static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let pattern = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
+    let mut warned = WARNED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if warned.contains(&pattern) {
+        return;
+    }
+    tracing::warn!(
+        target: "auth_runtime",
+        route = %pattern,
+        "the app-wide middleware cannot see this route's `#[requires]`, so it answered the \
+         request by the app-wide rule first (configured schemes and realm; under \
+         `deny_by_default`, credentials required): write `#[requires(..)]` above the route \
+         attribute (`#[get(..)]`), not below it, and register the handler with that attribute"
+    );
+    warned.push(pattern);
 }
 
 fn record(req: &HttpRequest, result: Authenticated, requirement: Requirement) -> Recording {
@@ -307,6 +343,9 @@ impl<R: StaticRequirement + 'static, Args: FromRequest + 'static> FromRequest fo
     type Future = GuardedFuture<R, Args>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.extensions().contains::<AppWideRule>() {
+            warn_unseen_declaration(req);
+        }
         match authenticate(req, R::REQUIREMENT).now() {
             Ok(recording) => GuardedFuture::admit(req, payload, recording),
             // The handler's extractors get the payload only once authentication is done.
