@@ -60,6 +60,8 @@ pub(crate) struct Requirement {
     pub krate: Option<Path>,
     /// Set by `#[public]`: open to anyone; no other argument applies.
     pub public: Option<Span>,
+    /// Emitted again below a `#[utoipa::path]` that now carries the requirement.
+    pub documented: bool,
 }
 
 pub(crate) enum Scheme {
@@ -123,6 +125,7 @@ impl Requirement {
             optional: None,
             krate: None,
             public: None,
+            documented: false,
         }
     }
 }

@@ -9,6 +9,7 @@ use syn::{Attribute, ExprPath, Ident, Index, LitStr, ReturnType, Signature, Toke
 use crate::ast::{path_text, Handler, Param, Requirement, Scheme, ScopeExpr};
 use crate::attr::{parse_handler, parse_public, parse_requirement};
 use crate::errors::Errors;
+use crate::openapi::{hoist, order_check, take_documented_flag};
 use crate::route::{find_route, registration, Route};
 use crate::valid::{check_handler, check_requirement};
 
@@ -29,19 +30,52 @@ pub(crate) fn requires(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let (documented, args) = take_documented_flag(args);
     let mut errors = Errors::default();
-    let requirement = parse_requirement(args, &mut errors);
+    let mut requirement = parse_requirement(args.clone(), &mut errors);
+    requirement.documented = documented;
     check_requirement(&requirement, &mut errors);
-    expand_checked(requirement, item, "requires", errors)
+    documented_or_expanded(requirement, &args, item, "requires", errors)
 }
 
 /// `#[public]`: the handler is open to anyone, and present credentials must still be valid.
 pub(crate) fn public(args: TokenStream, item: TokenStream) -> TokenStream {
+    let (documented, args) = take_documented_flag(args);
     let mut errors = Errors::default();
-    let requirement = parse_public(args, &mut errors);
-    match expand_checked(requirement, item.clone(), "public", errors) {
+    let mut requirement = parse_public(args.clone(), &mut errors);
+    requirement.documented = documented;
+    match documented_or_expanded(requirement, &args, item.clone(), "public", errors) {
         Ok(expanded) => expanded,
         Err(error) => fallback(item, error),
+    }
+}
+
+/// With a `#[utoipa::path]` below the attribute, that attribute moved above it with the
+/// requirement (`openapi.rs`); otherwise the expansion.
+fn documented_or_expanded(
+    requirement: Requirement,
+    args: &TokenStream,
+    item: TokenStream,
+    attribute: &str,
+    mut errors: Errors,
+) -> syn::Result<TokenStream> {
+    if !requirement.documented {
+        let private = private_path(&requirement);
+        let krate = requirement.krate.as_ref();
+        if let Some(hoisted) = hoist(attribute, args, &item, krate, &private, &mut errors) {
+            errors.finish()?;
+            return Ok(hoisted);
+        }
+    }
+    expand_checked(requirement, item, attribute, errors)
+}
+
+/// `::auth_runtime::__private_v0_1_0`, or the same module under the `crate = ".."` path.
+fn private_path(requirement: &Requirement) -> TokenStream {
+    let module = private_module();
+    match &requirement.krate {
+        Some(krate) => quote!(#krate::#module),
+        None => quote!(::auth_runtime::#module),
     }
 }
 
@@ -67,7 +101,11 @@ fn expand_checked(
         .and_then(|handler| find_route(&handler.attrs, attribute, &mut errors));
     errors.finish()?;
     Ok(handler.map_or_else(TokenStream::new, |handler| {
-        expand(&requirement, handler, route.as_ref())
+        let order_check = (!requirement.documented)
+            .then(|| order_check(&handler.sig.ident, attribute, &private_path(&requirement)));
+        let mut expanded = expand(&requirement, handler, route.as_ref());
+        expanded.extend(order_check);
+        expanded
     }))
 }
 
@@ -79,11 +117,7 @@ fn fallback(item: TokenStream, error: syn::Error) -> TokenStream {
 }
 
 fn expand(requirement: &Requirement, handler: Handler, route: Option<&Route>) -> TokenStream {
-    let module = private_module();
-    let private = match &requirement.krate {
-        Some(krate) => quote!(#krate::#module),
-        None => quote!(::auth_runtime::#module),
-    };
+    let private = private_path(requirement);
     let Handler {
         attrs,
         vis,

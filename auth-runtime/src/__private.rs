@@ -72,3 +72,34 @@ impl<T: actix_web::FromRequest> Extractor for T {}
 
 /// Compile-time check, placed at each parameter's type by `#[requires]`.
 pub const fn assert_extractor<T: Extractor>() {}
+
+/// The requirement as the `x-auth-runtime` extension of an OpenAPI operation: what
+/// `#[requires]` puts into the `#[utoipa::path]` below it.
+pub fn requirement_json(requirement: &Requirement) -> serde_json::Value {
+    crate::routes::inventory::requirement_json(requirement)
+}
+
+/// Implemented only by the fallback type `#[requires]` generates when it saw no
+/// `#[utoipa::path]` below it: utoipa's own type of that name means it was written above.
+#[diagnostic::on_unimplemented(
+    message = "`#[utoipa::path]` is written above `#[requires]`, so the operation is documented without the requirement",
+    label = "utoipa documented this handler before `#[requires]` ran",
+    note = "write `#[requires(..)]` first, above `#[utoipa::path(..)]`: it then adds the requirement to the operation (security, 401/403, `x-auth-runtime`)"
+)]
+pub trait NotDocumentedYet {}
+
+/// The same check for `#[public]`.
+#[diagnostic::on_unimplemented(
+    message = "`#[utoipa::path]` is written above `#[public]`, so the operation is documented without it",
+    label = "utoipa documented this handler before `#[public]` ran",
+    note = "write `#[public]` first, above `#[utoipa::path(..)]`"
+)]
+pub trait NotDocumentedYetPublic {}
+
+impl<T: NotDocumentedYet> NotDocumentedYetPublic for T {}
+
+/// Compile-time check that `#[utoipa::path]` is not above `#[requires]`.
+pub const fn requires_before_utoipa_path<T: NotDocumentedYet>() {}
+
+/// Compile-time check that `#[utoipa::path]` is not above `#[public]`.
+pub const fn public_before_utoipa_path<T: NotDocumentedYetPublic>() {}

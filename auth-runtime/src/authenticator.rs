@@ -155,6 +155,12 @@ impl Authenticator {
             || self.inner.registry.any_present(req)
     }
 
+    /// The configured schemes' mechanisms.
+    #[cfg(feature = "openapi")]
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
     /// The configured realm.
     pub fn realm(&self) -> &str {
         &self.inner.realm

@@ -55,6 +55,23 @@ pub trait CustomScheme: Send + Sync + 'static {
     fn challenge(&self, realm: &str) -> Challenge {
         Challenge::new(Self::NAME, realm)
     }
+
+    /// How the OpenAPI document describes this scheme, under the component name
+    /// [`NAME`](Self::NAME) (feature `openapi`). Default: an `apiKey` in the `Authorization`
+    /// header, described as `Authorization: <NAME> ..`; a session cookie would say
+    /// `SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("session")))`.
+    #[cfg(feature = "openapi")]
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "Authorization",
+            &format!(
+                "Credentials of the `{}` scheme: `Authorization: {} ..`",
+                Self::NAME,
+                Self::NAME
+            ),
+        )))
+    }
 }
 
 /// The mechanism of an application scheme `S`.
@@ -89,6 +106,11 @@ impl<S: CustomScheme> Mechanism for Custom<S> {
     fn verify(&self, req: &HttpRequest, (): ()) -> Verification {
         let (scheme, req) = (Arc::clone(&self.scheme), req.clone());
         Outcome::pending(async move { scheme.verify(&req).await.map(Arc::new) })
+    }
+
+    #[cfg(feature = "openapi")]
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme {
+        self.scheme.openapi()
     }
 
     fn challenge(&self, realm: &str) -> Challenge {

@@ -190,6 +190,10 @@ mod startup;
 
 // The routes as data: declarations, the app-wide middleware, the inventory.
 mod routes;
+
+// OpenAPI security from the declarations.
+#[cfg(feature = "openapi")]
+pub mod openapi;
 #[cfg(all(
     feature = "testing",
     any(feature = "aws-lc-rs", feature = "rust-crypto")

@@ -50,6 +50,10 @@ pub(crate) trait Mechanism: Send + Sync + 'static {
     fn reports_errors(&self) -> bool {
         false
     }
+
+    /// The OpenAPI security scheme object that documents this scheme (OpenAPI 3.1 §4.8.27).
+    #[cfg(feature = "openapi")]
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme;
 }
 
 /// A [`Mechanism`] behind a pointer: its credentials found and verified in one call.
@@ -63,6 +67,8 @@ trait Registered: Send + Sync {
     fn challenge(&self, realm: &str) -> Challenge;
     fn reports_errors(&self) -> bool;
     fn is_present(&self, req: &HttpRequest) -> bool;
+    #[cfg(feature = "openapi")]
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme;
 }
 
 impl<M: Mechanism> Registered for M {
@@ -94,6 +100,11 @@ impl<M: Mechanism> Registered for M {
     fn is_present(&self, req: &HttpRequest) -> bool {
         // Credentials in the Authorization header are seen by the caller; these are the others.
         !matches!(self.find(req, None), Ok(None))
+    }
+
+    #[cfg(feature = "openapi")]
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme {
+        Mechanism::openapi(self)
     }
 }
 
@@ -183,6 +194,16 @@ impl Registry {
         self.mechanisms
             .iter()
             .any(|mechanism| mechanism.is_present(req))
+    }
+
+    /// Each configured scheme with the OpenAPI security scheme object that documents it.
+    #[cfg(feature = "openapi")]
+    pub(crate) fn openapi_schemes(
+        &self,
+    ) -> impl Iterator<Item = (Scheme, utoipa::openapi::security::SecurityScheme)> + '_ {
+        self.mechanisms
+            .iter()
+            .map(|mechanism| (mechanism.scheme(), mechanism.openapi()))
     }
 
     /// `scheme`'s bare challenge in `realm`.

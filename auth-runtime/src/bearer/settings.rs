@@ -91,10 +91,11 @@ impl BearerSettings {
             scope_claims: self.scope_claims,
             role_claims: self.role_claims,
         };
+        let discovery = self.jwks.discovery_issuer().map(str::to_owned);
         let jwt = JwtVerifier::new(keys.clone(), rules, self.max_token_bytes);
         let cache = TokenCache::new(&self.token_cache, self.leeway).map(Arc::new);
         Ok(Some(BuiltBearer {
-            mechanism: Bearer::new(jwt, cache.clone()),
+            mechanism: Bearer::new(jwt, cache.clone(), discovery),
             keys,
             cache,
         }))

@@ -160,18 +160,32 @@ impl Serialize for InventoryRoute {
         map.serialize_entry("handler", &self.handler)?;
         map.serialize_entry("declared", &self.requirement.is_some())?;
         map.serialize_entry("public", &self.is_public())?;
-        if let Some(requirement) = &self.requirement {
-            if !requirement.is_public() {
-                map.serialize_entry("schemes", &scheme_names(requirement))?;
-                map.serialize_entry("scope", &requirement.scope_expr().map(ExpressionJson))?;
-                map.serialize_entry("roles", &requirement.role_expr().map(ExpressionJson))?;
-                map.serialize_entry("policy", &requirement.policy_label())?;
-                map.serialize_entry("optional", &requirement.is_optional())?;
-                map.serialize_entry("realm", &requirement.realm_override())?;
+        if let Some(requirement) = self.requirement.filter(|r| !r.is_public()) {
+            if let serde_json::Value::Object(fields) = requirement_json(&requirement) {
+                for (key, value) in fields.iter().filter(|(key, _)| *key != "public") {
+                    map.serialize_entry(key, value)?;
+                }
             }
         }
         map.end()
     }
+}
+
+/// A requirement as JSON: `{"schemes": [..], "scope", "roles", "policy", "optional", "realm",
+/// "public"}`; `schemes` is empty for "every configured scheme", `scope` and `roles` are a
+/// string, `{"all": [..]}` or `{"any": [..]}`. The `x-auth-runtime` extension of an OpenAPI
+/// operation and the inventory's JSON both use it.
+pub(crate) fn requirement_json(requirement: &Requirement) -> serde_json::Value {
+    let schemes: Vec<&str> = requirement.schemes().iter().map(|s| s.name()).collect();
+    serde_json::json!({
+        "schemes": schemes,
+        "scope": requirement.scope_expr().map(ExpressionJson),
+        "roles": requirement.role_expr().map(ExpressionJson),
+        "policy": requirement.policy_label(),
+        "optional": requirement.is_optional(),
+        "realm": requirement.realm_override(),
+        "public": requirement.is_public(),
+    })
 }
 
 impl Inventory {
