@@ -27,6 +27,12 @@ impl ClaimPath {
         }
     }
 
+    /// The object keys of the path, outermost first.
+    #[cfg(feature = "testing")]
+    pub(crate) fn segments(&self) -> &[String] {
+        &self.segments
+    }
+
     fn lookup<'v>(&self, claims: &'v Value) -> Option<&'v Value> {
         self.segments
             .iter()
