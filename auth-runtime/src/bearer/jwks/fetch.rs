@@ -1,15 +1,19 @@
 //! The HTTP side of a remote key source: discovery, the JWKS request, and their limits.
 
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, ACCEPT, AGE, CACHE_CONTROL};
 use reqwest::{redirect, Client, Url};
 use serde::Deserialize;
 
-use super::config::{parse_url, JwksConfig, Source};
+use super::config::{check_fetchable, parse_url, JwksConfig, PlainHttp, Source, LOCALHOST};
 use super::document;
 use crate::bearer::keys::Key;
 use crate::error::ConfigError;
+
+/// Redirects followed at most, per request.
+const MAX_REDIRECTS: usize = 3;
 
 /// What one successful fetch gave.
 pub(super) struct Fetched {
@@ -24,7 +28,7 @@ pub(super) struct Fetcher {
     source: Source,
     /// The discovered `jwks_uri`, once discovery succeeded.
     jwks_uri: Option<Url>,
-    allow_http: bool,
+    http: PlainHttp,
     max_bytes: usize,
     total_timeout: Duration,
 }
@@ -39,11 +43,30 @@ struct ProviderMetadata {
 
 impl Fetcher {
     pub(super) fn new(source: Source, settings: &JwksConfig) -> Result<Self, ConfigError> {
+        let http = settings.http;
+        // A redirect is held to the rules of a configured URL: a loopback provider cannot
+        // send the fetch to plain http elsewhere.
+        let redirects = redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > MAX_REDIRECTS {
+                attempt.error("too many redirects")
+            } else if let Err(reason) = check_fetchable(attempt.url(), http) {
+                attempt.error(reason)
+            } else {
+                attempt.follow()
+            }
+        });
+        // `localhost` is the loopback interface by definition (RFC 6761 §6.3): it is never
+        // looked up, so that no resolver can send it elsewhere. The URL's port is used.
+        let loopback = [
+            SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+        ];
         let client = Client::builder()
-            .https_only(!settings.allow_http)
+            .https_only(http == PlainHttp::Refused)
+            .resolve_to_addrs(LOCALHOST, &loopback)
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.total_timeout)
-            .redirect(redirect::Policy::limited(3))
+            .redirect(redirects)
             .user_agent(concat!("auth-runtime/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|error| {
@@ -53,7 +76,7 @@ impl Fetcher {
             client,
             source,
             jwks_uri: None,
-            allow_http: settings.allow_http,
+            http,
             max_bytes: settings.max_bytes,
             total_timeout: settings.total_timeout,
         })
@@ -99,7 +122,7 @@ impl Fetcher {
                 truncate(&metadata.issuer)
             ));
         }
-        parse_url(&metadata.jwks_uri, self.allow_http)
+        parse_url(&metadata.jwks_uri, self.http)
             .map_err(|error| format!("the discovery document's `jwks_uri` cannot be used: {error}"))
     }
 
