@@ -1,5 +1,5 @@
-//! Helpers for testing protected endpoints (the `testing` feature; enable it in
-//! `[dev-dependencies]` only).
+//! Helpers for testing protected endpoints. **Feature `testing`**: enable it in
+//! `[dev-dependencies]` only (`auth-runtime = { version = "…", features = ["testing"] }`).
 //!
 //! - [`TestIssuer`] signs tokens with an ephemeral key of any supported algorithm and hands out
 //!   an [`Authenticator`] wired to it.
@@ -7,7 +7,8 @@
 //! - [`KeyServer`] is an identity provider for tests: OpenID Connect discovery and a JWKS
 //!   served on 127.0.0.1, with key rotation, failures and delays on demand.
 //! - [`challenges`] parses a response's `WWW-Authenticate` headers, and
-//!   [`assert_requires_scope`] / [`assert_unauthenticated`] state what an endpoint demands.
+//!   [`assert_requires_scope`] / [`assert_unauthenticated`] / [`assert_forbidden`] state what
+//!   an endpoint demands.
 //!
 //! "This endpoint needs scope `items:read`" in three lines:
 //!
@@ -29,6 +30,23 @@
 //! let res = test::call_service(&app, test::TestRequest::get().uri("/items").bearer(&token).to_request()).await;
 //! assert_requires_scope(&res, "items:read");
 //! # });
+//! ```
+
+//!
+//! # Password hashing in debug builds
+//!
+//! [`StaticUsers`](crate::StaticUsers) hashes with argon2id at production cost. Unoptimised,
+//! as `cargo test` builds dependencies by default, one hash takes about 0.75 s, so a suite
+//! with a few Basic users takes seconds per test. Optimise the hashing crates in your test
+//! builds, in the workspace's `Cargo.toml` (this repository does the same); the production
+//! cost is unchanged:
+//!
+//! ```toml
+//! [profile.dev.package.argon2]
+//! opt-level = 3
+//!
+//! [profile.dev.package.blake2]
+//! opt-level = 3
 //! ```
 
 pub mod key_server;
