@@ -19,6 +19,7 @@ use crate::outcome::Outcome;
 use crate::principal::Principal;
 use crate::requirement::{PolicyDecision, Requirement};
 use crate::scheme::Scheme;
+use crate::telemetry::CredentialFacts;
 
 /// The result of authenticating a request: the principal, `None` when credentials are
 /// optional and absent, or the refusal.
@@ -205,10 +206,15 @@ impl Authenticator {
         scheme: Scheme,
         requirement: Requirement,
     ) -> Outcome<Authenticated> {
-        let principal = match verified.and_then(|principal| authorize(principal, &requirement)) {
+        let principal = match verified {
             Ok(principal) => principal,
             Err(refusal) => return self.refused(req, refusal, Some(scheme), &requirement),
         };
+        if let Err(refusal) = authorize(&principal, &requirement) {
+            let error =
+                self.refuse_with(req, refusal, Some(scheme), &requirement, Some(&principal));
+            return Outcome::ready(Err(error));
+        }
         let Some(policy) = requirement.policy_fn() else {
             return Outcome::ready(Ok(self.allowed(req, Some(principal))));
         };
@@ -216,9 +222,13 @@ impl Authenticator {
         Outcome::pending(async move {
             match policy(Arc::clone(&principal), req.clone()).await {
                 PolicyDecision::Allow => Ok(auth.allowed(&req, Some(principal))),
-                PolicyDecision::Deny(code) => {
-                    Err(auth.refuse(&req, Refusal::Forbidden(code), Some(scheme), &requirement))
-                }
+                PolicyDecision::Deny(code) => Err(auth.refuse_with(
+                    &req,
+                    Refusal::Forbidden(code),
+                    Some(scheme),
+                    &requirement,
+                    Some(&principal),
+                )),
             }
         })
     }
@@ -266,7 +276,20 @@ impl Authenticator {
         failed: Option<Scheme>,
         requirement: &Requirement,
     ) -> AuthError {
-        log_refusal(req, &refusal, failed);
+        self.refuse_with(req, refusal, failed, requirement, None)
+    }
+
+    /// [`refuse`](Self::refuse), knowing the verified `principal` that the scopes, the roles
+    /// or the policy refused, if that is why.
+    fn refuse_with(
+        &self,
+        req: &HttpRequest,
+        refusal: Refusal,
+        failed: Option<Scheme>,
+        requirement: &Requirement,
+        principal: Option<&Principal>,
+    ) -> AuthError {
+        self.log_refusal(req, &refusal, failed, requirement, principal);
         let endpoint = Endpoint {
             realm: requirement.realm_override().unwrap_or(&self.inner.realm),
             accepted: self.accepted(requirement),
@@ -275,13 +298,95 @@ impl Authenticator {
         };
         AuthError::new(refusal, failed, &endpoint)
     }
+
+    /// The structured event of a refusal: its reason code and, for credentials that were
+    /// presented, what they said about themselves and what they lacked, never the credentials.
+    /// Missing credentials are routine (debug); a missing configuration or key source is the
+    /// operator's problem (error); everything else is info. The facts are gathered only when
+    /// the event is recorded.
+    fn log_refusal(
+        &self,
+        req: &HttpRequest,
+        refusal: &Refusal,
+        failed: Option<Scheme>,
+        requirement: &Requirement,
+        principal: Option<&Principal>,
+    ) {
+        let reason = refusal.reason_code();
+        let status = refusal.status().as_u16();
+        let scheme = failed.map(Scheme::name);
+        let path = req.path();
+        // One event shape for info and error: the level must be a constant per call site.
+        macro_rules! refused {
+            ($level:expr, $($message:tt)+) => {{
+                let facts = self.refusal_facts(req, failed);
+                let missing = match (refusal, principal) {
+                    (Refusal::InsufficientScope(required), Some(principal)) => {
+                        Some(required.missing_from(principal.scopes()).join(" "))
+                    }
+                    _ => None,
+                };
+                let missing_roles = match (refusal, requirement.role_expr(), principal) {
+                    (Refusal::Forbidden("missing_role"), Some(roles), Some(principal)) => {
+                        Some(roles.missing_from(principal.roles()).join(" "))
+                    }
+                    _ => None,
+                };
+                tracing::event!(
+                    target: "auth_runtime", $level, decision = "refused", reason, status,
+                    scheme, path, missing = missing.as_deref(),
+                    missing_roles = missing_roles.as_deref(),
+                    token.alg = facts.alg.as_deref(), token.kid = facts.kid.as_deref(),
+                    token.typ = facts.typ.as_deref(), token.iss = facts.iss.as_deref(),
+                    token.aud = facts.aud.as_deref(), token.exp_in_secs = facts.exp_in_secs,
+                    token.nbf_in_secs = facts.nbf_in_secs, $($message)+
+                );
+            }};
+        }
+        match refusal {
+            Refusal::Missing => tracing::debug!(
+                target: "auth_runtime", decision = "refused", reason, status, scheme, path,
+                "request refused"
+            ),
+            Refusal::NotConfigured => tracing::error!(
+                target: "auth_runtime", decision = "refused", reason, status, scheme, path,
+                "the endpoint accepts the {} scheme but the `Authenticator` has no verifier for \
+                 it: configure it on `Authenticator::builder()` (`.key(..)` for Bearer, \
+                 `.basic(..)`, `.api_keys(..)`, `.custom_scheme(..)`)",
+                scheme.unwrap_or("requested")
+            ),
+            Refusal::KeysUnavailable => {
+                if tracing::enabled!(target: "auth_runtime", tracing::Level::ERROR) {
+                    refused!(
+                        tracing::Level::ERROR,
+                        "no usable verification key: the key source is unreachable"
+                    );
+                }
+            }
+            _ => {
+                if tracing::enabled!(target: "auth_runtime", tracing::Level::INFO) {
+                    refused!(tracing::Level::INFO, "request refused");
+                }
+            }
+        }
+    }
+
+    /// What the credentials of `failed` in `req` say about themselves; nothing when none of
+    /// an accepted scheme were presented.
+    fn refusal_facts(&self, req: &HttpRequest, failed: Option<Scheme>) -> CredentialFacts {
+        let Some(scheme) = failed else {
+            return CredentialFacts::default();
+        };
+        let header = authorization_header(req.headers()).ok().flatten();
+        let authorization = header.and_then(|header| Authorization::parse(header).ok());
+        self.inner
+            .registry
+            .refusal_facts(scheme, req, authorization)
+    }
 }
 
 /// The synchronous authorization checks: scopes (row 7), then roles (row 8).
-fn authorize(
-    principal: Arc<Principal>,
-    requirement: &Requirement,
-) -> Result<Arc<Principal>, Refusal> {
+fn authorize(principal: &Principal, requirement: &Requirement) -> Result<(), Refusal> {
     if let Some(scope) = requirement.scope_expr() {
         if !scope.is_satisfied_by(principal.scopes()) {
             return Err(Refusal::InsufficientScope(scope));
@@ -292,42 +397,7 @@ fn authorize(
             return Err(Refusal::Forbidden("missing_role"));
         }
     }
-    Ok(principal)
-}
-
-/// The structured event of a refusal: its reason code, never the credentials. Missing
-/// credentials are routine (debug); a missing configuration or key source is the operator's
-/// problem (error); everything else is info.
-fn log_refusal(req: &HttpRequest, refusal: &Refusal, failed: Option<Scheme>) {
-    let reason = refusal.reason_code();
-    let status = refusal.status().as_u16();
-    let scheme = failed.map(Scheme::name);
-    let path = req.path();
-    match refusal {
-        Refusal::Missing => tracing::debug!(
-            target: "auth_runtime", decision = "refused", reason, status, scheme, path,
-            "request refused"
-        ),
-        Refusal::InsufficientScope(required) => tracing::info!(
-            target: "auth_runtime", decision = "refused", reason, status, scheme, path,
-            required = ?required.smallest_satisfying_set(), "request refused"
-        ),
-        Refusal::NotConfigured => tracing::error!(
-            target: "auth_runtime", decision = "refused", reason, status, scheme, path,
-            "the endpoint accepts the {} scheme but the `Authenticator` has no verifier for \
-             it: configure it on `Authenticator::builder()` (`.key(..)` for Bearer, \
-             `.basic(..)`, `.api_keys(..)`, `.custom_scheme(..)`)",
-            scheme.unwrap_or("requested")
-        ),
-        Refusal::KeysUnavailable => tracing::error!(
-            target: "auth_runtime", decision = "refused", reason, status, scheme, path,
-            "no usable verification key: the key source is unreachable"
-        ),
-        _ => tracing::info!(
-            target: "auth_runtime", decision = "refused", reason, status, scheme, path,
-            "request refused"
-        ),
-    }
+    Ok(())
 }
 
 /// The refusal of a request whose handler needs authentication in an application that has no

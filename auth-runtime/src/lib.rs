@@ -130,6 +130,27 @@
 //! # }
 //! ```
 //!
+//! # Logs
+//!
+//! Every event has the target `auth_runtime` (`RUST_LOG=auth_runtime=info` shows every
+//! refusal of a presented credential and every key-source problem):
+//!
+//! | Event | Level | Fields |
+//! |---|---|---|
+//! | request authenticated | debug | `decision="allowed"`, `scheme`, `subject`, `path` |
+//! | no credentials, authentication `optional` | debug | `decision="anonymous"`, `path` |
+//! | refused: no credentials | debug | `decision="refused"`, `reason="missing"`, `status`, `path` |
+//! | refused: credentials presented and not accepted | info | `reason`, `status`, `scheme`, `path`, `missing` scopes or `missing_roles`, and for a Bearer token `token.alg`, `token.kid`, `token.typ`, `token.iss`, `token.aud`, `token.exp_in_secs`, `token.nbf_in_secs` |
+//! | refused: no usable key (503), nothing configured (500) | error | as above; what to configure |
+//! | verification keys fetched (changed) | info | `source`, `kids`, `next_refresh_secs` |
+//! | keys refreshed unchanged; a missing key starts a fetch | debug | `source` |
+//! | fetching keys failed: last good keys kept / no usable key | warn / error | `source`, `failure` |
+//! | a JWKS key skipped | warn (debug: an encryption key) | `kid`, `reason` |
+//!
+//! A refused token's facts are read without trusting it and only when the event is recorded;
+//! the token and its signature never appear, and each value is escaped (no line break or
+//! control character) and cut to 64 characters.
+//!
 //! # Testing
 //!
 //! The `testing` feature (for `[dev-dependencies]`) has `testing::TestIssuer` (tokens
@@ -154,8 +175,9 @@
 //! - Every decision is a `tracing` event (target `auth_runtime`) with a stable `reason` code
 //!   (`missing`, `malformed_request`, `repeated`, `malformed`, `expired`, `not_yet_valid`, `bad_signature`,
 //!   `wrong_algorithm`, `wrong_issuer`, `wrong_audience`, `unknown_key`, `wrong_type`,
-//!   `insufficient_scope`, `rejected`, `missing_role`, `keys_unavailable`, …). Credentials
-//!   are never logged, and `Debug` of every type holding a secret is redacted.
+//!   `insufficient_scope`, `rejected`, `missing_role`, `keys_unavailable`, …; see
+//!   [Logs](#logs)). Credentials are never logged, and `Debug` of every type holding a secret
+//!   is redacted.
 //! - Passwords given to [`StaticUsers`] are hashed at start-up and wiped; API keys are kept
 //!   as digests only.
 //! - Signatures are verified by one backend, chosen by cargo feature: `aws-lc-rs` (the
@@ -180,6 +202,7 @@ mod outcome;
 mod principal;
 mod requirement;
 mod scheme;
+mod telemetry;
 
 // HTTP: the Authorization parser, challenges, refusals and their responses, extractors.
 mod http;

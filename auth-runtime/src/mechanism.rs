@@ -17,6 +17,7 @@ use crate::http::refusal::Refusal;
 use crate::outcome::Outcome;
 use crate::principal::Principal;
 use crate::scheme::Scheme;
+use crate::telemetry::CredentialFacts;
 
 /// The end of a verification: the principal the credentials prove, or why they prove nothing.
 pub(crate) type Verification = Outcome<Result<Arc<Principal>, Refusal>>;
@@ -50,6 +51,18 @@ pub(crate) trait Mechanism: Send + Sync + 'static {
     fn reports_errors(&self) -> bool {
         false
     }
+
+    /// What this scheme's credentials in `req` say about themselves, for the log event of a
+    /// refusal: never a secret, every text escaped and cut (see
+    /// [`CredentialFacts`]). Called only when a request with such credentials is refused and
+    /// the event is recorded. Default: nothing.
+    fn refusal_facts(
+        &self,
+        _req: &HttpRequest,
+        _authorization: Option<Authorization<'_>>,
+    ) -> CredentialFacts {
+        CredentialFacts::default()
+    }
 }
 
 /// A [`Mechanism`] behind a pointer: its credentials found and verified in one call.
@@ -62,6 +75,11 @@ trait Registered: Send + Sync {
     ) -> Option<Verification>;
     fn challenge(&self, realm: &str) -> Challenge;
     fn reports_errors(&self) -> bool;
+    fn refusal_facts(
+        &self,
+        req: &HttpRequest,
+        authorization: Option<Authorization<'_>>,
+    ) -> CredentialFacts;
 }
 
 impl<M: Mechanism> Registered for M {
@@ -88,6 +106,14 @@ impl<M: Mechanism> Registered for M {
 
     fn reports_errors(&self) -> bool {
         Mechanism::reports_errors(self)
+    }
+
+    fn refusal_facts(
+        &self,
+        req: &HttpRequest,
+        authorization: Option<Authorization<'_>>,
+    ) -> CredentialFacts {
+        Mechanism::refusal_facts(self, req, authorization)
     }
 }
 
@@ -176,6 +202,18 @@ impl Registry {
             Some(mechanism) => mechanism.challenge(realm),
             None => Challenge::new(scheme.name(), realm),
         }
+    }
+
+    /// What `scheme`'s credentials in `req` say about themselves, for a refusal's log event.
+    pub(crate) fn refusal_facts(
+        &self,
+        scheme: Scheme,
+        req: &HttpRequest,
+        authorization: Option<Authorization<'_>>,
+    ) -> CredentialFacts {
+        self.get(scheme)
+            .map(|mechanism| mechanism.refusal_facts(req, authorization))
+            .unwrap_or_default()
     }
 
     /// Whether `scheme`'s challenges carry RFC 6750 error attributes.

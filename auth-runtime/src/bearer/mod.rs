@@ -7,6 +7,7 @@
 //! - `token_cache` remembers verified tokens.
 
 pub(crate) mod claims;
+mod facts;
 pub(crate) mod jwks;
 pub(crate) mod jwt;
 pub(crate) mod keys;
@@ -31,6 +32,7 @@ use crate::mechanism::{Mechanism, Verification};
 use crate::outcome::Outcome;
 use crate::principal::Principal;
 use crate::scheme::Scheme;
+use crate::telemetry::CredentialFacts;
 
 /// The Bearer mechanism: a JWT verifier and, unless disabled, the verified-token cache.
 pub(crate) struct Bearer {
@@ -110,6 +112,18 @@ impl Mechanism for Bearer {
 
     fn reports_errors(&self) -> bool {
         true
+    }
+
+    /// The refused token's header and registered claims, read without trusting them.
+    fn refusal_facts(
+        &self,
+        req: &HttpRequest,
+        authorization: Option<Authorization<'_>>,
+    ) -> CredentialFacts {
+        match self.find(req, authorization) {
+            Ok(Some(token)) => facts::of_token(token, clock::now()),
+            _ => CredentialFacts::default(),
+        }
     }
 }
 
