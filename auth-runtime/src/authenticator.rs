@@ -19,7 +19,7 @@ use crate::outcome::Outcome;
 use crate::principal::Principal;
 use crate::requirement::{PolicyDecision, Requirement};
 use crate::scheme::Scheme;
-use crate::telemetry::CredentialFacts;
+use crate::telemetry::{self, CredentialFacts, Decisions};
 
 /// The result of authenticating a request: the principal, `None` when credentials are
 /// optional and absent, or the refusal.
@@ -58,6 +58,8 @@ pub(crate) struct Inner {
     pub(crate) error_body: Option<BodyBuilder>,
     /// The Bearer mechanism's verified-token cache, for statistics and evictions.
     pub(crate) token_cache: Option<Arc<TokenCache>>,
+    /// The decision counters of the configured schemes.
+    pub(crate) decisions: Decisions,
 }
 
 impl fmt::Debug for Authenticator {
@@ -249,6 +251,10 @@ impl Authenticator {
         principal: Option<Arc<Principal>>,
     ) -> Option<Arc<Principal>> {
         match &principal {
+            Some(principal) => self.inner.decisions.allowed(principal.scheme()),
+            None => self.inner.decisions.anonymous(),
+        }
+        match &principal {
             Some(principal) => tracing::debug!(
                 target: "auth_runtime",
                 decision = "allowed",
@@ -290,6 +296,7 @@ impl Authenticator {
         principal: Option<&Principal>,
     ) -> AuthError {
         self.log_refusal(req, &refusal, failed, requirement, principal);
+        telemetry::refused(failed, refusal.reason_code());
         let endpoint = Endpoint {
             realm: requirement.realm_override().unwrap_or(&self.inner.realm),
             accepted: self.accepted(requirement),
@@ -403,6 +410,7 @@ fn authorize(principal: &Principal, requirement: &Requirement) -> Result<(), Ref
 /// The refusal of a request whose handler needs authentication in an application that has no
 /// [`Authenticator`]: a 500 and an error-level log line saying what to add.
 pub(crate) fn not_configured(req: &HttpRequest) -> AuthError {
+    telemetry::refused(None, Refusal::NotConfigured.reason_code());
     tracing::error!(
         target: "auth_runtime",
         decision = "refused",

@@ -202,7 +202,7 @@ mod outcome;
 mod principal;
 mod requirement;
 mod scheme;
-mod telemetry;
+pub mod telemetry;
 
 // HTTP: the Authorization parser, challenges, refusals and their responses, extractors.
 mod http;

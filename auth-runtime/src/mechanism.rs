@@ -7,6 +7,7 @@
 //! name a scheme.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::HttpRequest;
 
@@ -17,7 +18,7 @@ use crate::http::refusal::Refusal;
 use crate::outcome::Outcome;
 use crate::principal::Principal;
 use crate::scheme::Scheme;
-use crate::telemetry::CredentialFacts;
+use crate::telemetry::{CredentialFacts, VerificationTimer};
 
 /// The end of a verification: the principal the credentials prove, or why they prove nothing.
 pub(crate) type Verification = Outcome<Result<Arc<Principal>, Refusal>>;
@@ -26,6 +27,12 @@ pub(crate) type Verification = Outcome<Result<Arc<Principal>, Refusal>>;
 pub(crate) trait Mechanism: Send + Sync + 'static {
     /// What [`find`](Self::find) takes from the request, borrowed from it where it can be.
     type Credentials<'r>;
+
+    /// Whether [`verify`](Self::verify) records its own verification time
+    /// ([`VERIFICATION_SECONDS`](crate::telemetry::VERIFICATION_SECONDS)): a mechanism that
+    /// serves some credentials from memory times only its real verifications. Otherwise the
+    /// registry times every call.
+    const TIMES_ITSELF: bool = false;
 
     /// The scheme's name, as endpoints declare it.
     fn scheme(&self) -> Scheme;
@@ -82,9 +89,15 @@ trait Registered: Send + Sync {
     ) -> CredentialFacts;
 }
 
-impl<M: Mechanism> Registered for M {
+/// A registered mechanism and the timer of its verifications.
+struct Registration<M> {
+    mechanism: M,
+    timer: VerificationTimer,
+}
+
+impl<M: Mechanism> Registered for Registration<M> {
     fn scheme(&self) -> Scheme {
-        Mechanism::scheme(self)
+        self.mechanism.scheme()
     }
 
     #[inline]
@@ -93,19 +106,26 @@ impl<M: Mechanism> Registered for M {
         req: &HttpRequest,
         authorization: Option<Authorization<'_>>,
     ) -> Option<Verification> {
-        match self.find(req, authorization) {
-            Ok(Some(credentials)) => Some(self.verify(req, credentials)),
+        match self.mechanism.find(req, authorization) {
+            Ok(Some(credentials)) if M::TIMES_ITSELF => {
+                Some(self.mechanism.verify(req, credentials))
+            }
+            Ok(Some(credentials)) => {
+                let started = Instant::now();
+                let verification = self.mechanism.verify(req, credentials);
+                Some(self.timer.time(started, verification))
+            }
             Ok(None) => None,
             Err(refusal) => Some(Outcome::ready(Err(refusal))),
         }
     }
 
     fn challenge(&self, realm: &str) -> Challenge {
-        Mechanism::challenge(self, realm)
+        self.mechanism.challenge(realm)
     }
 
     fn reports_errors(&self) -> bool {
-        Mechanism::reports_errors(self)
+        self.mechanism.reports_errors()
     }
 
     fn refusal_facts(
@@ -113,7 +133,7 @@ impl<M: Mechanism> Registered for M {
         req: &HttpRequest,
         authorization: Option<Authorization<'_>>,
     ) -> CredentialFacts {
-        Mechanism::refusal_facts(self, req, authorization)
+        self.mechanism.refusal_facts(req, authorization)
     }
 }
 
@@ -122,7 +142,8 @@ pub(crate) struct BoxedMechanism(Box<dyn Registered>);
 
 impl<M: Mechanism> From<M> for BoxedMechanism {
     fn from(mechanism: M) -> Self {
-        BoxedMechanism(Box::new(mechanism))
+        let timer = VerificationTimer::new(mechanism.scheme());
+        BoxedMechanism(Box::new(Registration { mechanism, timer }))
     }
 }
 

@@ -19,6 +19,7 @@ use crate::http::challenge::Challenge;
 use crate::http::refusal::Refusal;
 use crate::http::response::{BodyBuilder, ErrorBody};
 use crate::mechanism::{BoxedMechanism, Registry};
+use crate::telemetry::{self, Decisions};
 
 /// Builds an [`Authenticator`]. Every setter is checked when [`build`](Self::build) runs, so a
 /// misconfiguration stops the application at start-up.
@@ -465,8 +466,10 @@ impl AuthenticatorBuilder {
         if let Some(keys) = &keys {
             keys.start()?;
         }
+        telemetry::describe();
         let authenticator = Authenticator::from_inner(Inner {
             realm: self.realm,
+            decisions: Decisions::new(registry.schemes()),
             registry,
             error_body: self.error_body,
             token_cache,

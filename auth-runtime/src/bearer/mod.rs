@@ -16,6 +16,7 @@ pub(crate) mod token_cache;
 pub(crate) mod verifier;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::HttpRequest;
 
@@ -32,7 +33,7 @@ use crate::mechanism::{Mechanism, Verification};
 use crate::outcome::Outcome;
 use crate::principal::Principal;
 use crate::scheme::Scheme;
-use crate::telemetry::CredentialFacts;
+use crate::telemetry::{CredentialFacts, BEARER_VERIFICATION};
 
 /// The Bearer mechanism: a JWT verifier and, unless disabled, the verified-token cache.
 pub(crate) struct Bearer {
@@ -50,6 +51,9 @@ impl Mechanism for Bearer {
     /// The token as sent; its `b64token` syntax is checked only on a cache miss (a cached token
     /// passed the check when it was verified).
     type Credentials<'r> = &'r [u8];
+
+    /// Only tokens verified in full are timed, not those served from the cache.
+    const TIMES_ITSELF: bool = true;
 
     fn scheme(&self) -> Scheme {
         Scheme::Bearer
@@ -87,11 +91,12 @@ impl Mechanism for Bearer {
                 return Outcome::ready(Ok(principal));
             }
         }
+        let started = Instant::now();
         let token = match check_b64token(token) {
             Ok(token) => token,
             Err(malformed) => return Outcome::ready(Err(Refusal::Malformed(malformed))),
         };
-        match self.jwt.verify(token, now).now() {
+        let verification = match self.jwt.verify(token, now).now() {
             Ok(verified) => {
                 Outcome::ready(verified.map(|v| remember(&self.cache, &self.jwt, token, v, now)))
             }
@@ -103,7 +108,8 @@ impl Mechanism for Bearer {
                     Ok(remember(&cache, &jwt, &token, verified, clock::now()))
                 })
             }
-        }
+        };
+        BEARER_VERIFICATION.time(started, verification)
     }
 
     fn challenge(&self, realm: &str) -> Challenge {
