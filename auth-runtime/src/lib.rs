@@ -115,6 +115,9 @@
 //! the last good keys stay in use; with none, Bearer requests get 503 until it answers again.
 //! [`build`](AuthenticatorBuilder::build) starts and retries;
 //! [`build_and_fetch`](AuthenticatorBuilder::build_and_fetch) fails fast.
+//! Key sources are https; [`allow_http`](AuthenticatorBuilder::allow_http) opens plain http
+//! to a provider on the loopback interface only (decided on the parsed host, for the
+//! configured URL, the discovered `jwks_uri` and every redirect).
 //!
 //! ```no_run
 //! use auth_runtime::Authenticator;
@@ -150,6 +153,13 @@
 //! A refused token's facts are read without trusting it and only when the event is recorded;
 //! the token and its signature never appear, and each value is escaped (no line break or
 //! control character) and cut to 64 characters.
+//!
+//! # Metrics
+//!
+//! Counters of decisions by scheme, outcome and reason, a histogram of verification time, and
+//! the health of a remote key source, through the [`metrics`](https://docs.rs/metrics) facade:
+//! install any exporter (none is forced) before building the authenticator. Names, labels and
+//! queries: [`telemetry`].
 //!
 //! # Testing
 //!
