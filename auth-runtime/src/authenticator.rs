@@ -251,24 +251,26 @@ impl Authenticator {
         principal: Option<Arc<Principal>>,
     ) -> Option<Arc<Principal>> {
         match &principal {
-            Some(principal) => self.inner.decisions.allowed(principal.scheme()),
-            None => self.inner.decisions.anonymous(),
-        }
-        match &principal {
-            Some(principal) => tracing::debug!(
-                target: "auth_runtime",
-                decision = "allowed",
-                scheme = principal.scheme().name(),
-                subject = principal.subject(),
-                path = req.path(),
-                "request authenticated"
-            ),
-            None => tracing::debug!(
-                target: "auth_runtime",
-                decision = "anonymous",
-                path = req.path(),
-                "no credentials; authentication is optional here"
-            ),
+            Some(principal) => {
+                self.inner.decisions.allowed(principal.scheme());
+                tracing::debug!(
+                    target: "auth_runtime",
+                    decision = "allowed",
+                    scheme = principal.scheme().name(),
+                    subject = principal.subject(),
+                    path = req.path(),
+                    "request authenticated"
+                )
+            }
+            None => {
+                self.inner.decisions.anonymous();
+                tracing::debug!(
+                    target: "auth_runtime",
+                    decision = "anonymous",
+                    path = req.path(),
+                    "no credentials; authentication is optional here"
+                )
+            }
         }
         principal
     }
