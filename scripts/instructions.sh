@@ -14,6 +14,7 @@
 #   MODES="reused fresh" DURATION=10 (seconds of counted load)  WARMUP=3
 #   CONNECTIONS=4        BASE_PORT=18200
 #   OUT=target/instructions/<UTC time>
+#   AUTH_BENCH_METRICS=prometheus   the servers install a metrics recorder (unset: none)
 #
 # Under valgrind the server runs about 50 times slower, so work done once a second (the token
 # cache's sweep of expired entries) weighs about 50 times more per request than at full speed.
