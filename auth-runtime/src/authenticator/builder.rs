@@ -191,7 +191,9 @@ impl AuthenticatorBuilder {
     /// `::ffff:127.x.y.z`), or `localhost`, which is then resolved to those addresses without
     /// asking DNS. The host is read by the URL parser, never matched as text:
     /// `http://127.0.0.1.evil.test`, `http://127.0.0.1@evil.test` and `http://localhost.` are
-    /// refused at build time. Other hosts still need https. Default: https only.
+    /// refused at build time. Other hosts still need https. A key source on the loopback
+    /// interface is reached directly, never through a proxy of `HTTP_PROXY` / `HTTPS_PROXY`.
+    /// Default: https only.
     ///
     /// For a local identity provider (Keycloak in a container, `cargo run --example
     /// dev-provider`) and tests:

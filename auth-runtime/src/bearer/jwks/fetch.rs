@@ -7,7 +7,9 @@ use reqwest::header::{HeaderMap, ACCEPT, AGE, CACHE_CONTROL};
 use reqwest::{redirect, Client, Url};
 use serde::Deserialize;
 
-use super::config::{check_fetchable, parse_url, JwksConfig, PlainHttp, Source, LOCALHOST};
+use super::config::{
+    check_fetchable, is_loopback, parse_url, JwksConfig, PlainHttp, Source, LOCALHOST,
+};
 use super::document;
 use crate::bearer::keys::Key;
 use crate::error::ConfigError;
@@ -61,7 +63,16 @@ impl Fetcher {
             SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
         ];
-        let client = Client::builder()
+        let mut client = Client::builder();
+        // A provider on this machine is reached directly: an `HTTP_PROXY` set for the outside
+        // world would carry its plain http off the machine, to the proxy's own loopback.
+        let configured = match &source {
+            Source::Jwks(url) | Source::Discovery { url, .. } => url,
+        };
+        if configured.host().is_some_and(is_loopback) {
+            client = client.no_proxy();
+        }
+        let client = client
             .https_only(http == PlainHttp::Refused)
             .resolve_to_addrs(LOCALHOST, &loopback)
             .connect_timeout(settings.connect_timeout)
