@@ -30,7 +30,7 @@
 //! | Flag | Default |
 //! |---|---|
 //! | `--port N` | `8090` (on 127.0.0.1 only) |
-//! | `--alg A` | `ES256` (also `RS256`, `PS256`, `ES384`, `EdDSA`, `HS256`, …) |
+//! | `--alg A` | `ES256` (also `RS256`, `RS384`, `RS512`, `PS256`, `PS384`, `PS512`, `ES384`, `EdDSA`; no HMAC: its key would be published) |
 //! | `--audience A` | `quickstart-api` (the quickstart's) |
 //! | `--scope "a b"` | none |
 //! | `--roles "a b"` | none |
@@ -89,8 +89,18 @@ impl Options {
             match flag.as_str() {
                 "--port" => options.port = value.parse().map_err(|_| invalid("not a port"))?,
                 "--alg" => {
-                    options.algorithm = Algorithm::from_str(&value)
-                        .map_err(|_| invalid("not a JWS algorithm such as ES256 or RS256"))?
+                    options.algorithm = match Algorithm::from_str(&value) {
+                        Ok(Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) => {
+                            return Err(invalid(
+                                "an HMAC key is a secret: the JWKS cannot publish it; choose an \
+                                 asymmetric algorithm such as ES256 or RS256",
+                            ))
+                        }
+                        Ok(algorithm) => algorithm,
+                        Err(_) => {
+                            return Err(invalid("not a JWS algorithm such as ES256 or RS256"))
+                        }
+                    }
                 }
                 "--audience" => options.audience = value,
                 "--scope" => options.scope = value,
@@ -230,6 +240,7 @@ mod tests {
             }
         );
         assert!(args(&["--alg", "none"]).is_err());
+        assert!(args(&["--alg", "HS256"]).unwrap_err().contains("HMAC"));
         assert!(args(&["--port"]).is_err());
         assert!(args(&["--colour", "blue"]).is_err());
         assert!(args(&["--help"]).unwrap_err().contains("usage"));

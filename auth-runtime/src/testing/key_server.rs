@@ -134,6 +134,9 @@ impl KeyServer {
     /// chooses with `scope` (RFC 6749 §3.3), `roles` (space-delimited, written where the
     /// issuer puts roles) and `audience` or `resource` (RFC 8707); what it leaves out comes
     /// from [`TokenEndpoint`]'s defaults.
+    ///
+    /// Use an asymmetric issuer: the JWK of an HMAC issuer is its secret, which the JWKS would
+    /// publish (and applications take HMAC keys from their configuration only).
     pub fn issue_tokens(&self, tokens: TokenEndpoint) {
         self.publish(vec![tokens.jwk.clone()]);
         self.set_discovery_issuer(&tokens.issuer);
