@@ -78,8 +78,7 @@ async fn main() -> std::io::Result<()> {
         .key(Key::hs256(&secret).map_err(std::io::Error::other)?)
         .build()
         .map_err(std::io::Error::other)?;
-    // A token for the banner, signed as the issuer would sign it (after `build()`, which
-    // installs jsonwebtoken's crypto backend).
+    // A token for the banner, signed as the issuer would sign it (jsonwebtoken on aws-lc-rs).
     let now = jsonwebtoken::get_current_timestamp();
     let claims = json!({
         "iss": ISSUER, "aud": AUDIENCE, "sub": "dana", "exp": now + 3600, "scope": "items:read",

@@ -123,8 +123,7 @@ async fn main() -> std::io::Result<()> {
             .audience(AUDIENCE)
             .key(key),
     );
-    // A token for the banner, signed as the issuer would sign it (after `build()`, which
-    // installs jsonwebtoken's crypto backend).
+    // A token for the banner, signed as the issuer would sign it (jsonwebtoken on aws-lc-rs).
     let now = jsonwebtoken::get_current_timestamp();
     let claims = json!({
         "iss": ISSUER, "aud": AUDIENCE, "sub": "carol", "exp": now + 3600, "scope": "reports:read",
