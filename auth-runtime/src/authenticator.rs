@@ -11,6 +11,7 @@ use actix_web::web::{self, ServiceConfig};
 use actix_web::HttpRequest;
 
 use crate::bearer::token_cache::{CacheStats, TokenCache};
+use crate::custom::PrincipalCache;
 use crate::http::authorization::{authorization_header, Authorization};
 use crate::http::refusal::Refusal;
 use crate::http::response::{AuthError, BodyBuilder, Endpoint};
@@ -57,6 +58,8 @@ pub(crate) struct Inner {
     pub(crate) error_body: Option<BodyBuilder>,
     /// The Bearer mechanism's verified-token cache, for statistics and evictions.
     pub(crate) token_cache: Option<Arc<TokenCache>>,
+    /// The credential caches of application schemes that opted in, for evictions.
+    pub(crate) credential_caches: Vec<Arc<PrincipalCache>>,
 }
 
 impl fmt::Debug for Authenticator {
@@ -114,7 +117,10 @@ impl Authenticator {
 
     /// Drops every cached verification whose principal `evict` selects, so that the next
     /// request with such a token is verified in full (for revocation: a logged-out session, a
-    /// disabled user).
+    /// disabled user): from the verified-token cache and from the credential caches of
+    /// application schemes ([`CustomScheme::credential`](crate::CustomScheme::credential)).
+    /// Basic's cache is keyed by the stored password hash, so a changed or removed user never
+    /// hits it; [`Passwords::clear`](crate::Passwords::clear) empties it.
     ///
     /// ```
     /// # use auth_runtime::{Authenticator, Key};
@@ -123,7 +129,10 @@ impl Authenticator {
     /// ```
     pub fn evict_cached(&self, evict: impl Fn(&Principal) -> bool) {
         if let Some(cache) = &self.inner.token_cache {
-            cache.evict(evict);
+            cache.evict(&evict);
+        }
+        for cache in &self.inner.credential_caches {
+            cache.evict(|principal| evict(principal));
         }
     }
 
@@ -297,7 +306,7 @@ fn authorize(
 
 /// The structured event of a refusal: its reason code, never the credentials. Missing
 /// credentials are routine (debug); a missing configuration or key source is the operator's
-/// problem (error); everything else is info.
+/// problem (error); a full password queue is worth a warning; everything else is info.
 fn log_refusal(req: &HttpRequest, refusal: &Refusal, failed: Option<Scheme>) {
     let reason = refusal.reason_code();
     let status = refusal.status().as_u16();
@@ -322,6 +331,11 @@ fn log_refusal(req: &HttpRequest, refusal: &Refusal, failed: Option<Scheme>) {
         Refusal::KeysUnavailable => tracing::error!(
             target: "auth_runtime", decision = "refused", reason, status, scheme, path,
             "no usable verification key: the key source is unreachable"
+        ),
+        // A flood (or too small a queue): the operator should know, but nothing is broken.
+        Refusal::Overloaded => tracing::warn!(
+            target: "auth_runtime", decision = "refused", reason, status, scheme, path,
+            "too many credentials waiting for the password hash: answered 503"
         ),
         _ => tracing::info!(
             target: "auth_runtime", decision = "refused", reason, status, scheme, path,

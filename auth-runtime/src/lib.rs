@@ -177,10 +177,12 @@ mod scheme;
 // HTTP: the Authorization parser, challenges, refusals and their responses, extractors.
 mod http;
 
-// The schemes, each a `Mechanism` (see `mechanism.rs`).
+// The schemes, each a `Mechanism` (see `mechanism.rs`), and the cache of verified credentials
+// that Basic and application schemes share.
 mod api_key;
 mod basic;
 mod bearer;
+mod credential_cache;
 mod custom;
 mod mechanism;
 
@@ -220,10 +222,13 @@ pub use api_key::{api_key_digest, ApiKeyVerifier, StaticApiKeys};
 pub use auth_macros::requires;
 pub use authenticator::builder::AuthenticatorBuilder;
 pub use authenticator::Authenticator;
-pub use basic::{BasicCredentials, BasicVerifier, StaticUsers};
+pub use basic::passwords::{PasswordStats, Passwords};
+pub use basic::static_users::StaticUsers;
+pub use basic::{BasicCredentials, BasicVerifier};
 pub use bearer::claims::ClaimPath;
 pub use bearer::keys::Key;
 pub use bearer::token_cache::{CacheStats, TokenCacheConfig};
+pub use credential_cache::CredentialCacheConfig;
 pub use custom::CustomScheme;
 pub use error::ConfigError;
 pub use http::challenge::Challenge;
