@@ -81,7 +81,7 @@ impl BasicVerifier for UserTable {
         &self,
         credentials: &BasicCredentials,
         _: &HttpRequest,
-    ) -> Result<Principal, Refusal> {
+    ) -> Result<Arc<Principal>, Refusal> {
         let stored = self
             .hashes
             .read()
@@ -89,7 +89,8 @@ impl BasicVerifier for UserTable {
             .get(credentials.user_id())
             .cloned();
         self.passwords.check(credentials, stored.as_deref()).await?;
-        Ok(Principal::user(Scheme::Basic, credentials.user_id()).with_scopes(["reports:read"]))
+        let principal = Principal::user(Scheme::Basic, credentials.user_id());
+        Ok(principal.with_scopes(["reports:read"]).into())
     }
 }
 
@@ -498,7 +499,7 @@ impl BasicVerifier for CreativeRefusals {
         &self,
         credentials: &BasicCredentials,
         _: &HttpRequest,
-    ) -> Result<Principal, Refusal> {
+    ) -> Result<Arc<Principal>, Refusal> {
         match credentials.user_id() {
             "expired" => Err(Refusal::Expired),
             "invalid" => Err(Refusal::Invalid(auth_runtime::InvalidReason::BadSignature)),

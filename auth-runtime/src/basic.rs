@@ -13,7 +13,7 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::HttpRequest;
 use base64::Engine;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::http::authorization::Authorization;
 use crate::http::challenge::Challenge;
@@ -29,26 +29,28 @@ pub(crate) const MAX_CREDENTIALS: usize = 4096;
 /// A decoded `user-id:password` pair (RFC 7617 §2). The password is wiped from memory when the
 /// value is dropped, and `Debug` never shows it.
 pub struct BasicCredentials {
-    user_id: String,
-    password: Zeroizing<String>,
+    /// The decoded text, `user-id ":" password`, in one allocation.
+    text: Zeroizing<String>,
+    /// Where the first colon is.
+    colon: usize,
 }
 
 impl BasicCredentials {
     /// The user-id (never contains `:`).
     pub fn user_id(&self) -> &str {
-        &self.user_id
+        &self.text[..self.colon]
     }
 
     /// The password (may contain `:`).
     pub fn password(&self) -> &str {
-        &self.password
+        &self.text[self.colon + 1..]
     }
 }
 
 impl fmt::Debug for BasicCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BasicCredentials")
-            .field("user_id", &self.user_id)
+            .field("user_id", &self.user_id())
             .field("password", &"<redacted>")
             .finish()
     }
@@ -81,20 +83,21 @@ pub fn decode(credentials: &[u8]) -> Result<BasicCredentials, BasicError> {
     if credentials.is_empty() || credentials.len() > MAX_CREDENTIALS {
         return Err(BasicError::Length);
     }
-    let bytes = Zeroizing::new(
-        base64::engine::general_purpose::STANDARD
-            .decode(credentials)
-            .map_err(|_| BasicError::Base64)?,
-    );
-    let text = std::str::from_utf8(&bytes).map_err(|_| BasicError::Utf8)?;
-    let (user_id, password) = text.split_once(':').ok_or(BasicError::NoColon)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(credentials)
+        .map_err(|_| BasicError::Base64)?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => Zeroizing::new(text),
+        Err(error) => {
+            error.into_bytes().zeroize();
+            return Err(BasicError::Utf8);
+        }
+    };
+    let colon = text.find(':').ok_or(BasicError::NoColon)?;
     if text.chars().any(char::is_control) {
         return Err(BasicError::ControlCharacter);
     }
-    Ok(BasicCredentials {
-        user_id: user_id.to_owned(),
-        password: Zeroizing::new(password.to_owned()),
-    })
+    Ok(BasicCredentials { text, colon })
 }
 
 /// Checks Basic credentials: implemented by the application (a database lookup is the normal
@@ -106,8 +109,10 @@ pub fn decode(credentials: &[u8]) -> Result<BasicCredentials, BasicError> {
 /// credentials, bounds the hashing queue and makes an unknown user cost what a wrong password
 /// costs (see [`Passwords`](crate::Passwords) for an example).
 ///
-/// Refuse with [`Refusal::Rejected`] for an unknown user and for a wrong password alike: every
-/// refusal answered 401 becomes the same `401` with the same `Basic realm="R",
+/// Return the principal shared, `Ok(principal.into())`: a store that keeps its users'
+/// principals hands out a pointer to one, with no allocation on a request served from the
+/// cache. Refuse with [`Refusal::Rejected`] for an unknown user and for a wrong password
+/// alike: every refusal answered 401 becomes the same `401` with the same `Basic realm="R",
 /// charset="UTF-8"` challenge (RFC 7617 §2; CONFORMANCE row 10). [`Refusal::Overloaded`] (503
 /// with `Retry-After`) and [`Refusal::Forbidden`] (403) pass through.
 pub trait BasicVerifier: Send + Sync + 'static {
@@ -116,7 +121,7 @@ pub trait BasicVerifier: Send + Sync + 'static {
         &self,
         credentials: &BasicCredentials,
         req: &HttpRequest,
-    ) -> impl Future<Output = Result<Principal, Refusal>>;
+    ) -> impl Future<Output = Result<Arc<Principal>, Refusal>>;
 }
 
 /// The Basic mechanism: `Authorization: Basic <credentials>`, checked by the application's
@@ -161,7 +166,6 @@ impl<V: BasicVerifier> Mechanism for Basic<V> {
             verifier
                 .verify(&credentials, &req)
                 .await
-                .map(Arc::new)
                 .map_err(|refusal| match refusal.status() {
                     // Row 10: one answer for every failure, whatever the verifier called it.
                     StatusCode::UNAUTHORIZED => Refusal::Rejected,

@@ -24,7 +24,7 @@ use crate::http::refusal::Refusal;
 ///
 /// ```
 /// use std::collections::HashMap;
-/// use std::sync::RwLock;
+/// use std::sync::{Arc, RwLock};
 /// use actix_web::HttpRequest;
 /// use auth_runtime::{BasicCredentials, BasicVerifier, Passwords, Principal, Refusal, Scheme};
 ///
@@ -38,11 +38,12 @@ use crate::http::refusal::Refusal;
 ///         &self,
 ///         credentials: &BasicCredentials,
 ///         _: &HttpRequest,
-///     ) -> Result<Principal, Refusal> {
+///     ) -> Result<Arc<Principal>, Refusal> {
 ///         let stored = self.hashes.read().unwrap().get(credentials.user_id()).cloned();
 ///         // `None` (no such user) is checked against a decoy: it costs what a wrong password costs.
 ///         self.passwords.check(credentials, stored.as_deref()).await?;
-///         Ok(Principal::user(Scheme::Basic, credentials.user_id()).with_scopes(["reports:read"]))
+///         let principal = Principal::user(Scheme::Basic, credentials.user_id());
+///         Ok(principal.with_scopes(["reports:read"]).into())
 ///     }
 /// }
 /// ```
@@ -53,13 +54,16 @@ use crate::http::refusal::Refusal;
 /// for [`CredentialCacheConfig::max_age`] (default 5 minutes): service accounts and scrapers
 /// that send Basic credentials on every request pay for one hash, not one per request. The
 /// cache is keyed by HMAC-SHA-256, under a random key drawn when the `Passwords` is made, of
-/// the **stored hash**, the user-id and the password (each length-prefixed), so:
+/// the **stored hash** (the end of its argon2 output), the user-id and the password (each
+/// length-prefixed), so:
 ///
 /// - it holds no password and no plain hash of one, only tags that mean nothing without the
-///   key, which never leaves memory; the password copies it makes are wiped;
-/// - a changed password hash, or a user removed from the store, can never hit an entry made
-///   for the old one: the verifier's own lookup (cheap next to argon2) decides, on every
-///   request, which hash the password is checked against;
+///   key, which never leaves memory; the password copies it makes for the hashing threads are
+///   wiped;
+/// - a changed password hash, or a user removed from the store, does not hit an entry made for
+///   the old one (any new hash, if only by its new salt, ends with another argon2 output): the
+///   verifier's own lookup (cheap next to argon2) decides, on every request, which hash the
+///   password is checked against;
 /// - a hit needs the exact bytes RFC 7617 §2 decoding gave: another user-id (`Alice` for
 ///   `alice`), a password with one more byte, or credentials that decode differently are
 ///   checked in full, and answered as argon2 answers them;
@@ -104,6 +108,20 @@ struct Settings {
     cache: CredentialCacheConfig,
     threads: usize,
     waiting: Option<usize>,
+}
+
+/// How many of a stored hash's last bytes its cache tags are made of (see [`hash_suffix`]).
+const HASH_SUFFIX: usize = 16;
+
+/// What of a stored hash goes into the tags of the credentials checked against it: its last
+/// [`HASH_SUFFIX`] bytes, the end of the argon2 output that a PHC string ends with (96 bits
+/// of it). Any new hash of a password (a new salt, other parameters, another password) has
+/// another output, so these bytes tell a changed hash from the old one; a string that does
+/// not end with an output never verifies, so nothing is ever cached under it. Taking the end
+/// instead of the whole string keeps a tag to two SHA-256 compressions for most credentials.
+fn hash_suffix(stored_hash: &str) -> &[u8] {
+    let bytes = stored_hash.as_bytes();
+    &bytes[bytes.len().saturating_sub(HASH_SUFFIX)..]
 }
 
 /// How many checks may wait for each hashing thread by default.
@@ -203,11 +221,11 @@ impl Passwords {
         stored_hash: Option<&str>,
     ) -> Result<(), Refusal> {
         let inner = &*self.inner;
-        // An unknown user is looked up too (under an empty hash, which is never cached), so
-        // that both take the same steps.
+        // An unknown user is looked up too (under an empty hash, never cached), so that both
+        // take the same steps.
         let tag = inner.cache.as_ref().map(|cache| {
             cache.tag(&[
-                stored_hash.unwrap_or_default().as_bytes(),
+                hash_suffix(stored_hash.unwrap_or_default()),
                 credentials.user_id().as_bytes(),
                 credentials.password().as_bytes(),
             ])

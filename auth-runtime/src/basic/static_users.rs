@@ -41,8 +41,8 @@ pub struct StaticUsers {
 #[derive(Clone)]
 struct StoredUser {
     hash: String,
-    scopes: Vec<String>,
-    roles: Vec<String>,
+    /// Built once, shared by every request of the user.
+    principal: Arc<Principal>,
 }
 
 impl fmt::Debug for StaticUsers {
@@ -117,10 +117,10 @@ impl StaticUsers {
         check_argon2_hash(&hash).map_err(|reason| {
             ConfigError::InvalidUser(format!("the hash of {user_id:?} {reason}"))
         })?;
+        let principal = Principal::user(Scheme::Basic, &user_id).with_scopes(scopes);
         let user = StoredUser {
             hash,
-            scopes: scopes.into_iter().map(str::to_owned).collect(),
-            roles: Vec::new(),
+            principal: Arc::new(principal),
         };
         self.users.insert(user_id, Arc::new(user));
         Ok(self)
@@ -136,7 +136,7 @@ impl StaticUsers {
             ConfigError::InvalidUser(format!("no user {user_id:?} to give roles to"))
         })?;
         let user = Arc::make_mut(user);
-        user.roles.extend(roles.into_iter().map(str::to_owned));
+        user.principal = Arc::new(Principal::clone(&user.principal).with_roles(roles));
         Ok(self)
     }
 }
@@ -159,15 +159,13 @@ impl BasicVerifier for StaticUsers {
         &self,
         credentials: &BasicCredentials,
         _: &HttpRequest,
-    ) -> Result<Principal, Refusal> {
+    ) -> Result<Arc<Principal>, Refusal> {
         let user = self.users.get(credentials.user_id());
         self.passwords
             .check(credentials, user.map(|user| user.hash.as_str()))
             .await?;
         let user = user.ok_or(Refusal::Rejected)?;
-        Ok(Principal::user(Scheme::Basic, credentials.user_id())
-            .with_scopes(user.scopes.iter().map(String::as_str))
-            .with_roles(user.roles.iter().map(String::as_str)))
+        Ok(Arc::clone(&user.principal))
     }
 }
 
