@@ -1,5 +1,5 @@
-//! The password-hashing threads: argon2 checks run off the actix workers, on one dedicated
-//! thread per core, with a bounded number of checks admitted at once.
+//! The password-hashing threads: argon2 checks run off the actix workers, on a few dedicated
+//! threads (half the cores by default), with a bounded number of checks admitted at once.
 //!
 //! An argon2 check takes tens of milliseconds and 19 MiB. On a general blocking pool a flood
 //! of Basic attempts would spread over hundreds of threads, each keeping its own heap arena;

@@ -75,8 +75,9 @@ use crate::http::refusal::Refusal;
 ///
 /// # The queue
 ///
-/// argon2 runs on one thread per core (or [`hashing_threads`](Self::hashing_threads)), and at
-/// most [`max_waiting`](Self::max_waiting) more checks wait for one. When they are all taken,
+/// argon2 runs on dedicated threads, half as many as there are cores (or
+/// [`hashing_threads`](Self::hashing_threads)), and at most
+/// [`max_waiting`](Self::max_waiting) more checks wait for one. When they are all taken,
 /// a check is refused at once with [`Refusal::Overloaded`]: `503 Service Unavailable` with
 /// `Retry-After`, never an unbounded queue. A flood of wrong passwords thus fills the queue
 /// and is answered 503, while users whose credentials are cached never enter it and are served
@@ -146,7 +147,8 @@ impl Default for Passwords {
     fn default() -> Self {
         Passwords::with(Settings {
             cache: CredentialCacheConfig::default(),
-            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            threads: std::thread::available_parallelism()
+                .map_or(1, |cores| (cores.get() / 2).max(1)),
             waiting: None,
         })
     }
@@ -162,8 +164,8 @@ impl fmt::Debug for Passwords {
 }
 
 impl Passwords {
-    /// The defaults: the cache on (10,000 entries, 5 minutes), one hashing thread per core,
-    /// 16 checks waiting per thread.
+    /// The defaults: the cache on (10,000 entries, 5 minutes), one hashing thread per two
+    /// cores (at least one), 16 checks waiting per thread.
     pub fn new() -> Self {
         Passwords::default()
     }
@@ -194,8 +196,10 @@ impl Passwords {
         self.set(|settings| settings.cache = config)
     }
 
-    /// The number of hashing threads (at least one). Default: one per core. Each computes one
-    /// argon2 hash at a time, holding its memory (19 MiB with the default parameters).
+    /// The number of hashing threads (at least one). Default: half the cores, at least one.
+    /// Each computes one argon2 hash at a time, holding its memory (19 MiB with the default
+    /// parameters). During a flood of wrong passwords they are busy all the time: the cores
+    /// left to the actix workers serve everybody else (cached users, other schemes).
     pub fn hashing_threads(self, threads: usize) -> Self {
         self.set(|settings| settings.threads = threads.max(1))
     }
