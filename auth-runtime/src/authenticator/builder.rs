@@ -35,13 +35,16 @@ pub struct AuthenticatorBuilder {
     api_keys: Option<Box<dyn FnOnce(HeaderName) -> BoxedMechanism>>,
     api_key_header: String,
     /// The application schemes, once their cache settings are known.
-    custom: Vec<Box<dyn FnOnce(&CredentialCacheConfig) -> CustomMechanism>>,
+    custom: Vec<MakeCustom>,
     credential_cache: CredentialCacheConfig,
     error_body: Option<BodyBuilder>,
 }
 
 /// A registered application scheme and its credential cache, if it has one.
 type CustomMechanism = (BoxedMechanism, Option<std::sync::Arc<PrincipalCache>>);
+
+/// Makes an application scheme's mechanism with the configured cache settings.
+type MakeCustom = Box<dyn FnOnce(&CredentialCacheConfig) -> CustomMechanism>;
 
 impl Default for AuthenticatorBuilder {
     fn default() -> Self {
