@@ -259,6 +259,14 @@ mod tests {
     }
 
     #[test]
+    fn a_cache_keeps_at_least_one_entry() {
+        let cache = cache(CredentialCacheConfig::default().max_entries(0));
+        let tag = cache.tag(&[b"k"]);
+        cache.insert(tag, 1);
+        assert_eq!(cache.get(&tag), Some(1));
+    }
+
+    #[test]
     fn clear_and_evict_drop_entries() {
         let cache = cache(CredentialCacheConfig::default());
         let (one, two) = (cache.tag(&[b"1"]), cache.tag(&[b"2"]));

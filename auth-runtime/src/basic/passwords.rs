@@ -225,8 +225,8 @@ impl Passwords {
         stored_hash: Option<&str>,
     ) -> Result<(), Refusal> {
         let inner = &*self.inner;
-        // An unknown user is looked up too (under an empty hash, never cached), so that both
-        // take the same steps.
+        // An unknown user is looked up too, so that both take the same steps: under an empty
+        // hash, which never verifies, so nothing is ever cached under it.
         let tag = inner.cache.as_ref().map(|cache| {
             cache.tag(&[
                 hash_suffix(stored_hash.unwrap_or_default()),
@@ -235,7 +235,7 @@ impl Passwords {
             ])
         });
         if let (Some(cache), Some(tag)) = (&inner.cache, &tag) {
-            if cache.get(tag).is_some() && stored_hash.is_some() {
+            if cache.get(tag).is_some() {
                 return Ok(());
             }
         }
@@ -246,7 +246,8 @@ impl Passwords {
                 inner.overloaded.fetch_add(1, Ordering::Relaxed);
                 Refusal::Overloaded
             })?;
-        if !answer.await || stored_hash.is_none() {
+        // An unknown user (`None`) never matches: checked against the decoy.
+        if !answer.await {
             return Err(Refusal::Rejected);
         }
         if let (Some(cache), Some(tag)) = (&inner.cache, tag) {
@@ -296,5 +297,54 @@ impl Passwords {
     #[cfg(feature = "testing")]
     pub(crate) fn pause_hashing(&self, paused: bool) {
         self.inner.hashing.pause(paused);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_is_tagged_by_its_last_bytes() {
+        let hash = Passwords::hash("pw").unwrap();
+        assert_eq!(
+            hash_suffix(&hash),
+            &hash.as_bytes()[hash.len() - HASH_SUFFIX..]
+        );
+        assert_eq!(hash_suffix("short"), b"short");
+        assert_eq!(hash_suffix(""), b"");
+        assert_ne!(
+            hash_suffix(&Passwords::hash("pw").unwrap()),
+            hash_suffix(&hash)
+        );
+    }
+
+    #[cfg(feature = "testing")]
+    #[test]
+    fn by_default_sixteen_checks_wait_for_each_hashing_thread() {
+        use base64::Engine;
+        use std::future::Future;
+        use std::task::{Context, Poll, Waker};
+
+        let passwords = Passwords::new().hashing_threads(1);
+        passwords.pause_hashing(true);
+        let encoded = base64::engine::general_purpose::STANDARD.encode("nobody:pw");
+        let credentials = crate::basic::decode(encoded.as_bytes()).unwrap();
+        let mut admitted = Vec::new();
+        for _ in 0..17 {
+            let mut check = Box::pin(passwords.check(&credentials, None));
+            let polled = check.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+            assert!(polled.is_pending());
+            admitted.push(check);
+        }
+        assert_eq!(passwords.stats().in_progress, 17);
+        let mut refused = Box::pin(passwords.check(&credentials, None));
+        let polled = refused
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()));
+        assert!(matches!(polled, Poll::Ready(Err(Refusal::Overloaded))));
+        assert_eq!(passwords.stats().overloaded, 1);
+        drop(admitted);
+        passwords.pause_hashing(false);
     }
 }
