@@ -24,7 +24,7 @@ use crate::principal::Principal;
 use crate::scheme::Scheme;
 
 /// The longest Basic credentials accepted (base64 text), before any decoding.
-pub(crate) const MAX_CREDENTIALS: usize = 4096;
+const MAX_CREDENTIALS: usize = 4096;
 
 /// A decoded `user-id:password` pair (RFC 7617 §2). The password is wiped from memory when the
 /// value is dropped, and `Debug` never shows it.
