@@ -11,6 +11,7 @@ use actix_web::web::{self, ServiceConfig};
 use actix_web::HttpRequest;
 
 use crate::bearer::token_cache::{CacheStats, TokenCache};
+use crate::custom::PrincipalCache;
 use crate::http::authorization::{authorization_header, Authorization};
 use crate::http::refusal::Refusal;
 use crate::http::response::{AuthError, BodyBuilder, Endpoint};
@@ -60,6 +61,8 @@ pub(crate) struct Inner {
     pub(crate) token_cache: Option<Arc<TokenCache>>,
     /// The decision counters of the configured schemes.
     pub(crate) decisions: Decisions,
+    /// The credential caches of application schemes that opted in, for evictions.
+    pub(crate) credential_caches: Vec<Arc<PrincipalCache>>,
 }
 
 impl fmt::Debug for Authenticator {
@@ -117,7 +120,10 @@ impl Authenticator {
 
     /// Drops every cached verification whose principal `evict` selects, so that the next
     /// request with such a token is verified in full (for revocation: a logged-out session, a
-    /// disabled user).
+    /// disabled user): from the verified-token cache and from the credential caches of
+    /// application schemes ([`CustomScheme::credential`](crate::CustomScheme::credential)).
+    /// Basic's cache is keyed by the stored password hash, so a changed or removed user never
+    /// hits it; [`Passwords::clear`](crate::Passwords::clear) empties it.
     ///
     /// ```
     /// # use auth_runtime::{Authenticator, Key};
@@ -126,7 +132,10 @@ impl Authenticator {
     /// ```
     pub fn evict_cached(&self, evict: impl Fn(&Principal) -> bool) {
         if let Some(cache) = &self.inner.token_cache {
-            cache.evict(evict);
+            cache.evict(&evict);
+        }
+        for cache in &self.inner.credential_caches {
+            cache.evict(|principal| evict(principal));
         }
     }
 
@@ -372,6 +381,11 @@ impl Authenticator {
                     );
                 }
             }
+            // A flood (or too small a queue): the operator should know, but nothing is broken.
+            Refusal::Overloaded => tracing::warn!(
+                target: "auth_runtime", decision = "refused", reason, status, scheme, path,
+                "too many credentials waiting for the password hash: answered 503"
+            ),
             _ => {
                 if tracing::enabled!(target: "auth_runtime", tracing::Level::INFO) {
                     refused!(tracing::Level::INFO, "request refused");

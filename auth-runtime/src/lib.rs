@@ -78,14 +78,19 @@
 //! - **Bearer** (RFC 6750): JWT access tokens verified with jsonwebtoken against fixed
 //!   [`Key`]s or keys that rotate (below); verified tokens are cached
 //!   ([`TokenCacheConfig`]) so a client reusing its token pays for the signature once.
-//! - **Basic** (RFC 7617): [`StaticUsers`] holds argon2id hashes, verified off the worker
-//!   thread, an unknown user costing what a wrong password costs; or implement
-//!   [`BasicVerifier`] for a database.
+//! - **Basic** (RFC 7617): [`StaticUsers`] holds argon2id hashes; or implement
+//!   [`BasicVerifier`] for a database and check passwords with [`Passwords::check`]. Either
+//!   way argon2 runs on dedicated threads behind a bounded queue (full: `503` with
+//!   `Retry-After`, never an unbounded wait), an unknown user costs what a wrong password
+//!   costs, and credentials that passed are served from a cache keyed by HMAC-SHA-256 of the
+//!   stored hash, user-id and password ([`CredentialCacheConfig`]): a client that sends the
+//!   same credentials on every request pays for argon2 once.
 //! - **ApiKey**: from `X-API-Key` (configurable) or `Authorization: ApiKey <key>`;
 //!   [`StaticApiKeys`] keeps SHA-256 digests only and compares them in constant time
 //!   (`subtle`); or implement [`ApiKeyVerifier`].
 //! - **Custom**: implement [`CustomScheme`] (a session cookie, a client certificate, …) and
-//!   name the type in the attribute.
+//!   name the type in the attribute; [`CustomScheme::credential`] opts it into the same
+//!   verified-credential cache.
 //!
 //! # Responses
 //!
@@ -103,6 +108,7 @@
 //! | API key missing or wrong | 401 | `ApiKey realm="R"` |
 //! | no authenticator registered | 500 | none; an error-level log says what to add |
 //! | key source unreachable, no usable key cached | 503 | none; `Retry-After`; an error-level log |
+//! | Basic: the password-hashing queue is full ([`Refusal::Overloaded`]) | 503 | none; `Retry-After: 1`; a warn-level log |
 //!
 //! # Keys that rotate
 //!
@@ -185,11 +191,12 @@
 //! - Every decision is a `tracing` event (target `auth_runtime`) with a stable `reason` code
 //!   (`missing`, `malformed_request`, `repeated`, `malformed`, `expired`, `not_yet_valid`, `bad_signature`,
 //!   `wrong_algorithm`, `wrong_issuer`, `wrong_audience`, `unknown_key`, `wrong_type`,
-//!   `insufficient_scope`, `rejected`, `missing_role`, `keys_unavailable`, …; see
+//!   `insufficient_scope`, `rejected`, `missing_role`, `keys_unavailable`, `overloaded`, …; see
 //!   [Logs](#logs)). Credentials are never logged, and `Debug` of every type holding a secret
 //!   is redacted.
 //! - Passwords given to [`StaticUsers`] are hashed at start-up and wiped; API keys are kept
-//!   as digests only.
+//!   as digests only. The Basic cache holds HMAC tags under a per-process random key, never a
+//!   password or a plain hash of one; a wrong password or an unknown user is never cached.
 //! - Signatures are verified by one backend, chosen by cargo feature: `aws-lc-rs` (the
 //!   default: AWS-LC, needs a C compiler) or `rust-crypto` (the pure-Rust RustCrypto crates,
 //!   `default-features = false, features = ["rust-crypto"]`, for targets without one; it
@@ -217,10 +224,12 @@ pub mod telemetry;
 // HTTP: the Authorization parser, challenges, refusals and their responses, extractors.
 mod http;
 
-// The schemes, each a `Mechanism` (see `mechanism.rs`).
+// The schemes, each a `Mechanism` (see `mechanism.rs`), and the cache of verified credentials
+// that Basic and application schemes share.
 mod api_key;
 mod basic;
 mod bearer;
+mod credential_cache;
 mod custom;
 mod mechanism;
 
@@ -261,10 +270,13 @@ pub use api_key::{api_key_digest, ApiKeyVerifier, StaticApiKeys};
 pub use auth_macros::requires;
 pub use authenticator::builder::AuthenticatorBuilder;
 pub use authenticator::Authenticator;
-pub use basic::{BasicCredentials, BasicVerifier, StaticUsers};
+pub use basic::passwords::{PasswordStats, Passwords};
+pub use basic::static_users::StaticUsers;
+pub use basic::{BasicCredentials, BasicVerifier};
 pub use bearer::claims::ClaimPath;
 pub use bearer::keys::Key;
 pub use bearer::token_cache::{CacheStats, TokenCacheConfig};
+pub use credential_cache::CredentialCacheConfig;
 pub use custom::CustomScheme;
 pub use error::ConfigError;
 pub use http::challenge::Challenge;

@@ -13,7 +13,8 @@ use crate::bearer::jwks::store::KeyStore;
 use crate::bearer::keys::Key;
 use crate::bearer::settings::BearerSettings;
 use crate::bearer::token_cache::TokenCacheConfig;
-use crate::custom::{Custom, CustomScheme};
+use crate::credential_cache::CredentialCacheConfig;
+use crate::custom::{Custom, CustomScheme, PrincipalCache};
 use crate::error::ConfigError;
 use crate::http::challenge::Challenge;
 use crate::http::refusal::Refusal;
@@ -34,9 +35,17 @@ pub struct AuthenticatorBuilder {
     /// The API-key mechanism, once the header it reads is known.
     api_keys: Option<Box<dyn FnOnce(HeaderName) -> BoxedMechanism>>,
     api_key_header: String,
-    custom: Vec<BoxedMechanism>,
+    /// The application schemes, once their cache settings are known.
+    custom: Vec<MakeCustom>,
+    credential_cache: CredentialCacheConfig,
     error_body: Option<BodyBuilder>,
 }
+
+/// A registered application scheme and its credential cache, if it has one.
+type CustomMechanism = (BoxedMechanism, Option<std::sync::Arc<PrincipalCache>>);
+
+/// Makes an application scheme's mechanism with the configured cache settings.
+type MakeCustom = Box<dyn FnOnce(&CredentialCacheConfig) -> CustomMechanism>;
 
 impl Default for AuthenticatorBuilder {
     fn default() -> Self {
@@ -47,6 +56,7 @@ impl Default for AuthenticatorBuilder {
             api_keys: None,
             api_key_header: "x-api-key".to_owned(),
             custom: Vec::new(),
+            credential_cache: CredentialCacheConfig::default(),
             error_body: None,
         }
     }
@@ -342,7 +352,8 @@ impl AuthenticatorBuilder {
     }
 
     /// Enables the Basic scheme (RFC 7617) with `verifier`, e.g. [`StaticUsers`](crate::StaticUsers)
-    /// or the application's own database lookup.
+    /// or the application's own database lookup. Its password check, cache and hashing queue
+    /// are the verifier's [`Passwords`](crate::Passwords).
     pub fn basic(mut self, verifier: impl BasicVerifier) -> Self {
         self.basic = Some(Basic::new(verifier).into());
         self
@@ -366,7 +377,20 @@ impl AuthenticatorBuilder {
     /// Registers an application scheme, named in attributes by its type:
     /// `#[requires(scheme = MyScheme)]`.
     pub fn custom_scheme<S: CustomScheme>(mut self, scheme: S) -> Self {
-        self.custom.push(Custom::new(scheme).into());
+        self.custom.push(Box::new(move |config| {
+            let mechanism = Custom::new(scheme, config);
+            let cache = mechanism.cache().cloned();
+            (mechanism.into(), cache)
+        }));
+        self
+    }
+
+    /// The verified-credential cache of every application scheme that opts in with
+    /// [`CustomScheme::credential`]: its size and how long an entry is served. Default: 10,000
+    /// entries, 5 minutes. (Basic's cache is its verifier's
+    /// [`Passwords`](crate::Passwords).)
+    pub fn credential_cache(mut self, config: CredentialCacheConfig) -> Self {
+        self.credential_cache = config;
         self
     }
 
@@ -458,7 +482,14 @@ impl AuthenticatorBuilder {
             None => (None, None),
         };
         let api_keys = self.api_keys.map(|make| make(api_key_header));
-        for mechanism in self.basic.into_iter().chain(api_keys).chain(self.custom) {
+        let mut credential_caches = Vec::new();
+        let config = &self.credential_cache;
+        let custom = self.custom.into_iter().map(|make| {
+            let (mechanism, cache) = make(config);
+            credential_caches.extend(cache);
+            mechanism
+        });
+        for mechanism in self.basic.into_iter().chain(api_keys).chain(custom) {
             registry.register(mechanism)?;
         }
         if registry.schemes().is_empty() {
@@ -475,6 +506,7 @@ impl AuthenticatorBuilder {
             registry,
             error_body: self.error_body,
             token_cache,
+            credential_caches,
         });
         Ok((authenticator, keys))
     }

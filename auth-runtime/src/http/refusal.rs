@@ -97,6 +97,11 @@ pub enum Refusal {
     /// The key source is unreachable and no usable key is cached (row 12).
     #[error("verification keys unavailable")]
     KeysUnavailable,
+    /// Too many credentials are waiting for a slow check (the argon2 queue of
+    /// [`Passwords`](crate::Passwords) is full): answered `503` with `Retry-After` at once
+    /// rather than queued without limit. Credentials served from a cache never get it.
+    #[error("too many credentials waiting to be checked")]
+    Overloaded,
     /// The handler needs authentication but no [`Authenticator`](crate::Authenticator) is
     /// registered in the application.
     #[error("no authenticator registered")]
@@ -114,7 +119,7 @@ impl Refusal {
             | Refusal::Rejected => StatusCode::UNAUTHORIZED,
             Refusal::Malformed(_) => StatusCode::BAD_REQUEST,
             Refusal::InsufficientScope(_) | Refusal::Forbidden(_) => StatusCode::FORBIDDEN,
-            Refusal::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::KeysUnavailable | Refusal::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             Refusal::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -126,7 +131,8 @@ impl Refusal {
             | Refusal::NotConfigured
             | Refusal::Rejected
             | Refusal::Forbidden(_)
-            | Refusal::KeysUnavailable => None,
+            | Refusal::KeysUnavailable
+            | Refusal::Overloaded => None,
             Refusal::Malformed(_) => Some("invalid_request"),
             Refusal::Invalid(_) | Refusal::Expired | Refusal::NotYetValid => Some("invalid_token"),
             Refusal::InsufficientScope(_) => Some("insufficient_scope"),
@@ -135,7 +141,8 @@ impl Refusal {
 
     /// The stable reason code recorded in `tracing` events (`missing`, `malformed`, `expired`,
     /// `not_yet_valid`, `bad_signature`, `wrong_issuer`, `wrong_audience`, `unknown_key`,
-    /// `insufficient_scope`, …). Never sent to the client by the default response.
+    /// `insufficient_scope`, `overloaded`, …). Never sent to the client by the default
+    /// response.
     pub const fn reason_code(&self) -> &'static str {
         match self {
             Refusal::Missing => "missing",
@@ -148,6 +155,7 @@ impl Refusal {
             Refusal::Rejected => "rejected",
             Refusal::Forbidden(code) => code,
             Refusal::KeysUnavailable => "keys_unavailable",
+            Refusal::Overloaded => "overloaded",
             Refusal::NotConfigured => "not_configured",
         }
     }
@@ -179,6 +187,10 @@ impl Refusal {
             }
             Refusal::Forbidden(_) => "Access to this resource is not allowed.",
             Refusal::KeysUnavailable => "Credentials cannot be verified right now; retry later.",
+            Refusal::Overloaded => {
+                "Too many requests are waiting for their credentials to be \
+                                    checked; retry later."
+            }
             Refusal::NotConfigured => "The server cannot authenticate this request.",
         }
     }

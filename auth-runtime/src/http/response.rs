@@ -76,6 +76,10 @@ pub struct AuthError {
 /// How long a client should wait before retrying a 503 (row 12), in seconds.
 pub(crate) const RETRY_AFTER_SECONDS: u32 = 30;
 
+/// How long a client should wait before retrying a 503 of a full password queue, in seconds:
+/// about the time the queue takes to drain.
+pub(crate) const RETRY_AFTER_OVERLOADED_SECONDS: u32 = 1;
+
 /// What a refusal's response depends on besides the refusal: the endpoint that refused.
 pub(crate) struct Endpoint<'a> {
     /// The realm of its challenges (RFC 9110 §11.5).
@@ -138,7 +142,10 @@ impl AuthError {
         };
         let own_challenge = |scheme: Scheme| vec![endpoint.challenge(scheme).to_header_value()];
         let challenges = match refusal {
-            Refusal::NotConfigured | Refusal::KeysUnavailable | Refusal::Forbidden(_) => Vec::new(),
+            Refusal::NotConfigured
+            | Refusal::KeysUnavailable
+            | Refusal::Overloaded
+            | Refusal::Forbidden(_) => Vec::new(),
             // Rows 1, 2, 9: one challenge per accepted scheme, in declaration order.
             Refusal::Missing => endpoint.every_challenge(),
             // Rows 10, 11: the failing scheme's own challenge, identical for every failure.
@@ -212,8 +219,14 @@ impl ResponseError for AuthError {
         for challenge in &self.challenges {
             response.append_header((header::WWW_AUTHENTICATE, challenge.clone()));
         }
-        if self.refusal == Refusal::KeysUnavailable {
-            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
+        // RFC 9110 §10.2.3: when a 503 (§15.6.4) is worth retrying.
+        let retry_after = match self.refusal {
+            Refusal::KeysUnavailable => Some(RETRY_AFTER_SECONDS),
+            Refusal::Overloaded => Some(RETRY_AFTER_OVERLOADED_SECONDS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds));
         }
         response
             .insert_header((header::CONTENT_TYPE, self.body.content_type.clone()))

@@ -61,9 +61,32 @@ pub mod internals {
     pub use crate::http::authorization::{Authorization, Malformed};
     pub use crate::requirement::Requirement;
 
+    use crate::basic::passwords::Passwords;
+
     /// Whether configuration may place `value` in a challenge (a realm, for instance).
     pub fn check_challenge_value(value: &str) -> Result<(), &'static str> {
         crate::http::challenge::Challenge::check_value(value)
+    }
+
+    /// The decoy hash `passwords` checks unknown users against.
+    pub fn decoy_hash(passwords: &Passwords) -> String {
+        passwords.decoy_hash()
+    }
+
+    /// Holds the hashing threads of `passwords` before their next argon2 computation until the
+    /// guard is dropped, so that a test can fill the queue deterministically.
+    pub fn pause_hashing(passwords: &Passwords) -> HashingPaused {
+        passwords.pause_hashing(true);
+        HashingPaused(passwords.clone())
+    }
+
+    /// Releases the hashing threads when dropped.
+    pub struct HashingPaused(Passwords);
+
+    impl Drop for HashingPaused {
+        fn drop(&mut self) {
+            self.0.pause_hashing(false);
+        }
     }
 }
 
