@@ -184,6 +184,9 @@ mod bearer;
 mod custom;
 mod mechanism;
 
+// Revocations shared by every instance.
+mod revocation;
+
 // The authenticator, its builder, and the start-up check.
 mod authenticator;
 mod startup;
@@ -222,6 +225,7 @@ pub use authenticator::builder::AuthenticatorBuilder;
 pub use authenticator::Authenticator;
 pub use basic::{BasicCredentials, BasicVerifier, StaticUsers};
 pub use bearer::claims::ClaimPath;
+pub use bearer::introspection::config::Introspection;
 pub use bearer::keys::Key;
 pub use bearer::token_cache::{CacheStats, TokenCacheConfig};
 pub use custom::CustomScheme;
@@ -236,6 +240,12 @@ pub use jsonwebtoken::jwk;
 pub use jsonwebtoken::Algorithm;
 pub use principal::{Principal, Scopes};
 pub use requirement::{PolicyDecision, ScopeExpr};
+pub use revocation::deny_list::{DenyList, Revocation};
+#[cfg(feature = "redis")]
+pub use revocation::redis::{RedisStore, RedisStoreStats};
+pub use revocation::store::{
+    MemoryStore, RevocationError, RevocationStore, ShareFuture, WhenStoreUnreachable,
+};
 pub use scheme::Scheme;
 pub use startup::check_app;
 

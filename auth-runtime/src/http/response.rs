@@ -73,7 +73,7 @@ pub struct AuthError {
     body: ErrorBody,
 }
 
-/// How long a client should wait before retrying a 503 (row 12), in seconds.
+/// How long a client should wait before retrying a 503 (rows 12, 23), in seconds.
 pub(crate) const RETRY_AFTER_SECONDS: u32 = 30;
 
 /// What a refusal's response depends on besides the refusal: the endpoint that refused.
@@ -138,7 +138,11 @@ impl AuthError {
         };
         let own_challenge = |scheme: Scheme| vec![endpoint.challenge(scheme).to_header_value()];
         let challenges = match refusal {
-            Refusal::NotConfigured | Refusal::KeysUnavailable | Refusal::Forbidden(_) => Vec::new(),
+            Refusal::NotConfigured
+            | Refusal::KeysUnavailable
+            | Refusal::IntrospectionUnavailable
+            | Refusal::RevocationsUnavailable
+            | Refusal::Forbidden(_) => Vec::new(),
             // Rows 1, 2, 9: one challenge per accepted scheme, in declaration order.
             Refusal::Missing => endpoint.every_challenge(),
             // Rows 10, 11: the failing scheme's own challenge, identical for every failure.
@@ -212,7 +216,7 @@ impl ResponseError for AuthError {
         for challenge in &self.challenges {
             response.append_header((header::WWW_AUTHENTICATE, challenge.clone()));
         }
-        if self.refusal == Refusal::KeysUnavailable {
+        if self.refusal.status() == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
         }
         response
