@@ -242,7 +242,7 @@ pub use principal::{Principal, Scopes};
 pub use requirement::{PolicyDecision, ScopeExpr};
 pub use revocation::deny_list::{DenyList, Revocation};
 #[cfg(feature = "redis")]
-pub use revocation::redis::{RedisStore, RedisStoreStats};
+pub use revocation::redis::RedisStore;
 pub use revocation::store::{
     MemoryStore, RevocationError, RevocationStore, ShareFuture, WhenStoreUnreachable,
 };
