@@ -147,7 +147,12 @@ impl Rules {
             .map_err(|_| Refusal::Invalid(Malformed))?;
         let claims = parse_claims(&payload)?;
         let digest = Sha256::digest(message.as_bytes()).into();
-        self.claims
-            .check(header.typ.as_deref(), claims, key.fingerprint(), digest, now)
+        self.claims.check(
+            header.typ.as_deref(),
+            claims,
+            key.fingerprint(),
+            digest,
+            now,
+        )
     }
 }

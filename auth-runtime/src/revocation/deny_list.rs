@@ -58,9 +58,16 @@ pub struct Revocation {
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum Target {
     /// The base64url SHA-256 of the token's signing input (see [`token_digest`]).
-    Token { digest: String },
-    Jti { jti: String },
-    Subject { sub: String, issued_before: u64 },
+    Token {
+        digest: String,
+    },
+    Jti {
+        jti: String,
+    },
+    Subject {
+        sub: String,
+        issued_before: u64,
+    },
 }
 
 /// Shows what kind of revocation it is and until when; never a token digest or identifier.
@@ -451,7 +458,13 @@ impl DenyList {
         self.shared
             .entries
             .lock()
-            .map(|entries| entries.iter().filter(|r| r.in_force(now)).cloned().collect())
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter(|r| r.in_force(now))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -465,7 +478,10 @@ impl DenyList {
 
     /// How many revocations are held.
     pub fn len(&self) -> usize {
-        self.shared.entries.lock().map_or(0, |entries| entries.len())
+        self.shared
+            .entries
+            .lock()
+            .map_or(0, |entries| entries.len())
     }
 
     /// Whether nothing is revoked.
@@ -475,9 +491,7 @@ impl DenyList {
 
     /// Records that the store confirmed, now, that this list holds every revocation in force.
     pub fn synced(&self) {
-        self.shared
-            .last_sync
-            .store(clock::now(), Ordering::Relaxed);
+        self.shared.last_sync.store(clock::now(), Ordering::Relaxed);
     }
 
     /// Records that this list can never go stale (a store with nothing to synchronise with).
@@ -501,7 +515,12 @@ mod tests {
     fn ids(token: &str, claims: Value) -> TokenIds {
         let text = |name| claims.get(name).and_then(Value::as_str);
         let iat = claims.get("iat").and_then(Value::as_u64);
-        TokenIds::new(token_digest(token.as_bytes()), text("jti"), text("sub"), iat)
+        TokenIds::new(
+            token_digest(token.as_bytes()),
+            text("jti"),
+            text("sub"),
+            iat,
+        )
     }
 
     #[test]
@@ -600,7 +619,10 @@ mod tests {
             serde_json::from_str::<Value>(&json).unwrap(),
             json!({"kind": "subject", "sub": "ann", "issued_before": 5, "until": 9})
         );
-        assert_eq!(Revocation::from_json(json.as_bytes()), Some(revocation.clone()));
+        assert_eq!(
+            Revocation::from_json(json.as_bytes()),
+            Some(revocation.clone())
+        );
         assert!(!format!("{revocation:?}").contains("ann"));
         assert_eq!(Revocation::from_json(b"{\"kind\":\"nope\"}"), None);
     }

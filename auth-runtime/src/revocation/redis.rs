@@ -92,7 +92,11 @@ impl fmt::Debug for RedisStore {
 /// What the store's thread is asked to do.
 enum Command {
     Share(Revocation, oneshot::Sender<Result<(), RevocationError>>),
-    FirstUse(String, Duration, oneshot::Sender<Result<bool, RevocationError>>),
+    FirstUse(
+        String,
+        Duration,
+        oneshot::Sender<Result<bool, RevocationError>>,
+    ),
 }
 
 impl RedisStore {
@@ -193,7 +197,9 @@ impl RevocationStore for RedisStore {
             return invalid("the Redis store is unusable");
         };
         if commands.is_some() {
-            return invalid("a `RedisStore` serves one authenticator: create one per authenticator");
+            return invalid(
+                "a `RedisStore` serves one authenticator: create one per authenticator",
+            );
         }
         let (sender, receiver) = mpsc::unbounded_channel();
         let (stop_sender, stop_receiver) = oneshot::channel();
@@ -437,7 +443,11 @@ impl Sync {
     }
 
     /// Subscribes, reads every revocation in force, and writes back those Redis lacks.
-    async fn resync(&self, manager: &mut ConnectionManager, state: &mut SyncState) -> RedisResult<()> {
+    async fn resync(
+        &self,
+        manager: &mut ConnectionManager,
+        state: &mut SyncState,
+    ) -> RedisResult<()> {
         manager.subscribe(&self.keys.channel).await?;
         let now = clock::now();
         let (members, version): (Vec<Vec<u8>>, Option<u64>) = redis::pipe()

@@ -39,6 +39,7 @@ pub fn jwk_of(key: &EncodingKey, alg: Algorithm, kid: &str) -> Jwk {
 struct State {
     jwks: Mutex<Value>,
     discovery_issuer: Mutex<Option<String>>,
+    introspection_endpoint: Mutex<Option<String>>,
     max_age: Mutex<Option<u64>>,
     hits: AtomicUsize,
     jwks_fetches: AtomicUsize,
@@ -108,6 +109,12 @@ impl KeyServer {
     /// Makes the discovery document name `issuer` instead of the server's own URL.
     pub fn set_discovery_issuer(&self, issuer: &str) {
         *self.state.discovery_issuer.lock().unwrap() = Some(issuer.to_owned());
+    }
+
+    /// Makes the discovery document name `url` as its `introspection_endpoint` (RFC 8414 §2;
+    /// none by default).
+    pub fn set_introspection_endpoint(&self, url: &str) {
+        *self.state.introspection_endpoint.lock().unwrap() = Some(url.to_owned());
     }
 
     /// Sends `Cache-Control: max-age=<seconds>` with the JWKS (none by default).
@@ -233,11 +240,15 @@ async fn answer(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     if req.path() == DISCOVERY_PATH {
         let own = format!("http://{}", req.connection_info().host());
         let issuer = state.discovery_issuer.lock().unwrap().clone();
-        return HttpResponse::Ok().json(json!({
+        let mut document = json!({
             "issuer": issuer.unwrap_or_else(|| own.clone()),
             "jwks_uri": format!("{own}{JWKS_PATH}"),
             "id_token_signing_alg_values_supported": ["RS256"],
-        }));
+        });
+        if let Some(endpoint) = state.introspection_endpoint.lock().unwrap().clone() {
+            document["introspection_endpoint"] = endpoint.into();
+        }
+        return HttpResponse::Ok().json(document);
     }
     let oversized = *state.oversized.lock().unwrap();
     match oversized {

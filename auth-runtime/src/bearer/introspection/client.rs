@@ -34,7 +34,9 @@ impl IntrospectionClient {
         let credentials = settings
             .client
             .clone()
-            .ok_or(ConfigError::InvalidIntrospection("client credentials missing"))?;
+            .ok_or(ConfigError::InvalidIntrospection(
+                "client credentials missing",
+            ))?;
         let client = Client::builder()
             .https_only(!allow_http)
             .connect_timeout(settings.connect_timeout)
@@ -58,7 +60,11 @@ impl IntrospectionClient {
     }
 
     /// Introspects `token` at `endpoint`: the answer's JSON object, or why there is none.
-    pub(super) async fn introspect(&self, endpoint: &Url, token: &str) -> Result<Value, CallFailed> {
+    pub(super) async fn introspect(
+        &self,
+        endpoint: &Url,
+        token: &str,
+    ) -> Result<Value, CallFailed> {
         let call = async {
             let mut form: Vec<(&str, &str)> =
                 vec![("token", token), ("token_type_hint", "access_token")];
@@ -118,8 +124,12 @@ impl IntrospectionClient {
                 body.extend_from_slice(&chunk);
             }
             // RFC 7662 §2.2: a JSON object; duplicate member names are refused as in claims.
-            parse_claims(&body)
-                .map_err(|_| fail(endpoint, "answered something other than a JSON object".into()))
+            parse_claims(&body).map_err(|_| {
+                fail(
+                    endpoint,
+                    "answered something other than a JSON object".into(),
+                )
+            })
         };
         tokio::time::timeout(self.total_timeout, call)
             .await

@@ -387,7 +387,7 @@ impl Endpoint {
                     CallFailed(
                         "the discovery document gave no `introspection_endpoint` (RFC 8414 §2) \
                          yet"
-                            .to_owned(),
+                        .to_owned(),
                     )
                 })
             }
