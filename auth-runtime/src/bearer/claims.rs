@@ -205,9 +205,15 @@ impl ClaimRules {
                 _ => Some(Box::from("")),
             },
         };
-        let text = |name| claims.get(name).and_then(Value::as_str);
+        // RFC 7519 §4.1.7 makes `jti` a string; a number some issuers send is taken as its
+        // decimal text, so that revoking "7" refuses it too.
+        let jti = match claims.get("jti") {
+            Some(Value::Number(number)) => Some(number.to_string()),
+            jti => jti.and_then(Value::as_str).map(str::to_owned),
+        };
+        let sub = claims.get("sub").and_then(Value::as_str);
         let iat = claims.get("iat").and_then(numeric_date);
-        let ids = TokenIds::new(digest, text("jti"), text("sub"), iat);
+        let ids = TokenIds::new(digest, jti.as_deref(), sub, iat);
         let scopes = collect(&self.scope_claims, &claims);
         let roles = collect(&self.role_claims, &claims);
         let principal = Principal::new(Scheme::Bearer, scopes, claims).with_roles(roles.iter());
