@@ -78,6 +78,7 @@
 //! - **Bearer** (RFC 6750): JWT access tokens verified with jsonwebtoken against fixed
 //!   [`Key`]s or keys that rotate (below); verified tokens are cached
 //!   ([`TokenCacheConfig`]) so a client reusing its token pays for the signature once.
+//!   Opaque tokens are introspected (RFC 7662, [`Introspection`]).
 //! - **Basic** (RFC 7617): [`StaticUsers`] holds argon2id hashes, verified off the worker
 //!   thread, an unknown user costing what a wrong password costs; or implement
 //!   [`BasicVerifier`] for a database.
@@ -103,6 +104,9 @@
 //! | API key missing or wrong | 401 | `ApiKey realm="R"` |
 //! | no authenticator registered | 500 | none; an error-level log says what to add |
 //! | key source unreachable, no usable key cached | 503 | none; `Retry-After`; an error-level log |
+//! | token bound to a key (`cnf.jkt`) presented as Bearer | 401 | `… error="invalid_token", …` |
+//! | introspection says not `active`; token revoked (even when cached) | 401 | `… error="invalid_token", …` |
+//! | introspection endpoint unreachable; revocation store unreachable past its limit | 503 | none; `Retry-After` |
 //!
 //! # Keys that rotate
 //!
@@ -130,13 +134,25 @@
 //! # }
 //! ```
 //!
+//! # Opaque tokens and revocation
+//!
+//! [`Introspection`] asks the authorization server about tokens that are not JWTs (RFC 7662):
+//! the answer's claims pass the same rules as a JWT's, answers are cached under an HMAC of
+//! the token, and one call serves every concurrent request for the same token.
+//! [`Authenticator::revoke`] revokes a token by its `jti`, by itself (whatever valid form it
+//! comes back in: the revocation keys on what its signature covers), or every token of a
+//! subject issued before a time. Each instance checks requests against its in-memory
+//! [`DenyList`]; a [`RevocationStore`] keeps the lists of every instance in sync — with the
+//! `redis` feature, `RedisStore` through Redis pub/sub, written back when Redis loses them.
+//!
 //! # Testing
 //!
 //! The `testing` feature (for `[dev-dependencies]`) has `testing::TestIssuer` (tokens
 //! signed by an ephemeral key of any algorithm, and an authenticator wired to it),
 //! `testing::TestRequestExt` (`.bearer()`, `.basic()`, `.api_key()` on `TestRequest`),
-//! challenge assertions such as `testing::assert_requires_scope`, and
-//! `testing::KeyServer`, an identity provider on 127.0.0.1 for JWKS and discovery tests.
+//! challenge assertions such as `testing::assert_requires_scope`,
+//! `testing::KeyServer`, an identity provider on 127.0.0.1 for JWKS and discovery tests, and
+//! `testing::IntrospectionServer`, an RFC 7662 endpoint on 127.0.0.1.
 //!
 //! # Security notes
 //!
@@ -149,7 +165,8 @@
 //! - Every decision is a `tracing` event (target `auth_runtime`) with a stable `reason` code
 //!   (`missing`, `malformed_request`, `repeated`, `malformed`, `expired`, `not_yet_valid`, `bad_signature`,
 //!   `wrong_algorithm`, `wrong_issuer`, `wrong_audience`, `unknown_key`, `wrong_type`,
-//!   `insufficient_scope`, `rejected`, `missing_role`, `keys_unavailable`, …). Credentials
+//!   `insufficient_scope`, `rejected`, `missing_role`, `keys_unavailable`, `inactive`,
+//!   `revoked`, `introspection_unavailable`, …). Credentials
 //!   are never logged, and `Debug` of every type holding a secret is redacted.
 //! - Passwords given to [`StaticUsers`] are hashed at start-up and wiped; API keys are kept
 //!   as digests only.

@@ -330,7 +330,7 @@ impl AuthenticatorBuilder {
 
     /// Where revocations are shared between the instances of the application: the default
     /// [`MemoryStore`](crate::MemoryStore) keeps them in this instance only;
-    /// [`RedisStore`](crate::RedisStore) (feature `redis`) shares them through Redis. Every
+    /// `RedisStore` (feature `redis`) shares them through Redis. Every
     /// request is checked against the instance's in-memory deny-list, which the store keeps in
     /// sync: a request never waits for the store. See
     /// [`Authenticator::revoke`](crate::Authenticator::revoke).

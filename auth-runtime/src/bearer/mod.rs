@@ -102,6 +102,9 @@ impl Mechanism for Bearer {
             .introspection
             .as_ref()
             .filter(|introspector| introspector.applies_to(token));
+        if let Some(answer) = introspector.and_then(|i| i.cached(token, now)) {
+            return Outcome::ready(answer.and_then(|active| admit(&self.deny, &active, now)));
+        }
         if let (Some(cache), None) = (&self.cache, introspector) {
             let keys = self.jwt.keys();
             let served = cache.lookup(
@@ -124,7 +127,7 @@ impl Mechanism for Bearer {
             Err(malformed) => return Outcome::ready(Err(Refusal::Malformed(malformed))),
         };
         if let Some(introspector) = introspector {
-            return match introspector.introspect(token, now).now() {
+            return match introspector.introspect(token).now() {
                 Ok(answer) => Outcome::ready(answer.and_then(|a| admit(&self.deny, &a, now))),
                 Err(pending) => {
                     let deny = self.deny.clone();

@@ -20,7 +20,7 @@ pub type ShareFuture = Pin<Box<dyn Future<Output = Result<(), RevocationError>> 
 /// when the store itself loses them.
 ///
 /// [`MemoryStore`] is the default (one instance, nothing to share); with the `redis` feature,
-/// [`RedisStore`](crate::RedisStore) shares them through Redis. Implement this trait for
+/// `RedisStore` shares them through Redis. Implement this trait for
 /// another shared database.
 pub trait RevocationStore: Send + Sync + 'static {
     /// Starts keeping `list` in sync: called once, when the authenticator is built. The store
