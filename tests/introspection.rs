@@ -178,6 +178,21 @@ async fn answers_are_cached_and_concurrent_requests_share_one_call() {
 }
 
 #[actix_rt::test]
+async fn evicting_a_principal_makes_its_token_introspected_again() {
+    let server = introspection_server().await;
+    let auth = introspecting(&server).build().unwrap();
+    let token = token_with(&server, json!({}));
+    assert_eq!(status(&auth, &token).await, StatusCode::OK);
+    auth.evict_cached(|principal| principal.subject() == Some("someone-else"));
+    assert_eq!(status(&auth, &token).await, StatusCode::OK);
+    assert_eq!(server.calls(), 1);
+    server.deactivate(&token);
+    auth.evict_cached(|principal| principal.subject() == Some("user-42"));
+    assert_eq!(status(&auth, &token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(server.calls(), 2);
+}
+
+#[actix_rt::test]
 async fn an_answer_is_cached_no_longer_than_the_configured_age() {
     let server = introspection_server().await;
     let auth = builder()

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use actix_web::web::{self, ServiceConfig};
 use actix_web::HttpRequest;
 
+use crate::bearer::introspection::Introspector;
 use crate::bearer::token_cache::{CacheStats, TokenCache};
 use crate::clock;
 use crate::http::authorization::{authorization_header, Authorization};
@@ -60,6 +61,8 @@ pub(crate) struct Inner {
     pub(crate) error_body: Option<BodyBuilder>,
     /// The Bearer mechanism's verified-token cache, for statistics and evictions.
     pub(crate) token_cache: Option<Arc<TokenCache>>,
+    /// The Bearer mechanism's introspector, if configured, for evictions.
+    pub(crate) introspector: Option<Introspector>,
     pub(crate) revocations: Revocations,
 }
 
@@ -124,9 +127,10 @@ impl Authenticator {
             .unwrap_or_default()
     }
 
-    /// Drops every cached verification whose principal `evict` selects, so that the next
-    /// request with such a token is verified in full (for revocation: a logged-out session, a
-    /// disabled user).
+    /// Drops every cached verification and cached active introspection answer whose principal
+    /// `evict` selects, so that the next request with such a token is verified in full, or
+    /// introspected again. (To refuse tokens, on every instance, use
+    /// [`revoke`](Self::revoke).)
     ///
     /// ```
     /// # use auth_runtime::{Authenticator, Key};
@@ -135,7 +139,10 @@ impl Authenticator {
     /// ```
     pub fn evict_cached(&self, evict: impl Fn(&Principal) -> bool) {
         if let Some(cache) = &self.inner.token_cache {
-            cache.evict(evict);
+            cache.evict(&evict);
+        }
+        if let Some(introspector) = &self.inner.introspector {
+            introspector.evict(&evict);
         }
     }
 

@@ -496,15 +496,16 @@ impl AuthenticatorBuilder {
             .map_err(|_| ConfigError::InvalidHeaderName(self.api_key_header.clone()))?;
         // Configuration order is the order extractors without `#[requires]` try the schemes.
         let mut registry = Registry::EMPTY;
-        let (keys, token_cache) = match bearer {
+        let (keys, token_cache, introspector) = match bearer {
             Some(bearer) => {
                 registry.register(bearer.mechanism)?;
                 (
                     Some((bearer.keys, bearer.discovered_introspection)),
                     bearer.cache,
+                    bearer.introspector,
                 )
             }
-            None => (None, None),
+            None => (None, None, None),
         };
         let api_keys = self.api_keys.map(|make| make(api_key_header));
         for mechanism in self.basic.into_iter().chain(api_keys).chain(self.custom) {
@@ -523,6 +524,7 @@ impl AuthenticatorBuilder {
             registry,
             error_body: self.error_body,
             token_cache,
+            introspector,
             revocations: Revocations {
                 list: deny,
                 store: self.revocation_store,

@@ -63,6 +63,8 @@ pub(crate) struct BuiltBearer {
     pub(crate) cache: Option<Arc<TokenCache>>,
     /// Where discovery publishes the introspection endpoint, when it is to come from there.
     pub(crate) discovered_introspection: Option<Arc<OnceLock<Url>>>,
+    /// The introspector, for evictions.
+    pub(crate) introspector: Option<Introspector>,
 }
 
 impl BearerSettings {
@@ -136,10 +138,11 @@ impl BearerSettings {
         let jwt = JwtVerifier::new(keys.clone(), rules, self.max_token_bytes);
         let cache = TokenCache::new(&self.token_cache, self.leeway).map(Arc::new);
         Ok(Some(BuiltBearer {
-            mechanism: Bearer::new(jwt, cache.clone(), introspector, deny.clone()),
+            mechanism: Bearer::new(jwt, cache.clone(), introspector.clone(), deny.clone()),
             keys,
             cache,
             discovered_introspection: discovered,
+            introspector,
         }))
     }
 }

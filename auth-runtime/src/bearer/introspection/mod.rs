@@ -181,6 +181,14 @@ impl Introspector {
         self.shared.every_token || token.iter().filter(|&&b| b == b'.').count() != 2
     }
 
+    /// Drops every cached active answer whose principal `evict` selects.
+    pub(crate) fn evict(&self, evict: impl Fn(&Principal) -> bool) {
+        self.shared.cache.retain(|_, entry| match entry {
+            Entry::Active(active) => !evict(&active.principal),
+            Entry::Refused { .. } => true,
+        });
+    }
+
     /// The cached answer for `token` at `now`, if there is one: one HMAC and one probe. Only
     /// tokens that were `b64token`s when introspected are ever cached, so the syntax check
     /// waits for a miss.
