@@ -868,7 +868,9 @@ async fn row_22_a_revoked_token_is_401_invalid_token_even_when_cached() {
     );
     let hits = auth.cache_stats().hits;
     assert_eq!(hits, 1, "the second request was served from the cache");
-    auth.revoke(auth_runtime::Revocation::token(&token)).await.unwrap();
+    auth.revoke(auth_runtime::Revocation::token(&token))
+        .await
+        .unwrap();
     let res = call_with(auth.clone(), get_with_token("/items", &token)).await;
     assert_eq!(auth.cache_stats().hits, hits + 1, "refused on a cache hit");
     assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, &token).await;
