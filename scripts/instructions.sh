@@ -54,8 +54,10 @@ fi
 
 say "building auth-bench in release"
 cargo build --release --quiet -p auth-bench --bins
-BIN=target/release/auth-bench
 mkdir -p "$OUT" "$TOKENS_DIR"
+# A copy: another build into a shared target directory cannot swap the binary mid-run.
+cp target/release/auth-bench "$OUT/auth-bench"
+BIN=$OUT/auth-bench
 # The lock of scripts/load-bench.sh: a count and a load run at once would disturb each other.
 exec 9>"$TOKENS_DIR/../.lock"
 if ! flock -n 9; then

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use actix_web::web::{self, ServiceConfig};
 use actix_web::HttpRequest;
 
+use crate::bearer::introspection::Introspector;
 use crate::bearer::token_cache::{CacheStats, TokenCache};
+use crate::clock;
 use crate::custom::PrincipalCache;
 use crate::http::authorization::{authorization_header, Authorization};
 use crate::http::refusal::Refusal;
@@ -19,6 +21,8 @@ use crate::mechanism::{Registry, Verification};
 use crate::outcome::Outcome;
 use crate::principal::Principal;
 use crate::requirement::{PolicyDecision, Requirement};
+use crate::revocation::deny_list::{DenyList, Revocation};
+use crate::revocation::store::{RevocationStore, ShareFuture};
 use crate::scheme::Scheme;
 use crate::telemetry::{self, CredentialFacts, Decisions};
 
@@ -63,6 +67,17 @@ pub(crate) struct Inner {
     pub(crate) decisions: Decisions,
     /// The credential caches of application schemes that opted in, for evictions.
     pub(crate) credential_caches: Vec<Arc<PrincipalCache>>,
+    /// The Bearer mechanism's introspector, if configured, for evictions.
+    pub(crate) introspector: Option<Introspector>,
+    pub(crate) revocations: Revocations,
+}
+
+/// The revocations of an authenticator: its deny-list and the store that shares it.
+pub(crate) struct Revocations {
+    pub(crate) list: DenyList,
+    pub(crate) store: Arc<dyn RevocationStore>,
+    /// Seconds a revocation is kept when the expiry of its tokens is unknown.
+    pub(crate) retention: u64,
 }
 
 impl fmt::Debug for Authenticator {
@@ -123,7 +138,10 @@ impl Authenticator {
     /// disabled user): from the verified-token cache and from the credential caches of
     /// application schemes ([`CustomScheme::credential`](crate::CustomScheme::credential)).
     /// Basic's cache is keyed by the stored password hash, so a changed or removed user never
-    /// hits it; [`Passwords::clear`](crate::Passwords::clear) empties it.
+    /// hits it; [`Passwords::clear`](crate::Passwords::clear) empties it. Cached active
+    /// introspection answers of the selected principals are dropped too, so such tokens are
+    /// introspected again. (To refuse tokens, on every instance, use
+    /// [`revoke`](Self::revoke).)
     ///
     /// ```
     /// # use auth_runtime::{Authenticator, Key};
@@ -137,6 +155,42 @@ impl Authenticator {
         for cache in &self.inner.credential_caches {
             cache.evict(|principal| evict(principal));
         }
+        if let Some(introspector) = &self.inner.introspector {
+            introspector.evict(&evict);
+        }
+    }
+
+    /// Revokes tokens: one by its `jti` or by the token itself, or everything a subject holds
+    /// that was issued before a time (see [`Revocation`]). The revocation is in force on this
+    /// instance when `revoke` returns, before the future is awaited — the next request with
+    /// such a token is refused `401 invalid_token` (CONFORMANCE row 22), even when its
+    /// verification is cached — and the future shares it with the other instances through the
+    /// [revocation store](crate::AuthenticatorBuilder::revocation_store). If the store cannot
+    /// be reached the future fails; the revocation stays in force here and is written to the
+    /// store when it is reachable again.
+    ///
+    /// ```
+    /// # use auth_runtime::{Authenticator, Key, Revocation};
+    /// # async fn sign_out(auth: &Authenticator, token: &str) {
+    /// auth.revoke(Revocation::token(token)).await.expect("shared with every instance");
+    /// auth.revoke(Revocation::jti("9f1c6e0a")).await.expect("shared");
+    /// let now = std::time::SystemTime::now()
+    ///     .duration_since(std::time::UNIX_EPOCH)
+    ///     .unwrap()
+    ///     .as_secs();
+    /// auth.revoke(Revocation::subject("user-42", now)).await.expect("shared");
+    /// # }
+    /// ```
+    pub fn revoke(&self, revocation: Revocation) -> ShareFuture {
+        let revocations = &self.inner.revocations;
+        let revocation = revocation.with_retention(clock::now(), revocations.retention);
+        revocations.list.insert(revocation.clone());
+        revocations.store.share(&revocation)
+    }
+
+    /// This instance's revocations in force, as every request is checked against them.
+    pub fn revocations(&self) -> &DenyList {
+        &self.inner.revocations.list
     }
 
     /// Authenticates `req` against `requirement`, as a `#[requires]` guard does: `Ok(None)` only
@@ -381,6 +435,14 @@ impl Authenticator {
                     );
                 }
             }
+            Refusal::IntrospectionUnavailable => tracing::error!(
+                target: "auth_runtime", decision = "refused", reason, status, scheme, path,
+                "the token must be introspected and the introspection endpoint is unavailable"
+            ),
+            Refusal::RevocationsUnavailable => tracing::error!(
+                target: "auth_runtime", decision = "refused", reason, status, scheme, path,
+                "the revocation store has been unreachable for longer than the configured limit"
+            ),
             // A flood (or too small a queue): the operator should know, but nothing is broken.
             Refusal::Overloaded => tracing::warn!(
                 target: "auth_runtime", decision = "refused", reason, status, scheme, path,

@@ -78,6 +78,7 @@
 //! - **Bearer** (RFC 6750): JWT access tokens verified with jsonwebtoken against fixed
 //!   [`Key`]s or keys that rotate (below); verified tokens are cached
 //!   ([`TokenCacheConfig`]) so a client reusing its token pays for the signature once.
+//!   Opaque tokens are introspected (RFC 7662, [`Introspection`]).
 //! - **Basic** (RFC 7617): [`StaticUsers`] holds argon2id hashes; or implement
 //!   [`BasicVerifier`] for a database and check passwords with [`Passwords::check`]. Either
 //!   way argon2 runs on dedicated threads behind a bounded queue (full: `503` with
@@ -109,6 +110,9 @@
 //! | no authenticator registered | 500 | none; an error-level log says what to add |
 //! | key source unreachable, no usable key cached | 503 | none; `Retry-After`; an error-level log |
 //! | Basic: the password-hashing queue is full ([`Refusal::Overloaded`]) | 503 | none; `Retry-After: 1`; a warn-level log |
+//! | token bound to a key (`cnf.jkt`) presented as Bearer | 401 | `… error="invalid_token", …` |
+//! | introspection says not `active`; token revoked (even when cached) | 401 | `… error="invalid_token", …` |
+//! | introspection endpoint unreachable; revocation store unreachable past its limit | 503 | none; `Retry-After` |
 //!
 //! # Keys that rotate
 //!
@@ -166,6 +170,16 @@
 //! the health of a remote key source, through the [`metrics`](https://docs.rs/metrics) facade:
 //! install any exporter (none is forced) before building the authenticator. Names, labels and
 //! queries: [`telemetry`].
+//! # Opaque tokens and revocation
+//!
+//! [`Introspection`] asks the authorization server about tokens that are not JWTs (RFC 7662):
+//! the answer's claims pass the same rules as a JWT's, answers are cached under an HMAC of
+//! the token, and one call serves every concurrent request for the same token.
+//! [`Authenticator::revoke`] revokes a token by its `jti`, by itself (whatever valid form it
+//! comes back in: the revocation keys on what its signature covers), or every token of a
+//! subject issued before a time. Each instance checks requests against its in-memory
+//! [`DenyList`]; a [`RevocationStore`] keeps the lists of every instance in sync — with the
+//! `redis` feature, `RedisStore` through Redis pub/sub, written back when Redis loses them.
 //!
 //! # Testing
 //!
@@ -174,7 +188,8 @@
 //! an authenticator wired to it), `testing::TestRequestExt` (`.bearer()`, `.basic()`,
 //! `.api_key()` on `TestRequest`), assertions such as `testing::assert_requires_scope` and
 //! `testing::assert_forbidden`, and `testing::KeyServer`, an identity provider on 127.0.0.1
-//! (discovery, JWKS, a token endpoint) for tests and for `cargo run --example dev-provider`.
+//! (discovery, JWKS, a token endpoint) for tests and for `cargo run --example dev-provider`,
+//! and `testing::IntrospectionServer`, an RFC 7662 endpoint on 127.0.0.1.
 //!
 //! The module is documented only when the feature is on: `cargo doc -p auth-runtime
 //! --features testing --open` (docs.rs builds with every feature and marks it "Available on
@@ -191,7 +206,8 @@
 //! - Every decision is a `tracing` event (target `auth_runtime`) with a stable `reason` code
 //!   (`missing`, `malformed_request`, `repeated`, `malformed`, `expired`, `not_yet_valid`, `bad_signature`,
 //!   `wrong_algorithm`, `wrong_issuer`, `wrong_audience`, `unknown_key`, `wrong_type`,
-//!   `insufficient_scope`, `rejected`, `missing_role`, `keys_unavailable`, `overloaded`, …; see
+//!   `insufficient_scope`, `rejected`, `missing_role`, `keys_unavailable`, `overloaded`, `inactive`, `revoked`,
+//!   `introspection_unavailable`, …; see
 //!   [Logs](#logs)). Credentials are never logged, and `Debug` of every type holding a secret
 //!   is redacted.
 //! - Passwords given to [`StaticUsers`] are hashed at start-up and wiped; API keys are kept
@@ -232,6 +248,9 @@ mod bearer;
 mod credential_cache;
 mod custom;
 mod mechanism;
+
+// Revocations shared by every instance.
+mod revocation;
 
 // The authenticator, its builder, and the start-up check.
 mod authenticator;
@@ -274,6 +293,7 @@ pub use basic::passwords::{PasswordStats, Passwords};
 pub use basic::static_users::StaticUsers;
 pub use basic::{BasicCredentials, BasicVerifier};
 pub use bearer::claims::ClaimPath;
+pub use bearer::introspection::config::Introspection;
 pub use bearer::keys::Key;
 pub use bearer::token_cache::{CacheStats, TokenCacheConfig};
 pub use credential_cache::CredentialCacheConfig;
@@ -289,6 +309,12 @@ pub use jsonwebtoken::jwk;
 pub use jsonwebtoken::Algorithm;
 pub use principal::{Principal, Scopes};
 pub use requirement::{PolicyDecision, ScopeExpr};
+pub use revocation::deny_list::{DenyList, Revocation};
+#[cfg(feature = "redis")]
+pub use revocation::redis::RedisStore;
+pub use revocation::store::{
+    MemoryStore, RevocationError, RevocationStore, ShareFuture, WhenStoreUnreachable,
+};
 pub use scheme::Scheme;
 pub use startup::check_app;
 

@@ -1,13 +1,15 @@
 //! The builder of an [`Authenticator`]: every option, checked when `build` runs.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header::HeaderName;
 
 use crate::api_key::{ApiKeyVerifier, ApiKeys};
-use crate::authenticator::{Authenticator, Inner};
+use crate::authenticator::{Authenticator, Inner, Revocations};
 use crate::basic::{Basic, BasicVerifier};
 use crate::bearer::claims::{ClaimPath, TypRequirement};
+use crate::bearer::introspection::config::Introspection;
 use crate::bearer::jwks::config::{InlineJwks, PlainHttp, RemoteSpec};
 use crate::bearer::jwks::store::KeyStore;
 use crate::bearer::keys::Key;
@@ -20,6 +22,8 @@ use crate::http::challenge::Challenge;
 use crate::http::refusal::Refusal;
 use crate::http::response::{BodyBuilder, ErrorBody};
 use crate::mechanism::{BoxedMechanism, Registry};
+use crate::revocation::deny_list::DenyList;
+use crate::revocation::store::{MemoryStore, RevocationStore, WhenStoreUnreachable};
 use crate::telemetry::{self, Decisions};
 
 /// Builds an [`Authenticator`]. Every setter is checked when [`build`](Self::build) runs, so a
@@ -39,6 +43,9 @@ pub struct AuthenticatorBuilder {
     custom: Vec<MakeCustom>,
     credential_cache: CredentialCacheConfig,
     error_body: Option<BodyBuilder>,
+    revocation_store: Arc<dyn RevocationStore>,
+    revocation_retention: Duration,
+    when_store_unreachable: WhenStoreUnreachable,
 }
 
 /// A registered application scheme and its credential cache, if it has one.
@@ -46,6 +53,8 @@ type CustomMechanism = (BoxedMechanism, Option<std::sync::Arc<PrincipalCache>>);
 
 /// Makes an application scheme's mechanism with the configured cache settings.
 type MakeCustom = Box<dyn FnOnce(&CredentialCacheConfig) -> CustomMechanism>;
+/// How long a revocation whose tokens' expiry is unknown is kept by default.
+const DEFAULT_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl Default for AuthenticatorBuilder {
     fn default() -> Self {
@@ -58,6 +67,9 @@ impl Default for AuthenticatorBuilder {
             custom: Vec::new(),
             credential_cache: CredentialCacheConfig::default(),
             error_body: None,
+            revocation_store: Arc::new(MemoryStore),
+            revocation_retention: DEFAULT_RETENTION,
+            when_store_unreachable: WhenStoreUnreachable::default(),
         }
     }
 }
@@ -196,7 +208,7 @@ impl AuthenticatorBuilder {
     }
 
     /// Allows plain `http` to a provider on this machine: the key source, the discovered
-    /// `jwks_uri` and every redirect may use `http` when their host is the loopback interface
+    /// `jwks_uri`, the introspection endpoint and every redirect may use `http` when their host is the loopback interface
     /// (RFC 6761 §6.3, RFC 8252 §8.3): an IPv4 address in 127.0.0.0/8, `::1` (also as
     /// `::ffff:127.x.y.z`), or `localhost`, which is then resolved to those addresses without
     /// asking DNS. The host is read by the URL parser, never matched as text:
@@ -351,6 +363,45 @@ impl AuthenticatorBuilder {
         self
     }
 
+    /// Introspects Bearer tokens that are not JWTs (or every token) at the authorization
+    /// server's introspection endpoint (RFC 7662 §2); see [`Introspection`] for the endpoint,
+    /// the client credentials (§2.1), caching (§4) and the answer to an outage. The answer's
+    /// claims are checked by the same rules as a JWT's ([`issuer`](Self::issuer),
+    /// [`audience`](Self::audience), [`leeway`](Self::leeway), ...). Plain `http` endpoints
+    /// need [`allow_http`](Self::allow_http).
+    pub fn introspection(mut self, introspection: Introspection) -> Self {
+        self.bearer.introspection = Some(introspection);
+        self
+    }
+
+    /// Where revocations are shared between the instances of the application: the default
+    /// [`MemoryStore`](crate::MemoryStore) keeps them in this instance only;
+    /// `RedisStore` (feature `redis`) shares them through Redis. Every
+    /// request is checked against the instance's in-memory deny-list, which the store keeps in
+    /// sync: a request never waits for the store. See
+    /// [`Authenticator::revoke`](crate::Authenticator::revoke).
+    pub fn revocation_store(mut self, store: impl RevocationStore) -> Self {
+        self.revocation_store = Arc::new(store);
+        self
+    }
+
+    /// How long a revocation is kept when the expiry of the tokens it refuses is unknown (a
+    /// [`Revocation::jti`](crate::Revocation::jti) or an opaque token without
+    /// [`until`](crate::Revocation::until); for a subject, counted from `issued_before`):
+    /// at least the longest lifetime of the tokens accepted. Default: 24 hours.
+    pub fn revocation_retention(mut self, retention: Duration) -> Self {
+        self.revocation_retention = retention;
+        self
+    }
+
+    /// What this instance does while its revocation store cannot be reached: keep serving
+    /// with the revocations it has (the default), or refuse Bearer requests with `503` and
+    /// `Retry-After` (CONFORMANCE row 23) once the store has been unreachable for a while.
+    pub fn when_store_unreachable(mut self, policy: WhenStoreUnreachable) -> Self {
+        self.when_store_unreachable = policy;
+        self
+    }
+
     /// Enables the Basic scheme (RFC 7617) with `verifier`, e.g. [`StaticUsers`](crate::StaticUsers)
     /// or the application's own database lookup. Its password check, cache and hashing queue
     /// are the verifier's [`Passwords`](crate::Passwords).
@@ -458,28 +509,63 @@ impl AuthenticatorBuilder {
     /// ```
     pub async fn build_and_fetch(self) -> Result<Authenticator, ConfigError> {
         let (authenticator, keys) = self.build_with_keys()?;
-        if let Some(keys) = keys {
+        if let Some((keys, discovered_introspection)) = keys {
             keys.first_fetch().await?;
+            if discovered_introspection.is_some_and(|found| found.get().is_none()) {
+                return Err(ConfigError::KeySourceUnavailable(
+                    "the discovery document names no `introspection_endpoint` (RFC 8414 §2), \
+                     which `Introspection::discovered()` needs"
+                        .to_owned(),
+                ));
+            }
         }
         Ok(authenticator)
     }
 
-    fn build_with_keys(self) -> Result<(Authenticator, Option<KeyStore>), ConfigError> {
+    #[allow(clippy::type_complexity)]
+    fn build_with_keys(
+        self,
+    ) -> Result<
+        (
+            Authenticator,
+            Option<(KeyStore, Option<Arc<std::sync::OnceLock<reqwest::Url>>>)>,
+        ),
+        ConfigError,
+    > {
         Challenge::check_value(&self.realm).map_err(|reason| ConfigError::InvalidRealm {
             value: self.realm.clone(),
             reason,
         })?;
-        let bearer = self.bearer.build()?;
+        let refuse_after = match self.when_store_unreachable {
+            WhenStoreUnreachable::KeepServing => None,
+            WhenStoreUnreachable::RefuseAfter(limit) if limit.as_secs() == 0 => {
+                return Err(ConfigError::InvalidRevocation(
+                    "`WhenStoreUnreachable::RefuseAfter(..)` needs at least one second".into(),
+                ))
+            }
+            WhenStoreUnreachable::RefuseAfter(limit) => Some(limit.as_secs()),
+        };
+        if self.revocation_retention.as_secs() == 0 {
+            return Err(ConfigError::InvalidRevocation(
+                "`.revocation_retention(..)` needs at least one second".into(),
+            ));
+        }
+        let deny = DenyList::new(refuse_after);
+        let bearer = self.bearer.build(&deny)?;
         let api_key_header = HeaderName::try_from(self.api_key_header.as_str())
             .map_err(|_| ConfigError::InvalidHeaderName(self.api_key_header.clone()))?;
         // Configuration order is the order extractors without `#[requires]` try the schemes.
         let mut registry = Registry::EMPTY;
-        let (keys, token_cache) = match bearer {
+        let (keys, token_cache, introspector) = match bearer {
             Some(bearer) => {
                 registry.register(bearer.mechanism)?;
-                (Some(bearer.keys), bearer.cache)
+                (
+                    Some((bearer.keys, bearer.discovered_introspection)),
+                    bearer.cache,
+                    bearer.introspector,
+                )
             }
-            None => (None, None),
+            None => (None, None, None),
         };
         let api_keys = self.api_keys.map(|make| make(api_key_header));
         let mut credential_caches = Vec::new();
@@ -496,7 +582,8 @@ impl AuthenticatorBuilder {
             return Err(ConfigError::NoKeys);
         }
         // Last, so that a configuration that fails never fetches anything.
-        if let Some(keys) = &keys {
+        self.revocation_store.attach(deny.clone())?;
+        if let Some((keys, _)) = &keys {
             keys.start()?;
         }
         telemetry::describe();
@@ -507,6 +594,12 @@ impl AuthenticatorBuilder {
             error_body: self.error_body,
             token_cache,
             credential_caches,
+            introspector,
+            revocations: Revocations {
+                list: deny,
+                store: self.revocation_store,
+                retention: self.revocation_retention.as_secs(),
+            },
         });
         Ok((authenticator, keys))
     }

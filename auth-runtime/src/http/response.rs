@@ -73,7 +73,7 @@ pub struct AuthError {
     body: ErrorBody,
 }
 
-/// How long a client should wait before retrying a 503 (row 12), in seconds.
+/// How long a client should wait before retrying a 503 (rows 12, 23), in seconds.
 pub(crate) const RETRY_AFTER_SECONDS: u32 = 30;
 
 /// How long a client should wait before retrying a 503 of a full password queue, in seconds:
@@ -145,6 +145,8 @@ impl AuthError {
             Refusal::NotConfigured
             | Refusal::KeysUnavailable
             | Refusal::Overloaded
+            | Refusal::IntrospectionUnavailable
+            | Refusal::RevocationsUnavailable
             | Refusal::Forbidden(_) => Vec::new(),
             // Rows 1, 2, 9: one challenge per accepted scheme, in declaration order.
             Refusal::Missing => endpoint.every_challenge(),
@@ -221,7 +223,9 @@ impl ResponseError for AuthError {
         }
         // RFC 9110 §10.2.3: when a 503 (§15.6.4) is worth retrying.
         let retry_after = match self.refusal {
-            Refusal::KeysUnavailable => Some(RETRY_AFTER_SECONDS),
+            Refusal::KeysUnavailable
+            | Refusal::IntrospectionUnavailable
+            | Refusal::RevocationsUnavailable => Some(RETRY_AFTER_SECONDS),
             Refusal::Overloaded => Some(RETRY_AFTER_OVERLOADED_SECONDS),
             _ => None,
         };

@@ -48,6 +48,7 @@ struct State {
     jwks_redirect: Mutex<Option<String>>,
     tokens: Mutex<Option<Arc<TokenEndpoint>>>,
     token_requests: AtomicUsize,
+    introspection_endpoint: Mutex<Option<String>>,
     max_age: Mutex<Option<u64>>,
     hits: AtomicUsize,
     jwks_fetches: AtomicUsize,
@@ -172,6 +173,12 @@ impl KeyServer {
     /// Answers requests for the JWKS with `302 Found` to `location` (`None`: serve it again).
     pub fn redirect_jwks(&self, location: Option<&str>) {
         *self.state.jwks_redirect.lock().unwrap() = location.map(str::to_owned);
+    }
+
+    /// Makes the discovery document name `url` as its `introspection_endpoint` (RFC 8414 §2;
+    /// none by default).
+    pub fn set_introspection_endpoint(&self, url: &str) {
+        *self.state.introspection_endpoint.lock().unwrap() = Some(url.to_owned());
     }
 
     /// Sends `Cache-Control: max-age=<seconds>` with the JWKS (none by default).
@@ -330,6 +337,9 @@ async fn answer(req: HttpRequest, body: Bytes, state: web::Data<State>) -> HttpR
                 json!(["client_secret_basic", "client_secret_post", "none"]);
             document["id_token_signing_alg_values_supported"] =
                 json!([format!("{:?}", tokens.algorithm)]);
+        }
+        if let Some(endpoint) = state.introspection_endpoint.lock().unwrap().clone() {
+            document["introspection_endpoint"] = endpoint.into();
         }
         return HttpResponse::Ok().json(document);
     }

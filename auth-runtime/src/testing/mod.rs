@@ -6,6 +6,8 @@
 //! - [`TestRequestExt`] attaches Bearer, Basic or API-key credentials to a `TestRequest`.
 //! - [`KeyServer`] is an identity provider for tests: OpenID Connect discovery and a JWKS
 //!   served on 127.0.0.1, with key rotation, failures and delays on demand.
+//! - [`IntrospectionServer`] is an RFC 7662 introspection endpoint on 127.0.0.1 that checks
+//!   the client's authentication, with failures, delays and oversized answers on demand.
 //! - [`challenges`] parses a response's `WWW-Authenticate` headers, and
 //!   [`assert_requires_scope`] / [`assert_unauthenticated`] / [`assert_forbidden`] state what
 //!   an endpoint demands.
@@ -49,9 +51,11 @@
 //! opt-level = 3
 //! ```
 
+pub mod introspection_server;
 pub mod key_server;
 mod signing;
 
+pub use introspection_server::IntrospectionServer;
 pub use key_server::{KeyServer, TokenEndpoint};
 
 /// Internals that the fuzz targets and property tests exercise directly. Not a public API.

@@ -2,6 +2,7 @@
 //! source: URLs, intervals, timeouts and size limits.
 
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use jsonwebtoken::jwk::JwkSet;
@@ -59,6 +60,9 @@ pub(crate) struct JwksConfig {
     pub(crate) total_timeout: Duration,
     pub(crate) max_bytes: usize,
     pub(crate) max_staleness: Option<Duration>,
+    /// The discovery document's `introspection_endpoint` (RFC 8414 §2), once discovery read
+    /// one; shared with the introspector.
+    pub(crate) introspection_endpoint: Arc<OnceLock<Url>>,
 }
 
 impl Default for JwksConfig {
@@ -74,6 +78,7 @@ impl Default for JwksConfig {
             total_timeout: Duration::from_secs(10),
             max_bytes: 1024 * 1024,
             max_staleness: None,
+            introspection_endpoint: Arc::default(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP side of a remote key source: discovery, the JWKS request, and their limits.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, ACCEPT, AGE, CACHE_CONTROL};
@@ -33,6 +34,8 @@ pub(super) struct Fetcher {
     http: PlainHttp,
     max_bytes: usize,
     total_timeout: Duration,
+    /// Where the discovered `introspection_endpoint` is published.
+    introspection_endpoint: Arc<OnceLock<Url>>,
 }
 
 /// The subset of an OpenID Provider's metadata this library reads (OpenID Connect Discovery
@@ -41,6 +44,9 @@ pub(super) struct Fetcher {
 struct ProviderMetadata {
     issuer: String,
     jwks_uri: String,
+    /// RFC 8414 §2 (from RFC 7662 §4 of the registry): where tokens are introspected.
+    #[serde(default)]
+    introspection_endpoint: Option<String>,
 }
 
 impl Fetcher {
@@ -90,6 +96,7 @@ impl Fetcher {
             http,
             max_bytes: settings.max_bytes,
             total_timeout: settings.total_timeout,
+            introspection_endpoint: Arc::clone(&settings.introspection_endpoint),
         })
     }
 
@@ -133,8 +140,22 @@ impl Fetcher {
                 truncate(&metadata.issuer)
             ));
         }
-        parse_url(&metadata.jwks_uri, self.http)
-            .map_err(|error| format!("the discovery document's `jwks_uri` cannot be used: {error}"))
+        let jwks_uri = parse_url(&metadata.jwks_uri, self.http).map_err(|error| {
+            format!("the discovery document's `jwks_uri` cannot be used: {error}")
+        })?;
+        if let Some(endpoint) = &metadata.introspection_endpoint {
+            match parse_url(endpoint, self.http) {
+                Ok(url) => {
+                    let _ = self.introspection_endpoint.set(url);
+                }
+                Err(error) => tracing::warn!(
+                    target: "auth_runtime",
+                    error = %error,
+                    "the discovery document's `introspection_endpoint` cannot be used"
+                ),
+            }
+        }
+        Ok(jwks_uri)
     }
 
     /// GETs `url` within the total timeout, refusing non-2xx answers and bodies larger than
