@@ -2,6 +2,7 @@
 //! real keys of every algorithm family.
 
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{header, StatusCode};
@@ -783,14 +784,27 @@ async fn a_handler_without_a_registered_authenticator_is_a_500_not_a_panic() {
 async fn check_app_fails_fast_without_an_authenticator() {
     assert!(check_app(App::new().configure(routes)).await.is_err());
     let auth = authenticator();
-    assert!(
-        check_app(App::new().configure(auth.configure()).configure(routes))
-            .await
-            .is_ok()
-    );
-    assert!(check_app(App::new().app_data(web::Data::new(auth)))
-        .await
-        .is_ok());
+    assert!(check_app(
+        App::new()
+            .wrap(auth.middleware())
+            .configure(auth.configure())
+            .configure(routes)
+    )
+    .await
+    .is_ok());
+    assert!(check_app(
+        App::new()
+            .wrap(auth.middleware())
+            .app_data(web::Data::new(auth.clone()))
+    )
+    .await
+    .is_ok());
+    // Registered, but without the app-wide middleware: invalid credentials would reach
+    // handlers that do not check them.
+    assert!(matches!(
+        check_app(App::new().configure(auth.configure()).configure(routes)).await,
+        Err(auth_runtime::ConfigError::MiddlewareMissing)
+    ));
 }
 
 #[actix_rt::test]
@@ -819,6 +833,108 @@ async fn a_valid_token_reaches_the_handler() {
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = test::read_body_json(res).await;
     assert_eq!(body, json!(["apple", "pear"]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows 22, 23: introspection (RFC 7662) and revocation, against a real introspection endpoint
+// on 127.0.0.1.
+
+/// Asserts a 503 with `Retry-After`, no challenge and a generic body (rows 12, 23).
+async fn assert_unavailable(res: ServiceResponse) {
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(challenges(&res).is_empty(), "{:?}", challenges(&res));
+    assert_eq!(res.headers().get(header::RETRY_AFTER).unwrap(), "30");
+    let body: Value = test::read_body_json(res).await;
+    assert_eq!(body["status"], 503);
+}
+
+#[actix_rt::test]
+async fn row_22_an_opaque_token_introspection_says_is_inactive_is_401_invalid_token() {
+    let server = introspection_server().await;
+    let auth = introspecting(&server).build().unwrap();
+    let token = opaque_token();
+    server.activate(&token, active("read"));
+    let res = call_with(auth.clone(), get_with_token("/items", &token)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // Another token the endpoint does not know (`{"active": false}`).
+    let unknown = opaque_token();
+    let res = call_with(auth, get_with_token("/items", &unknown)).await;
+    assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, &unknown).await;
+    assert_eq!(server.calls(), 2);
+}
+
+#[actix_rt::test]
+async fn row_22_a_revoked_token_is_401_invalid_token_even_when_cached() {
+    let auth = authenticator();
+    let token = token("read");
+    assert_eq!(
+        call_with(auth.clone(), get_with_token("/items", &token))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        call_with(auth.clone(), get_with_token("/items", &token))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let hits = auth.cache_stats().hits;
+    assert_eq!(hits, 1, "the second request was served from the cache");
+    auth.revoke(auth_runtime::Revocation::token(&token))
+        .await
+        .unwrap();
+    let res = call_with(auth.clone(), get_with_token("/items", &token)).await;
+    assert_eq!(auth.cache_stats().hits, hits + 1, "refused on a cache hit");
+    assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, &token).await;
+}
+
+#[actix_rt::test]
+async fn row_23_an_unreachable_introspection_endpoint_is_503_with_retry_after() {
+    let server = introspection_server().await;
+    let auth = introspecting(&server).build().unwrap();
+    let (cached, fresh) = (opaque_token(), opaque_token());
+    server.activate(&cached, active("read"));
+    server.activate(&fresh, active("read"));
+    assert_eq!(
+        call_with(auth.clone(), get_with_token("/items", &cached))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    server.stop().await;
+    // A token introspected before is still served from the cache; a new one cannot be checked.
+    assert_eq!(
+        call_with(auth.clone(), get_with_token("/items", &cached))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_unavailable(call_with(auth.clone(), get_with_token("/items", &fresh)).await).await;
+}
+
+#[actix_rt::test]
+async fn row_23_a_revocation_store_unreachable_past_the_configured_limit_is_503_with_retry_after() {
+    // A Redis store where nothing listens (the discard port of the loopback interface).
+    let store = auth_runtime::RedisStore::new("redis://127.0.0.1:9/")
+        .unwrap()
+        .timeouts(Duration::from_millis(200), Duration::from_millis(200));
+    let auth = builder()
+        .revocation_store(store)
+        .when_store_unreachable(auth_runtime::WhenStoreUnreachable::RefuseAfter(
+            Duration::from_secs(1),
+        ))
+        .build()
+        .unwrap();
+    let token = token("read");
+    assert_eq!(
+        call_with(auth.clone(), get_with_token("/items", &token))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    actix_web::rt::time::sleep(Duration::from_millis(2100)).await;
+    assert_unavailable(call_with(auth.clone(), get_with_token("/items", &token)).await).await;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@
 //! | `scope = any("a", "b")` | `[{Bearer: [a]}, {Bearer: [b]}]`: one object per alternative |
 //! | `scope = any("a", all("b", "c"))`, nested forms | OR of ANDs: `[{Bearer: [a]}, {Bearer: [b, c]}]`; sets that contain another set are dropped |
 //! | `scheme = any("Bearer", "Basic")` | every object once per scheme, in declaration order |
-//! | no `scheme`, `#[public]` | the configured schemes |
+//! | no `scheme` | `Bearer`, the attribute's default |
 //! | `optional` | an empty object `{}` last |
 //! | `#[public]` | `security: [{}]` |
 //! | `role`, `policy`, `realm` | the `x-auth-runtime` extension: `{"schemes", "scope", "roles", "policy", "optional", "realm", "public"}` |

@@ -32,7 +32,7 @@ enum Found {
 ///   credentials reach handlers that do not check them;
 /// - a declared route's full pattern cannot be found (see [`Inventory::unresolved`]);
 /// - under [`deny_by_default`](crate::AuthenticatorBuilder::deny_by_default), a route declares
-///   neither `#[requires]` nor `#[public]` (listed with the `introspection` feature).
+///   neither `#[requires]` nor `#[public]` (listed with the `route-introspection` feature).
 ///
 /// The route inventory is logged at debug level (target `auth_runtime`). Call it with the same
 /// `App` the server builds:
@@ -93,7 +93,7 @@ where
 }
 
 /// The route inventory of `app`: every declared route with its full pattern and requirement,
-/// and, with the `introspection` feature, every route without a declaration.
+/// and, with the `route-introspection` feature, every route without a declaration.
 ///
 /// ```
 /// use actix_web::{get, App, HttpResponse};
@@ -193,7 +193,7 @@ fn inspect(req: &HttpRequest) -> Found {
 }
 
 /// Every resource of the application, from actix-web's route introspection.
-#[cfg(feature = "introspection")]
+#[cfg(feature = "route-introspection")]
 fn introspected(req: &HttpRequest) -> Option<Vec<listing::Resource>> {
     use actix_web::introspection::{IntrospectionNode, IntrospectionTree, ResourceType};
 
@@ -215,7 +215,7 @@ fn introspected(req: &HttpRequest) -> Option<Vec<listing::Resource>> {
     Some(resources)
 }
 
-#[cfg(not(feature = "introspection"))]
+#[cfg(not(feature = "route-introspection"))]
 fn introspected(_: &HttpRequest) -> Option<Vec<listing::Resource>> {
     None
 }

@@ -2,10 +2,12 @@
 //! minting, and a configured authenticator.
 
 pub mod key_server;
+pub mod redis_server;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use auth_runtime::{Algorithm, Authenticator, AuthenticatorBuilder, Key};
+use auth_runtime::testing::IntrospectionServer;
+use auth_runtime::{Algorithm, Authenticator, AuthenticatorBuilder, Introspection, Key};
 use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{json, Value};
 
@@ -192,4 +194,51 @@ impl actix_web::FromRequest for Tripwire {
         EXTRACTOR_RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         std::future::ready(Ok(Tripwire))
     }
+}
+
+/// The client id the resource server introspects with.
+pub const CLIENT_ID: &str = "test resource:server";
+/// Its secret (test only); `:` and `%` make RFC 6749 §2.3.1's encoding matter.
+pub const CLIENT_SECRET: &str = "TEST-ONLY-secret:with%25-and-é";
+
+/// An introspection endpoint on 127.0.0.1 that accepts [`CLIENT_ID`] and [`CLIENT_SECRET`].
+pub async fn introspection_server() -> IntrospectionServer {
+    IntrospectionServer::start(CLIENT_ID, CLIENT_SECRET).await
+}
+
+/// [`builder`] that introspects opaque tokens at `server` with `client_secret_basic`.
+pub fn introspecting(server: &IntrospectionServer) -> AuthenticatorBuilder {
+    builder().allow_http().introspection(
+        Introspection::endpoint(server.url()).client_secret_basic(CLIENT_ID, CLIENT_SECRET),
+    )
+}
+
+/// A fresh opaque (non-JWT) access token.
+pub fn opaque_token() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "opaque-{}-{nanos:08x}",
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The members of an active introspection answer holding `scope`: the test issuer and
+/// audience, subject `user-42`, ten minutes to live (without `active`, which
+/// `IntrospectionServer::activate` adds).
+pub fn active(scope: &str) -> Value {
+    json!({
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "user-42",
+        "client_id": "some-client",
+        "token_type": "Bearer",
+        "iat": now(),
+        "exp": now() + 600,
+        "scope": scope,
+    })
 }

@@ -18,7 +18,6 @@ use crate::http::response::AuthError;
 use crate::outcome::Outcome;
 use crate::principal::Principal;
 use crate::requirement::Requirement;
-use crate::routes::middleware::AppWideRule;
 
 /// The outcome of authentication, kept in the request's extensions so that later extractors
 /// of the same request ([`Identity`], [`Claims`], [`Optional`]) reuse it instead of verifying
@@ -61,6 +60,12 @@ fn authenticate(req: &HttpRequest, requirement: Requirement) -> Outcome<Recordin
         }
     }
 }
+
+/// Left in the request by the app-wide middleware (`routes/middleware.rs`) when it answered by
+/// the app-wide rule; a `#[requires]` guard that finds it knows the middleware could not see
+/// its declaration.
+#[derive(Clone, Copy)]
+pub(crate) struct AppWideRule;
 
 /// Records what the app-wide middleware decided for a route without a declaration, so that the
 /// handler's `Identity`, `Claims` and `Optional` extractors reuse it instead of verifying again.

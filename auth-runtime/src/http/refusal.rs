@@ -37,6 +37,17 @@ pub enum InvalidReason {
     MissingClaim,
     /// The claims do not deserialize into the handler's `Claims<T>` type.
     ClaimsMismatch,
+    /// The introspection endpoint says the token is not active (RFC 7662 §2.2), or its
+    /// answer is not one a valid token gets (CONFORMANCE row 22).
+    Inactive,
+    /// The token was revoked: by its `jti`, itself, or its subject (CONFORMANCE row 22).
+    Revoked,
+    /// The token is bound to a key (`cnf.jkt`, RFC 9449 §6) but was presented as a plain
+    /// Bearer token (CONFORMANCE row 21).
+    KeyBound,
+    /// The introspection endpoint says the token is of a type other than an access token
+    /// (`token_type` neither `Bearer` nor `DPoP`, RFC 7662 §2.2).
+    WrongTokenType,
 }
 
 impl InvalidReason {
@@ -54,6 +65,10 @@ impl InvalidReason {
             InvalidReason::CriticalHeader => "critical_header",
             InvalidReason::MissingClaim => "missing_claim",
             InvalidReason::ClaimsMismatch => "claims_mismatch",
+            InvalidReason::Inactive => "inactive",
+            InvalidReason::Revoked => "revoked",
+            InvalidReason::KeyBound => "key_bound",
+            InvalidReason::WrongTokenType => "wrong_token_type",
         }
     }
 }
@@ -97,6 +112,19 @@ pub enum Refusal {
     /// The key source is unreachable and no usable key is cached (row 12).
     #[error("verification keys unavailable")]
     KeysUnavailable,
+    /// Too many credentials are waiting for a slow check (the argon2 queue of
+    /// [`Passwords`](crate::Passwords) is full): answered `503` with `Retry-After` at once
+    /// rather than queued without limit. Credentials served from a cache never get it.
+    #[error("too many credentials waiting to be checked")]
+    Overloaded,
+    /// The token must be introspected (RFC 7662) and the introspection endpoint cannot be
+    /// reached, answers an error, or is too slow (row 23).
+    #[error("token introspection unavailable")]
+    IntrospectionUnavailable,
+    /// The revocation store has been unreachable for longer than the configured limit
+    /// (row 23).
+    #[error("revocation store unavailable")]
+    RevocationsUnavailable,
     /// The handler needs authentication but no [`Authenticator`](crate::Authenticator) is
     /// registered in the application.
     #[error("no authenticator registered")]
@@ -114,7 +142,10 @@ impl Refusal {
             | Refusal::Rejected => StatusCode::UNAUTHORIZED,
             Refusal::Malformed(_) => StatusCode::BAD_REQUEST,
             Refusal::InsufficientScope(_) | Refusal::Forbidden(_) => StatusCode::FORBIDDEN,
-            Refusal::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::KeysUnavailable
+            | Refusal::Overloaded
+            | Refusal::IntrospectionUnavailable
+            | Refusal::RevocationsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Refusal::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -126,7 +157,10 @@ impl Refusal {
             | Refusal::NotConfigured
             | Refusal::Rejected
             | Refusal::Forbidden(_)
-            | Refusal::KeysUnavailable => None,
+            | Refusal::KeysUnavailable
+            | Refusal::Overloaded
+            | Refusal::IntrospectionUnavailable
+            | Refusal::RevocationsUnavailable => None,
             Refusal::Malformed(_) => Some("invalid_request"),
             Refusal::Invalid(_) | Refusal::Expired | Refusal::NotYetValid => Some("invalid_token"),
             Refusal::InsufficientScope(_) => Some("insufficient_scope"),
@@ -135,7 +169,8 @@ impl Refusal {
 
     /// The stable reason code recorded in `tracing` events (`missing`, `malformed`, `expired`,
     /// `not_yet_valid`, `bad_signature`, `wrong_issuer`, `wrong_audience`, `unknown_key`,
-    /// `insufficient_scope`, …). Never sent to the client by the default response.
+    /// `insufficient_scope`, `overloaded`, …). Never sent to the client by the default
+    /// response.
     pub const fn reason_code(&self) -> &'static str {
         match self {
             Refusal::Missing => "missing",
@@ -148,6 +183,9 @@ impl Refusal {
             Refusal::Rejected => "rejected",
             Refusal::Forbidden(code) => code,
             Refusal::KeysUnavailable => "keys_unavailable",
+            Refusal::Overloaded => "overloaded",
+            Refusal::IntrospectionUnavailable => "introspection_unavailable",
+            Refusal::RevocationsUnavailable => "revocations_unavailable",
             Refusal::NotConfigured => "not_configured",
         }
     }
@@ -178,7 +216,14 @@ impl Refusal {
                 "The access token does not grant the scope this resource requires."
             }
             Refusal::Forbidden(_) => "Access to this resource is not allowed.",
-            Refusal::KeysUnavailable => "Credentials cannot be verified right now; retry later.",
+            Refusal::Overloaded => {
+                "Too many requests are waiting for their credentials to be checked; retry later."
+            }
+            Refusal::KeysUnavailable
+            | Refusal::IntrospectionUnavailable
+            | Refusal::RevocationsUnavailable => {
+                "Credentials cannot be verified right now; retry later."
+            }
             Refusal::NotConfigured => "The server cannot authenticate this request.",
         }
     }

@@ -73,8 +73,12 @@ pub struct AuthError {
     body: ErrorBody,
 }
 
-/// How long a client should wait before retrying a 503 (row 12), in seconds.
+/// How long a client should wait before retrying a 503 (rows 12, 23), in seconds.
 pub(crate) const RETRY_AFTER_SECONDS: u32 = 30;
+
+/// How long a client should wait before retrying a 503 of a full password queue, in seconds:
+/// about the time the queue takes to drain.
+pub(crate) const RETRY_AFTER_OVERLOADED_SECONDS: u32 = 1;
 
 /// What a refusal's response depends on besides the refusal: the endpoint that refused.
 pub(crate) struct Endpoint<'a> {
@@ -138,7 +142,12 @@ impl AuthError {
         };
         let own_challenge = |scheme: Scheme| vec![endpoint.challenge(scheme).to_header_value()];
         let challenges = match refusal {
-            Refusal::NotConfigured | Refusal::KeysUnavailable | Refusal::Forbidden(_) => Vec::new(),
+            Refusal::NotConfigured
+            | Refusal::KeysUnavailable
+            | Refusal::Overloaded
+            | Refusal::IntrospectionUnavailable
+            | Refusal::RevocationsUnavailable
+            | Refusal::Forbidden(_) => Vec::new(),
             // Rows 1, 2, 9: one challenge per accepted scheme, in declaration order.
             Refusal::Missing => endpoint.every_challenge(),
             // Rows 10, 11: the failing scheme's own challenge, identical for every failure.
@@ -212,8 +221,16 @@ impl ResponseError for AuthError {
         for challenge in &self.challenges {
             response.append_header((header::WWW_AUTHENTICATE, challenge.clone()));
         }
-        if self.refusal == Refusal::KeysUnavailable {
-            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
+        // RFC 9110 §10.2.3: when a 503 (§15.6.4) is worth retrying.
+        let retry_after = match self.refusal {
+            Refusal::KeysUnavailable
+            | Refusal::IntrospectionUnavailable
+            | Refusal::RevocationsUnavailable => Some(RETRY_AFTER_SECONDS),
+            Refusal::Overloaded => Some(RETRY_AFTER_OVERLOADED_SECONDS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds));
         }
         response
             .insert_header((header::CONTENT_TYPE, self.body.content_type.clone()))

@@ -17,7 +17,7 @@ use crate::scheme::Scheme;
 /// Every route of an application and what it requires.
 ///
 /// Routes declared by `#[requires]` or `#[public]` above their route attribute are always
-/// listed. Routes without a declaration are listed when the `introspection` feature is on
+/// listed. Routes without a declaration are listed when the `route-introspection` feature is on
 /// (it turns on actix-web's `experimental-introspection`, which records every registered
 /// resource); [`complete`](Self::complete) says whether they could be.
 #[derive(Debug, Clone, Serialize)]
@@ -208,7 +208,7 @@ impl Inventory {
         &self.unresolved
     }
 
-    /// Whether routes without a declaration are listed (the `introspection` feature).
+    /// Whether routes without a declaration are listed (the `route-introspection` feature).
     pub fn complete(&self) -> bool {
         self.complete
     }
@@ -366,7 +366,7 @@ impl fmt::Display for Inventory {
         if !self.complete {
             writeln!(
                 f,
-                "(routes without a declaration are listed with the `introspection` feature)"
+                "(routes without a declaration are listed with the `route-introspection` feature)"
             )?;
         }
         Ok(())

@@ -15,7 +15,7 @@ use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Tr
 use actix_web::{Error, HttpMessage};
 
 use crate::authenticator::{Authenticated, Authenticator};
-use crate::http::extract::record_app_wide;
+use crate::http::extract::{record_app_wide, AppWideRule};
 use crate::outcome::Outcome;
 use crate::routes::declaration::RouteDeclaration;
 use crate::routes::table::{Route, RouteTable};
@@ -50,6 +50,43 @@ impl AuthMiddleware {
     }
 }
 
+impl Authenticator {
+    /// The app-wide middleware: `App::new().wrap(auth.middleware())`.
+    ///
+    /// With it, a present but invalid credential is refused on every route of the application,
+    /// including routes without `#[requires]` whose handlers take `Option<Identity>` or no
+    /// extractor at all (actix-web's `Option<T>` would turn the refusal into `None`); and
+    /// [`deny_by_default`](crate::AuthenticatorBuilder::deny_by_default) refuses routes that
+    /// declare nothing. See [`AuthMiddleware`](crate::AuthMiddleware) for how it knows a
+    /// route's declaration, and its limits. [`check_app`](crate::check_app) fails when it is
+    /// missing.
+    ///
+    /// ```
+    /// use actix_web::{get, App, HttpResponse};
+    /// use auth_runtime::{public, Authenticator, Key};
+    ///
+    /// #[public]
+    /// #[get("/health")]
+    /// async fn health() -> HttpResponse {
+    ///     HttpResponse::Ok().finish()
+    /// }
+    ///
+    /// let auth = Authenticator::builder()
+    ///     .key(Key::hs256(b"an-obviously-fake-secret-of-32-bytes!!").unwrap())
+    ///     .deny_by_default()
+    ///     .build()
+    ///     .unwrap();
+    /// let app = App::new()
+    ///     .wrap(auth.middleware())
+    ///     .configure(auth.configure())
+    ///     .service(health);
+    /// # let _ = app;
+    /// ```
+    pub fn middleware(&self) -> AuthMiddleware {
+        AuthMiddleware::new(self.clone())
+    }
+}
+
 impl<S, B> Transform<S, ServiceRequest> for AuthMiddleware
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
@@ -78,11 +115,6 @@ pub struct AuthMiddlewareService<S> {
     /// Built on the first request that needs it: the routes are known once the application is.
     table: OnceCell<Rc<RouteTable>>,
 }
-
-/// Left in the request by the middleware when it answered by the app-wide rule; a `#[requires]`
-/// guard that finds it knows the middleware could not see its declaration.
-#[derive(Clone, Copy)]
-pub(crate) struct AppWideRule;
 
 /// Left in the request `check_app` sends, with the route table, when the middleware is installed.
 #[derive(Clone)]

@@ -1,13 +1,16 @@
-//! Helpers for testing protected endpoints (the `testing` feature; enable it in
-//! `[dev-dependencies]` only).
+//! Helpers for testing protected endpoints. **Feature `testing`**: enable it in
+//! `[dev-dependencies]` only (`auth-runtime = { version = "…", features = ["testing"] }`).
 //!
 //! - [`TestIssuer`] signs tokens with an ephemeral key of any supported algorithm and hands out
 //!   an [`Authenticator`] wired to it.
 //! - [`TestRequestExt`] attaches Bearer, Basic or API-key credentials to a `TestRequest`.
 //! - [`KeyServer`] is an identity provider for tests: OpenID Connect discovery and a JWKS
 //!   served on 127.0.0.1, with key rotation, failures and delays on demand.
+//! - [`IntrospectionServer`] is an RFC 7662 introspection endpoint on 127.0.0.1 that checks
+//!   the client's authentication, with failures, delays and oversized answers on demand.
 //! - [`challenges`] parses a response's `WWW-Authenticate` headers, and
-//!   [`assert_requires_scope`] / [`assert_unauthenticated`] state what an endpoint demands.
+//!   [`assert_requires_scope`] / [`assert_unauthenticated`] / [`assert_forbidden`] state what
+//!   an endpoint demands.
 //!
 //! "This endpoint needs scope `items:read`" in three lines:
 //!
@@ -31,10 +34,29 @@
 //! # });
 //! ```
 
+//!
+//! # Password hashing in debug builds
+//!
+//! [`StaticUsers`](crate::StaticUsers) hashes with argon2id at production cost. Unoptimised,
+//! as `cargo test` builds dependencies by default, one hash takes about 0.75 s, so a suite
+//! with a few Basic users takes seconds per test. Optimise the hashing crates in your test
+//! builds, in the workspace's `Cargo.toml` (this repository does the same); the production
+//! cost is unchanged:
+//!
+//! ```toml
+//! [profile.dev.package.argon2]
+//! opt-level = 3
+//!
+//! [profile.dev.package.blake2]
+//! opt-level = 3
+//! ```
+
+pub mod introspection_server;
 pub mod key_server;
 mod signing;
 
-pub use key_server::KeyServer;
+pub use introspection_server::IntrospectionServer;
+pub use key_server::{KeyServer, TokenEndpoint};
 
 /// Internals that the fuzz targets and property tests exercise directly. Not a public API.
 #[doc(hidden)]
@@ -43,9 +65,32 @@ pub mod internals {
     pub use crate::http::authorization::{Authorization, Malformed};
     pub use crate::requirement::Requirement;
 
+    use crate::basic::passwords::Passwords;
+
     /// Whether configuration may place `value` in a challenge (a realm, for instance).
     pub fn check_challenge_value(value: &str) -> Result<(), &'static str> {
         crate::http::challenge::Challenge::check_value(value)
+    }
+
+    /// The decoy hash `passwords` checks unknown users against.
+    pub fn decoy_hash(passwords: &Passwords) -> String {
+        passwords.decoy_hash()
+    }
+
+    /// Holds the hashing threads of `passwords` before their next argon2 computation until the
+    /// guard is dropped, so that a test can fill the queue deterministically.
+    pub fn pause_hashing(passwords: &Passwords) -> HashingPaused {
+        passwords.pause_hashing(true);
+        HashingPaused(passwords.clone())
+    }
+
+    /// Releases the hashing threads when dropped.
+    pub struct HashingPaused(Passwords);
+
+    impl Drop for HashingPaused {
+        fn drop(&mut self) {
+            self.0.pause_hashing(false);
+        }
     }
 }
 
@@ -64,7 +109,9 @@ use serde_json::{json, Map, Value};
 use crate::bearer::verifier::{Curve, Hash, RsaPadding};
 use crate::http::authorization::Malformed;
 use crate::requirement::Requirement;
-use crate::{Algorithm, Authenticator, AuthenticatorBuilder, Key, Principal, Refusal, Scheme};
+use crate::{
+    Algorithm, Authenticator, AuthenticatorBuilder, ClaimPath, Key, Principal, Refusal, Scheme,
+};
 use signing::SigningKey;
 
 const RSA_PRIVATE: &str = include_str!("TEST-ONLY-rsa-private.pem");
@@ -86,6 +133,9 @@ pub struct TestIssuer {
     jwk: Jwk,
     issuer: String,
     audience: String,
+    realm: String,
+    /// Where [`TestToken::roles`] writes roles and the wired authenticator reads them.
+    role_claim: ClaimPath,
 }
 
 impl std::fmt::Debug for TestIssuer {
@@ -95,6 +145,8 @@ impl std::fmt::Debug for TestIssuer {
             .field("kid", &self.kid)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
+            .field("realm", &self.realm)
+            .field("role_claim", &self.role_claim)
             .finish_non_exhaustive()
     }
 }
@@ -166,6 +218,8 @@ impl TestIssuer {
             jwk: serde_json::from_value(jwk).expect("a JWK of the test key"),
             issuer: "https://issuer.test".to_owned(),
             audience: "test-api".to_owned(),
+            realm: TEST_REALM.to_owned(),
+            role_claim: ClaimPath::from("roles"),
         }
     }
 
@@ -201,6 +255,50 @@ impl TestIssuer {
         self
     }
 
+    /// Changes the realm of the wired authenticator (default [`TEST_REALM`]), so that tests can
+    /// assert the realm their application configures.
+    pub fn with_realm(mut self, realm: impl Into<String>) -> Self {
+        self.realm = realm.into();
+        self
+    }
+
+    /// Changes the claim [`TestToken::roles`] writes roles to and the wired authenticator
+    /// reads them from (default `roles`); `"realm_access.roles"` gives Keycloak's shape.
+    ///
+    /// ```
+    /// use auth_runtime::testing::{verify_bearer, TestIssuer};
+    ///
+    /// let keycloak = TestIssuer::es256().with_role_claim("realm_access.roles");
+    /// let token = keycloak.token().roles(["items-admin"]).sign();
+    /// let principal = verify_bearer(&keycloak.authenticator(), &token).unwrap();
+    /// assert!(principal.roles().contains("items-admin"));
+    /// assert_eq!(principal.claims()["realm_access"]["roles"][0], "items-admin");
+    /// ```
+    pub fn with_role_claim(mut self, claim: impl Into<ClaimPath>) -> Self {
+        self.role_claim = claim.into();
+        self
+    }
+
+    /// The `iss` of minted tokens (default `https://issuer.test`).
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The `aud` of minted tokens (default `test-api`).
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
+    /// The signing algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The `kid` minted tokens name, which the verification key and the JWK carry.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
     /// The verification key (with its `kid`).
     pub fn key(&self) -> Key {
         self.key.clone()
@@ -212,13 +310,15 @@ impl TestIssuer {
         self.jwk.clone()
     }
 
-    /// A builder already holding this issuer's realm ([`TEST_REALM`]), issuer, audience and
-    /// key, for adding schemes or options.
+    /// A builder already holding this issuer's realm ([`TEST_REALM`] unless
+    /// [`with_realm`](Self::with_realm)), issuer, audience, role claim and key, for adding
+    /// schemes or options.
     pub fn builder(&self) -> AuthenticatorBuilder {
         Authenticator::builder()
-            .realm(TEST_REALM)
+            .realm(self.realm.clone())
             .issuer(self.issuer.clone())
             .audience(self.audience.clone())
+            .role_claims([self.role_claim.clone()])
             .key(self.key())
     }
 
@@ -240,7 +340,44 @@ impl TestIssuer {
             typ: Some("JWT".to_owned()),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
+            roles: None,
+            kid: Some(self.kid.clone()),
         }
+    }
+}
+
+impl TokenEndpoint {
+    /// Tokens signed by `issuer`: its `iss`, its audience unless the request names one, RFC
+    /// 9068 claims (`typ` `at+jwt`, `client_id`, a random `jti`), roles where the issuer puts
+    /// them; no scope and no role unless asked for, valid for an hour.
+    pub fn new(issuer: TestIssuer) -> Self {
+        let (iss, algorithm, jwk, audience) = (
+            issuer.issuer.clone(),
+            issuer.algorithm,
+            issuer.jwk(),
+            issuer.audience.clone(),
+        );
+        let sign = move |grant: &key_server::Grant<'_>| {
+            let mut jti = [0u8; 12];
+            signing::fill_random(&mut jti);
+            let mut token = issuer
+                .token()
+                .subject(grant.client)
+                .claim("client_id", grant.client)
+                .claim(
+                    "jti",
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(jti),
+                )
+                .audience(grant.audience)
+                .typ("at+jwt")
+                .expires_in(grant.expires_in)
+                .scope(&grant.scope.join(" "));
+            if !grant.roles.is_empty() {
+                token = token.roles(grant.roles.iter().cloned());
+            }
+            token.sign()
+        };
+        TokenEndpoint::from_parts(iss, algorithm, jwk, audience, Box::new(sign))
     }
 }
 
@@ -255,6 +392,8 @@ pub struct TestToken<'a> {
     typ: Option<String>,
     iss: String,
     aud: String,
+    roles: Option<Vec<String>>,
+    kid: Option<String>,
 }
 
 impl TestToken<'_> {
@@ -310,6 +449,30 @@ impl TestToken<'_> {
         self
     }
 
+    /// Adds roles, written as an array at the issuer's role claim (`roles` unless
+    /// [`TestIssuer::with_role_claim`]), where its authenticator reads them for
+    /// `#[requires(role = ..)]`.
+    pub fn roles<R: Into<String>>(mut self, roles: impl IntoIterator<Item = R>) -> Self {
+        self.roles
+            .get_or_insert_with(Vec::new)
+            .extend(roles.into_iter().map(Into::into));
+        self
+    }
+
+    /// The JOSE header `kid` (default: the issuer's key's), for a token naming a key the
+    /// authenticator does not have, or a rotated one.
+    pub fn kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+
+    /// No `kid` in the JOSE header: the authenticator then uses its only key for the
+    /// algorithm, if it has exactly one.
+    pub fn without_kid(mut self) -> Self {
+        self.kid = None;
+        self
+    }
+
     /// Any other claim.
     pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.claims.insert(name.into(), value.into());
@@ -334,8 +497,11 @@ impl TestToken<'_> {
                 .entry("scope")
                 .or_insert(self.scopes.join(" ").into());
         }
+        if let Some(roles) = self.roles {
+            insert_at(&mut claims, self.issuer.role_claim.segments(), roles.into());
+        }
         let mut header = Header::new(self.issuer.algorithm);
-        header.kid = Some(self.issuer.kid.clone());
+        header.kid = self.kid;
         header.typ = self.typ;
         let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         let header = serde_json::to_vec(&header).expect("a JOSE header is JSON");
@@ -344,6 +510,25 @@ impl TestToken<'_> {
         let signature = self.issuer.signing.sign(message.as_bytes());
         format!("{message}.{}", b64(&signature))
     }
+}
+
+/// Sets `value` at the nested `path` of `claims`, creating the objects on the way (and
+/// replacing a non-object found there).
+fn insert_at(claims: &mut Map<String, Value>, path: &[String], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut object = claims;
+    for segment in parents {
+        let entry = object
+            .entry(segment.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        object = entry.as_object_mut().expect("made an object above");
+    }
+    object.insert(last.clone(), value);
 }
 
 /// Verifies `token` as an endpoint that accepts Bearer tokens does (the same path: header
@@ -512,6 +697,19 @@ pub fn assert_requires_scope<B>(res: &ServiceResponse<B>, scope: &str) {
     );
 }
 
+/// Asserts a bare 403: valid credentials that a role or a policy denied (CONFORMANCE row 8),
+/// with no `WWW-Authenticate` challenge at all, so neither `insufficient_scope` (see
+/// [`assert_requires_scope`]) nor a request to authenticate again.
+#[track_caller]
+pub fn assert_forbidden<B>(res: &ServiceResponse<B>) {
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "expected 403");
+    let found = challenges(res.headers());
+    assert!(
+        found.is_empty(),
+        "a 403 for a role or policy carries no challenge, found {found:?}"
+    );
+}
+
 /// Asserts a 401 that challenges `scheme` (e.g. `"Bearer"`, `"Basic"`), with `error` when
 /// given (`Some("invalid_token")`) or none.
 #[track_caller]
@@ -574,5 +772,111 @@ mod tests {
         assert_eq!(parsed.scheme, "Bearer");
         assert_eq!(parsed.param("realm"), Some(r#"a "b" \ c"#));
         assert_eq!(parsed.param("scope"), Some("x y"));
+    }
+
+    /// The response `auth` gives a Bearer `token` at an endpoint requiring `requirement`.
+    fn respond(auth: &Authenticator, token: &str, requirement: &Requirement) -> ServiceResponse {
+        use actix_web::ResponseError;
+        let req = TestRequest::default().bearer(token);
+        let http = req.to_http_request();
+        let result = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(auth.authenticate(&http, requirement));
+        let response = match result {
+            Ok(_) => actix_web::HttpResponse::Ok().finish(),
+            Err(error) => error.error_response(),
+        };
+        TestRequest::default().to_srv_response(response)
+    }
+
+    const ADMIN: crate::ScopeExpr = crate::ScopeExpr::Token("admin");
+    const NEEDS_ADMIN: Requirement = Requirement::new(&[Scheme::Bearer]).roles(&ADMIN);
+
+    #[test]
+    fn roles_are_written_where_the_authenticator_reads_them() {
+        let issuer = TestIssuer::es256();
+        let token = issuer.token().roles(["admin", "auditor"]).sign();
+        let principal = verify_bearer(&issuer.authenticator(), &token).unwrap();
+        assert!(principal.roles().contains("admin") && principal.roles().contains("auditor"));
+        assert_eq!(
+            principal.claims()["roles"],
+            serde_json::json!(["admin", "auditor"])
+        );
+
+        let keycloak = TestIssuer::es256().with_role_claim("realm_access.roles");
+        let token = keycloak
+            .token()
+            .claim("realm_access", serde_json::json!({ "other": 1 }))
+            .roles(["admin"])
+            .sign();
+        let principal = verify_bearer(&keycloak.authenticator(), &token).unwrap();
+        assert!(principal.roles().contains("admin"));
+        assert_eq!(
+            principal.claims()["realm_access"]["other"],
+            1,
+            "merged, not replaced"
+        );
+        assert!(principal.claims().get("roles").is_none());
+        // Another issuer's authenticator reads `roles`: the nested roles are not there.
+        let plain = keycloak.builder().role_claims(["roles"]).build().unwrap();
+        assert!(verify_bearer(&plain, &token).unwrap().roles().is_empty());
+    }
+
+    #[test]
+    fn the_kid_can_be_changed_or_left_out() {
+        let issuer = TestIssuer::eddsa();
+        let auth = issuer.authenticator();
+        assert_eq!(
+            verify_bearer(&auth, &issuer.token().kid("rotated-away").sign()).unwrap_err(),
+            Refusal::Invalid(crate::InvalidReason::UnknownKey)
+        );
+        let token = issuer.token().kid(issuer.kid()).sign();
+        assert!(verify_bearer(&auth, &token).is_ok());
+        // Without a `kid`, the only key for the algorithm is used.
+        assert!(verify_bearer(&auth, &issuer.token().without_kid().sign()).is_ok());
+    }
+
+    #[test]
+    fn the_realm_is_configurable() {
+        let issuer = TestIssuer::hs256().with_realm("notes");
+        let res = respond(&issuer.authenticator(), "not-a-jwt", &NEEDS_ADMIN);
+        assert_unauthenticated(&res, "Bearer", Some("invalid_token"));
+        assert_eq!(challenges(res.headers())[0].param("realm"), Some("notes"));
+        let default = respond(&TestIssuer::hs256().authenticator(), "x", &NEEDS_ADMIN);
+        assert_eq!(
+            challenges(default.headers())[0].param("realm"),
+            Some(TEST_REALM)
+        );
+    }
+
+    #[test]
+    fn a_role_denial_is_a_bare_403() {
+        let issuer = TestIssuer::hs256();
+        let auth = issuer.authenticator();
+        assert_forbidden(&respond(&auth, &issuer.token().sign(), &NEEDS_ADMIN));
+        let admin = issuer.token().roles(["admin"]).sign();
+        assert_eq!(
+            respond(&auth, &admin, &NEEDS_ADMIN).status(),
+            StatusCode::OK
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "carries no challenge")]
+    fn assert_forbidden_refuses_an_insufficient_scope_403() {
+        const READ: crate::ScopeExpr = crate::ScopeExpr::Token("read");
+        const NEEDS_READ: Requirement = Requirement::new(&[Scheme::Bearer]).scope(&READ);
+        let issuer = TestIssuer::hs256();
+        let res = respond(&issuer.authenticator(), &issuer.token().sign(), &NEEDS_READ);
+        assert_requires_scope(&res, "read");
+        assert_forbidden(&res);
+    }
+
+    #[test]
+    #[should_panic(expected = "expected 403")]
+    fn assert_forbidden_refuses_a_401() {
+        let res = respond(&TestIssuer::hs256().authenticator(), "x", &NEEDS_ADMIN);
+        assert_forbidden(&res);
     }
 }
