@@ -54,7 +54,8 @@ pub(crate) fn find_route(
                     "`#[{attribute}]` cannot register the routes of `#[routes]`; give each route its own handler with one route attribute"
                 ),
             );
-            continue;
+            // The route attributes below `#[routes]` are its own: one error says it all.
+            return None;
         }
         let method = METHOD_ATTRIBUTES
             .iter()
