@@ -552,3 +552,51 @@ async fn the_inventory_lists_every_route_with_its_requirement() {
     assert!(text.contains("NO DECLARATION"), "{text}");
     assert!(text.contains(r#"Bearer or Basic, scope "read""#), "{text}");
 }
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+#[actix_web::test]
+async fn check_app_logs_the_inventory_at_debug_level() {
+    let run = |level: tracing::Level| async move {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(captured.clone())
+            .with_max_level(level)
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        check_app(app(&auth(false))).await.unwrap();
+        let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+        log
+    };
+    let log = run(tracing::Level::DEBUG).await;
+    assert!(log.contains("DEBUG auth_runtime: route inventory"), "{log}");
+    assert!(log.contains(r#"POST    /items"#), "{log}");
+    assert!(log.contains(r#"scope all("read", "write")"#), "{log}");
+    assert!(log.contains("NO DECLARATION"), "{log}");
+    assert!(log.contains(r#""path":"/api/items""#), "{log}");
+    // Not at info: the inventory is for whoever asks for it.
+    let log = run(tracing::Level::INFO).await;
+    assert!(!log.contains("route inventory"), "{log}");
+}
