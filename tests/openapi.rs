@@ -135,6 +135,42 @@ async fn undeclared() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
+/// `Cookie: session=<user>`, documented as a cookie by its own `openapi()`.
+struct SessionCookie;
+
+impl auth_runtime::CustomScheme for SessionCookie {
+    const NAME: &'static str = "Session";
+
+    fn is_present(&self, req: &actix_web::HttpRequest) -> bool {
+        req.headers()
+            .get("cookie")
+            .is_some_and(|cookie| cookie.as_bytes().starts_with(b"session="))
+    }
+
+    async fn verify(
+        &self,
+        _req: &actix_web::HttpRequest,
+    ) -> Result<auth_runtime::Principal, auth_runtime::Refusal> {
+        Ok(auth_runtime::Principal::user(
+            auth_runtime::Scheme::Custom(Self::NAME),
+            "session-user",
+        ))
+    }
+
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("session")))
+    }
+}
+
+/// A custom scheme next to Bearer.
+#[requires(scheme = any(SessionCookie, "Bearer"))]
+#[utoipa::path(responses((status = 200, description = "The session's user")))]
+#[get("/session")]
+async fn session(who: Identity) -> HttpResponse {
+    HttpResponse::Ok().body(who.subject().unwrap_or_default().to_owned())
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "openapi test", version = "1.0.0"),
@@ -150,6 +186,7 @@ async fn undeclared() -> HttpResponse {
         audit,
         invoices,
         health,
+        session,
         undeclared
     )
 )]
@@ -162,7 +199,10 @@ struct ApiDoc;
 const API_KEY: &str = "an-obviously-fake-api-key-0001";
 
 fn configured(builder: AuthenticatorBuilder) -> AuthenticatorBuilder {
-    builder.api_key_header("x-api-key").role_claims(["roles"])
+    builder
+        .api_key_header("x-api-key")
+        .role_claims(["roles"])
+        .custom_scheme(SessionCookie)
 }
 
 fn auth() -> Authenticator {
@@ -220,6 +260,7 @@ fn the_configured_schemes_are_documented_with_the_problem_details_schema() {
                 "name": "x-api-key",
                 "description": doc["components"]["securitySchemes"]["ApiKey"]["description"],
             },
+            "Session": {"type": "apiKey", "in": "cookie", "name": "session"},
         })
     );
     let problem = &doc["components"]["schemas"]["ProblemDetails"];
@@ -326,6 +367,19 @@ fn refusals_are_documented_as_problem_details() {
     assert!(undeclared["401"].is_null());
 }
 
+#[test]
+fn a_custom_scheme_is_documented_by_its_own_name_and_object() {
+    let doc = document(&auth());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["Session"],
+        json!({"type": "apiKey", "in": "cookie", "name": "session"})
+    );
+    assert_eq!(
+        security(&doc, "get", "/session"),
+        json!([{"Session": []}, {"Bearer": []}])
+    );
+}
+
 #[actix_web::test]
 async fn keys_from_openid_connect_discovery_are_documented_as_open_id_connect() {
     let server = KeyServer::start().await;
@@ -413,6 +467,7 @@ fn present(req: TestRequest, holder: &Holder, users: &[BTreeSet<String>]) -> Tes
             req.insert_header(("Authorization", format!("Basic {pair}")))
         }
         "ApiKey" => req.insert_header(("x-api-key", api_key(index.unwrap()))),
+        "Session" => req.insert_header(("cookie", "session=anyone")),
         other => panic!("no credentials for {other}"),
     }
 }
@@ -442,7 +497,7 @@ async fn every_documented_requirement_object_is_enforced_exactly() {
             }
         }
     }
-    assert_eq!(checks.len(), 15, "every requirement object of the document");
+    assert_eq!(checks.len(), 17, "every requirement object of the document");
 
     // Credentials for every scope set a check needs: each object's, and each with one scope
     // fewer. Basic users and API keys are made per set; Bearer tokens are minted on the spot.
@@ -500,7 +555,8 @@ async fn every_documented_requirement_object_is_enforced_exactly() {
             .service(greeting)
             .service(audit)
             .service(invoices)
-            .service(health),
+            .service(health)
+            .service(session),
     )
     .await;
     let call = |method: &str, path: &str, holder: Option<&Holder>, roles: bool| {
