@@ -532,7 +532,7 @@ async fn every_documented_requirement_object_is_enforced_exactly() {
         let scopes = set.iter().map(String::as_str);
         let name = format!("user{index}");
         users = users
-            .user(&name, &format!("password-{name}"), scopes.clone())
+            .user(&name, format!("password-{name}"), scopes.clone())
             .unwrap();
         keys = keys.key(&api_key(index), &name, scopes).unwrap();
     }

@@ -99,9 +99,7 @@ impl RouteTable {
                 return Route::Declared(route);
             }
         }
-        if pattern.starts_with(METADATA_PREFIX)
-            || self.public_patterns.iter().any(|public| *public == pattern)
-        {
+        if pattern.starts_with(METADATA_PREFIX) || self.public_patterns.contains(&pattern) {
             return Route::Exempt;
         }
         Route::Undeclared
