@@ -279,8 +279,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Claims<T> {
 /// 13, 14).
 ///
 /// actix-web's own `Option<T>` extractor turns every error into `None`, which would let a
-/// forged token through as "anonymous"; use this instead (inside `#[requires]` handlers,
-/// `Option<Identity>` and `Option<Claims<T>>` parameters are rewritten to it for you).
+/// forged token through as "anonymous"; use this instead (inside `#[requires]` and `#[public]`
+/// handlers, `Option<Identity>` and `Option<Claims<T>>` parameters are rewritten to it for
+/// you). The app-wide middleware ([`Authenticator::middleware`](crate::Authenticator::middleware),
+/// which [`check_app`](crate::check_app) requires) refuses invalid credentials before any
+/// handler runs, so a bare `Option<Identity>` behind it is `None` only without credentials.
 ///
 /// ```
 /// use actix_web::HttpResponse;
