@@ -187,8 +187,14 @@ async fn assert_forbidden_without_challenge(res: ServiceResponse) {
         challenges(&res).is_empty(),
         "row 8 sends no insufficient_scope"
     );
+    let error = res.response().error().expect("a refusal carries its error");
+    assert_eq!(
+        error.as_response_error().status_code(),
+        StatusCode::FORBIDDEN
+    );
     let body: Value = test::read_body_json(res).await;
     assert_eq!(body["status"], 403);
+    assert_eq!(body["detail"], "Access to this resource is not allowed.");
     let text = body.to_string();
     assert!(!text.contains("role") && !text.contains("denied_by_test_policy"));
 }
