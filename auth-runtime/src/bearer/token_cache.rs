@@ -665,6 +665,20 @@ mod tests {
     }
 
     #[test]
+    fn keys_other_than_u64_are_still_mixed_into_the_hash() {
+        let hash = |bytes: &[u8]| {
+            let mut hasher = PreHashed.build_hasher();
+            hasher.write(bytes);
+            hasher.finish()
+        };
+        // Each byte rotated in, xored and multiplied by the golden-ratio constant.
+        assert_eq!(hash(b"key"), 0xadc2_bd96_3ff6_48ac);
+        let mut hasher = PreHashed.build_hasher();
+        hasher.write_u64(42);
+        assert_eq!(hasher.finish(), 42, "a u64 key is its own hash");
+    }
+
+    #[test]
     fn disabled_means_no_cache() {
         assert!(TokenCache::new(&TokenCacheConfig::disabled(), Duration::ZERO).is_none());
     }
