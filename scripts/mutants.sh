@@ -97,12 +97,13 @@ args+=(
     --features auth-runtime/testing
 )
 if [ -n "$tests" ]; then
+    # cargo-mutants adds the mutated package to these.
+    selection=()
     for package in $test_packages; do
-        args+=(--test-package "$package")
+        selection+=(--package "$package")
     done
     # cargo refuses `--test NAME` when one of several packages lacks that target, but not a
     # glob pattern: `--test [c]onformance` selects exactly `conformance` wherever it is.
-    selection=()
     # shellcheck disable=SC2206 # the selection is split into cargo test arguments on purpose
     words=($tests)
     for ((i = 0; i < ${#words[@]}; i++)); do
@@ -114,7 +115,10 @@ if [ -n "$tests" ]; then
             selection+=("${words[i]}")
         fi
     done
-    args+=(-- "${selection[@]}")
+    # As arguments of every cargo command, so that the build step builds what the tests run.
+    for word in "${selection[@]}"; do
+        args+=("--cargo-arg=$word")
+    done
 else
     args+=(--test-workspace true)
 fi
