@@ -641,6 +641,28 @@ mod tests {
     }
 
     #[test]
+    fn pressure_ends_a_minute_after_the_last_eviction() {
+        let config = TokenCacheConfig::default()
+            .max_entries(1_000)
+            .max_bytes(1 << 30);
+        let cache = TokenCache::new(&config, Duration::from_secs(60)).unwrap();
+        // Filled past capacity with tokens that expire: the next sweep makes room.
+        for i in 0..3_000 {
+            let token = format!("filler-{i}");
+            cache.insert(&token, &verified(NOW + 10, 7), NOW, || |_| true);
+        }
+        // Each new token enters at once, the ones after the first included: entering
+        // where there is room evicts nothing and does not start pressure again.
+        let later = NOW + PRESSURE_SECS + 100;
+        for (i, token) in ["new", "newer", "newest"].into_iter().enumerate() {
+            let now = later + i as u64;
+            cache.insert(token, &verified(now + 600, 7), now, || |_| true);
+            assert!(cache.get(token.as_bytes(), now, |_| true).is_some(), "{token}");
+        }
+        assert_eq!(cache.stats().entries, 3);
+    }
+
+    #[test]
     fn a_flood_of_one_time_tokens_leaves_the_working_set_in_place() {
         let cache = full_cache();
         let working_set: Vec<String> = (0..20).map(|i| format!("client-{i}")).collect();
