@@ -129,7 +129,11 @@ cargo mutants "${args[@]}" || status=$?
 # cargo-mutants exits 2 when a mutant was missed, 3 on a timeout: a result, not a failure.
 case $status in 0 | 2 | 3) ;; *) exit "$status" ;; esac
 
-count() { [ -f "$output/mutants.out/$1.txt" ] && grep -c . "$output/mutants.out/$1.txt" || echo 0; }
+# The number of mutants with outcome $1 (grep -c prints 0 but fails on an empty file).
+count() {
+    local file=$output/mutants.out/$1.txt
+    if [ -f "$file" ]; then grep -c . "$file" || true; else echo 0; fi
+}
 caught=$(count caught)
 missed=$(count missed)
 timeouts=$(count timeout)
