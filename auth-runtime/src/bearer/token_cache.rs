@@ -644,7 +644,11 @@ mod tests {
         let request = |token: &str| {
             if cache.get(token.as_bytes(), NOW, |_| true).is_none() {
                 cache.insert(token, &verified(NOW + 600, 7), NOW, || |_| true);
-                if cache.entries.peek(&cache.key_of(token.as_bytes())).is_some() {
+                if cache
+                    .entries
+                    .peek(&cache.key_of(token.as_bytes()))
+                    .is_some()
+                {
                     admitted.set(admitted.get() + 1);
                 }
             }
@@ -680,7 +684,10 @@ mod tests {
         for (i, token) in ["new", "newer", "newest"].into_iter().enumerate() {
             let now = later + i as u64;
             cache.insert(token, &verified(now + 600, 7), now, || |_| true);
-            assert!(cache.get(token.as_bytes(), now, |_| true).is_some(), "{token}");
+            assert!(
+                cache.get(token.as_bytes(), now, |_| true).is_some(),
+                "{token}"
+            );
         }
         assert_eq!(cache.stats().entries, 3);
     }
