@@ -579,7 +579,7 @@ mod tests {
             let entry = Entry(Arc::new(Cached {
                 token: vec![b'x'; length].into(),
                 principal: principal(),
-                ids: TokenIds::new([0; 32], None, None, None),
+                ids: TokenIds::new(None, None, None),
                 key: 7,
                 exp: NOW + 600,
                 nbf: None,
