@@ -12,8 +12,8 @@
 
 mod common;
 
-use auth_runtime::testing::internals::Requirement;
 use auth_runtime::testing::internals::Authorization;
+use auth_runtime::testing::internals::Requirement;
 use auth_runtime::{Challenge, Scheme, ScopeExpr};
 #[cfg(feature = "aws-lc-rs")]
 use base64::Engine;

@@ -2,11 +2,12 @@
 //! from the verified-token cache, or verifying it against keys that may rotate.
 //!
 //! - `settings` collects the builder's Bearer options and builds the mechanism;
-//! - `jwt` verifies one token: header, key, signature, then `claims`;
+//! - `jwt` verifies one token: its `header`, key, signature, then `claims`;
 //! - `keys` and `verifier` hold keys prepared once; `jwks` fetches and rotates them;
 //! - `token_cache` remembers verified tokens.
 
 pub(crate) mod claims;
+pub(crate) mod header;
 pub(crate) mod jwks;
 pub(crate) mod jwt;
 pub(crate) mod keys;

@@ -58,9 +58,9 @@ use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use base64::Engine;
 use jsonwebtoken::jwk::Jwk;
-use jsonwebtoken::Header;
 use serde_json::{json, Map, Value};
 
+use crate::bearer::keys::AlgName;
 use crate::bearer::verifier::{Curve, Hash, RsaPadding};
 use crate::http::authorization::Malformed;
 use crate::requirement::Requirement;
@@ -80,6 +80,8 @@ pub const TEST_REALM: &str = "test";
 /// Its `Debug` shows no key material.
 pub struct TestIssuer {
     algorithm: Algorithm,
+    /// The `alg` of minted tokens' headers.
+    alg_name: AlgName,
     kid: String,
     signing: SigningKey,
     key: Key,
@@ -160,6 +162,7 @@ impl TestIssuer {
         jwk["kid"] = json!(kid);
         TestIssuer {
             algorithm,
+            alg_name: AlgName::Registered(algorithm),
             key: key.with_kid(kid.clone()),
             kid,
             signing,
@@ -187,6 +190,16 @@ impl TestIssuer {
     /// An EdDSA issuer with a fresh Ed25519 key pair.
     pub fn eddsa() -> Self {
         TestIssuer::new(Algorithm::EdDSA)
+    }
+
+    /// An issuer with a fresh Ed25519 key pair whose tokens name the algorithm `Ed25519`, as
+    /// RFC 9864 §2.2 does, instead of `EdDSA`. Its [`jwk`](Self::jwk) has no `alg` (jsonwebtoken's
+    /// `Jwk` cannot hold the name), so the key verifies tokens of either name.
+    pub fn ed25519() -> Self {
+        let mut issuer = TestIssuer::new(Algorithm::EdDSA);
+        issuer.alg_name = AlgName::Ed25519;
+        issuer.jwk.common.key_algorithm = None;
+        issuer
     }
 
     /// Changes the `iss` of minted tokens and of the wired authenticator.
@@ -334,9 +347,12 @@ impl TestToken<'_> {
                 .entry("scope")
                 .or_insert(self.scopes.join(" ").into());
         }
-        let mut header = Header::new(self.issuer.algorithm);
-        header.kid = Some(self.issuer.kid.clone());
-        header.typ = self.typ;
+        let mut header = Map::new();
+        if let Some(typ) = self.typ {
+            header.insert("typ".into(), typ.into());
+        }
+        header.insert("alg".into(), self.issuer.alg_name.as_str().into());
+        header.insert("kid".into(), self.issuer.kid.clone().into());
         let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         let header = serde_json::to_vec(&header).expect("a JOSE header is JSON");
         let claims = serde_json::to_vec(&claims).expect("claims are JSON");
@@ -546,6 +562,20 @@ mod tests {
             assert_eq!(principal.subject(), Some("ann"), "{algorithm:?}");
             assert!(principal.scopes().contains("b"));
         }
+    }
+
+    #[test]
+    fn ed25519_tokens_name_the_rfc_9864_algorithm_and_verify() {
+        let issuer = TestIssuer::ed25519();
+        let token = issuer.token().subject("eve").sign();
+        let header = token.split('.').next().unwrap();
+        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .unwrap();
+        let header: Value = serde_json::from_slice(&header).unwrap();
+        assert_eq!(header["alg"], "Ed25519");
+        let principal = verify_bearer(&issuer.authenticator(), &token).unwrap();
+        assert_eq!(principal.subject(), Some("eve"));
     }
 
     #[test]
