@@ -169,6 +169,8 @@
 // Leaves: names, values and errors that depend on nothing else here.
 mod clock;
 mod error;
+mod hierarchy;
+mod loopback;
 mod outcome;
 mod principal;
 mod requirement;
@@ -184,8 +186,10 @@ mod bearer;
 mod custom;
 mod mechanism;
 
-// The authenticator, its builder, and the start-up check.
+// The protected resource's metadata (RFC 9728), the authenticator, its builder, and the
+// start-up check.
 mod authenticator;
+mod resource;
 mod startup;
 #[cfg(all(
     feature = "testing",
@@ -228,7 +232,7 @@ pub use custom::CustomScheme;
 pub use error::ConfigError;
 pub use http::challenge::Challenge;
 pub use http::extract::{Claims, FromPrincipal, Identity, Optional};
-pub use http::refusal::{InvalidReason, Refusal};
+pub use http::refusal::{InvalidReason, Refusal, StepUp, StepUpReason};
 pub use http::response::{AuthError, ErrorBody};
 /// JSON Web Keys (RFC 7517), as [`Key::from_jwk`] and
 /// [`AuthenticatorBuilder::jwks`] take them.
@@ -236,6 +240,7 @@ pub use jsonwebtoken::jwk;
 pub use jsonwebtoken::Algorithm;
 pub use principal::{Principal, Scopes};
 pub use requirement::{PolicyDecision, ScopeExpr};
+pub use resource::ProtectedResource;
 pub use scheme::Scheme;
 pub use startup::check_app;
 

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
+use serde_json::{Map, Value};
 
 use crate::error::ConfigError;
 use crate::http::authorization::Authorization;
@@ -50,6 +51,11 @@ pub(crate) trait Mechanism: Send + Sync + 'static {
     fn reports_errors(&self) -> bool {
         false
     }
+
+    /// Adds what the protected resource's metadata (RFC 9728 §2) says about this scheme, such
+    /// as `bearer_methods_supported` (or DPoP's `dpop_signing_alg_values_supported`). Schemes
+    /// outside OAuth add nothing.
+    fn describe_resource(&self, _metadata: &mut Map<String, Value>) {}
 }
 
 /// A [`Mechanism`] behind a pointer: its credentials found and verified in one call.
@@ -62,6 +68,7 @@ trait Registered: Send + Sync {
     ) -> Option<Verification>;
     fn challenge(&self, realm: &str) -> Challenge;
     fn reports_errors(&self) -> bool;
+    fn describe_resource(&self, metadata: &mut Map<String, Value>);
 }
 
 impl<M: Mechanism> Registered for M {
@@ -88,6 +95,10 @@ impl<M: Mechanism> Registered for M {
 
     fn reports_errors(&self) -> bool {
         Mechanism::reports_errors(self)
+    }
+
+    fn describe_resource(&self, metadata: &mut Map<String, Value>) {
+        Mechanism::describe_resource(self, metadata);
     }
 }
 
@@ -182,5 +193,12 @@ impl Registry {
     pub(crate) fn reports_errors(&self, scheme: Scheme) -> bool {
         self.get(scheme)
             .is_some_and(|mechanism| mechanism.reports_errors())
+    }
+
+    /// What every configured scheme adds to the protected resource's metadata (RFC 9728 §2).
+    pub(crate) fn describe_resource(&self, metadata: &mut Map<String, Value>) {
+        for mechanism in &self.mechanisms {
+            mechanism.describe_resource(metadata);
+        }
     }
 }

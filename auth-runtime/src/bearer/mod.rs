@@ -18,6 +18,7 @@ pub(crate) mod verifier;
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
+use serde_json::{json, Map, Value};
 
 use crate::bearer::claims::Verified;
 use crate::bearer::jwt::JwtVerifier;
@@ -37,11 +38,21 @@ use crate::scheme::Scheme;
 pub(crate) struct Bearer {
     jwt: JwtVerifier,
     cache: Option<Arc<TokenCache>>,
+    /// The protected resource's metadata URL (RFC 9728 §5.1), when one is published.
+    resource_metadata: Option<Box<str>>,
 }
 
 impl Bearer {
-    pub(crate) fn new(jwt: JwtVerifier, cache: Option<Arc<TokenCache>>) -> Self {
-        Bearer { jwt, cache }
+    pub(crate) fn new(
+        jwt: JwtVerifier,
+        cache: Option<Arc<TokenCache>>,
+        resource_metadata: Option<String>,
+    ) -> Self {
+        Bearer {
+            jwt,
+            cache,
+            resource_metadata: resource_metadata.map(String::into_boxed_str),
+        }
     }
 }
 
@@ -105,12 +116,25 @@ impl Mechanism for Bearer {
         }
     }
 
+    /// `Bearer realm="R"`, and the protected resource's metadata URL right after the realm when
+    /// one is published (RFC 9728 §5.1), so that a client can discover the authorization server
+    /// from any `401` or `403`.
     fn challenge(&self, realm: &str) -> Challenge {
-        Challenge::new("Bearer", realm)
+        let challenge = Challenge::new("Bearer", realm);
+        match &self.resource_metadata {
+            Some(url) => challenge.param("resource_metadata", url),
+            None => challenge,
+        }
     }
 
     fn reports_errors(&self) -> bool {
         true
+    }
+
+    /// Bearer tokens are accepted in the `Authorization` header only (RFC 6750 §2.1): a token
+    /// in the query is refused, and form bodies are not read.
+    fn describe_resource(&self, metadata: &mut Map<String, Value>) {
+        metadata.insert("bearer_methods_supported".into(), json!(["header"]));
     }
 }
 

@@ -13,6 +13,7 @@ use crate::bearer::keys::Key;
 use crate::bearer::token_cache::{TokenCache, TokenCacheConfig};
 use crate::bearer::Bearer;
 use crate::error::ConfigError;
+use crate::hierarchy::ScopeHierarchy;
 
 /// Everything `AuthenticatorBuilder` knows about Bearer tokens.
 pub(crate) struct BearerSettings {
@@ -27,6 +28,8 @@ pub(crate) struct BearerSettings {
     pub(crate) role_claims: Vec<ClaimPath>,
     pub(crate) max_token_bytes: usize,
     pub(crate) token_cache: TokenCacheConfig,
+    /// The URL of the protected resource's metadata (RFC 9728 §5.1), which challenges carry.
+    pub(crate) resource_metadata: Option<String>,
 }
 
 impl Default for BearerSettings {
@@ -43,6 +46,7 @@ impl Default for BearerSettings {
             role_claims: vec![ClaimPath::from("roles")],
             max_token_bytes: 8 * 1024,
             token_cache: TokenCacheConfig::default(),
+            resource_metadata: None,
         }
     }
 }
@@ -57,10 +61,21 @@ pub(crate) struct BuiltBearer {
 }
 
 impl BearerSettings {
-    /// Checks the settings and builds the mechanism; `None` when no key and no key source is
-    /// configured (Bearer is then not offered). Nothing is fetched yet: the caller starts the
-    /// key store once every other check passed.
-    pub(crate) fn build(mut self) -> Result<Option<BuiltBearer>, ConfigError> {
+    /// The issuers tokens must come from: the configured ones, else the discovery issuer.
+    pub(crate) fn accepted_issuers(&self) -> Vec<String> {
+        match (self.issuers.as_slice(), self.jwks.discovery_issuer()) {
+            ([], Some(issuer)) => vec![issuer.to_owned()],
+            (issuers, _) => issuers.to_vec(),
+        }
+    }
+
+    /// Checks the settings and builds the mechanism, whose tokens' scopes `hierarchy` closes;
+    /// `None` when no key and no key source is configured (Bearer is then not offered). Nothing
+    /// is fetched yet: the caller starts the key store once every other check passed.
+    pub(crate) fn build(
+        mut self,
+        hierarchy: Arc<ScopeHierarchy>,
+    ) -> Result<Option<BuiltBearer>, ConfigError> {
         for jwks in &self.jwks.inline {
             self.keys.extend(document::inline_keys(jwks)?);
         }
@@ -90,11 +105,12 @@ impl BearerSettings {
             required_claims: self.required_claims,
             scope_claims: self.scope_claims,
             role_claims: self.role_claims,
+            hierarchy,
         };
         let jwt = JwtVerifier::new(keys.clone(), rules, self.max_token_bytes);
         let cache = TokenCache::new(&self.token_cache, self.leeway).map(Arc::new);
         Ok(Some(BuiltBearer {
-            mechanism: Bearer::new(jwt, cache.clone()),
+            mechanism: Bearer::new(jwt, cache.clone(), self.resource_metadata),
             keys,
             cache,
         }))

@@ -134,6 +134,11 @@ impl AuthError {
         // errors answers malformed credentials as it answers any other failure (rows 10, 11).
         let refusal = match refusal {
             Refusal::Malformed(_) if reporting.is_none() => Refusal::Rejected,
+            // A step-up is an RFC 6750 error too: a scheme without error attributes cannot ask
+            // for one, and its bare challenge would only ask for the same credentials again.
+            Refusal::InsufficientUserAuthentication(step_up) if reporting.is_none() => {
+                Refusal::Forbidden(step_up.reason().code())
+            }
             refusal => refusal,
         };
         let own_challenge = |scheme: Scheme| vec![endpoint.challenge(scheme).to_header_value()];
@@ -170,7 +175,10 @@ impl AuthError {
 }
 
 /// `challenge` with the RFC 6750 §3 attributes of `refusal`: `error`, `error_description` and,
-/// for `insufficient_scope`, a smallest `scope` that satisfies the requirement.
+/// for `insufficient_scope`, a smallest `scope` that satisfies the requirement (the declared
+/// scopes, never a broader one that a scope hierarchy says implies them: a client asks for the
+/// least it needs); for `insufficient_user_authentication`, the endpoint's `acr_values` and
+/// `max_age` (RFC 9470 §3), everything a new authentication must meet.
 fn with_error(mut challenge: Challenge, refusal: &Refusal) -> HeaderValue {
     if let Some(code) = refusal.error_code() {
         challenge = challenge.param("error", code);
@@ -178,8 +186,19 @@ fn with_error(mut challenge: Challenge, refusal: &Refusal) -> HeaderValue {
     if let Some(description) = refusal.error_description() {
         challenge = challenge.param("error_description", description);
     }
-    if let Refusal::InsufficientScope(required) = refusal {
-        challenge = challenge.param("scope", &required.smallest_satisfying_set().join(" "));
+    match refusal {
+        Refusal::InsufficientScope(required) => {
+            challenge = challenge.param("scope", &required.smallest_satisfying_set().join(" "));
+        }
+        Refusal::InsufficientUserAuthentication(step_up) => {
+            if !step_up.acr_values().is_empty() {
+                challenge = challenge.param("acr_values", &step_up.acr_values().join(" "));
+            }
+            if let Some(max_age) = step_up.max_age() {
+                challenge = challenge.param("max_age", &max_age.to_string());
+            }
+        }
+        _ => {}
     }
     challenge.to_header_value()
 }
