@@ -323,6 +323,23 @@ impl TestToken<'_> {
         self
     }
 
+    /// The `acr` claim: how the user authenticated (RFC 9470, OpenID Connect Core §2).
+    pub fn acr(self, acr: impl Into<String>) -> Self {
+        self.claim("acr", acr.into())
+    }
+
+    /// The `auth_time` claim: when the user authenticated, in seconds since the Unix epoch
+    /// (RFC 9470, OpenID Connect Core §2).
+    pub fn auth_time(self, seconds_since_epoch: i64) -> Self {
+        self.claim("auth_time", seconds_since_epoch)
+    }
+
+    /// An `auth_time` this many seconds ago (`0`: a fresh login).
+    pub fn authenticated_ago(self, seconds: i64) -> Self {
+        let auth_time = now() - seconds;
+        self.auth_time(auth_time)
+    }
+
     /// Any other claim.
     pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.claims.insert(name.into(), value.into());
@@ -526,6 +543,34 @@ pub fn assert_requires_scope<B>(res: &ServiceResponse<B>, scope: &str) {
         needed.split(' ').any(|s| s == scope),
         "scope {scope:?} is not among the required {needed:?}"
     );
+}
+
+/// Asserts a step-up refusal (RFC 9470 §3): `status` (401, or 403 when the authenticator
+/// answers step-ups with 403) with a Bearer challenge whose `error` is
+/// `insufficient_user_authentication`, with an `error_description`, and whose `acr_values` and
+/// `max_age` are exactly `acr_values` and `max_age` (absent when `None`).
+#[track_caller]
+pub fn assert_requires_step_up<B>(
+    res: &ServiceResponse<B>,
+    status: StatusCode,
+    acr_values: Option<&str>,
+    max_age: Option<u64>,
+) {
+    assert_eq!(res.status(), status, "expected a step-up refusal");
+    let found = challenges(res.headers());
+    let bearer = found
+        .iter()
+        .find(|c| c.scheme.eq_ignore_ascii_case("Bearer"))
+        .unwrap_or_else(|| panic!("no Bearer challenge in {found:?}"));
+    assert_eq!(
+        bearer.param("error"),
+        Some("insufficient_user_authentication"),
+        "{bearer:?}"
+    );
+    assert!(bearer.param("error_description").is_some(), "{bearer:?}");
+    assert_eq!(bearer.param("acr_values"), acr_values, "{bearer:?}");
+    let max_age = max_age.map(|seconds| seconds.to_string());
+    assert_eq!(bearer.param("max_age"), max_age.as_deref(), "{bearer:?}");
 }
 
 /// Asserts a 401 that challenges `scheme` (e.g. `"Bearer"`, `"Basic"`), with `error` when
