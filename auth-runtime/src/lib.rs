@@ -54,6 +54,8 @@
 //!                                         // any(..) in declaration order
 //!     scope = "a" | all(..) | any(..),    // nested freely; RFC 6749 §3.3 scope tokens
 //!     role = "admin" | all(..) | any(..), // the principal's roles, same grammar
+//!     acr = "urn:example:mfa" | any(..),  // step-up (RFC 9470): accepted `acr` values
+//!     max_age = 300,                      // step-up: `auth_time` at most this many seconds ago
 //!     policy = path::to::check,           // async fn(&Principal, &HttpRequest) -> PolicyDecision
 //!     realm = "...",                      // overrides the configured realm
 //!     optional,                           // no credentials → handler runs with no identity
@@ -65,7 +67,8 @@
 //! with a broken JSON body is answered 401, and its body is never read. Of the accepted
 //! schemes, the first whose credentials are present is verified; failing credentials are
 //! answered by their own scheme and never fall through to another. Then the scopes, the
-//! roles and the policy are checked, in that order. Mistakes in the attribute are compile
+//! roles, the authentication context (`acr`, `max_age`) and the policy are checked, in that
+//! order. Mistakes in the attribute are compile
 //! errors pointing at the token that is wrong.
 //!
 //! Handlers read the principal through [`Identity`] or [`Claims<T>`](Claims); used without
@@ -98,11 +101,17 @@
 //! | expired / not yet valid | 401 | `… error="invalid_token", error_description="The access token expired"` (or `is not yet valid`) |
 //! | valid token, scopes missing | 403 | `Bearer realm="R", error="insufficient_scope", scope="<a smallest satisfying set>"` |
 //! | a role or policy denies | 403 | none |
+//! | valid token, `acr` not accepted or `auth_time` missing / older than `max_age` (RFC 9470) | 401 (403 with [`step_up_forbidden`](AuthenticatorBuilder::step_up_forbidden)) | `Bearer realm="R", error="insufficient_user_authentication", error_description="…", acr_values="…", max_age="…"` |
 //! | several schemes accepted, none present | 401 | one challenge per scheme, in declaration order |
 //! | Basic missing or wrong, in any way | 401 | `Basic realm="R", charset="UTF-8"` |
 //! | API key missing or wrong | 401 | `ApiKey realm="R"` |
 //! | no authenticator registered | 500 | none; an error-level log says what to add |
 //! | key source unreachable, no usable key cached | 503 | none; `Retry-After`; an error-level log |
+//!
+//! With a [protected resource](AuthenticatorBuilder::protected_resource) (RFC 9728), every
+//! Bearer challenge above also carries `resource_metadata="<metadata URL>"` right after the
+//! realm, and `GET /.well-known/oauth-protected-resource[/<path>]` answers `200` with the
+//! `application/json` metadata, cacheable, without credentials.
 //!
 //! # Keys that rotate
 //!
