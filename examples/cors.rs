@@ -6,6 +6,9 @@
 //! cargo run --example cors
 //! ```
 //!
+//! Bearer tokens are HS256 with the secret of `AUTH_HS256_SECRET` (a development secret, with a
+//! warning, when it is unset); the banner prints one.
+//!
 //! Then, as a browser on `http://localhost:3000` would:
 //!
 //! ```text
@@ -18,8 +21,14 @@
 use actix_cors::Cors;
 use actix_web::http::header;
 use actix_web::{get, App, HttpResponse, HttpServer};
-use auth_runtime::testing::TestIssuer;
-use auth_runtime::{requires, Authenticator};
+use auth_runtime::{requires, Authenticator, Key};
+use jsonwebtoken::{EncodingKey, Header};
+use serde_json::json;
+
+/// Used when `AUTH_HS256_SECRET` is unset. Anyone who reads this file can mint tokens with it.
+const DEVELOPMENT_SECRET: &str = "cors-example-development-secret-never-use-in-production";
+const ISSUER: &str = "https://issuer.example";
+const AUDIENCE: &str = "cors-api";
 
 #[get("/items")]
 #[requires(scope = "items:read")]
@@ -59,10 +68,24 @@ fn app(
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    // A throw-away issuer so the example runs with one command; use your own keys in real code.
-    let issuer = TestIssuer::hs256();
-    let auth = issuer.authenticator();
-    let token = issuer.token().scope("items:read").sign();
+    let secret = std::env::var("AUTH_HS256_SECRET").unwrap_or_else(|_| {
+        eprintln!("AUTH_HS256_SECRET is not set: using a development secret anyone can sign with");
+        DEVELOPMENT_SECRET.to_owned()
+    });
+    let auth = Authenticator::builder()
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .key(Key::hs256(&secret).map_err(std::io::Error::other)?)
+        .build()
+        .map_err(std::io::Error::other)?;
+    // A token for the banner, signed as the issuer would sign it (jsonwebtoken on aws-lc-rs).
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = json!({
+        "iss": ISSUER, "aud": AUDIENCE, "sub": "dana", "exp": now + 3600, "scope": "items:read",
+    });
+    let key = EncodingKey::from_secret(secret.as_bytes());
+    let token =
+        jsonwebtoken::encode(&Header::default(), &claims, &key).map_err(std::io::Error::other)?;
     println!("CORS example on http://127.0.0.1:8081 (allowed origin http://localhost:3000)");
     println!(
         "curl -i -X OPTIONS http://127.0.0.1:8081/items -H 'Origin: http://localhost:3000' \
@@ -84,7 +107,7 @@ mod tests {
     use super::*;
     use actix_web::http::StatusCode;
     use actix_web::test;
-    use auth_runtime::testing::{assert_unauthenticated, TestRequestExt};
+    use auth_runtime::testing::{assert_unauthenticated, TestIssuer, TestRequestExt};
 
     const ORIGIN: &str = "http://localhost:3000";
 

@@ -1,26 +1,32 @@
 //! A Keycloak-shaped setup: keys from OpenID Connect discovery (rotating JWKS), realm roles
 //! used for authorization, and the token's own claims deserialized into an application type.
 //!
+//! With the development provider in a first terminal (Keycloak's roles claim, this API's
+//! audience):
+//!
 //! ```text
+//! cargo run --example dev-provider -- --audience items-api --role-claim realm_access.roles
 //! cargo run --example keycloak
 //! ```
 //!
-//! Without configuration it starts a stand-in identity provider on 127.0.0.1 (discovery and a
-//! JWKS, like a Keycloak realm) and prints tokens it signed. Against a real Keycloak:
+//! Against a real Keycloak:
 //!
 //! ```text
 //! AUTH_OIDC_ISSUER=http://localhost:8180/realms/demo AUTH_AUDIENCE=account \
 //!     cargo run --example keycloak
 //! ```
 //!
-//! (plain `http://` is accepted for a provider on a loopback address only; Auth0 works the same
-//! with `AUTH_OIDC_ISSUER=https://<tenant>.auth0.com/` and its API identifier as audience.)
+//! (plain `http://` is accepted for a provider on a loopback address only: `.allow_http()`
+//! checks the host; Auth0 works the same with `AUTH_OIDC_ISSUER=https://<tenant>.auth0.com/`
+//! and its API identifier as audience.)
 
 use actix_web::{delete, get, web, App, HttpResponse, HttpServer};
-use auth_runtime::testing::{KeyServer, TestIssuer};
-use auth_runtime::{requires, Algorithm, Authenticator, AuthenticatorBuilder, Claims};
+use auth_runtime::{requires, Authenticator, AuthenticatorBuilder, Claims};
 use serde::Deserialize;
 use serde_json::json;
+
+/// `cargo run --example dev-provider`'s issuer, used when `AUTH_OIDC_ISSUER` is unset.
+const DEV_PROVIDER: &str = "http://127.0.0.1:8090";
 
 /// The claims this application reads from Keycloak's access tokens.
 #[derive(Deserialize)]
@@ -74,65 +80,44 @@ fn builder(audience: &str) -> AuthenticatorBuilder {
         .role_claims(["realm_access.roles"])
 }
 
-/// A stand-in Keycloak realm: discovery and a JWKS on 127.0.0.1, and an RS256 signer.
-async fn stand_in_realm() -> (KeyServer, TestIssuer) {
-    let server = KeyServer::start().await;
-    let issuer = TestIssuer::new(Algorithm::RS256)
-        .with_issuer(server.url())
-        .with_audience("items-api");
-    server.publish(vec![issuer.jwk()]);
-    server.set_discovery_issuer(&server.url());
-    (server, issuer)
-}
-
-/// A token shaped like Keycloak's: realm roles, a space-delimited scope, a username.
-fn keycloak_token(issuer: &TestIssuer, scope: &str, roles: &[&str]) -> String {
-    issuer
-        .token()
-        .subject("f3c1b2a4-0000-4000-8000-000000000001")
-        .scope(scope)
-        .claim("preferred_username", "alice")
-        .claim("azp", "items-frontend")
-        .claim("realm_access", json!({ "roles": roles }))
-        .sign()
-}
-
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let configured = std::env::var("AUTH_OIDC_ISSUER").ok();
+    let issuer_url = configured
+        .clone()
+        .unwrap_or_else(|| DEV_PROVIDER.to_owned());
     let audience = std::env::var("AUTH_AUDIENCE").unwrap_or_else(|_| "items-api".to_owned());
-    let mut stand_in = None;
-    let issuer_url = match configured {
-        Some(issuer) => issuer,
-        None => {
-            let (server, issuer) = stand_in_realm().await;
-            let url = server.url();
-            stand_in = Some((server, issuer));
-            url
-        }
-    };
-    let loopback = issuer_url.starts_with("http://localhost")
-        || issuer_url.starts_with("http://127.")
-        || issuer_url.starts_with("http://[::1]");
-    let mut builder = builder(&audience).oidc_discovery(&issuer_url);
-    if loopback {
-        builder = builder.allow_http();
-    }
-    let auth = builder
+    // Plain http only to a provider on this machine (127.0.0.0/8, [::1], localhost).
+    let auth = builder(&audience)
+        .oidc_discovery(&issuer_url)
+        .allow_http()
         .build_and_fetch()
         .await
-        .map_err(std::io::Error::other)?;
+        .map_err(|error| {
+            let hint = match configured {
+                Some(_) => "is AUTH_OIDC_ISSUER right, and the provider up?".to_owned(),
+                None => format!(
+                    "start the development provider first: cargo run --example dev-provider \
+                     -- --audience {audience} --role-claim realm_access.roles"
+                ),
+            };
+            std::io::Error::other(format!("{error}\n{hint}"))
+        })?;
 
-    println!("Keycloak-shaped example on http://127.0.0.1:8082, issuer {issuer_url}");
-    if let Some((_, issuer)) = &stand_in {
-        let reader = keycloak_token(issuer, "openid profile items:read", &["offline_access"]);
-        let admin = keycloak_token(issuer, "openid profile", &["items-admin"]);
-        println!("curl -i http://127.0.0.1:8082/items -H 'Authorization: Bearer {reader}'");
-        println!("curl -i http://127.0.0.1:8082/me -H 'Authorization: Bearer {reader}'");
+    let base = "http://127.0.0.1:8082";
+    println!("Keycloak-shaped example on {base}, issuer {issuer_url}, audience {audience:?}");
+    if configured.is_none() {
+        let token = format!("{issuer_url}/token -d grant_type=client_credentials");
+        println!("READER=$(curl -s {token} -d 'scope=openid items:read' | jq -r .access_token)");
+        println!("ADMIN=$(curl -s {token} -d roles=items-admin | jq -r .access_token)");
+    } else {
         println!(
-            "curl -i -X DELETE http://127.0.0.1:8082/items/1 -H 'Authorization: Bearer {admin}'"
+            "READER and ADMIN: access tokens of your realm (scope items:read; role items-admin)"
         );
     }
+    println!("curl -i {base}/items -H \"Authorization: Bearer $READER\"");
+    println!("curl -i {base}/me -H \"Authorization: Bearer $READER\"");
+    println!("curl -i -X DELETE {base}/items/1 -H \"Authorization: Bearer $ADMIN\"");
     HttpServer::new(move || App::new().configure(auth.configure()).configure(routes))
         .bind(("127.0.0.1", 8082))?
         .run()
@@ -144,7 +129,33 @@ mod tests {
     use super::*;
     use actix_web::http::StatusCode;
     use actix_web::test;
-    use auth_runtime::testing::TestRequestExt;
+    use auth_runtime::testing::{KeyServer, TestIssuer, TestRequestExt};
+    use auth_runtime::Algorithm;
+
+    /// A stand-in Keycloak realm: discovery and a JWKS on 127.0.0.1, and an RS256 signer
+    /// writing roles where Keycloak does.
+    async fn stand_in_realm() -> (KeyServer, TestIssuer) {
+        let server = KeyServer::start().await;
+        let issuer = TestIssuer::new(Algorithm::RS256)
+            .with_issuer(server.url())
+            .with_audience("items-api")
+            .with_role_claim("realm_access.roles");
+        server.publish(vec![issuer.jwk()]);
+        server.set_discovery_issuer(&server.url());
+        (server, issuer)
+    }
+
+    /// A token shaped like Keycloak's: realm roles, a space-delimited scope, a username.
+    fn keycloak_token(issuer: &TestIssuer, scope: &str, roles: &[&str]) -> String {
+        issuer
+            .token()
+            .subject("f3c1b2a4-0000-4000-8000-000000000001")
+            .scope(scope)
+            .claim("preferred_username", "alice")
+            .claim("azp", "items-frontend")
+            .roles(roles.iter().copied())
+            .sign()
+    }
 
     async fn call(auth: &Authenticator, req: test::TestRequest) -> actix_web::dev::ServiceResponse {
         let app =

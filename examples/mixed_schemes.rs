@@ -5,14 +5,22 @@
 //! ```text
 //! cargo run --example mixed_schemes
 //! ```
+//!
+//! Bearer tokens are HS256 with the secret of `AUTH_HS256_SECRET` (a development secret, with a
+//! warning, when it is unset); the banner prints one.
 
 use actix_web::{get, post, web, App, HttpRequest, HttpResponse, HttpServer};
-use auth_runtime::testing::TestIssuer;
 use auth_runtime::{
-    requires, Authenticator, CustomScheme, Identity, PolicyDecision, Principal, Refusal, Scheme,
-    StaticApiKeys, StaticUsers,
+    requires, Authenticator, AuthenticatorBuilder, CustomScheme, Identity, Key, PolicyDecision,
+    Principal, Refusal, Scheme, StaticApiKeys, StaticUsers,
 };
+use jsonwebtoken::{EncodingKey, Header};
 use serde_json::json;
+
+/// Used when `AUTH_HS256_SECRET` is unset. Anyone who reads this file can mint tokens with it.
+const DEVELOPMENT_SECRET: &str = "mixed-schemes-development-secret-never-use-in-production";
+const ISSUER: &str = "https://issuer.example";
+const AUDIENCE: &str = "mixed-api";
 
 /// A session cookie `session=<id>`. A real application would look the id up in its session
 /// store; here two ids are known.
@@ -83,7 +91,9 @@ fn routes(config: &mut web::ServiceConfig) {
         .service(maintenance);
 }
 
-fn authenticator(issuer: &TestIssuer) -> Authenticator {
+/// The Basic users, the API keys and the session cookie on top of `bearer`, the Bearer
+/// configuration (issuer, audience, key).
+fn authenticator(bearer: AuthenticatorBuilder) -> Authenticator {
     let users = StaticUsers::new()
         .user("admin", "correct horse", ["reports:read"])
         .and_then(|users| users.roles("admin", ["operator"]))
@@ -91,8 +101,7 @@ fn authenticator(issuer: &TestIssuer) -> Authenticator {
     let keys = StaticApiKeys::new()
         .key("metrics-key-1", "collector", ["metrics:write"])
         .expect("a valid key");
-    issuer
-        .builder()
+    bearer
         .realm("mixed")
         .basic(users)
         .api_keys(keys)
@@ -103,10 +112,28 @@ fn authenticator(issuer: &TestIssuer) -> Authenticator {
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    // A throw-away issuer so the example runs with one command; use your own keys in real code.
-    let issuer = TestIssuer::hs256();
-    let auth = authenticator(&issuer);
-    let token = issuer.token().scope("reports:read").sign();
+    let secret = std::env::var("AUTH_HS256_SECRET").unwrap_or_else(|_| {
+        eprintln!("AUTH_HS256_SECRET is not set: using a development secret anyone can sign with");
+        DEVELOPMENT_SECRET.to_owned()
+    });
+    let key = Key::hs256(&secret).map_err(std::io::Error::other)?;
+    let auth = authenticator(
+        Authenticator::builder()
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .key(key),
+    );
+    // A token for the banner, signed as the issuer would sign it (jsonwebtoken on aws-lc-rs).
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = json!({
+        "iss": ISSUER, "aud": AUDIENCE, "sub": "carol", "exp": now + 3600, "scope": "reports:read",
+    });
+    let token = jsonwebtoken::encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .map_err(std::io::Error::other)?;
     let base = "http://127.0.0.1:8083";
     println!("mixed schemes example on {base}");
     println!("curl -i {base}/reports                                   # 3 challenges");
@@ -128,13 +155,13 @@ mod tests {
     use super::*;
     use actix_web::http::{header, StatusCode};
     use actix_web::test;
-    use auth_runtime::testing::{challenges, TestRequestExt};
+    use auth_runtime::testing::{assert_forbidden, challenges, TestIssuer, TestRequestExt};
 
     async fn call(req: test::TestRequest) -> actix_web::dev::ServiceResponse {
         let issuer = TestIssuer::hs256();
         let app = test::init_service(
             App::new()
-                .configure(authenticator(&issuer).configure())
+                .configure(authenticator(issuer.builder()).configure())
                 .configure(routes),
         )
         .await;
@@ -191,7 +218,7 @@ mod tests {
                 .uri("/maintenance")
                 .basic("admin", "correct horse")
         };
-        assert_eq!(call(req()).await.status(), StatusCode::FORBIDDEN);
+        assert_forbidden(&call(req()).await);
         let res = call(req().insert_header(("x-change-ticket", "42"))).await;
         assert_eq!(res.status(), StatusCode::OK);
     }

@@ -20,11 +20,18 @@
 //! | `AUTH_PUBLIC_KEY_PEM` | unset; a PEM public key file (RSA, P-256, Ed25519)     |
 //! | `AUTH_BASIC_USERS`  | `alice:wonderland` (`user:password` pairs, commas)       |
 //! | `AUTH_API_KEYS`     | `demo-key-123` (comma-separated)                         |
+//! | `AUTH_INTROSPECTION_URL` | unset; an RFC 7662 endpoint for opaque tokens       |
+//! | `AUTH_INTROSPECTION_CLIENT_ID` / `_SECRET` | the resource server's credentials there |
+//! | `AUTH_REDIS_URL`    | unset; revocations shared through Redis (else in memory) |
 //! | `RUST_LOG`          | `info,auth_runtime=debug`                                |
 //!
 //! With `AUTH_JWKS_URL`, `AUTH_OIDC_ISSUER` or `AUTH_PUBLIC_KEY_PEM` the tokens come from your
 //! identity provider (the expected `iss` is the discovered issuer unless `AUTH_ISSUER` says
-//! otherwise); plain `http://` is allowed only for a provider on a loopback address.
+//! otherwise); plain `http://` is allowed only for a provider on a loopback address. With
+//! `AUTH_INTROSPECTION_CLIENT_ID` (and `_SECRET`), Bearer tokens that are not JWTs are
+//! introspected at `AUTH_INTROSPECTION_URL`, or with `AUTH_OIDC_ISSUER` at the endpoint its
+//! discovery document names. `POST /admin/revocations` revokes tokens on every instance that
+//! shares `AUTH_REDIS_URL` (`scripts/three-instances.sh` shows it).
 //!
 //! With `AUTH_RESOURCE` (say `http://127.0.0.1:8080`), the quickstart is a protected resource
 //! clients can discover (RFC 9728): it serves `/.well-known/oauth-protected-resource` (with the
@@ -35,10 +42,11 @@
 use std::env;
 use std::process::ExitCode;
 
+use actix_web::http::header;
 use actix_web::{delete, get, post, web, App, HttpResponse, HttpServer};
 use auth_runtime::{
-    check_app, requires, Authenticator, AuthenticatorBuilder, ConfigError, Identity, Key,
-    ProtectedResource, StaticApiKeys, StaticUsers,
+    check_app, requires, Authenticator, AuthenticatorBuilder, ConfigError, Identity, Introspection,
+    Key, ProtectedResource, RedisStore, Revocation, StaticApiKeys, StaticUsers,
 };
 use jsonwebtoken::{EncodingKey, Header};
 use serde::Deserialize;
@@ -52,13 +60,14 @@ const DEVELOPMENT_SECRET: &str = "quickstart-development-secret-never-use-in-pro
 const MFA: &str = "urn:quickstart:mfa";
 
 /// The scopes the quickstart's routes name, published as `scopes_supported`.
-const SCOPES: [&str; 6] = [
+const SCOPES: [&str; 7] = [
     "items:read",
     "items:write",
     "items:admin",
     "admin",
     "reports:read",
     "metrics:read",
+    "admin:revoke",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -140,6 +149,95 @@ async fn metrics(who: Identity) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "requests": 42, "client": who.subject() }))
 }
 
+/// The bodies `POST /admin/revocations` takes: exactly one of these shapes.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RevocationRequest {
+    Jti(ByJti),
+    Token(ByToken),
+    Subject(BySubject),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ByJti {
+    jti: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ByToken {
+    token: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BySubject {
+    sub: String,
+    issued_before: u64,
+}
+
+impl RevocationRequest {
+    /// The revocation the body asks for; `None` when a value is empty.
+    fn revocation(self) -> Option<Revocation> {
+        let filled = |text: String| Some(text).filter(|text| !text.trim().is_empty());
+        Some(match self {
+            RevocationRequest::Jti(ByJti { jti }) => Revocation::jti(filled(jti)?),
+            RevocationRequest::Token(ByToken { token }) => Revocation::token(&filled(token)?),
+            RevocationRequest::Subject(BySubject { sub, issued_before }) => {
+                Revocation::subject(filled(sub)?, issued_before)
+            }
+        })
+    }
+}
+
+/// An RFC 9457 problem answer.
+fn problem(status: actix_web::http::StatusCode, detail: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("application/problem+json")
+        .json(json!({
+            "type": "about:blank",
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "detail": detail,
+        }))
+}
+
+/// Revokes tokens on every instance sharing the revocation store: `{"jti": ".."}`,
+/// `{"token": ".."}` or `{"sub": "..", "issued_before": <unix time>}`. The body is read only
+/// once the caller's token is accepted.
+#[post("/admin/revocations")]
+#[requires(scope = "admin:revoke")]
+async fn revoke(who: Identity, auth: web::Data<Authenticator>, body: web::Bytes) -> HttpResponse {
+    let request = serde_json::from_slice::<RevocationRequest>(&body)
+        .ok()
+        .and_then(RevocationRequest::revocation);
+    let Some(revocation) = request else {
+        return problem(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "The body must be {\"jti\": \"..\"}, {\"token\": \"..\"} or \
+             {\"sub\": \"..\", \"issued_before\": <unix time>}.",
+        );
+    };
+    match auth.revoke(revocation).await {
+        Ok(()) => {
+            tracing::info!(by = who.subject(), "revocation in force and shared");
+            HttpResponse::NoContent().finish()
+        }
+        Err(error) => {
+            tracing::error!(%error, "revocation not shared");
+            let mut res = problem(
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                "The revocation is in force on this instance but could not be shared yet; it is \
+                 shared when the store is reachable again. Retry to confirm.",
+            );
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+            res
+        }
+    }
+}
+
 /// Every route of the quickstart.
 fn routes(config: &mut web::ServiceConfig) {
     config
@@ -150,7 +248,8 @@ fn routes(config: &mut web::ServiceConfig) {
         .service(delete_item)
         .service(settings)
         .service(reports)
-        .service(metrics);
+        .service(metrics)
+        .service(revoke);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,6 +302,7 @@ async fn run() -> Result<(), String> {
             .audience(&audience)
             .basic(basic_users(&users)?)
             .api_keys(static_api_keys(&api_keys)?);
+        let builder = revocation_store(introspection(builder)?)?;
         let builder = with_resource(builder, resource.as_deref());
         key_source(builder)
     };
@@ -224,7 +324,13 @@ async fn run() -> Result<(), String> {
     };
 
     let metadata_url = auth.resource_metadata_url().map(str::to_owned);
-    let app = move || App::new().configure(auth.configure()).configure(routes);
+    let data = web::Data::new(auth.clone());
+    let app = move || {
+        App::new()
+            .configure(auth.configure())
+            .app_data(data.clone())
+            .configure(routes)
+    };
     // Fails now, instead of answering 500, if the `App` forgot to register the authenticator.
     check_app(app()).await.map_err(|error| error.to_string())?;
 
@@ -248,6 +354,7 @@ async fn run() -> Result<(), String> {
     let admin = token("items:admin")?;
     let report_reader = token("reports:read")?;
     let stepped_up = token_with("items:read", Some(Login::fresh(MFA)))?;
+    let revoker = token("admin:revoke")?;
     let (basic_user, basic_password) = users
         .split(',')
         .next()
@@ -301,6 +408,16 @@ async fn run() -> Result<(), String> {
             format!("curl -i {base}/metrics -H 'X-API-Key: {api_key}'"),
         ),
         (
+            "POST /admin/revocations, scope admin:revoke: revoke the token above on every \
+             instance sharing AUTH_REDIS_URL (also {\"jti\": ..} or {\"sub\": .., \
+             \"issued_before\": ..}); 204"
+                .to_owned(),
+            format!(
+                "curl -i {base}/admin/revocations -H 'Authorization: Bearer {revoker}' \
+                 -H 'Content-Type: application/json' -d '{{\"token\":\"{reader}\"}}'"
+            ),
+        ),
+        (
             "refused: no token, 401 with a `WWW-Authenticate: Bearer` challenge".to_owned(),
             format!("curl -i {base}/items"),
         ),
@@ -317,6 +434,16 @@ async fn run() -> Result<(), String> {
             "Bearer tokens are verified with the keys of {from}: get one from your provider \
              (audience {audience:?}) and `export TOKEN=...`\n"
         );
+    }
+    if env::var("AUTH_INTROSPECTION_CLIENT_ID").is_ok() {
+        println!(
+            "Opaque (non-JWT) Bearer tokens are introspected (RFC 7662): use one from your \
+             provider as `$TOKEN` on any Bearer route\n"
+        );
+    }
+    match env::var("AUTH_REDIS_URL") {
+        Ok(_) => println!("Revocations are shared through Redis with every instance using it\n"),
+        Err(_) => println!("Revocations are kept in this instance's memory (set AUTH_REDIS_URL)\n"),
     }
     for (route, curl) in banner {
         println!("{route}:\n  {curl}\n");
@@ -335,14 +462,15 @@ fn key_source(builder: AuthenticatorBuilder) -> Result<(AuthenticatorBuilder, Ke
     };
     if let Ok(issuer) = env::var("AUTH_OIDC_ISSUER") {
         // The discovered issuer becomes the expected `iss` unless AUTH_ISSUER says otherwise.
-        let builder = allow_http_for_loopback(builder.oidc_discovery(&issuer), &issuer);
+        // Plain http only to a provider on this machine (127.0.0.0/8, [::1], localhost).
+        let builder = builder.oidc_discovery(&issuer).allow_http();
         return Ok((with_issuer(builder), KeySource::External(issuer)));
     }
     if let Ok(url) = env::var("AUTH_JWKS_URL") {
         if explicit_issuer.is_none() {
             tracing::warn!("AUTH_JWKS_URL without AUTH_ISSUER: the `iss` claim is not checked");
         }
-        let builder = allow_http_for_loopback(builder.jwks_url(&url), &url);
+        let builder = builder.jwks_url(&url).allow_http();
         return Ok((with_issuer(builder), KeySource::External(url)));
     }
     if let Ok(path) = env::var("AUTH_PUBLIC_KEY_PEM") {
@@ -376,35 +504,49 @@ fn with_resource(builder: AuthenticatorBuilder, resource: Option<&str>) -> Authe
     }
 }
 
-/// Plain `http://` is allowed for a provider on this machine only.
-fn allow_http_for_loopback(builder: AuthenticatorBuilder, url: &str) -> AuthenticatorBuilder {
-    if is_loopback_http(url) {
-        builder.allow_http()
-    } else {
-        builder
-    }
+/// `AUTH_INTROSPECTION_CLIENT_ID` and `_SECRET`: opaque tokens introspected at
+/// `AUTH_INTROSPECTION_URL`, or at the endpoint discovery names (with `AUTH_OIDC_ISSUER`).
+fn introspection(builder: AuthenticatorBuilder) -> Result<AuthenticatorBuilder, String> {
+    let url = env::var("AUTH_INTROSPECTION_URL").ok();
+    let Ok(client_id) = env::var("AUTH_INTROSPECTION_CLIENT_ID") else {
+        return match url {
+            Some(_) => Err(
+                "AUTH_INTROSPECTION_URL needs AUTH_INTROSPECTION_CLIENT_ID and \
+                            AUTH_INTROSPECTION_CLIENT_SECRET"
+                    .to_owned(),
+            ),
+            None => Ok(builder),
+        };
+    };
+    let secret = env::var("AUTH_INTROSPECTION_CLIENT_SECRET")
+        .map_err(|_| "AUTH_INTROSPECTION_CLIENT_ID needs AUTH_INTROSPECTION_CLIENT_SECRET")?;
+    let introspection = match &url {
+        Some(url) => Introspection::endpoint(url),
+        None if env::var("AUTH_OIDC_ISSUER").is_ok() => Introspection::discovered(),
+        None => {
+            return Err(
+                "AUTH_INTROSPECTION_CLIENT_ID needs AUTH_INTROSPECTION_URL, or \
+                        AUTH_OIDC_ISSUER to discover the endpoint"
+                    .to_owned(),
+            )
+        }
+    };
+    // Plain http only to an endpoint on this machine (127.0.0.0/8, [::1], localhost).
+    Ok(builder
+        .introspection(introspection.client_secret_basic(client_id, secret))
+        .allow_http())
 }
 
-/// Whether `url` is `http://` to `localhost` or a loopback address.
-fn is_loopback_http(url: &str) -> bool {
-    let host = url
-        .strip_prefix("http://")
-        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default())
-        .map(|authority| {
-            authority
-                .rsplit_once('@')
-                .map_or(authority, |(_, host)| host)
-        })
-        .map(|host| match host.strip_prefix('[') {
-            Some(v6) => v6.split(']').next().unwrap_or_default(),
-            None => host.split(':').next().unwrap_or_default(),
-        });
-    host.is_some_and(|host| {
-        host.eq_ignore_ascii_case("localhost")
-            || host
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    })
+/// `AUTH_REDIS_URL`: revocations shared through Redis; else kept in memory.
+fn revocation_store(builder: AuthenticatorBuilder) -> Result<AuthenticatorBuilder, String> {
+    match env::var("AUTH_REDIS_URL") {
+        Ok(url) => {
+            let store =
+                RedisStore::new(&url).map_err(|error| format!("AUTH_REDIS_URL: {error}"))?;
+            Ok(builder.revocation_store(store))
+        }
+        Err(_) => Ok(builder),
+    }
 }
 
 /// `user:password` pairs separated by commas, hashed now; each user holds `reports:read`.
@@ -503,8 +645,13 @@ mod tests {
         auth: Authenticator,
         req: test::TestRequest,
     ) -> actix_web::dev::ServiceResponse {
-        let app =
-            test::init_service(App::new().configure(auth.configure()).configure(routes)).await;
+        let app = test::init_service(
+            App::new()
+                .configure(auth.configure())
+                .app_data(web::Data::new(auth.clone()))
+                .configure(routes),
+        )
+        .await;
         test::call_service(&app, req.to_request()).await
     }
 
@@ -667,18 +814,93 @@ mod tests {
         );
     }
 
-    #[::core::prelude::v1::test]
-    fn loopback_providers_may_use_plain_http() {
-        for (url, allowed) in [
-            ("http://localhost:8180/realms/demo", true),
-            ("http://127.0.0.1:9000/jwks.json", true),
-            ("http://[::1]:9000/", true),
-            ("http://user@127.0.0.1/", true),
-            ("http://example.com/jwks.json", false),
-            ("http://127.0.0.1.evil.test/", false),
-            ("https://example.com/", false),
+    #[actix_web::test]
+    async fn admin_revocations_take_three_shapes_and_refuse_bad_bodies() {
+        let auth = Authenticator::builder()
+            .realm("quickstart")
+            .issuer("quickstart")
+            .audience("quickstart-api")
+            .key(Key::hs256(DEVELOPMENT_SECRET).unwrap())
+            .build()
+            .unwrap();
+        let app = test::init_service(
+            App::new()
+                .configure(auth.configure())
+                .app_data(web::Data::new(auth.clone()))
+                .configure(routes),
+        )
+        .await;
+        let revocation = |body: &str| {
+            test::TestRequest::post()
+                .uri("/admin/revocations")
+                .insert_header(bearer("admin:revoke"))
+                .insert_header(("Content-Type", "application/json"))
+                .set_payload(body.to_owned())
+                .to_request()
+        };
+        let victim = mint(
+            DEVELOPMENT_SECRET,
+            "quickstart",
+            "quickstart-api",
+            "items:read",
+            None,
+        )
+        .unwrap();
+        let items = || {
+            test::TestRequest::get()
+                .uri("/items")
+                .insert_header(("Authorization", format!("Bearer {victim}")))
+                .to_request()
+        };
+        assert_eq!(
+            test::call_service(&app, items()).await.status(),
+            StatusCode::OK
+        );
+        let body = format!(r#"{{"token": "{victim}"}}"#);
+        assert_eq!(
+            test::call_service(&app, revocation(&body)).await.status(),
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            test::call_service(&app, items()).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        for good in [
+            r#"{"jti": "j-1"}"#,
+            r#"{"sub": "someone", "issued_before": 1767225600}"#,
         ] {
-            assert_eq!(is_loopback_http(url), allowed, "{url}");
+            assert_eq!(
+                test::call_service(&app, revocation(good)).await.status(),
+                StatusCode::NO_CONTENT
+            );
         }
+        for bad in [
+            "",
+            "not json",
+            "{}",
+            r#"{"jti": ""}"#,
+            r#"{"jti": 7}"#,
+            r#"{"sub": "x"}"#,
+            r#"{"jti": "a", "token": "b"}"#,
+        ] {
+            let res = test::call_service(&app, revocation(bad)).await;
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
+            assert_eq!(
+                res.headers().get("content-type").unwrap(),
+                "application/problem+json",
+                "{bad}"
+            );
+        }
+        // Without the scope: 403, and the body is never read.
+        let res = test::call_service(
+            &app,
+            test::TestRequest::post()
+                .uri("/admin/revocations")
+                .insert_header(bearer("items:write"))
+                .set_payload("not json")
+                .to_request(),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
     }
 }

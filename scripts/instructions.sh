@@ -14,6 +14,7 @@
 #   MODES="reused fresh" DURATION=10 (seconds of counted load)  WARMUP=3
 #   CONNECTIONS=4        BASE_PORT=18200
 #   OUT=target/instructions/<UTC time>
+#   AUTH_BENCH_METRICS=prometheus   the servers install a metrics recorder (unset: none)
 #
 # Under valgrind the server runs about 50 times slower, so work done once a second (the token
 # cache's sweep of expired entries) weighs about 50 times more per request than at full speed.
@@ -53,8 +54,10 @@ fi
 
 say "building auth-bench in release"
 cargo build --release --quiet -p auth-bench --bins
-BIN=target/release/auth-bench
 mkdir -p "$OUT" "$TOKENS_DIR"
+# A copy: another build into a shared target directory cannot swap the binary mid-run.
+cp target/release/auth-bench "$OUT/auth-bench"
+BIN=$OUT/auth-bench
 # The lock of scripts/load-bench.sh: a count and a load run at once would disturb each other.
 exec 9>"$TOKENS_DIR/../.lock"
 if ! flock -n 9; then

@@ -2,10 +2,12 @@
 //! real keys of every algorithm family.
 
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, post, test, web, App, HttpResponse};
+use auth_runtime::testing::TestIssuer;
 use auth_runtime::{
     check_app, requires, Algorithm, Authenticator, Claims, ErrorBody, Identity, Optional,
 };
@@ -239,7 +241,7 @@ async fn row_4_a_token_in_header_and_query_is_400() {
 #[actix_rt::test]
 async fn row_5_bad_signature() {
     let claims = claims("read");
-    let forged = mint_with(&header(Algorithm::RS256), &claims, &untrusted_rsa_key());
+    let forged = mint_with(&header(Algorithm::RS256), &claims, &untrusted_signer());
     assert_invalid_token(&forged).await;
     let valid = token("read");
     // Swap the last character for another that also carries data bits (an HS256 signature's
@@ -321,7 +323,7 @@ async fn row_5_alg_none_in_any_casing() {
 
 #[actix_rt::test]
 async fn row_5_hmac_signed_with_the_rsa_public_key_is_refused() {
-    let confused_key = jsonwebtoken::EncodingKey::from_secret(rsa_public_pem());
+    let confused_key = TestIssuer::with_secret(Algorithm::HS256, rsa_public_pem());
     // Naming the RSA key's kid: the key's algorithm is RS256, the header's HS256.
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some(kid(Algorithm::RS256));
@@ -336,14 +338,14 @@ async fn row_5_an_algorithm_not_bound_to_the_key() {
     // RS256 key, but the token says RS512 and names the RS256 key.
     let mut header = Header::new(Algorithm::RS512);
     header.kid = Some(kid(Algorithm::RS256));
-    let token = mint_with(&header, &claims("read"), &encoding_key(Algorithm::RS512));
+    let token = mint_with(&header, &claims("read"), &signer(Algorithm::RS512));
     assert_invalid_token(&token).await;
     // Only an HS256 key configured: an HS512 token with the same secret is refused.
     let auth = authenticator_with_only(Algorithm::HS256);
     let token = mint_with(
         &Header::new(Algorithm::HS512),
         &claims("read"),
-        &encoding_key(Algorithm::HS512),
+        &signer(Algorithm::HS512),
     );
     let res = call_with(auth, get_with_token("/items", &token)).await;
     assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, &token).await;
@@ -363,7 +365,7 @@ fn authenticator_with_only(alg: Algorithm) -> Authenticator {
 async fn row_5_unknown_kid() {
     let mut header = header(Algorithm::RS256);
     header.kid = Some("../../etc/passwd".into());
-    let token = mint_with(&header, &claims("read"), &encoding_key(Algorithm::RS256));
+    let token = mint_with(&header, &claims("read"), &signer(Algorithm::RS256));
     assert_invalid_token(&token).await;
 }
 
@@ -429,14 +431,14 @@ async fn row_5_wrong_typ_where_at_jwt_is_required() {
     let auth = builder().require_access_token_type().build().unwrap();
     let mut id_token = header(Algorithm::RS256);
     id_token.typ = Some("JWT".into());
-    let token = mint_with(&id_token, &claims("read"), &encoding_key(Algorithm::RS256));
+    let token = mint_with(&id_token, &claims("read"), &signer(Algorithm::RS256));
     let res = call_with(auth.clone(), get_with_token("/items", &token)).await;
     assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, &token).await;
 
     for typ in ["at+jwt", "application/at+jwt", "AT+JWT"] {
         let mut access = header(Algorithm::RS256);
         access.typ = Some(typ.into());
-        let token = mint_with(&access, &claims("read"), &encoding_key(Algorithm::RS256));
+        let token = mint_with(&access, &claims("read"), &signer(Algorithm::RS256));
         let res = call_with(auth.clone(), get_with_token("/items", &token)).await;
         assert_eq!(res.status(), StatusCode::OK, "typ {typ}");
     }
@@ -454,7 +456,7 @@ async fn row_5_crit_header_is_refused() {
 #[actix_rt::test]
 async fn row_5_jku_and_embedded_jwk_are_ignored() {
     // A token signed by the attacker's key, pointing at the attacker's key: still refused.
-    let attacker = untrusted_rsa_key();
+    let attacker = untrusted_signer();
     let mut header = header(Algorithm::RS256);
     header.jku = Some("http://127.0.0.1:1/jwks.json".into());
     header.x5u = Some("http://127.0.0.1:1/cert.pem".into());
@@ -639,7 +641,7 @@ async fn row_13_optional_auth_without_credentials_runs_the_handler() {
 #[actix_rt::test]
 async fn row_14_optional_auth_with_invalid_credentials_is_refused() {
     for path in ["/maybe", "/plain-optional"] {
-        let forged = mint_with(&header(Algorithm::RS256), &claims(""), &untrusted_rsa_key());
+        let forged = mint_with(&header(Algorithm::RS256), &claims(""), &untrusted_signer());
         let res = call(get_with_token(path, &forged)).await;
         assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, &forged).await;
         let expired = mint(
@@ -721,7 +723,7 @@ async fn tokens_without_kid_use_the_key_of_their_algorithm() {
         Algorithm::ES256,
         Algorithm::EdDSA,
     ] {
-        let token = mint_with(&Header::new(alg), &claims("read"), &encoding_key(alg));
+        let token = mint_with(&Header::new(alg), &claims("read"), &signer(alg));
         assert_eq!(
             call(get_with_token("/items", &token)).await.status(),
             StatusCode::OK,
@@ -819,6 +821,108 @@ async fn a_valid_token_reaches_the_handler() {
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = test::read_body_json(res).await;
     assert_eq!(body, json!(["apple", "pear"]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows 22, 23: introspection (RFC 7662) and revocation, against a real introspection endpoint
+// on 127.0.0.1.
+
+/// Asserts a 503 with `Retry-After`, no challenge and a generic body (rows 12, 23).
+async fn assert_unavailable(res: ServiceResponse) {
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(challenges(&res).is_empty(), "{:?}", challenges(&res));
+    assert_eq!(res.headers().get(header::RETRY_AFTER).unwrap(), "30");
+    let body: Value = test::read_body_json(res).await;
+    assert_eq!(body["status"], 503);
+}
+
+#[actix_rt::test]
+async fn row_22_an_opaque_token_introspection_says_is_inactive_is_401_invalid_token() {
+    let server = introspection_server().await;
+    let auth = introspecting(&server).build().unwrap();
+    let token = opaque_token();
+    server.activate(&token, active("read"));
+    let res = call_with(auth.clone(), get_with_token("/items", &token)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // Another token the endpoint does not know (`{"active": false}`).
+    let unknown = opaque_token();
+    let res = call_with(auth, get_with_token("/items", &unknown)).await;
+    assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, &unknown).await;
+    assert_eq!(server.calls(), 2);
+}
+
+#[actix_rt::test]
+async fn row_22_a_revoked_token_is_401_invalid_token_even_when_cached() {
+    let auth = authenticator();
+    let token = token("read");
+    assert_eq!(
+        call_with(auth.clone(), get_with_token("/items", &token))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        call_with(auth.clone(), get_with_token("/items", &token))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let hits = auth.cache_stats().hits;
+    assert_eq!(hits, 1, "the second request was served from the cache");
+    auth.revoke(auth_runtime::Revocation::token(&token))
+        .await
+        .unwrap();
+    let res = call_with(auth.clone(), get_with_token("/items", &token)).await;
+    assert_eq!(auth.cache_stats().hits, hits + 1, "refused on a cache hit");
+    assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, &token).await;
+}
+
+#[actix_rt::test]
+async fn row_23_an_unreachable_introspection_endpoint_is_503_with_retry_after() {
+    let server = introspection_server().await;
+    let auth = introspecting(&server).build().unwrap();
+    let (cached, fresh) = (opaque_token(), opaque_token());
+    server.activate(&cached, active("read"));
+    server.activate(&fresh, active("read"));
+    assert_eq!(
+        call_with(auth.clone(), get_with_token("/items", &cached))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    server.stop().await;
+    // A token introspected before is still served from the cache; a new one cannot be checked.
+    assert_eq!(
+        call_with(auth.clone(), get_with_token("/items", &cached))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_unavailable(call_with(auth.clone(), get_with_token("/items", &fresh)).await).await;
+}
+
+#[actix_rt::test]
+async fn row_23_a_revocation_store_unreachable_past_the_configured_limit_is_503_with_retry_after() {
+    // A Redis store where nothing listens (the discard port of the loopback interface).
+    let store = auth_runtime::RedisStore::new("redis://127.0.0.1:9/")
+        .unwrap()
+        .timeouts(Duration::from_millis(200), Duration::from_millis(200));
+    let auth = builder()
+        .revocation_store(store)
+        .when_store_unreachable(auth_runtime::WhenStoreUnreachable::RefuseAfter(
+            Duration::from_secs(1),
+        ))
+        .build()
+        .unwrap();
+    let token = token("read");
+    assert_eq!(
+        call_with(auth.clone(), get_with_token("/items", &token))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    actix_web::rt::time::sleep(Duration::from_millis(2100)).await;
+    assert_unavailable(call_with(auth.clone(), get_with_token("/items", &token)).await).await;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{get, test, App, HttpResponse, HttpServer};
 use auth_runtime::jwk::JwkSet;
 use auth_runtime::{requires, Algorithm, Authenticator, AuthenticatorBuilder, ConfigError, Key};
-use auth_tests::key_server::{jwk, jwk_of, KeyServer};
+use auth_tests::key_server::{jwk, KeyServer, TokenEndpoint};
 use auth_tests::*;
 use futures_util::future::{join_all, select, Either};
 use jsonwebtoken::Header;
@@ -47,7 +47,7 @@ fn discovering(server: &KeyServer) -> AuthenticatorBuilder {
 fn token_for(alg: Algorithm, kid: &str) -> String {
     let mut header = Header::new(alg);
     header.kid = Some(kid.to_owned());
-    mint_with(&header, &claims("read"), &encoding_key(alg))
+    mint_with(&header, &claims("read"), &signer(alg))
 }
 
 fn get_items(token: &str) -> test::TestRequest {
@@ -189,7 +189,7 @@ async fn a_header_alg_other_than_the_keys_is_invalid() {
     assert_invalid_token(&call(&auth, &token_for(Algorithm::ES384, "p-256")).await);
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some("p-256".into());
-    let token = mint_with(&header, &claims("read"), &encoding_key(Algorithm::RS256));
+    let token = mint_with(&header, &claims("read"), &signer(Algorithm::RS256));
     assert_invalid_token(&call(&auth, &token).await);
     assert_eq!(server.jwks_fetches(), 1, "a known kid never causes a fetch");
 }
@@ -263,7 +263,7 @@ async fn tokens_without_kid_are_verified_only_when_one_key_fits() {
     ])
     .await;
     let auth = trusting(&server).build_and_fetch().await.unwrap();
-    let without_kid = |alg| mint_with(&Header::new(alg), &claims("read"), &encoding_key(alg));
+    let without_kid = |alg| mint_with(&Header::new(alg), &claims("read"), &signer(alg));
     assert_eq!(
         status(&auth, &without_kid(Algorithm::EdDSA)).await,
         StatusCode::OK
@@ -538,7 +538,7 @@ async fn discovery_uses_the_jwks_uri_and_the_issuer_becomes_the_expected_iss() {
     let auth = discovering(&server).build_and_fetch().await.unwrap();
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some("k".into());
-    let signed = |claims: &Value| mint_with(&header, claims, &encoding_key(Algorithm::EdDSA));
+    let signed = |claims: &Value| mint_with(&header, claims, &signer(Algorithm::EdDSA));
     let from_issuer = signed(&claims_with("read", json!({ "iss": server.url() })));
     assert_eq!(status(&auth, &from_issuer).await, StatusCode::OK);
     // Another `iss` (here the default test issuer) is refused.
@@ -577,7 +577,7 @@ async fn discovery_with_a_mismatching_issuer_is_refused() {
             header
         },
         &claims_with("read", json!({ "iss": server.url() })),
-        &encoding_key(Algorithm::EdDSA),
+        &signer(Algorithm::EdDSA),
     );
     assert_keys_unavailable(call(&auth, &token).await).await;
     assert_eq!(
@@ -593,7 +593,7 @@ async fn discovery_with_a_mismatching_issuer_is_refused() {
 #[actix_rt::test]
 async fn jku_x5u_and_embedded_keys_in_the_header_are_never_followed() {
     let server = KeyServer::with_keys(vec![jwk(Algorithm::RS256, "trusted")]).await;
-    let attacker_key = jwk_of(&untrusted_rsa_key(), Algorithm::RS256, "attacker");
+    let attacker_key = untrusted_signer().with_kid("attacker").jwk();
     let attacker = KeyServer::with_keys(vec![attacker_key.clone()]).await;
     let auth = trusting(&server).build_and_fetch().await.unwrap();
     let mut header = Header::new(Algorithm::RS256);
@@ -603,13 +603,13 @@ async fn jku_x5u_and_embedded_keys_in_the_header_are_never_followed() {
     header.x5c = Some(vec!["MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA".into()]);
     for kid in [Some("attacker"), Some("trusted"), None] {
         header.kid = kid.map(str::to_owned);
-        let token = mint_with(&header, &claims("read"), &untrusted_rsa_key());
+        let token = mint_with(&header, &claims("read"), &untrusted_signer());
         assert_invalid_token(&call(&auth, &token).await);
     }
     // Once more after the cooldown, when the unknown kid may cause a fetch (of our source).
     actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
     header.kid = Some("attacker".into());
-    let token = mint_with(&header, &claims("read"), &untrusted_rsa_key());
+    let token = mint_with(&header, &claims("read"), &untrusted_signer());
     assert_invalid_token(&call(&auth, &token).await);
     assert_eq!(attacker.hits(), 0, "the attacker's server was contacted");
     assert_eq!(server.jwks_fetches(), 3);
@@ -725,4 +725,273 @@ async fn key_source_mistakes_are_refused_at_build_time() {
         .build()
         .unwrap_err();
     assert!(matches!(twice, ConfigError::DuplicateKid(_)), "{twice}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain http: the loopback interface only, decided on the parsed host.
+
+#[actix_rt::test]
+async fn allow_http_reaches_a_provider_named_localhost() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::EdDSA, "k")]).await;
+    let port = server.url().rsplit(':').next().unwrap().to_owned();
+    let auth = Authenticator::builder()
+        .realm(REALM)
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .jwks_url(format!("http://localhost:{port}/jwks.json"))
+        .allow_http()
+        .build_and_fetch()
+        .await
+        .unwrap();
+    assert_eq!(
+        status(&auth, &token_for(Algorithm::EdDSA, "k")).await,
+        StatusCode::OK
+    );
+    assert_eq!(server.jwks_fetches(), 1);
+}
+
+#[actix_rt::test]
+async fn allow_http_refuses_hosts_that_only_look_like_loopback() {
+    let base = || Authenticator::builder().issuer(ISSUER).audience(AUDIENCE);
+    for url in [
+        "http://127.0.0.1.evil.test/jwks.json",
+        "http://127.0.0.1@evil.test/jwks.json",
+        "http://localhost.evil.test/jwks.json",
+        "http://localhost./jwks.json",
+        "http://[::ffff:10.0.0.1]/jwks.json",
+        "http://idp.example/jwks.json",
+    ] {
+        let error = base().jwks_url(url).allow_http().build().unwrap_err();
+        assert!(
+            matches!(error, ConfigError::InvalidUrl { .. }),
+            "{url}: {error}"
+        );
+        let error = base().oidc_discovery(url.trim_end_matches("/jwks.json"));
+        let error = error.allow_http().build().unwrap_err();
+        assert!(
+            matches!(error, ConfigError::InvalidUrl { .. }),
+            "{url}: {error}"
+        );
+    }
+    // The loud opt-in opens every host (nothing is fetched here: the source is not awaited).
+    let any_host = base()
+        .jwks_url("http://idp.internal/jwks.json")
+        .allow_http()
+        .danger_allow_http_to_any_host()
+        .build();
+    assert!(any_host.is_ok());
+}
+
+#[actix_rt::test]
+async fn a_discovered_jwks_uri_off_the_loopback_interface_is_refused() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::EdDSA, "k")]).await;
+    let port = server.url().rsplit(':').next().unwrap().to_owned();
+    // 0.0.0.0 reaches this machine's listeners, but it is no loopback address: refused
+    // before any connection, which the server's counter shows.
+    server.set_jwks_uri(&format!("http://0.0.0.0:{port}/jwks.json"));
+    let error = discovering(&server).build_and_fetch().await.unwrap_err();
+    assert!(
+        matches!(&error, ConfigError::KeySourceUnavailable(reason) if reason.contains("jwks_uri")),
+        "{error}"
+    );
+    assert_eq!(server.jwks_fetches(), 0);
+
+    // A `jwks_uri` on the loopback interface is followed, here by the name `localhost`.
+    server.set_jwks_uri(&format!("http://localhost:{port}/jwks.json"));
+    discovering(&server).build_and_fetch().await.unwrap();
+    assert_eq!(server.jwks_fetches(), 1);
+}
+
+#[actix_rt::test]
+async fn a_redirect_off_the_loopback_interface_is_not_followed() {
+    let keys = KeyServer::with_keys(vec![jwk(Algorithm::EdDSA, "k")]).await;
+    let port = keys.url().rsplit(':').next().unwrap().to_owned();
+    let redirecting = KeyServer::start().await;
+    // 0.0.0.0 would reach `keys`, but it is no loopback address: the redirect is refused.
+    redirecting.redirect_jwks(Some(&format!("http://0.0.0.0:{port}/jwks.json")));
+    let error = trusting(&redirecting).build_and_fetch().await.unwrap_err();
+    assert!(
+        matches!(error, ConfigError::KeySourceUnavailable(_)),
+        "{error}"
+    );
+    assert_eq!((redirecting.jwks_fetches(), keys.jwks_fetches()), (1, 0));
+
+    // To another loopback server, the redirect is followed.
+    redirecting.redirect_jwks(Some(&keys.jwks_url()));
+    let auth = trusting(&redirecting).build_and_fetch().await.unwrap();
+    assert_eq!(
+        status(&auth, &token_for(Algorithm::EdDSA, "k")).await,
+        StatusCode::OK
+    );
+    assert_eq!(keys.jwks_fetches(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A local provider: the key server's token endpoint (`cargo run --example dev-provider`).
+
+/// A key server issuing ES256 tokens for `AUDIENCE` with scope `read` by default, roles at
+/// Keycloak's `realm_access.roles`, and an authenticator discovering it.
+async fn local_provider() -> (KeyServer, Authenticator) {
+    let server = KeyServer::start().await;
+    let issuer = auth_runtime::testing::TestIssuer::es256()
+        .with_issuer(server.url())
+        .with_audience(AUDIENCE)
+        .with_role_claim("realm_access.roles");
+    server.issue_tokens(TokenEndpoint::new(issuer).default_scope("read"));
+    let auth = discovering(&server)
+        .role_claims(["realm_access.roles"])
+        .build_and_fetch()
+        .await
+        .unwrap();
+    (server, auth)
+}
+
+/// POSTs `form` to the token endpoint of `server`.
+async fn request_token(server: &KeyServer, form: &[(&str, &str)]) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(server.token_url())
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The access token of a successful token response.
+async fn access_token(server: &KeyServer, form: &[(&str, &str)]) -> String {
+    let res = request_token(server, form).await;
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+#[actix_rt::test]
+async fn a_local_provider_issues_tokens_the_application_accepts() {
+    let (server, auth) = local_provider().await;
+    let discovery: Value =
+        reqwest::get(format!("{}/.well-known/openid-configuration", server.url()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(discovery["token_endpoint"], json!(server.token_url()));
+    assert_eq!(
+        discovery["grant_types_supported"],
+        json!(["client_credentials"])
+    );
+
+    let res = request_token(&server, &[("grant_type", "client_credentials")]).await;
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    assert_eq!(res.headers()[header::CACHE_CONTROL.as_str()], "no-store");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["scope"], "read", "the default scope");
+    assert_eq!(body["expires_in"], 3600);
+    let token = body["access_token"].as_str().unwrap();
+    assert_eq!(status(&auth, token).await, StatusCode::OK);
+    let principal = auth_runtime::testing::verify_bearer(&auth, token).unwrap();
+    assert_eq!(principal.subject(), Some("dev-client"));
+    assert_eq!(principal.claim("client_id"), Some(&json!("dev-client")));
+    assert!(principal.claim("jti").is_some());
+
+    // The request chooses the scope, the roles, the audience and the client.
+    let other_scope = access_token(
+        &server,
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "write admin"),
+        ],
+    )
+    .await;
+    assert_eq!(status(&auth, &other_scope).await, StatusCode::FORBIDDEN);
+    let other_audience = access_token(
+        &server,
+        &[
+            ("grant_type", "client_credentials"),
+            ("audience", "another-api"),
+        ],
+    )
+    .await;
+    assert_invalid_token(&call(&auth, &other_audience).await);
+    let resource = access_token(
+        &server,
+        &[
+            ("grant_type", "client_credentials"),
+            ("resource", "https://other.example"),
+        ],
+    )
+    .await;
+    assert_invalid_token(&call(&auth, &resource).await);
+    let res = reqwest::Client::new()
+        .post(server.token_url())
+        .basic_auth("billing-service", Some("any secret"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("roles", "items-admin auditor"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    let principal =
+        auth_runtime::testing::verify_bearer(&auth, body["access_token"].as_str().unwrap())
+            .unwrap();
+    assert_eq!(principal.subject(), Some("billing-service"));
+    assert!(principal.roles().contains("items-admin") && principal.roles().contains("auditor"));
+    assert_eq!(server.token_requests(), 5);
+}
+
+#[actix_rt::test]
+async fn the_token_endpoint_answers_oauth_errors() {
+    let (server, _auth) = local_provider().await;
+    for (form, error) in [
+        (vec![("grant_type", "password")], "unsupported_grant_type"),
+        (vec![("scope", "read")], "invalid_request"),
+        (
+            vec![
+                ("grant_type", "client_credentials"),
+                ("grant_type", "client_credentials"),
+            ],
+            "invalid_request",
+        ),
+        (
+            vec![
+                ("grant_type", "client_credentials"),
+                ("scope", "read \"quoted\""),
+            ],
+            "invalid_scope",
+        ),
+    ] {
+        let res = request_token(&server, &form).await;
+        assert_eq!(res.status(), reqwest::StatusCode::BAD_REQUEST, "{form:?}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"], error, "{form:?}");
+    }
+    let res = reqwest::get(server.token_url()).await.unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::METHOD_NOT_ALLOWED);
+    // Without `issue_tokens`, there is no token endpoint.
+    let plain = KeyServer::start().await;
+    assert_eq!(
+        request_token(&plain, &[("grant_type", "client_credentials")])
+            .await
+            .status(),
+        reqwest::StatusCode::NOT_FOUND
+    );
+}
+
+#[actix_rt::test]
+async fn a_key_server_can_listen_on_a_fixed_port_of_the_loopback_interface() {
+    let first = KeyServer::start().await;
+    let port: u16 = first.url().rsplit(':').next().unwrap().parse().unwrap();
+    assert!(
+        KeyServer::start_on_port(port).await.is_err(),
+        "the port is taken"
+    );
+    first.stop().await;
+    let again = KeyServer::start_on_port(port).await.unwrap();
+    assert_eq!(again.url(), format!("http://127.0.0.1:{port}"));
+    assert_eq!(
+        reqwest::get(again.jwks_url()).await.unwrap().status(),
+        reqwest::StatusCode::OK
+    );
 }

@@ -10,6 +10,7 @@ mod common;
 use std::alloc::System;
 
 use auth_runtime::testing::internals::Requirement;
+use auth_runtime::testing::TestRequestExt;
 use auth_runtime::{Scheme, ScopeExpr};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
@@ -72,6 +73,31 @@ fn main() {
             cold.allocations as f64 / rounds as f64,
         );
     }
+    // Basic credentials served from the verified-credential cache (argon2 ran once, before).
+    const BASIC: Requirement =
+        Requirement::new(&[Scheme::Basic]).scope(&ScopeExpr::Token("items:read"));
+    let users = auth_runtime::StaticUsers::new()
+        .user("alice", "wonderland", ["items:read"])
+        .unwrap();
+    let auth = common::setup(jsonwebtoken::Algorithm::HS256)
+        .issuer
+        .builder()
+        .basic(users)
+        .build()
+        .unwrap();
+    let req = actix_web::test::TestRequest::get()
+        .basic("alice", "wonderland")
+        .to_http_request();
+    rt.block_on(auth.authenticate(&req, &BASIC)).unwrap();
+    let region = Region::new(GLOBAL);
+    for _ in 0..rounds {
+        rt.block_on(auth.authenticate(&req, &BASIC)).unwrap();
+    }
+    println!(
+        "  Basic, cached credentials (full request path): {:.1}",
+        region.change().allocations as f64 / rounds as f64
+    );
+
     let region = Region::new(GLOBAL);
     for _ in 0..rounds {
         std::hint::black_box(&ITEMS_READ);

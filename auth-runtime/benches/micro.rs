@@ -1,6 +1,6 @@
 //! criterion micro-benchmarks: verification per algorithm (cold and cached, and one raw
-//! aws-lc-rs signature check to compare with), the Authorization parser, and the challenge
-//! builder.
+//! aws-lc-rs signature check to compare with), Basic served from the verified-credential cache
+//! next to a reused Bearer token, the Authorization parser, and the challenge builder.
 //!
 //! `cargo bench -p auth-runtime --features testing --bench micro`; with
 //! `--no-default-features --features rust-crypto,testing` for the RustCrypto backend (the raw
@@ -14,6 +14,7 @@ mod common;
 
 use auth_runtime::testing::internals::Authorization;
 use auth_runtime::testing::internals::Requirement;
+use auth_runtime::testing::TestRequestExt;
 use auth_runtime::{Challenge, Scheme, ScopeExpr};
 #[cfg(feature = "aws-lc-rs")]
 use base64::Engine;
@@ -89,6 +90,38 @@ fn verification(c: &mut Criterion) {
         });
         group.finish();
     }
+}
+
+/// Basic credentials served from the cache (argon2 ran once, before timing) and a reused
+/// HS256 token, through the same full request path, on an endpoint that accepts both.
+fn basic(c: &mut Criterion) {
+    const REPORTS: Requirement =
+        Requirement::new(&[Scheme::Bearer, Scheme::Basic]).scope(&ScopeExpr::Token("items:read"));
+    let rt = actix_web::rt::System::new();
+    let bench = common::setup(jsonwebtoken::Algorithm::HS256);
+    let users = auth_runtime::StaticUsers::new()
+        .user("alice", "wonderland", ["items:read"])
+        .unwrap();
+    let auth = bench.issuer.builder().basic(users).build().unwrap();
+    let basic = actix_web::test::TestRequest::get()
+        .basic("alice", "wonderland")
+        .to_http_request();
+    let bearer = bench.request(0);
+    let mut group = c.benchmark_group("basic");
+    for (name, req) in [
+        ("cached_credentials", &basic),
+        ("reused_bearer_token", &bearer),
+    ] {
+        rt.block_on(auth.authenticate(req, &REPORTS)).unwrap();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    black_box(auth.authenticate(req, &REPORTS).await.unwrap());
+                })
+            })
+        });
+    }
+    group.finish();
 }
 
 fn parsing(c: &mut Criterion) {
@@ -173,5 +206,5 @@ mod raw {
     }
 }
 
-criterion_group!(benches, verification, parsing, challenges);
+criterion_group!(benches, verification, basic, parsing, challenges);
 criterion_main!(benches);

@@ -10,8 +10,10 @@ use std::sync::Arc;
 use actix_web::web::{self, ServiceConfig};
 use actix_web::HttpRequest;
 
+use crate::bearer::introspection::Introspector;
 use crate::bearer::token_cache::{CacheStats, TokenCache};
 use crate::clock;
+use crate::custom::PrincipalCache;
 use crate::hierarchy::ScopeHierarchy;
 use crate::http::authorization::{authorization_header, Authorization};
 use crate::http::refusal::{Refusal, StepUp, StepUpReason};
@@ -21,7 +23,10 @@ use crate::outcome::Outcome;
 use crate::principal::Principal;
 use crate::requirement::{PolicyDecision, Requirement};
 use crate::resource::ResourceMetadata;
+use crate::revocation::deny_list::{DenyList, Revocation};
+use crate::revocation::store::{RevocationStore, ShareFuture};
 use crate::scheme::Scheme;
+use crate::telemetry::{self, CredentialFacts, Decisions};
 
 /// The result of authenticating a request: the principal, `None` when credentials are
 /// optional and absent, or the refusal.
@@ -68,6 +73,21 @@ pub(crate) struct Inner {
     pub(crate) step_up_forbidden: bool,
     /// The protected resource's metadata (RFC 9728), when one is configured.
     pub(crate) resource: Option<ResourceMetadata>,
+    /// The decision counters of the configured schemes.
+    pub(crate) decisions: Decisions,
+    /// The credential caches of application schemes that opted in, for evictions.
+    pub(crate) credential_caches: Vec<Arc<PrincipalCache>>,
+    /// The Bearer mechanism's introspector, if configured, for evictions.
+    pub(crate) introspector: Option<Introspector>,
+    pub(crate) revocations: Revocations,
+}
+
+/// The revocations of an authenticator: its deny-list and the store that shares it.
+pub(crate) struct Revocations {
+    pub(crate) list: DenyList,
+    pub(crate) store: Arc<dyn RevocationStore>,
+    /// Seconds a revocation is kept when the expiry of its tokens is unknown.
+    pub(crate) retention: u64,
 }
 
 impl fmt::Debug for Authenticator {
@@ -150,7 +170,13 @@ impl Authenticator {
 
     /// Drops every cached verification whose principal `evict` selects, so that the next
     /// request with such a token is verified in full (for revocation: a logged-out session, a
-    /// disabled user).
+    /// disabled user): from the verified-token cache and from the credential caches of
+    /// application schemes ([`CustomScheme::credential`](crate::CustomScheme::credential)).
+    /// Basic's cache is keyed by the stored password hash, so a changed or removed user never
+    /// hits it; [`Passwords::clear`](crate::Passwords::clear) empties it. Cached active
+    /// introspection answers of the selected principals are dropped too, so such tokens are
+    /// introspected again. (To refuse tokens, on every instance, use
+    /// [`revoke`](Self::revoke).)
     ///
     /// ```
     /// # use auth_runtime::{Authenticator, Key};
@@ -159,8 +185,47 @@ impl Authenticator {
     /// ```
     pub fn evict_cached(&self, evict: impl Fn(&Principal) -> bool) {
         if let Some(cache) = &self.inner.token_cache {
-            cache.evict(evict);
+            cache.evict(&evict);
         }
+        for cache in &self.inner.credential_caches {
+            cache.evict(|principal| evict(principal));
+        }
+        if let Some(introspector) = &self.inner.introspector {
+            introspector.evict(&evict);
+        }
+    }
+
+    /// Revokes tokens: one by its `jti` or by the token itself, or everything a subject holds
+    /// that was issued before a time (see [`Revocation`]). The revocation is in force on this
+    /// instance when `revoke` returns, before the future is awaited — the next request with
+    /// such a token is refused `401 invalid_token` (CONFORMANCE row 22), even when its
+    /// verification is cached — and the future shares it with the other instances through the
+    /// [revocation store](crate::AuthenticatorBuilder::revocation_store). If the store cannot
+    /// be reached the future fails; the revocation stays in force here and is written to the
+    /// store when it is reachable again.
+    ///
+    /// ```
+    /// # use auth_runtime::{Authenticator, Key, Revocation};
+    /// # async fn sign_out(auth: &Authenticator, token: &str) {
+    /// auth.revoke(Revocation::token(token)).await.expect("shared with every instance");
+    /// auth.revoke(Revocation::jti("9f1c6e0a")).await.expect("shared");
+    /// let now = std::time::SystemTime::now()
+    ///     .duration_since(std::time::UNIX_EPOCH)
+    ///     .unwrap()
+    ///     .as_secs();
+    /// auth.revoke(Revocation::subject("user-42", now)).await.expect("shared");
+    /// # }
+    /// ```
+    pub fn revoke(&self, revocation: Revocation) -> ShareFuture {
+        let revocations = &self.inner.revocations;
+        let revocation = revocation.with_retention(clock::now(), revocations.retention);
+        revocations.list.insert(revocation.clone());
+        revocations.store.share(&revocation)
+    }
+
+    /// This instance's revocations in force, as every request is checked against them.
+    pub fn revocations(&self) -> &DenyList {
+        &self.inner.revocations.list
     }
 
     /// Authenticates `req` against `requirement`, as a `#[requires]` guard does: `Ok(None)` only
@@ -242,11 +307,15 @@ impl Authenticator {
         scheme: Scheme,
         requirement: Requirement,
     ) -> Outcome<Authenticated> {
-        let principal = match verified.and_then(|principal| self.authorize(principal, &requirement))
-        {
-            Ok(principal) => principal,
+        let principal = match verified {
+            Ok(principal) => self.inner.hierarchy.close_principal(principal),
             Err(refusal) => return self.refused(req, refusal, Some(scheme), &requirement),
         };
+        if let Err(refusal) = self.authorize(&principal, &requirement) {
+            let error =
+                self.refuse_with(req, refusal, Some(scheme), &requirement, Some(&principal));
+            return Outcome::ready(Err(error));
+        }
         let Some(policy) = requirement.policy_fn() else {
             return Outcome::ready(Ok(self.allowed(req, Some(principal))));
         };
@@ -254,9 +323,13 @@ impl Authenticator {
         Outcome::pending(async move {
             match policy(Arc::clone(&principal), req.clone()).await {
                 PolicyDecision::Allow => Ok(auth.allowed(&req, Some(principal))),
-                PolicyDecision::Deny(code) => {
-                    Err(auth.refuse(&req, Refusal::Forbidden(code), Some(scheme), &requirement))
-                }
+                PolicyDecision::Deny(code) => Err(auth.refuse_with(
+                    &req,
+                    Refusal::Forbidden(code),
+                    Some(scheme),
+                    &requirement,
+                    Some(&principal),
+                )),
             }
         })
     }
@@ -277,20 +350,26 @@ impl Authenticator {
         principal: Option<Arc<Principal>>,
     ) -> Option<Arc<Principal>> {
         match &principal {
-            Some(principal) => tracing::debug!(
-                target: "auth_runtime",
-                decision = "allowed",
-                scheme = principal.scheme().name(),
-                subject = principal.subject(),
-                path = req.path(),
-                "request authenticated"
-            ),
-            None => tracing::debug!(
-                target: "auth_runtime",
-                decision = "anonymous",
-                path = req.path(),
-                "no credentials; authentication is optional here"
-            ),
+            Some(principal) => {
+                self.inner.decisions.allowed(principal.scheme());
+                tracing::debug!(
+                    target: "auth_runtime",
+                    decision = "allowed",
+                    scheme = principal.scheme().name(),
+                    subject = principal.subject(),
+                    path = req.path(),
+                    "request authenticated"
+                )
+            }
+            None => {
+                self.inner.decisions.anonymous();
+                tracing::debug!(
+                    target: "auth_runtime",
+                    decision = "anonymous",
+                    path = req.path(),
+                    "no credentials; authentication is optional here"
+                )
+            }
         }
         principal
     }
@@ -304,14 +383,136 @@ impl Authenticator {
         failed: Option<Scheme>,
         requirement: &Requirement,
     ) -> AuthError {
-        log_refusal(req, &refusal, failed);
+        self.refuse_with(req, refusal, failed, requirement, None)
+    }
+
+    /// [`refuse`](Self::refuse), knowing the verified `principal` that the scopes, the roles
+    /// or the policy refused, if that is why.
+    fn refuse_with(
+        &self,
+        req: &HttpRequest,
+        refusal: Refusal,
+        failed: Option<Scheme>,
+        requirement: &Requirement,
+        principal: Option<&Principal>,
+    ) -> AuthError {
+        self.log_refusal(req, &refusal, failed, requirement, principal);
+        telemetry::refused(failed, refusal.reason_code());
         let endpoint = Endpoint {
             realm: requirement.realm_override().unwrap_or(&self.inner.realm),
             accepted: self.accepted(requirement),
             registry: &self.inner.registry,
             body: self.inner.error_body.as_ref(),
+            acr_values: requirement.acr_values(),
+            max_age: requirement.max_auth_age(),
         };
         AuthError::new(refusal, failed, &endpoint)
+    }
+
+    /// The structured event of a refusal: its reason code and, for credentials that were
+    /// presented, what they said about themselves and what they lacked, never the credentials.
+    /// Missing credentials are routine (debug); a missing configuration or key source is the
+    /// operator's problem (error); everything else is info. The facts are gathered only when
+    /// the event is recorded.
+    fn log_refusal(
+        &self,
+        req: &HttpRequest,
+        refusal: &Refusal,
+        failed: Option<Scheme>,
+        requirement: &Requirement,
+        principal: Option<&Principal>,
+    ) {
+        let reason = refusal.reason_code();
+        let status = refusal.status().as_u16();
+        let scheme = failed.map(Scheme::name);
+        let path = req.path();
+        // One event shape for info and error: the level must be a constant per call site.
+        macro_rules! refused {
+            ($level:expr, $($message:tt)+) => {{
+                let facts = self.refusal_facts(req, failed);
+                let missing = match (refusal, principal) {
+                    (Refusal::InsufficientScope(required), Some(principal)) => {
+                        Some(required.missing_from(principal.scopes()).join(" "))
+                    }
+                    _ => None,
+                };
+                let missing_roles = match (refusal, requirement.role_expr(), principal) {
+                    (Refusal::Forbidden("missing_role"), Some(roles), Some(principal)) => {
+                        Some(roles.missing_from(principal.roles()).join(" "))
+                    }
+                    _ => None,
+                };
+                let (acr_values, max_age) = match refusal {
+                    Refusal::InsufficientUserAuthentication(_) => (
+                        Some(requirement.acr_values().join(" ")),
+                        requirement.max_auth_age(),
+                    ),
+                    _ => (None, None),
+                };
+                tracing::event!(
+                    target: "auth_runtime", $level, decision = "refused", reason, status,
+                    scheme, path, missing = missing.as_deref(),
+                    missing_roles = missing_roles.as_deref(),
+                    acr_values = acr_values.as_deref(), max_age,
+                    token.alg = facts.alg.as_deref(), token.kid = facts.kid.as_deref(),
+                    token.typ = facts.typ.as_deref(), token.iss = facts.iss.as_deref(),
+                    token.aud = facts.aud.as_deref(), token.exp_in_secs = facts.exp_in_secs,
+                    token.nbf_in_secs = facts.nbf_in_secs, $($message)+
+                );
+            }};
+        }
+        match refusal {
+            Refusal::Missing => tracing::debug!(
+                target: "auth_runtime", decision = "refused", reason, status, scheme, path,
+                "request refused"
+            ),
+            Refusal::NotConfigured => tracing::error!(
+                target: "auth_runtime", decision = "refused", reason, status, scheme, path,
+                "the endpoint accepts the {} scheme but the `Authenticator` has no verifier for \
+                 it: configure it on `Authenticator::builder()` (`.key(..)` for Bearer, \
+                 `.basic(..)`, `.api_keys(..)`, `.custom_scheme(..)`)",
+                scheme.unwrap_or("requested")
+            ),
+            Refusal::KeysUnavailable => {
+                if tracing::enabled!(target: "auth_runtime", tracing::Level::ERROR) {
+                    refused!(
+                        tracing::Level::ERROR,
+                        "no usable verification key: the key source is unreachable"
+                    );
+                }
+            }
+            Refusal::IntrospectionUnavailable => tracing::error!(
+                target: "auth_runtime", decision = "refused", reason, status, scheme, path,
+                "the token must be introspected and the introspection endpoint is unavailable"
+            ),
+            Refusal::RevocationsUnavailable => tracing::error!(
+                target: "auth_runtime", decision = "refused", reason, status, scheme, path,
+                "the revocation store has been unreachable for longer than the configured limit"
+            ),
+            // A flood (or too small a queue): the operator should know, but nothing is broken.
+            Refusal::Overloaded => tracing::warn!(
+                target: "auth_runtime", decision = "refused", reason, status, scheme, path,
+                "too many credentials waiting for the password hash: answered 503"
+            ),
+            _ => {
+                if tracing::enabled!(target: "auth_runtime", tracing::Level::INFO) {
+                    refused!(tracing::Level::INFO, "request refused");
+                }
+            }
+        }
+    }
+
+    /// What the credentials of `failed` in `req` say about themselves; nothing when none of
+    /// an accepted scheme were presented.
+    fn refusal_facts(&self, req: &HttpRequest, failed: Option<Scheme>) -> CredentialFacts {
+        let Some(scheme) = failed else {
+            return CredentialFacts::default();
+        };
+        let header = authorization_header(req.headers()).ok().flatten();
+        let authorization = header.and_then(|header| Authorization::parse(header).ok());
+        self.inner
+            .registry
+            .refusal_facts(scheme, req, authorization)
     }
 }
 
@@ -320,12 +521,7 @@ impl Authenticator {
     /// scope hierarchy: scopes (row 7), roles (row 8), then the authentication context (row 18).
     /// A new login cannot give a missing role, and a client that lacks a scope asks for it in the
     /// same new authorization it would step up with: refusals a step-up cannot fix come first.
-    fn authorize(
-        &self,
-        principal: Arc<Principal>,
-        requirement: &Requirement,
-    ) -> Result<Arc<Principal>, Refusal> {
-        let principal = self.inner.hierarchy.close_principal(principal);
+    fn authorize(&self, principal: &Principal, requirement: &Requirement) -> Result<(), Refusal> {
         if let Some(scope) = requirement.scope_expr() {
             if !scope.is_satisfied_by(principal.scopes()) {
                 return Err(Refusal::InsufficientScope(scope));
@@ -336,8 +532,7 @@ impl Authenticator {
                 return Err(Refusal::Forbidden("missing_role"));
             }
         }
-        self.check_authentication(&principal, requirement)?;
-        Ok(principal)
+        self.check_authentication(principal, requirement)
     }
 
     /// RFC 9470: the user authenticated with an accepted `acr`, at most `max_age` seconds ago
@@ -366,54 +561,15 @@ impl Authenticator {
             return Ok(());
         };
         let forbidden = self.inner.step_up_forbidden;
-        let step_up = StepUp::new(acr_values, max_age, reason, forbidden);
+        let step_up = StepUp::new(reason, forbidden);
         Err(Refusal::InsufficientUserAuthentication(step_up))
-    }
-}
-
-/// The structured event of a refusal: its reason code, never the credentials. Missing
-/// credentials are routine (debug); a missing configuration or key source is the operator's
-/// problem (error); everything else is info.
-fn log_refusal(req: &HttpRequest, refusal: &Refusal, failed: Option<Scheme>) {
-    let reason = refusal.reason_code();
-    let status = refusal.status().as_u16();
-    let scheme = failed.map(Scheme::name);
-    let path = req.path();
-    match refusal {
-        Refusal::Missing => tracing::debug!(
-            target: "auth_runtime", decision = "refused", reason, status, scheme, path,
-            "request refused"
-        ),
-        Refusal::InsufficientScope(required) => tracing::info!(
-            target: "auth_runtime", decision = "refused", reason, status, scheme, path,
-            required = ?required.smallest_satisfying_set(), "request refused"
-        ),
-        Refusal::InsufficientUserAuthentication(step_up) => tracing::info!(
-            target: "auth_runtime", decision = "refused", reason, status, scheme, path,
-            acr_values = ?step_up.acr_values(), max_age = step_up.max_age(),
-            "request refused: step-up required"
-        ),
-        Refusal::NotConfigured => tracing::error!(
-            target: "auth_runtime", decision = "refused", reason, status, scheme, path,
-            "the endpoint accepts the {} scheme but the `Authenticator` has no verifier for \
-             it: configure it on `Authenticator::builder()` (`.key(..)` for Bearer, \
-             `.basic(..)`, `.api_keys(..)`, `.custom_scheme(..)`)",
-            scheme.unwrap_or("requested")
-        ),
-        Refusal::KeysUnavailable => tracing::error!(
-            target: "auth_runtime", decision = "refused", reason, status, scheme, path,
-            "no usable verification key: the key source is unreachable"
-        ),
-        _ => tracing::info!(
-            target: "auth_runtime", decision = "refused", reason, status, scheme, path,
-            "request refused"
-        ),
     }
 }
 
 /// The refusal of a request whose handler needs authentication in an application that has no
 /// [`Authenticator`]: a 500 and an error-level log line saying what to add.
 pub(crate) fn not_configured(req: &HttpRequest) -> AuthError {
+    telemetry::refused(None, Refusal::NotConfigured.reason_code());
     tracing::error!(
         target: "auth_runtime",
         decision = "refused",

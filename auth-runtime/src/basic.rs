@@ -1,18 +1,20 @@
-//! The Basic scheme (RFC 7617): decoding, the verifier trait, a static user store holding
-//! argon2 password hashes, and the mechanism that ties them to requests.
+//! The Basic scheme (RFC 7617): decoding, the verifier trait and the mechanism that ties them
+//! to requests. The argon2 check with its cache and queue is in `basic/passwords.rs` (threads
+//! in `basic/hashing.rs`); the built-in user store in `basic/static_users.rs`.
 
-use std::collections::HashMap;
+pub(crate) mod hashing;
+pub(crate) mod passwords;
+pub(crate) mod static_users;
+
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
+use actix_web::http::StatusCode;
 use actix_web::HttpRequest;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use base64::Engine;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::error::ConfigError;
 use crate::http::authorization::Authorization;
 use crate::http::challenge::Challenge;
 use crate::http::refusal::Refusal;
@@ -27,26 +29,28 @@ const MAX_CREDENTIALS: usize = 4096;
 /// A decoded `user-id:password` pair (RFC 7617 §2). The password is wiped from memory when the
 /// value is dropped, and `Debug` never shows it.
 pub struct BasicCredentials {
-    user_id: String,
-    password: Zeroizing<String>,
+    /// The decoded text, `user-id ":" password`, in one allocation.
+    text: Zeroizing<String>,
+    /// Where the first colon is.
+    colon: usize,
 }
 
 impl BasicCredentials {
     /// The user-id (never contains `:`).
     pub fn user_id(&self) -> &str {
-        &self.user_id
+        &self.text[..self.colon]
     }
 
     /// The password (may contain `:`).
     pub fn password(&self) -> &str {
-        &self.password
+        &self.text[self.colon + 1..]
     }
 }
 
 impl fmt::Debug for BasicCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BasicCredentials")
-            .field("user_id", &self.user_id)
+            .field("user_id", &self.user_id())
             .field("password", &"<redacted>")
             .finish()
     }
@@ -79,221 +83,45 @@ pub fn decode(credentials: &[u8]) -> Result<BasicCredentials, BasicError> {
     if credentials.is_empty() || credentials.len() > MAX_CREDENTIALS {
         return Err(BasicError::Length);
     }
-    let bytes = Zeroizing::new(
-        base64::engine::general_purpose::STANDARD
-            .decode(credentials)
-            .map_err(|_| BasicError::Base64)?,
-    );
-    let text = std::str::from_utf8(&bytes).map_err(|_| BasicError::Utf8)?;
-    let (user_id, password) = text.split_once(':').ok_or(BasicError::NoColon)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(credentials)
+        .map_err(|_| BasicError::Base64)?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => Zeroizing::new(text),
+        Err(error) => {
+            error.into_bytes().zeroize();
+            return Err(BasicError::Utf8);
+        }
+    };
+    let colon = text.find(':').ok_or(BasicError::NoColon)?;
     if text.chars().any(char::is_control) {
         return Err(BasicError::ControlCharacter);
     }
-    Ok(BasicCredentials {
-        user_id: user_id.to_owned(),
-        password: Zeroizing::new(password.to_owned()),
-    })
+    Ok(BasicCredentials { text, colon })
 }
 
 /// Checks Basic credentials: implemented by the application (a database lookup is the normal
-/// case) or by the built-in [`StaticUsers`].
+/// case) or by the built-in [`StaticUsers`](crate::StaticUsers).
 ///
-/// The request gives access to app data (`req.app_data::<web::Data<Pool>>()`). Return `None`
-/// for an unknown user and for a wrong password alike: both get the same answer.
+/// The request gives access to app data (`req.app_data::<web::Data<Pool>>()`). Check the
+/// password with [`Passwords::check`](crate::Passwords::check), giving it the hash the store
+/// holds for the user-id, or `None` when there is no such user: it caches verified
+/// credentials, bounds the hashing queue and makes an unknown user cost what a wrong password
+/// costs (see [`Passwords`](crate::Passwords) for an example).
+///
+/// Return the principal shared, `Ok(principal.into())`: a store that keeps its users'
+/// principals hands out a pointer to one, with no allocation on a request served from the
+/// cache. Refuse with [`Refusal::Rejected`] for an unknown user and for a wrong password
+/// alike: every refusal answered 401 becomes the same `401` with the same `Basic realm="R",
+/// charset="UTF-8"` challenge (RFC 7617 §2; CONFORMANCE row 10). [`Refusal::Overloaded`] (503
+/// with `Retry-After`) and [`Refusal::Forbidden`] (403) pass through.
 pub trait BasicVerifier: Send + Sync + 'static {
     /// Verifies `credentials`, returning the principal they prove.
     fn verify(
         &self,
         credentials: &BasicCredentials,
         req: &HttpRequest,
-    ) -> impl Future<Output = Option<Principal>>;
-}
-
-/// A fixed set of users with argon2id password hashes (PHC strings), verified in constant
-/// time on a blocking thread; an unknown user costs the same as a wrong password.
-///
-/// Plain-text passwords given to [`StaticUsers::user`] are hashed at once and wiped; only the
-/// hashes stay in memory.
-///
-/// ```
-/// use auth_runtime::StaticUsers;
-///
-/// let users = StaticUsers::new()
-///     .user("alice", "wonderland", ["reports:read"])
-///     .unwrap();
-/// assert!(!format!("{users:?}").contains("wonderland"));
-/// ```
-#[derive(Clone, Default)]
-pub struct StaticUsers {
-    users: HashMap<String, Arc<StoredUser>>,
-}
-
-#[derive(Clone)]
-struct StoredUser {
-    hash: String,
-    scopes: Vec<String>,
-    roles: Vec<String>,
-}
-
-impl fmt::Debug for StaticUsers {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StaticUsers")
-            .field("users", &self.users.keys().collect::<Vec<_>>())
-            .finish_non_exhaustive()
-    }
-}
-
-impl StaticUsers {
-    /// No users.
-    pub fn new() -> Self {
-        StaticUsers::default()
-    }
-
-    /// Adds a user whose password is hashed now (argon2id, OWASP parameters) and then wiped.
-    pub fn user<'a>(
-        self,
-        user_id: impl Into<String>,
-        password: impl Into<String>,
-        scopes: impl IntoIterator<Item = &'a str>,
-    ) -> Result<Self, ConfigError> {
-        let mut password = password.into();
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        let hashed = Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string());
-        password.zeroize();
-        let hash = hashed.map_err(|error| ConfigError::InvalidUser(error.to_string()))?;
-        self.user_with_hash(user_id, hash, scopes)
-    }
-
-    /// Adds a user with an existing PHC hash (`$argon2id$v=19$...`).
-    pub fn user_with_hash<'a>(
-        mut self,
-        user_id: impl Into<String>,
-        phc_hash: impl Into<String>,
-        scopes: impl IntoIterator<Item = &'a str>,
-    ) -> Result<Self, ConfigError> {
-        let user_id = user_id.into();
-        let hash = phc_hash.into();
-        if user_id.is_empty() || user_id.contains(':') || user_id.chars().any(char::is_control) {
-            return Err(ConfigError::InvalidUser(format!(
-                "the user-id {user_id:?} must be non-empty, without `:` or control characters"
-            )));
-        }
-        PasswordHash::new(&hash).map_err(|error| {
-            ConfigError::InvalidUser(format!(
-                "the hash of {user_id:?} is not a PHC string: {error}"
-            ))
-        })?;
-        let user = StoredUser {
-            hash,
-            scopes: scopes.into_iter().map(str::to_owned).collect(),
-            roles: Vec::new(),
-        };
-        self.users.insert(user_id, Arc::new(user));
-        Ok(self)
-    }
-
-    /// Gives the user `user_id` (already added) these roles.
-    pub fn roles<'a>(
-        mut self,
-        user_id: &str,
-        roles: impl IntoIterator<Item = &'a str>,
-    ) -> Result<Self, ConfigError> {
-        let user = self.users.get_mut(user_id).ok_or_else(|| {
-            ConfigError::InvalidUser(format!("no user {user_id:?} to give roles to"))
-        })?;
-        let user = Arc::make_mut(user);
-        user.roles.extend(roles.into_iter().map(str::to_owned));
-        Ok(self)
-    }
-}
-
-/// A password check waiting for a hashing thread.
-type HashJob = (
-    String,
-    Zeroizing<String>,
-    tokio::sync::oneshot::Sender<bool>,
-);
-
-/// Checks `password` against `hash` on one of the hashing threads.
-///
-/// An argon2 check takes tens of milliseconds and 19 MiB. It runs off the actix workers, on
-/// one dedicated thread per core started on first use: a flood of Basic attempts queues
-/// there instead of spreading over the hundreds of threads of a general blocking pool, each
-/// of which would keep its own heap arena (memory measured by `scripts/soak.sh`).
-async fn check_password(hash: String, password: Zeroizing<String>) -> bool {
-    static JOBS: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<HashJob>>> =
-        std::sync::OnceLock::new();
-    let jobs = JOBS.get_or_init(|| {
-        let (sender, receiver) = std::sync::mpsc::channel::<HashJob>();
-        let receiver = Arc::new(std::sync::Mutex::new(receiver));
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        for index in 0..threads {
-            let receiver = Arc::clone(&receiver);
-            let _ = std::thread::Builder::new()
-                .name(format!("auth-runtime-hash-{index}"))
-                .spawn(move || loop {
-                    let job = match receiver.lock() {
-                        Ok(receiver) => receiver.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok((hash, password, reply)) = job else {
-                        return;
-                    };
-                    let _ = reply.send(password_matches(&hash, &password));
-                });
-        }
-        std::sync::Mutex::new(sender)
-    });
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    let sent = jobs
-        .lock()
-        .map(|jobs| jobs.send((hash, password, reply)).is_ok())
-        .unwrap_or(false);
-    sent && answer.await.unwrap_or(false)
-}
-
-/// The hash an unknown user is checked against, so that it costs what a wrong password does.
-fn decoy_hash() -> &'static str {
-    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| {
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        Argon2::default()
-            .hash_password(b"decoy password for unknown users", &salt)
-            .map(|hash| hash.to_string())
-            .unwrap_or_default()
-    })
-}
-
-/// Verifies `password` against a PHC hash. The final comparison inside `password-hash` is
-/// constant-time (`subtle`).
-fn password_matches(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
-
-impl BasicVerifier for StaticUsers {
-    async fn verify(&self, credentials: &BasicCredentials, _: &HttpRequest) -> Option<Principal> {
-        let user = self.users.get(credentials.user_id()).cloned();
-        let hash = match &user {
-            Some(user) => user.hash.clone(),
-            None => decoy_hash().to_owned(),
-        };
-        let password = Zeroizing::new(credentials.password().to_owned());
-        let matches = check_password(hash, password).await;
-        let user = user.filter(|_| matches)?;
-        Some(
-            Principal::user(Scheme::Basic, credentials.user_id())
-                .with_scopes(user.scopes.iter().map(String::as_str))
-                .with_roles(user.roles.iter().map(String::as_str)),
-        )
-    }
+    ) -> impl Future<Output = Result<Arc<Principal>, Refusal>>;
 }
 
 /// The Basic mechanism: `Authorization: Basic <credentials>`, checked by the application's
@@ -338,8 +166,11 @@ impl<V: BasicVerifier> Mechanism for Basic<V> {
             verifier
                 .verify(&credentials, &req)
                 .await
-                .map(Arc::new)
-                .ok_or(Refusal::Rejected)
+                .map_err(|refusal| match refusal.status() {
+                    // Row 10: one answer for every failure, whatever the verifier called it.
+                    StatusCode::UNAUTHORIZED => Refusal::Rejected,
+                    _ => refusal,
+                })
         })
     }
 
@@ -397,29 +228,23 @@ mod tests {
     }
 
     #[test]
+    fn credentials_of_exactly_the_limit_are_accepted_and_one_byte_more_is_refused() {
+        let mut text = b"alice:".to_vec();
+        text.resize(MAX_CREDENTIALS / 4 * 3, b'p');
+        let at_limit = encode(&text);
+        assert_eq!(at_limit.len(), MAX_CREDENTIALS);
+        assert_eq!(decode(&at_limit).unwrap().password().len(), text.len() - 6);
+        let mut one_more = at_limit.clone();
+        one_more.push(b'A');
+        assert_eq!(decode(&one_more).unwrap_err(), BasicError::Length);
+        // Well-formed base64 past the limit is refused for its length alone.
+        text.extend_from_slice(b"ppp");
+        assert_eq!(decode(&encode(&text)).unwrap_err(), BasicError::Length);
+    }
+
+    #[test]
     fn debug_never_shows_the_password() {
         let credentials = decode(&encode(b"alice:secret-pw")).unwrap();
         assert!(!format!("{credentials:?}").contains("secret-pw"));
-    }
-
-    #[test]
-    fn passwords_verify_against_their_hash_only() {
-        let users = StaticUsers::new()
-            .user("alice", "wonderland", ["r"])
-            .unwrap();
-        let hash = &users.users["alice"].hash;
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(!hash.contains("wonderland"));
-        assert!(password_matches(hash, "wonderland"));
-        assert!(!password_matches(hash, "wonderlanD"));
-        assert!(!password_matches(decoy_hash(), "wonderland"));
-    }
-
-    #[test]
-    fn bad_user_ids_and_hashes_are_configuration_errors() {
-        assert!(StaticUsers::new().user("a:b", "pw", []).is_err());
-        assert!(StaticUsers::new().user("", "pw", []).is_err());
-        assert!(StaticUsers::new().user_with_hash("a", "plain", []).is_err());
-        assert!(StaticUsers::new().roles("nobody", ["x"]).is_err());
     }
 }

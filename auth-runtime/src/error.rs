@@ -112,6 +112,13 @@ pub enum ConfigError {
     /// [`build_and_fetch`](crate::AuthenticatorBuilder::build_and_fetch) asked for one.
     #[error("the key source gave no usable key: {0}")]
     KeySourceUnavailable(String),
+    /// Introspection settings that are missing or out of range.
+    #[error("invalid introspection configuration: {0}")]
+    InvalidIntrospection(&'static str),
+    /// A revocation store that cannot be used (an unparsable Redis URL, say), or revocation
+    /// settings out of range.
+    #[error("invalid revocation configuration: {0}")]
+    InvalidRevocation(String),
     /// [`check_app`](crate::check_app) found no authenticator in the application.
     #[error("no `Authenticator` is registered in the application: add `.app_data(authenticator.clone())` or `.configure(authenticator.configure())` to the `App`")]
     NotRegistered,

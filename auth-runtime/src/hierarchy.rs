@@ -10,12 +10,14 @@ use std::sync::Arc;
 use crate::error::ConfigError;
 use crate::principal::{Principal, Scopes};
 
+/// A scope that implies others, with every scope it implies (itself excluded).
+type Implication = (Box<str>, Box<[Box<str>]>);
+
 /// The scopes each broader scope implies, directly or through others.
 #[derive(Debug, Default)]
 pub(crate) struct ScopeHierarchy {
-    /// Each scope that implies others, with every scope it implies (itself excluded), sorted by
-    /// the implying scope.
-    implied: Vec<(Box<str>, Box<[Box<str>]>)>,
+    /// Sorted by the implying scope.
+    implied: Vec<Implication>,
 }
 
 impl ScopeHierarchy {
@@ -28,7 +30,7 @@ impl ScopeHierarchy {
         {
             check_scope_token(scope)?;
         }
-        let mut implied: Vec<(Box<str>, Box<[Box<str>]>)> = Vec::new();
+        let mut implied: Vec<Implication> = Vec::new();
         for (broad, _) in rules {
             if implied.iter().any(|(known, _)| **known == **broad) {
                 continue;

@@ -81,14 +81,20 @@
 //! - **Bearer** (RFC 6750): JWT access tokens verified with jsonwebtoken against fixed
 //!   [`Key`]s or keys that rotate (below); verified tokens are cached
 //!   ([`TokenCacheConfig`]) so a client reusing its token pays for the signature once.
-//! - **Basic** (RFC 7617): [`StaticUsers`] holds argon2id hashes, verified off the worker
-//!   thread, an unknown user costing what a wrong password costs; or implement
-//!   [`BasicVerifier`] for a database.
+//!   Opaque tokens are introspected (RFC 7662, [`Introspection`]).
+//! - **Basic** (RFC 7617): [`StaticUsers`] holds argon2id hashes; or implement
+//!   [`BasicVerifier`] for a database and check passwords with [`Passwords::check`]. Either
+//!   way argon2 runs on dedicated threads behind a bounded queue (full: `503` with
+//!   `Retry-After`, never an unbounded wait), an unknown user costs what a wrong password
+//!   costs, and credentials that passed are served from a cache keyed by HMAC-SHA-256 of the
+//!   stored hash, user-id and password ([`CredentialCacheConfig`]): a client that sends the
+//!   same credentials on every request pays for argon2 once.
 //! - **ApiKey**: from `X-API-Key` (configurable) or `Authorization: ApiKey <key>`;
 //!   [`StaticApiKeys`] keeps SHA-256 digests only and compares them in constant time
 //!   (`subtle`); or implement [`ApiKeyVerifier`].
 //! - **Custom**: implement [`CustomScheme`] (a session cookie, a client certificate, …) and
-//!   name the type in the attribute.
+//!   name the type in the attribute; [`CustomScheme::credential`] opts it into the same
+//!   verified-credential cache.
 //!
 //! # Responses
 //!
@@ -107,6 +113,10 @@
 //! | API key missing or wrong | 401 | `ApiKey realm="R"` |
 //! | no authenticator registered | 500 | none; an error-level log says what to add |
 //! | key source unreachable, no usable key cached | 503 | none; `Retry-After`; an error-level log |
+//! | Basic: the password-hashing queue is full ([`Refusal::Overloaded`]) | 503 | none; `Retry-After: 1`; a warn-level log |
+//! | token bound to a key (`cnf.jkt`) presented as Bearer | 401 | `… error="invalid_token", …` |
+//! | introspection says not `active`; token revoked (even when cached) | 401 | `… error="invalid_token", …` |
+//! | introspection endpoint unreachable; revocation store unreachable past its limit | 503 | none; `Retry-After` |
 //!
 //! With a [protected resource](AuthenticatorBuilder::protected_resource) (RFC 9728), every
 //! Bearer challenge above also carries `resource_metadata="<metadata URL>"` right after the
@@ -124,6 +134,9 @@
 //! the last good keys stay in use; with none, Bearer requests get 503 until it answers again.
 //! [`build`](AuthenticatorBuilder::build) starts and retries;
 //! [`build_and_fetch`](AuthenticatorBuilder::build_and_fetch) fails fast.
+//! Key sources are https; [`allow_http`](AuthenticatorBuilder::allow_http) opens plain http
+//! to a provider on the loopback interface only (decided on the parsed host, for the
+//! configured URL, the discovered `jwks_uri` and every redirect).
 //!
 //! ```no_run
 //! use auth_runtime::Authenticator;
@@ -139,13 +152,57 @@
 //! # }
 //! ```
 //!
+//! # Logs
+//!
+//! Every event has the target `auth_runtime` (`RUST_LOG=auth_runtime=info` shows every
+//! refusal of a presented credential and every key-source problem):
+//!
+//! | Event | Level | Fields |
+//! |---|---|---|
+//! | request authenticated | debug | `decision="allowed"`, `scheme`, `subject`, `path` |
+//! | no credentials, authentication `optional` | debug | `decision="anonymous"`, `path` |
+//! | refused: no credentials | debug | `decision="refused"`, `reason="missing"`, `status`, `path` |
+//! | refused: credentials presented and not accepted | info | `reason`, `status`, `scheme`, `path`, `missing` scopes or `missing_roles`, and for a Bearer token `token.alg`, `token.kid`, `token.typ`, `token.iss`, `token.aud`, `token.exp_in_secs`, `token.nbf_in_secs` |
+//! | refused: no usable key (503), nothing configured (500) | error | as above; what to configure |
+//! | verification keys fetched (changed) | info | `source`, `kids`, `next_refresh_secs` |
+//! | keys refreshed unchanged; a missing key starts a fetch | debug | `source` |
+//! | fetching keys failed: last good keys kept / no usable key | warn / error | `source`, `failure` |
+//! | a JWKS key skipped | warn (debug: an encryption key) | `kid`, `reason` |
+//!
+//! A refused token's facts are read without trusting it and only when the event is recorded;
+//! the token and its signature never appear, and each value is escaped (no line break or
+//! control character) and cut to 64 characters.
+//!
+//! # Metrics
+//!
+//! Counters of decisions by scheme, outcome and reason, a histogram of verification time, and
+//! the health of a remote key source, through the [`metrics`](https://docs.rs/metrics) facade:
+//! install any exporter (none is forced) before building the authenticator. Names, labels and
+//! queries: [`telemetry`].
+//! # Opaque tokens and revocation
+//!
+//! [`Introspection`] asks the authorization server about tokens that are not JWTs (RFC 7662):
+//! the answer's claims pass the same rules as a JWT's, answers are cached under an HMAC of
+//! the token, and one call serves every concurrent request for the same token.
+//! [`Authenticator::revoke`] revokes a token by its `jti`, by itself (whatever valid form it
+//! comes back in: the revocation keys on what its signature covers), or every token of a
+//! subject issued before a time. Each instance checks requests against its in-memory
+//! [`DenyList`]; a [`RevocationStore`] keeps the lists of every instance in sync — with the
+//! `redis` feature, `RedisStore` through Redis pub/sub, written back when Redis loses them.
+//!
 //! # Testing
 //!
 //! The `testing` feature (for `[dev-dependencies]`) has `testing::TestIssuer` (tokens
-//! signed by an ephemeral key of any algorithm, and an authenticator wired to it),
-//! `testing::TestRequestExt` (`.bearer()`, `.basic()`, `.api_key()` on `TestRequest`),
-//! challenge assertions such as `testing::assert_requires_scope`, and
-//! `testing::KeyServer`, an identity provider on 127.0.0.1 for JWKS and discovery tests.
+//! signed by an ephemeral key of any algorithm, with scopes, roles, any claim or `kid`, and
+//! an authenticator wired to it), `testing::TestRequestExt` (`.bearer()`, `.basic()`,
+//! `.api_key()` on `TestRequest`), assertions such as `testing::assert_requires_scope` and
+//! `testing::assert_forbidden`, and `testing::KeyServer`, an identity provider on 127.0.0.1
+//! (discovery, JWKS, a token endpoint) for tests and for `cargo run --example dev-provider`,
+//! and `testing::IntrospectionServer`, an RFC 7662 endpoint on 127.0.0.1.
+//!
+//! The module is documented only when the feature is on: `cargo doc -p auth-runtime
+//! --features testing --open` (docs.rs builds with every feature and marks it "Available on
+//! crate feature `testing` only").
 //!
 //! # Security notes
 //!
@@ -158,10 +215,13 @@
 //! - Every decision is a `tracing` event (target `auth_runtime`) with a stable `reason` code
 //!   (`missing`, `malformed_request`, `repeated`, `malformed`, `expired`, `not_yet_valid`, `bad_signature`,
 //!   `wrong_algorithm`, `wrong_issuer`, `wrong_audience`, `unknown_key`, `wrong_type`,
-//!   `insufficient_scope`, `rejected`, `missing_role`, `keys_unavailable`, …). Credentials
-//!   are never logged, and `Debug` of every type holding a secret is redacted.
+//!   `insufficient_scope`, `rejected`, `missing_role`, `keys_unavailable`, `overloaded`, `inactive`, `revoked`,
+//!   `introspection_unavailable`, …; see
+//!   [Logs](#logs)). Credentials are never logged, and `Debug` of every type holding a secret
+//!   is redacted.
 //! - Passwords given to [`StaticUsers`] are hashed at start-up and wiped; API keys are kept
-//!   as digests only.
+//!   as digests only. The Basic cache holds HMAC tags under a per-process random key, never a
+//!   password or a plain hash of one; a wrong password or an unknown user is never cached.
 //! - Signatures are verified by one backend, chosen by cargo feature: `aws-lc-rs` (the
 //!   default: AWS-LC, needs a C compiler) or `rust-crypto` (the pure-Rust RustCrypto crates,
 //!   `default-features = false, features = ["rust-crypto"]`, for targets without one; it
@@ -174,26 +234,33 @@
 //!   fail a request.
 
 #![deny(missing_docs)]
+// docs.rs (which builds with every feature and `--cfg docsrs`) marks feature-gated items.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // Leaves: names, values and errors that depend on nothing else here.
 mod clock;
 mod error;
 mod hierarchy;
-mod loopback;
 mod outcome;
 mod principal;
 mod requirement;
 mod scheme;
+pub mod telemetry;
 
 // HTTP: the Authorization parser, challenges, refusals and their responses, extractors.
 mod http;
 
-// The schemes, each a `Mechanism` (see `mechanism.rs`).
+// The schemes, each a `Mechanism` (see `mechanism.rs`), and the cache of verified credentials
+// that Basic and application schemes share.
 mod api_key;
 mod basic;
 mod bearer;
+mod credential_cache;
 mod custom;
 mod mechanism;
+
+// Revocations shared by every instance.
+mod revocation;
 
 // The protected resource's metadata (RFC 9728), the authenticator, its builder, and the
 // start-up check.
@@ -204,6 +271,7 @@ mod startup;
     feature = "testing",
     any(feature = "aws-lc-rs", feature = "rust-crypto")
 ))]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
 /// Items the code generated by `#[requires]` names. The module is named after this crate's
@@ -233,10 +301,14 @@ pub use api_key::{api_key_digest, ApiKeyVerifier, StaticApiKeys};
 pub use auth_macros::requires;
 pub use authenticator::builder::AuthenticatorBuilder;
 pub use authenticator::Authenticator;
-pub use basic::{BasicCredentials, BasicVerifier, StaticUsers};
+pub use basic::passwords::{PasswordStats, Passwords};
+pub use basic::static_users::StaticUsers;
+pub use basic::{BasicCredentials, BasicVerifier};
 pub use bearer::claims::ClaimPath;
+pub use bearer::introspection::config::Introspection;
 pub use bearer::keys::Key;
 pub use bearer::token_cache::{CacheStats, TokenCacheConfig};
+pub use credential_cache::CredentialCacheConfig;
 pub use custom::CustomScheme;
 pub use error::ConfigError;
 pub use http::challenge::Challenge;
@@ -250,6 +322,12 @@ pub use jsonwebtoken::Algorithm;
 pub use principal::{Principal, Scopes};
 pub use requirement::{PolicyDecision, ScopeExpr};
 pub use resource::ProtectedResource;
+pub use revocation::deny_list::{DenyList, Revocation};
+#[cfg(feature = "redis")]
+pub use revocation::redis::RedisStore;
+pub use revocation::store::{
+    MemoryStore, RevocationError, RevocationStore, ShareFuture, WhenStoreUnreachable,
+};
 pub use scheme::Scheme;
 pub use startup::check_app;
 

@@ -7,6 +7,7 @@
 //! name a scheme.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::HttpRequest;
 use serde_json::{Map, Value};
@@ -18,6 +19,7 @@ use crate::http::refusal::Refusal;
 use crate::outcome::Outcome;
 use crate::principal::Principal;
 use crate::scheme::Scheme;
+use crate::telemetry::{CredentialFacts, VerificationTimer};
 
 /// The end of a verification: the principal the credentials prove, or why they prove nothing.
 pub(crate) type Verification = Outcome<Result<Arc<Principal>, Refusal>>;
@@ -26,6 +28,12 @@ pub(crate) type Verification = Outcome<Result<Arc<Principal>, Refusal>>;
 pub(crate) trait Mechanism: Send + Sync + 'static {
     /// What [`find`](Self::find) takes from the request, borrowed from it where it can be.
     type Credentials<'r>;
+
+    /// Whether [`verify`](Self::verify) records its own verification time
+    /// ([`VERIFICATION_SECONDS`](crate::telemetry::VERIFICATION_SECONDS)): a mechanism that
+    /// serves some credentials from memory times only its real verifications. Otherwise the
+    /// registry times every call.
+    const TIMES_ITSELF: bool = false;
 
     /// The scheme's name, as endpoints declare it.
     fn scheme(&self) -> Scheme;
@@ -56,6 +64,17 @@ pub(crate) trait Mechanism: Send + Sync + 'static {
     /// as `bearer_methods_supported` (or DPoP's `dpop_signing_alg_values_supported`). Schemes
     /// outside OAuth add nothing.
     fn describe_resource(&self, _metadata: &mut Map<String, Value>) {}
+    /// What this scheme's credentials in `req` say about themselves, for the log event of a
+    /// refusal: never a secret, every text escaped and cut (see
+    /// [`CredentialFacts`]). Called only when a request with such credentials is refused and
+    /// the event is recorded. Default: nothing.
+    fn refusal_facts(
+        &self,
+        _req: &HttpRequest,
+        _authorization: Option<Authorization<'_>>,
+    ) -> CredentialFacts {
+        CredentialFacts::default()
+    }
 }
 
 /// A [`Mechanism`] behind a pointer: its credentials found and verified in one call.
@@ -69,11 +88,22 @@ trait Registered: Send + Sync {
     fn challenge(&self, realm: &str) -> Challenge;
     fn reports_errors(&self) -> bool;
     fn describe_resource(&self, metadata: &mut Map<String, Value>);
+    fn refusal_facts(
+        &self,
+        req: &HttpRequest,
+        authorization: Option<Authorization<'_>>,
+    ) -> CredentialFacts;
 }
 
-impl<M: Mechanism> Registered for M {
+/// A registered mechanism and the timer of its verifications.
+struct Registration<M> {
+    mechanism: M,
+    timer: VerificationTimer,
+}
+
+impl<M: Mechanism> Registered for Registration<M> {
     fn scheme(&self) -> Scheme {
-        Mechanism::scheme(self)
+        self.mechanism.scheme()
     }
 
     #[inline]
@@ -82,23 +112,38 @@ impl<M: Mechanism> Registered for M {
         req: &HttpRequest,
         authorization: Option<Authorization<'_>>,
     ) -> Option<Verification> {
-        match self.find(req, authorization) {
-            Ok(Some(credentials)) => Some(self.verify(req, credentials)),
+        match self.mechanism.find(req, authorization) {
+            Ok(Some(credentials)) if M::TIMES_ITSELF => {
+                Some(self.mechanism.verify(req, credentials))
+            }
+            Ok(Some(credentials)) => {
+                let started = Instant::now();
+                let verification = self.mechanism.verify(req, credentials);
+                Some(self.timer.time(started, verification))
+            }
             Ok(None) => None,
             Err(refusal) => Some(Outcome::ready(Err(refusal))),
         }
     }
 
     fn challenge(&self, realm: &str) -> Challenge {
-        Mechanism::challenge(self, realm)
+        self.mechanism.challenge(realm)
     }
 
     fn reports_errors(&self) -> bool {
-        Mechanism::reports_errors(self)
+        self.mechanism.reports_errors()
+    }
+
+    fn refusal_facts(
+        &self,
+        req: &HttpRequest,
+        authorization: Option<Authorization<'_>>,
+    ) -> CredentialFacts {
+        self.mechanism.refusal_facts(req, authorization)
     }
 
     fn describe_resource(&self, metadata: &mut Map<String, Value>) {
-        Mechanism::describe_resource(self, metadata);
+        self.mechanism.describe_resource(metadata);
     }
 }
 
@@ -107,7 +152,8 @@ pub(crate) struct BoxedMechanism(Box<dyn Registered>);
 
 impl<M: Mechanism> From<M> for BoxedMechanism {
     fn from(mechanism: M) -> Self {
-        BoxedMechanism(Box::new(mechanism))
+        let timer = VerificationTimer::new(mechanism.scheme());
+        BoxedMechanism(Box::new(Registration { mechanism, timer }))
     }
 }
 
@@ -187,6 +233,18 @@ impl Registry {
             Some(mechanism) => mechanism.challenge(realm),
             None => Challenge::new(scheme.name(), realm),
         }
+    }
+
+    /// What `scheme`'s credentials in `req` say about themselves, for a refusal's log event.
+    pub(crate) fn refusal_facts(
+        &self,
+        scheme: Scheme,
+        req: &HttpRequest,
+        authorization: Option<Authorization<'_>>,
+    ) -> CredentialFacts {
+        self.get(scheme)
+            .map(|mechanism| mechanism.refusal_facts(req, authorization))
+            .unwrap_or_default()
     }
 
     /// Whether `scheme`'s challenges carry RFC 6750 error attributes.

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 /// A value that is either ready now (the common case: a Bearer token checked against keys in
 /// memory, a cached token) or pending (a password hash, a credential store, a key fetch).
@@ -38,11 +38,31 @@ impl<T> Outcome<T> {
     }
 
     /// The value when it is ready now, or the outcome back when it is pending.
+    ///
+    /// A pending future is polled once first, with a waker that does nothing: one that finishes
+    /// at once (a credential served from a cache behind an `async fn`) is then ready, and what
+    /// comes after it runs now, without boxing a continuation. One that is still pending is
+    /// handed back and polled again, with the real waker, by whoever awaits it.
     #[inline]
     pub(crate) fn now(self) -> Result<T, Self> {
         match self.state {
             State::Ready(Some(value)) => Ok(value),
+            State::Pending(future) => Outcome::poll_once(future),
             state => Err(Outcome { state }),
+        }
+    }
+
+    /// Polls `future` once, with a waker that does nothing (out of line: the ready case above
+    /// is the hot one).
+    fn poll_once(mut future: Pin<Box<dyn Future<Output = T>>>) -> Result<T, Self> {
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(value) => Ok(value),
+            Poll::Pending => Err(Outcome {
+                state: State::Pending(future),
+            }),
         }
     }
 }
@@ -82,8 +102,15 @@ mod tests {
 
     #[test]
     fn a_pending_value_is_not_there_now_but_arrives() {
-        let pending = Outcome::pending(async { 7 });
+        let (send, receive) = tokio::sync::oneshot::channel();
+        let pending = Outcome::pending(async { receive.await.unwrap() });
         let pending = pending.now().expect_err("pending");
+        send.send(7).unwrap();
         assert_eq!(block_on(pending), 7);
+    }
+
+    #[test]
+    fn a_future_that_finishes_at_once_is_ready_now() {
+        assert_eq!(Outcome::pending(async { 7 }).now().ok(), Some(7));
     }
 }

@@ -93,6 +93,24 @@ impl ScopeExpr {
         }
     }
 
+    /// The fewest scopes that, added to `held`, would satisfy the requirement: empty when
+    /// `held` already does. For the log event of an `insufficient_scope` refusal.
+    pub(crate) fn missing_from(&self, held: &Scopes) -> Vec<&'static str> {
+        let lacking = |set: Vec<&'static str>| {
+            set.into_iter()
+                .filter(|scope| !held.contains(scope))
+                .collect::<Vec<_>>()
+        };
+        match self.alternatives() {
+            Some(alternatives) => alternatives
+                .into_iter()
+                .map(lacking)
+                .min_by_key(Vec::len)
+                .unwrap_or_default(),
+            None => lacking(self.greedy_set()),
+        }
+    }
+
     fn greedy_set(&self) -> Vec<&'static str> {
         match self {
             ScopeExpr::Token(token) => vec![*token],
@@ -300,6 +318,16 @@ mod tests {
         assert!(EXPR.is_satisfied_by(&scopes("b a")));
         assert!(!EXPR.is_satisfied_by(&scopes("a")));
         assert!(!EXPR.is_satisfied_by(&scopes("b c")));
+    }
+
+    #[test]
+    fn the_missing_scopes_are_the_fewest_to_add() {
+        const EXPR: ScopeExpr = Any(&[All(&[Token("a"), Token("b"), Token("c")]), Token("admin")]);
+        assert_eq!(EXPR.missing_from(&scopes("")), ["admin"]);
+        assert_eq!(EXPR.missing_from(&scopes("a b")), ["c"]);
+        assert!(EXPR.missing_from(&scopes("admin")).is_empty());
+        const BOTH: ScopeExpr = All(&[Token("read"), Token("write")]);
+        assert_eq!(BOTH.missing_from(&scopes("read other")), ["write"]);
     }
 
     #[test]

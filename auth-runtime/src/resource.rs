@@ -10,9 +10,9 @@ use actix_web::HttpResponse;
 use serde_json::{json, Map, Value};
 use url::Url;
 
+use crate::bearer::jwks::config::is_loopback;
 use crate::error::ConfigError;
 use crate::hierarchy::check_scope_token;
-use crate::loopback::is_loopback;
 
 /// The well-known URI string of RFC 9728 §3, inserted between the host and the path of the
 /// resource identifier.
@@ -26,7 +26,8 @@ const CACHE_CONTROL: &str = "public, max-age=3600";
 /// [`AuthenticatorBuilder::protected_resource`](crate::AuthenticatorBuilder::protected_resource).
 ///
 /// The identifier is the URL clients call the API by (RFC 9728 §1.2, RFC 8707 §2): `https`, or
-/// `http` for a loopback host only (`localhost`, `127.0.0.0/8`, `::1`), without a fragment or
+/// `http` for a loopback host only (`localhost`, `127.0.0.0/8`, `::1`), decided on the host as
+/// the URL parser reads it, as for key URLs, without a fragment or
 /// credentials. The metadata document is then served at the identifier's well-known URL, and
 /// every Bearer challenge names that URL; unless an audience is configured, tokens must carry
 /// the identifier in `aud` (RFC 8707).
@@ -126,7 +127,7 @@ impl ProtectedResource {
         let url = Url::parse(&self.identifier).map_err(|_| invalid("it is not an absolute URL"))?;
         match url.scheme() {
             "https" => {}
-            "http" if is_loopback(&url) => {}
+            "http" if url.host().is_some_and(is_loopback) => {}
             "http" => {
                 return Err(invalid(
                     "plain http is refused: use https (http is accepted for a loopback host \
@@ -359,7 +360,8 @@ fn check_page_url(field: &'static str, value: &str) -> Result<(), ConfigError> {
 /// query or fragment.
 fn issuer_url(issuer: &str) -> Result<(), &'static str> {
     let url = Url::parse(issuer).map_err(|_| "is not an absolute URL")?;
-    let secure = url.scheme() == "https" || (url.scheme() == "http" && is_loopback(&url));
+    let secure =
+        url.scheme() == "https" || (url.scheme() == "http" && url.host().is_some_and(is_loopback));
     if !secure || url.host_str().is_none_or(str::is_empty) {
         return Err("is not an https URL (http only for a loopback host)");
     }

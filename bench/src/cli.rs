@@ -8,10 +8,12 @@ use crate::keys;
 use crate::server::{self, AllocationCounter};
 
 const USAGE: &str = "usage:
-  auth-bench serve <stack> <alg> <port>   stacks: noauth, requires, requires-nocache, httpauth, grants
+  auth-bench serve <stack> <alg> <port>   stacks: noauth, requires, requires-nocache, requires-revoked,
+                                          requires-introspection, httpauth, grants
   auth-bench token <alg>                  algs: HS256, RS256, PS256, ES256, EdDSA
   auth-bench tokens <alg> <count>
-  auth-bench report <dir>";
+  auth-bench report <dir>
+  auth-bench revocations <count>          revocation propagation and a Redis restart (needs redis-server)";
 
 /// Runs one command given its arguments (without the program name).
 pub fn run(args: impl Iterator<Item = String>, allocations: AllocationCounter) -> ExitCode {
@@ -56,6 +58,12 @@ fn execute(args: &[&str], allocations: AllocationCounter) -> Result<(), String> 
                 .try_for_each(|token| writeln!(out, "{token}"))
                 .and_then(|()| out.flush())
                 .map_err(|e| format!("writing tokens: {e}"))
+        }
+        ["revocations", count] => {
+            let count = count
+                .parse()
+                .map_err(|_| format!("`{count}` is not a count"))?;
+            crate::revocations::run(count)
         }
         ["report", dir] => {
             let table = crate::report::Report::read(Path::new(dir))?;

@@ -21,6 +21,7 @@
 pub mod cli;
 pub mod keys;
 pub mod report;
+pub mod revocations;
 pub mod server;
 pub mod stacks;
 

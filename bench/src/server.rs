@@ -74,6 +74,11 @@ async fn forget(req: HttpRequest) -> HttpResponse {
     HttpResponse::NoContent().finish()
 }
 
+/// The environment variable that installs a metrics recorder before the stack is built:
+/// `prometheus` for `metrics-exporter-prometheus` (nothing scrapes it), to measure what
+/// recording costs; unset, no recorder, as in an application without metrics.
+pub const METRICS_VARIABLE: &str = "AUTH_BENCH_METRICS";
+
 /// Serves `stack`, verifying tokens signed with `alg`, on `127.0.0.1:port` with one worker,
 /// until the process is told to stop (SIGINT or SIGTERM).
 pub fn serve(
@@ -82,6 +87,19 @@ pub fn serve(
     port: u16,
     allocations: AllocationCounter,
 ) -> std::io::Result<()> {
+    let _recorder = match std::env::var(METRICS_VARIABLE).as_deref() {
+        Ok("prometheus") => Some(
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .map_err(std::io::Error::other)?,
+        ),
+        Ok(other) => {
+            return Err(std::io::Error::other(format!(
+                "{METRICS_VARIABLE}={other:?}: only `prometheus` is known"
+            )))
+        }
+        Err(_) => None,
+    };
     let probe = Probe {
         setup: Setup::new(stack, alg),
         allocations,

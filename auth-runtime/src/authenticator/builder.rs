@@ -1,19 +1,22 @@
 //! The builder of an [`Authenticator`]: every option, checked when `build` runs.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header::HeaderName;
 
 use crate::api_key::{ApiKeyVerifier, ApiKeys};
-use crate::authenticator::{Authenticator, Inner};
+use crate::authenticator::{Authenticator, Inner, Revocations};
 use crate::basic::{Basic, BasicVerifier};
 use crate::bearer::claims::{ClaimPath, TypRequirement};
-use crate::bearer::jwks::config::{InlineJwks, RemoteSpec};
+use crate::bearer::introspection::config::Introspection;
+use crate::bearer::jwks::config::{InlineJwks, PlainHttp, RemoteSpec};
 use crate::bearer::jwks::store::KeyStore;
 use crate::bearer::keys::Key;
 use crate::bearer::settings::BearerSettings;
 use crate::bearer::token_cache::TokenCacheConfig;
-use crate::custom::{Custom, CustomScheme};
+use crate::credential_cache::CredentialCacheConfig;
+use crate::custom::{Custom, CustomScheme, PrincipalCache};
 use crate::error::ConfigError;
 use crate::hierarchy::ScopeHierarchy;
 use crate::http::challenge::Challenge;
@@ -21,6 +24,9 @@ use crate::http::refusal::Refusal;
 use crate::http::response::{BodyBuilder, ErrorBody};
 use crate::mechanism::{BoxedMechanism, Registry};
 use crate::resource::ProtectedResource;
+use crate::revocation::deny_list::DenyList;
+use crate::revocation::store::{MemoryStore, RevocationStore, WhenStoreUnreachable};
+use crate::telemetry::{self, Decisions};
 
 /// Builds an [`Authenticator`]. Every setter is checked when [`build`](Self::build) runs, so a
 /// misconfiguration stops the application at start-up.
@@ -35,13 +41,26 @@ pub struct AuthenticatorBuilder {
     /// The API-key mechanism, once the header it reads is known.
     api_keys: Option<Box<dyn FnOnce(HeaderName) -> BoxedMechanism>>,
     api_key_header: String,
-    custom: Vec<BoxedMechanism>,
+    /// The application schemes, once their cache settings are known.
+    custom: Vec<MakeCustom>,
+    credential_cache: CredentialCacheConfig,
     error_body: Option<BodyBuilder>,
     /// `scope_implies` rules: a broader scope and the scopes it implies directly.
     scope_rules: Vec<(String, Vec<String>)>,
     step_up_forbidden: bool,
     resource: Option<ProtectedResource>,
+    revocation_store: Arc<dyn RevocationStore>,
+    revocation_retention: Duration,
+    when_store_unreachable: WhenStoreUnreachable,
 }
+
+/// A registered application scheme and its credential cache, if it has one.
+type CustomMechanism = (BoxedMechanism, Option<std::sync::Arc<PrincipalCache>>);
+
+/// Makes an application scheme's mechanism with the configured cache settings.
+type MakeCustom = Box<dyn FnOnce(&CredentialCacheConfig) -> CustomMechanism>;
+/// How long a revocation whose tokens' expiry is unknown is kept by default.
+const DEFAULT_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl Default for AuthenticatorBuilder {
     fn default() -> Self {
@@ -52,10 +71,14 @@ impl Default for AuthenticatorBuilder {
             api_keys: None,
             api_key_header: "x-api-key".to_owned(),
             custom: Vec::new(),
+            credential_cache: CredentialCacheConfig::default(),
             error_body: None,
             scope_rules: Vec::new(),
             step_up_forbidden: false,
             resource: None,
+            revocation_store: Arc::new(MemoryStore),
+            revocation_retention: DEFAULT_RETENTION,
+            when_store_unreachable: WhenStoreUnreachable::default(),
         }
     }
 }
@@ -132,8 +155,8 @@ impl AuthenticatorBuilder {
     /// the background ("start and retry"); [`build_and_fetch`](Self::build_and_fetch) waits
     /// for it and fails if it gave no usable key ("fail fast").
     ///
-    /// The URL must be `https` (unless [`allow_http`](Self::allow_http)), absolute, and carry
-    /// no credentials. Only one remote source can be configured. Token header fields that name
+    /// The URL must be `https` (unless [`allow_http`](Self::allow_http) and a loopback host),
+    /// absolute, and carry no credentials. Only one remote source can be configured. Token header fields that name
     /// other keys (`jku`, `x5u`, `jwk`, `x5c`; RFC 8725 §3.10) are never followed.
     ///
     /// Fetching runs on one background thread per built authenticator, independent of actix's
@@ -169,7 +192,8 @@ impl AuthenticatorBuilder {
     ///
     /// `issuer` also becomes the accepted `iss` (RFC 7519 §4.1.1), unless
     /// [`issuer`](Self::issuer) was called. It must be `https` (unless
-    /// [`allow_http`](Self::allow_http)) with no query or fragment (RFC 8414 §2).
+    /// [`allow_http`](Self::allow_http) and a loopback host) with no query or fragment (RFC
+    /// 8414 §2).
     ///
     /// ```no_run
     /// use auth_runtime::Authenticator;
@@ -192,11 +216,47 @@ impl AuthenticatorBuilder {
         self
     }
 
-    /// Allows the key source (and the `jwks_uri` it discovers) to use plain `http`. Keys
-    /// fetched over plain http can be replaced by anyone on the path, so this is for tests and
-    /// for a provider on the loopback interface only. Default: https only.
+    /// Allows plain `http` to a provider on this machine: the key source, the discovered
+    /// `jwks_uri`, the introspection endpoint and every redirect may use `http` when their host is the loopback interface
+    /// (RFC 6761 §6.3, RFC 8252 §8.3): an IPv4 address in 127.0.0.0/8, `::1` (also as
+    /// `::ffff:127.x.y.z`), or `localhost`, which is then resolved to those addresses without
+    /// asking DNS. The host is read by the URL parser, never matched as text:
+    /// `http://127.0.0.1.evil.test`, `http://127.0.0.1@evil.test` and `http://localhost.` are
+    /// refused at build time. Other hosts still need https. A key source on the loopback
+    /// interface is reached directly, never through a proxy of `HTTP_PROXY` / `HTTPS_PROXY`.
+    /// Default: https only.
+    ///
+    /// For a local identity provider (Keycloak in a container, `cargo run --example
+    /// dev-provider`) and tests:
+    ///
+    /// ```
+    /// use auth_runtime::Authenticator;
+    ///
+    /// let local = Authenticator::builder()
+    ///     .oidc_discovery("http://localhost:8180/realms/demo")
+    ///     .allow_http()
+    ///     .build();
+    /// assert!(local.is_ok());
+    /// let elsewhere = Authenticator::builder()
+    ///     .oidc_discovery("http://keycloak.internal/realms/demo")
+    ///     .allow_http()
+    ///     .build();
+    /// assert!(elsewhere.is_err());
+    /// ```
     pub fn allow_http(mut self) -> Self {
-        self.bearer.jwks.allow_http = true;
+        if self.bearer.jwks.http == PlainHttp::Refused {
+            self.bearer.jwks.http = PlainHttp::Loopback;
+        }
+        self
+    }
+
+    /// **Dangerous**: allows plain `http` to **any** host for the key source, the discovered
+    /// `jwks_uri` and redirects. Anyone on the network path can then replace the keys and sign
+    /// tokens this application accepts. Only for a network where no one else can be on the
+    /// path (a container network in a test set-up); everywhere else use https, or
+    /// [`allow_http`](Self::allow_http) for a provider on the loopback interface.
+    pub fn danger_allow_http_to_any_host(mut self) -> Self {
+        self.bearer.jwks.http = PlainHttp::AnyHost;
         self
     }
 
@@ -405,8 +465,48 @@ impl AuthenticatorBuilder {
         self
     }
 
+    /// Introspects Bearer tokens that are not JWTs (or every token) at the authorization
+    /// server's introspection endpoint (RFC 7662 §2); see [`Introspection`] for the endpoint,
+    /// the client credentials (§2.1), caching (§4) and the answer to an outage. The answer's
+    /// claims are checked by the same rules as a JWT's ([`issuer`](Self::issuer),
+    /// [`audience`](Self::audience), [`leeway`](Self::leeway), ...). Plain `http` endpoints
+    /// need [`allow_http`](Self::allow_http).
+    pub fn introspection(mut self, introspection: Introspection) -> Self {
+        self.bearer.introspection = Some(introspection);
+        self
+    }
+
+    /// Where revocations are shared between the instances of the application: the default
+    /// [`MemoryStore`](crate::MemoryStore) keeps them in this instance only;
+    /// `RedisStore` (feature `redis`) shares them through Redis. Every
+    /// request is checked against the instance's in-memory deny-list, which the store keeps in
+    /// sync: a request never waits for the store. See
+    /// [`Authenticator::revoke`](crate::Authenticator::revoke).
+    pub fn revocation_store(mut self, store: impl RevocationStore) -> Self {
+        self.revocation_store = Arc::new(store);
+        self
+    }
+
+    /// How long a revocation is kept when the expiry of the tokens it refuses is unknown (a
+    /// [`Revocation::jti`](crate::Revocation::jti) or an opaque token without
+    /// [`until`](crate::Revocation::until); for a subject, counted from `issued_before`):
+    /// at least the longest lifetime of the tokens accepted. Default: 24 hours.
+    pub fn revocation_retention(mut self, retention: Duration) -> Self {
+        self.revocation_retention = retention;
+        self
+    }
+
+    /// What this instance does while its revocation store cannot be reached: keep serving
+    /// with the revocations it has (the default), or refuse Bearer requests with `503` and
+    /// `Retry-After` (CONFORMANCE row 23) once the store has been unreachable for a while.
+    pub fn when_store_unreachable(mut self, policy: WhenStoreUnreachable) -> Self {
+        self.when_store_unreachable = policy;
+        self
+    }
+
     /// Enables the Basic scheme (RFC 7617) with `verifier`, e.g. [`StaticUsers`](crate::StaticUsers)
-    /// or the application's own database lookup.
+    /// or the application's own database lookup. Its password check, cache and hashing queue
+    /// are the verifier's [`Passwords`](crate::Passwords).
     pub fn basic(mut self, verifier: impl BasicVerifier) -> Self {
         self.basic = Some(Basic::new(verifier).into());
         self
@@ -430,7 +530,20 @@ impl AuthenticatorBuilder {
     /// Registers an application scheme, named in attributes by its type:
     /// `#[requires(scheme = MyScheme)]`.
     pub fn custom_scheme<S: CustomScheme>(mut self, scheme: S) -> Self {
-        self.custom.push(Custom::new(scheme).into());
+        self.custom.push(Box::new(move |config| {
+            let mechanism = Custom::new(scheme, config);
+            let cache = mechanism.cache().cloned();
+            (mechanism.into(), cache)
+        }));
+        self
+    }
+
+    /// The verified-credential cache of every application scheme that opts in with
+    /// [`CustomScheme::credential`]: its size and how long an entry is served. Default: 10,000
+    /// entries, 5 minutes. (Basic's cache is its verifier's
+    /// [`Passwords`](crate::Passwords).)
+    pub fn credential_cache(mut self, config: CredentialCacheConfig) -> Self {
+        self.credential_cache = config;
         self
     }
 
@@ -498,18 +611,49 @@ impl AuthenticatorBuilder {
     /// ```
     pub async fn build_and_fetch(self) -> Result<Authenticator, ConfigError> {
         let (authenticator, keys) = self.build_with_keys()?;
-        if let Some(keys) = keys {
+        if let Some((keys, discovered_introspection)) = keys {
             keys.first_fetch().await?;
+            if discovered_introspection.is_some_and(|found| found.get().is_none()) {
+                return Err(ConfigError::KeySourceUnavailable(
+                    "the discovery document names no `introspection_endpoint` (RFC 8414 §2), \
+                     which `Introspection::discovered()` needs"
+                        .to_owned(),
+                ));
+            }
         }
         Ok(authenticator)
     }
 
-    fn build_with_keys(mut self) -> Result<(Authenticator, Option<KeyStore>), ConfigError> {
+    #[allow(clippy::type_complexity)]
+    fn build_with_keys(
+        mut self,
+    ) -> Result<
+        (
+            Authenticator,
+            Option<(KeyStore, Option<Arc<std::sync::OnceLock<reqwest::Url>>>)>,
+        ),
+        ConfigError,
+    > {
         Challenge::check_value(&self.realm).map_err(|reason| ConfigError::InvalidRealm {
             value: self.realm.clone(),
             reason,
         })?;
-        let hierarchy = std::sync::Arc::new(ScopeHierarchy::new(&self.scope_rules)?);
+        let refuse_after = match self.when_store_unreachable {
+            WhenStoreUnreachable::KeepServing => None,
+            WhenStoreUnreachable::RefuseAfter(limit) if limit.as_secs() == 0 => {
+                return Err(ConfigError::InvalidRevocation(
+                    "`WhenStoreUnreachable::RefuseAfter(..)` needs at least one second".into(),
+                ))
+            }
+            WhenStoreUnreachable::RefuseAfter(limit) => Some(limit.as_secs()),
+        };
+        if self.revocation_retention.as_secs() == 0 {
+            return Err(ConfigError::InvalidRevocation(
+                "`.revocation_retention(..)` needs at least one second".into(),
+            ));
+        }
+        let deny = DenyList::new(refuse_after);
+        let hierarchy = Arc::new(ScopeHierarchy::new(&self.scope_rules)?);
         let resource = self.resource.map(ProtectedResource::check).transpose()?;
         let issuers = self.bearer.accepted_issuers();
         let leeway = self.bearer.leeway.as_secs();
@@ -520,20 +664,31 @@ impl AuthenticatorBuilder {
             }
             self.bearer.resource_metadata = Some(resource.url().to_owned());
         }
-        let bearer = self.bearer.build(std::sync::Arc::clone(&hierarchy))?;
+        let bearer = self.bearer.build(&deny, Arc::clone(&hierarchy))?;
         let api_key_header = HeaderName::try_from(self.api_key_header.as_str())
             .map_err(|_| ConfigError::InvalidHeaderName(self.api_key_header.clone()))?;
         // Configuration order is the order extractors without `#[requires]` try the schemes.
         let mut registry = Registry::EMPTY;
-        let (keys, token_cache) = match bearer {
+        let (keys, token_cache, introspector) = match bearer {
             Some(bearer) => {
                 registry.register(bearer.mechanism)?;
-                (Some(bearer.keys), bearer.cache)
+                (
+                    Some((bearer.keys, bearer.discovered_introspection)),
+                    bearer.cache,
+                    bearer.introspector,
+                )
             }
-            None => (None, None),
+            None => (None, None, None),
         };
         let api_keys = self.api_keys.map(|make| make(api_key_header));
-        for mechanism in self.basic.into_iter().chain(api_keys).chain(self.custom) {
+        let mut credential_caches = Vec::new();
+        let config = &self.credential_cache;
+        let custom = self.custom.into_iter().map(|make| {
+            let (mechanism, cache) = make(config);
+            credential_caches.extend(cache);
+            mechanism
+        });
+        for mechanism in self.basic.into_iter().chain(api_keys).chain(custom) {
             registry.register(mechanism)?;
         }
         if registry.schemes().is_empty() {
@@ -549,11 +704,14 @@ impl AuthenticatorBuilder {
             None => None,
         };
         // Last, so that a configuration that fails never fetches anything.
-        if let Some(keys) = &keys {
+        self.revocation_store.attach(deny.clone())?;
+        if let Some((keys, _)) = &keys {
             keys.start()?;
         }
+        telemetry::describe();
         let authenticator = Authenticator::from_inner(Inner {
             realm: self.realm,
+            decisions: Decisions::new(registry.schemes()),
             registry,
             error_body: self.error_body,
             token_cache,
@@ -561,6 +719,13 @@ impl AuthenticatorBuilder {
             leeway,
             step_up_forbidden: self.step_up_forbidden,
             resource,
+            credential_caches,
+            introspector,
+            revocations: Revocations {
+                list: deny,
+                store: self.revocation_store,
+                retention: self.revocation_retention.as_secs(),
+            },
         });
         Ok((authenticator, keys))
     }

@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::hierarchy::ScopeHierarchy;
 use crate::http::refusal::{InvalidReason, Refusal};
 use crate::principal::{Principal, Scopes};
+use crate::revocation::deny_list::TokenIds;
 use crate::scheme::Scheme;
 
 /// Where scopes are read from in the claims: a claim name, or a path into nested objects.
@@ -26,6 +27,12 @@ impl ClaimPath {
         ClaimPath {
             segments: vec![name.into()],
         }
+    }
+
+    /// The object keys of the path, outermost first.
+    #[cfg(feature = "testing")]
+    pub(crate) fn segments(&self) -> &[String] {
+        &self.segments
     }
 
     fn lookup<'v>(&self, claims: &'v Value) -> Option<&'v Value> {
@@ -78,18 +85,26 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
 }
 
 /// A token that passed every check: its principal, the times the verified-token cache re-checks
-/// on every hit, and the fingerprint of the key that verified it.
+/// on every hit, the fingerprint of the key that verified it, and what the deny-list knows it by.
 pub(crate) struct Verified {
     pub(crate) principal: Arc<Principal>,
-    /// `exp`, in seconds since the epoch (RFC 7519 §4.1.4).
+    /// `exp`, in seconds since the epoch (RFC 7519 §4.1.4); `u64::MAX` for an introspected
+    /// token whose answer has none (RFC 7662 §2.2 makes it optional).
     pub(crate) exp: u64,
     /// `nbf`, if the token has one (RFC 7519 §4.1.5).
     pub(crate) nbf: Option<u64>,
-    /// Identifies the key that verified the signature (see `Key::fingerprint`).
+    /// Identifies the key that verified the signature (see `Key::fingerprint`); 0 for an
+    /// introspected token.
     pub(crate) key: u64,
+    /// What the deny-list knows the token by.
+    pub(crate) ids: TokenIds,
+    /// The RFC 7638 thumbprint of the key the token is bound to (`cnf.jkt`, RFC 9449 §6.1):
+    /// such a token is only good with a proof of that key, never as a plain Bearer token.
+    pub(crate) bound_key: Option<Box<str>>,
 }
 
 /// Everything the claims of a token are checked against; fixed at start-up.
+#[derive(Clone)]
 pub(crate) struct ClaimRules {
     /// Accepted `iss` values; empty: `iss` is not checked.
     pub(crate) issuers: Vec<String>,
@@ -107,35 +122,82 @@ pub(crate) struct ClaimRules {
 
 /// When a token may be used: `exp` and `nbf`, as NumericDates.
 struct Lifetime {
-    exp: u64,
+    exp: Option<u64>,
     nbf: Option<u64>,
 }
 
 impl ClaimRules {
     /// Checks the claims of a token whose signature `key` verified, at `now`, and builds its
-    /// principal. `typ` is the JOSE header's.
+    /// principal. `typ` is the JOSE header's; `digest` is the token's (see `token_digest`).
     pub(crate) fn check(
         &self,
         typ: Option<&str>,
         claims: Value,
         key: u64,
+        digest: [u8; 32],
+        now: u64,
+    ) -> Result<Verified, Refusal> {
+        let lifetime = self.check_registered_claims(&claims, true, now)?;
+        if self
+            .typ
+            .as_ref()
+            .is_some_and(|required| !required.accepts(typ))
+        {
+            return Err(Refusal::Invalid(InvalidReason::WrongType));
+        }
+        self.finish(claims, lifetime, key, digest)
+    }
+
+    /// Checks an introspection response (RFC 7662 §2.2) for a token whose digest is `digest`,
+    /// at `now`: `active` must be `true`, a `token_type` must name an access token, and the
+    /// other members are checked as a JWT's claims are (`iss`, `aud`, `nbf`, `exp` — optional
+    /// here — and the required claims). A response without `sub` (a client-credentials token)
+    /// gets its `client_id` as the subject.
+    pub(crate) fn check_introspection(
+        &self,
+        mut claims: Value,
+        digest: [u8; 32],
         now: u64,
     ) -> Result<Verified, Refusal> {
         use InvalidReason::*;
-        let Lifetime { exp, nbf } = self.check_registered_claims(&claims, now)?;
+        if claims.get("active") != Some(&Value::Bool(true)) {
+            return Err(Refusal::Invalid(Inactive));
+        }
+        if let Some(token_type) = claims.get("token_type") {
+            let access = token_type.as_str().is_some_and(|token_type| {
+                token_type.eq_ignore_ascii_case("Bearer") || token_type.eq_ignore_ascii_case("DPoP")
+            });
+            if !access {
+                return Err(Refusal::Invalid(WrongTokenType));
+            }
+        }
+        if let Some(object) = claims.as_object_mut() {
+            if !object.contains_key("sub") {
+                if let Some(client_id) = object.get("client_id").filter(|id| id.is_string()) {
+                    let client_id = client_id.clone();
+                    object.insert("sub".to_owned(), client_id);
+                }
+            }
+        }
+        let lifetime = self.check_registered_claims(&claims, false, now)?;
+        self.finish(claims, lifetime, 0, digest)
+    }
+
+    /// The checks every token's claims pass, then its principal.
+    fn finish(
+        &self,
+        claims: Value,
+        Lifetime { exp, nbf }: Lifetime,
+        key: u64,
+        digest: [u8; 32],
+    ) -> Result<Verified, Refusal> {
+        use InvalidReason::*;
         // `iat` is informational (RFC 7519 §4.1.6), but when present it must be a NumericDate.
         if claims
             .get("iat")
             .is_some_and(|iat| numeric_date(iat).is_none())
         {
             return Err(Refusal::Invalid(MissingClaim));
-        }
-        if self
-            .typ
-            .as_ref()
-            .is_some_and(|required| !required.accepts(typ))
-        {
-            return Err(Refusal::Invalid(WrongType));
         }
         if self
             .required_claims
@@ -145,6 +207,23 @@ impl ClaimRules {
             return Err(Refusal::Invalid(MissingClaim));
         }
         let (acr, auth_time) = authentication(&claims)?;
+        let bound_key = match claims.get("cnf") {
+            None => None,
+            Some(cnf) => match cnf.get("jkt") {
+                Some(Value::String(jkt)) => Some(Box::from(jkt.as_str())),
+                // A confirmation this verifier cannot honour binds the token all the same.
+                _ => Some(Box::from("")),
+            },
+        };
+        // RFC 7519 §4.1.7 makes `jti` a string; a number some issuers send is taken as its
+        // decimal text, so that revoking "7" refuses it too.
+        let jti = match claims.get("jti") {
+            Some(Value::Number(number)) => Some(number.to_string()),
+            jti => jti.and_then(Value::as_str).map(str::to_owned),
+        };
+        let sub = claims.get("sub").and_then(Value::as_str);
+        let iat = claims.get("iat").and_then(numeric_date);
+        let ids = TokenIds::new(digest, jti.as_deref(), sub, iat);
         let scopes = collect(&self.scope_claims, &claims);
         let roles = collect(&self.role_claims, &claims);
         let mut principal = Principal::new(Scheme::Bearer, scopes, claims).with_roles(roles.iter());
@@ -157,20 +236,30 @@ impl ClaimRules {
         self.hierarchy.close(principal.close_scopes());
         Ok(Verified {
             principal: Arc::new(principal),
-            exp,
+            exp: exp.unwrap_or(u64::MAX),
             nbf,
             key,
+            ids,
+            bound_key,
         })
     }
 
-    /// `exp` (required), `nbf`, `iss` and `aud` (RFC 7519 §4.1.1–4.1.5), in jsonwebtoken's
-    /// order: presence first, then time, then values.
-    fn check_registered_claims(&self, claims: &Value, now: u64) -> Result<Lifetime, Refusal> {
+    /// `exp` (required unless `exp_required` is false), `nbf`, `iss` and `aud` (RFC 7519
+    /// §4.1.1–4.1.5), in jsonwebtoken's order: presence first, then time, then values.
+    fn check_registered_claims(
+        &self,
+        claims: &Value,
+        exp_required: bool,
+        now: u64,
+    ) -> Result<Lifetime, Refusal> {
         use InvalidReason::*;
-        let exp = claims
-            .get("exp")
-            .and_then(numeric_date)
-            .ok_or(Refusal::Invalid(MissingClaim))?;
+        let exp = match claims.get("exp") {
+            None if !exp_required => None,
+            exp => Some(
+                exp.and_then(numeric_date)
+                    .ok_or(Refusal::Invalid(MissingClaim))?,
+            ),
+        };
         let nbf = match claims.get("nbf") {
             None => None,
             Some(nbf) => Some(numeric_date(nbf).ok_or(Refusal::Invalid(MissingClaim))?),
@@ -183,7 +272,7 @@ impl ClaimRules {
         if !self.audiences.is_empty() && aud.is_none() {
             return Err(Refusal::Invalid(WrongAudience));
         }
-        if exp.saturating_add(self.leeway) < now {
+        if exp.is_some_and(|exp| exp.saturating_add(self.leeway) < now) {
             return Err(Refusal::Expired);
         }
         if nbf.is_some_and(|nbf| nbf > now.saturating_add(self.leeway)) {

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use base64::Engine;
+use sha2::{Digest, Sha256};
 
 use crate::bearer::claims::{parse_claims, ClaimRules, Verified};
 use crate::bearer::header::{HeaderBuffer, JoseHeader};
@@ -149,7 +150,13 @@ impl Rules {
             .decode(payload)
             .map_err(|_| Refusal::Invalid(Malformed))?;
         let claims = parse_claims(&payload)?;
-        self.claims
-            .check(header.typ.as_deref(), claims, key.fingerprint(), now)
+        let digest = Sha256::digest(message.as_bytes()).into();
+        self.claims.check(
+            header.typ.as_deref(),
+            claims,
+            key.fingerprint(),
+            digest,
+            now,
+        )
     }
 }

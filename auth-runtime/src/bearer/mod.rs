@@ -4,10 +4,13 @@
 //! - `settings` collects the builder's Bearer options and builds the mechanism;
 //! - `jwt` verifies one token: its `header`, key, signature, then `claims`;
 //! - `keys` and `verifier` hold keys prepared once; `jwks` fetches and rotates them;
-//! - `token_cache` remembers verified tokens.
+//! - `token_cache` remembers verified tokens;
+//! - `introspection` asks the authorization server about tokens that are not JWTs (RFC 7662).
 
 pub(crate) mod claims;
+mod facts;
 pub(crate) mod header;
+pub(crate) mod introspection;
 pub(crate) mod jwks;
 pub(crate) mod jwt;
 pub(crate) mod keys;
@@ -16,11 +19,13 @@ pub(crate) mod token_cache;
 pub(crate) mod verifier;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::HttpRequest;
 use serde_json::{json, Map, Value};
 
 use crate::bearer::claims::Verified;
+use crate::bearer::introspection::{Active, Introspector};
 use crate::bearer::jwt::JwtVerifier;
 use crate::bearer::token_cache::TokenCache;
 use crate::clock;
@@ -28,30 +33,40 @@ use crate::http::authorization::{
     check_b64token, query_has_access_token, Authorization, Malformed,
 };
 use crate::http::challenge::Challenge;
-use crate::http::refusal::Refusal;
+use crate::http::refusal::{InvalidReason, Refusal};
 use crate::mechanism::{Mechanism, Verification};
 use crate::outcome::Outcome;
 use crate::principal::Principal;
+use crate::revocation::deny_list::{DenyList, TokenIds};
 use crate::scheme::Scheme;
+use crate::telemetry::{CredentialFacts, BEARER_VERIFICATION};
 
-/// The Bearer mechanism: a JWT verifier and, unless disabled, the verified-token cache.
+/// The Bearer mechanism: a JWT verifier, unless disabled the verified-token cache, the
+/// introspector of opaque tokens if configured, and the deny-list every token is checked
+/// against.
 pub(crate) struct Bearer {
     jwt: JwtVerifier,
     cache: Option<Arc<TokenCache>>,
     /// The protected resource's metadata URL (RFC 9728 §5.1), when one is published.
     resource_metadata: Option<Box<str>>,
+    introspection: Option<Introspector>,
+    deny: DenyList,
 }
 
 impl Bearer {
     pub(crate) fn new(
         jwt: JwtVerifier,
         cache: Option<Arc<TokenCache>>,
+        introspection: Option<Introspector>,
+        deny: DenyList,
         resource_metadata: Option<String>,
     ) -> Self {
         Bearer {
             jwt,
             cache,
             resource_metadata: resource_metadata.map(String::into_boxed_str),
+            introspection,
+            deny,
         }
     }
 }
@@ -60,6 +75,9 @@ impl Mechanism for Bearer {
     /// The token as sent; its `b64token` syntax is checked only on a cache miss (a cached token
     /// passed the check when it was verified).
     type Credentials<'r> = &'r [u8];
+
+    /// Only tokens verified in full are timed, not those served from the cache.
+    const TIMES_ITSELF: bool = true;
 
     fn scheme(&self) -> Scheme {
         Scheme::Bearer
@@ -87,33 +105,71 @@ impl Mechanism for Bearer {
 
     /// A token verified before is served from the cache when it is the exact same token, still
     /// within `exp`/`nbf`, younger than the cache's maximum age, and its key is still in the key
-    /// set; any other token is verified in full, and cached if it passes.
+    /// set; any other token is verified in full (or introspected), and cached if it passes.
+    /// Whichever way, the deny-list has the last word.
     #[inline]
     fn verify(&self, _: &HttpRequest, token: &[u8]) -> Verification {
         let now = clock::now();
-        if let Some(cache) = &self.cache {
+        let introspector = self
+            .introspection
+            .as_ref()
+            .filter(|introspector| introspector.applies_to(token));
+        if let Some(answer) = introspector.and_then(|i| i.cached(token, now)) {
+            return Outcome::ready(answer.and_then(|active| admit(&self.deny, &active, now)));
+        }
+        if let (Some(cache), None) = (&self.cache, introspector) {
             let keys = self.jwt.keys();
-            if let Some(principal) = cache.get(token, now, |key| keys.load().holds(key)) {
-                return Outcome::ready(Ok(principal));
+            let served = cache.lookup(
+                token,
+                now,
+                |key| keys.load().holds(key),
+                |principal, ids| {
+                    self.deny
+                        .verdict(ids, now)
+                        .into_result()
+                        .map(|()| Arc::clone(principal))
+                },
+            );
+            if let Some(served) = served {
+                return Outcome::ready(served);
             }
         }
+        let started = Instant::now();
         let token = match check_b64token(token) {
             Ok(token) => token,
             Err(malformed) => return Outcome::ready(Err(Refusal::Malformed(malformed))),
         };
-        match self.jwt.verify(token, now).now() {
-            Ok(verified) => {
-                Outcome::ready(verified.map(|v| remember(&self.cache, &self.jwt, token, v, now)))
-            }
+        if let Some(introspector) = introspector {
+            return match introspector.introspect(token).now() {
+                Ok(answer) => Outcome::ready(answer.and_then(|a| admit(&self.deny, &a, now))),
+                Err(pending) => {
+                    let deny = self.deny.clone();
+                    Outcome::pending(async move {
+                        let answer = pending.await?;
+                        admit(&deny, &answer, clock::now())
+                    })
+                }
+            };
+        }
+        let verification = match self.jwt.verify(token, now).now() {
+            Ok(verified) => Outcome::ready(verified.and_then(|verified| {
+                remember(&self.cache, &self.deny, &self.jwt, token, verified, now)
+            })),
             // The key may come from the key source: the verification waits for its fetch.
             Err(pending) => {
-                let (cache, jwt, token) = (self.cache.clone(), self.jwt.clone(), token.to_owned());
+                let (cache, deny, jwt, token) = (
+                    self.cache.clone(),
+                    self.deny.clone(),
+                    self.jwt.clone(),
+                    token.to_owned(),
+                );
                 Outcome::pending(async move {
                     let verified = pending.await?;
-                    Ok(remember(&cache, &jwt, &token, verified, clock::now()))
+                    remember(&cache, &deny, &jwt, &token, verified, clock::now())
                 })
             }
-        }
+        };
+        BEARER_VERIFICATION.time(started, verification)
     }
 
     /// `Bearer realm="R"`, and the protected resource's metadata URL right after the realm when
@@ -136,16 +192,52 @@ impl Mechanism for Bearer {
     fn describe_resource(&self, metadata: &mut Map<String, Value>) {
         metadata.insert("bearer_methods_supported".into(), json!(["header"]));
     }
+
+    /// The refused token's header and registered claims, read without trusting them.
+    fn refusal_facts(
+        &self,
+        req: &HttpRequest,
+        authorization: Option<Authorization<'_>>,
+    ) -> CredentialFacts {
+        match self.find(req, authorization) {
+            Ok(Some(token)) => facts::of_token(token, clock::now()),
+            _ => CredentialFacts::default(),
+        }
+    }
 }
 
-/// Puts a freshly verified token in the cache, if there is one, and gives its principal.
+/// The checks every token passes last, however it was verified: it is not bound to a key
+/// (such a token needs a proof of that key, RFC 9449 §7.1; CONFORMANCE row 21), and the
+/// deny-list does not refuse it (row 22).
+fn admissible(
+    deny: &DenyList,
+    ids: &TokenIds,
+    bound_key: Option<&str>,
+    now: u64,
+) -> Result<(), Refusal> {
+    if bound_key.is_some() {
+        return Err(Refusal::Invalid(InvalidReason::KeyBound));
+    }
+    deny.verdict(ids, now).into_result()
+}
+
+/// The principal of an introspected token, if admissible.
+fn admit(deny: &DenyList, active: &Active, now: u64) -> Result<Arc<Principal>, Refusal> {
+    admissible(deny, &active.ids, active.bound_key.as_deref(), now)?;
+    Ok(Arc::clone(&active.principal))
+}
+
+/// Puts a freshly verified, admissible token in the cache, if there is one, and gives its
+/// principal.
 fn remember(
     cache: &Option<Arc<TokenCache>>,
+    deny: &DenyList,
     jwt: &JwtVerifier,
     token: &str,
     verified: Verified,
     now: u64,
-) -> Arc<Principal> {
+) -> Result<Arc<Principal>, Refusal> {
+    admissible(deny, &verified.ids, verified.bound_key.as_deref(), now)?;
     if let Some(cache) = cache {
         // Asked only when the cache sweeps: one snapshot of the key set for every entry.
         let current_keys = || {
@@ -154,5 +246,5 @@ fn remember(
         };
         cache.insert(token, &verified, now, current_keys);
     }
-    verified.principal
+    Ok(verified.principal)
 }

@@ -1,10 +1,14 @@
 //! The Bearer options the builder collects, checked and turned into the [`Bearer`] mechanism at
 //! build time.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use reqwest::Url;
+
 use crate::bearer::claims::{ClaimPath, ClaimRules, TypRequirement};
+use crate::bearer::introspection::config::Introspection;
+use crate::bearer::introspection::{Endpoint, Introspector};
 use crate::bearer::jwks::config::JwksConfig;
 use crate::bearer::jwks::document;
 use crate::bearer::jwks::store::KeyStore;
@@ -14,6 +18,7 @@ use crate::bearer::token_cache::{TokenCache, TokenCacheConfig};
 use crate::bearer::Bearer;
 use crate::error::ConfigError;
 use crate::hierarchy::ScopeHierarchy;
+use crate::revocation::deny_list::DenyList;
 
 /// Everything `AuthenticatorBuilder` knows about Bearer tokens.
 pub(crate) struct BearerSettings {
@@ -30,6 +35,7 @@ pub(crate) struct BearerSettings {
     pub(crate) token_cache: TokenCacheConfig,
     /// The URL of the protected resource's metadata (RFC 9728 §5.1), which challenges carry.
     pub(crate) resource_metadata: Option<String>,
+    pub(crate) introspection: Option<Introspection>,
 }
 
 impl Default for BearerSettings {
@@ -47,6 +53,7 @@ impl Default for BearerSettings {
             max_token_bytes: 8 * 1024,
             token_cache: TokenCacheConfig::default(),
             resource_metadata: None,
+            introspection: None,
         }
     }
 }
@@ -58,6 +65,10 @@ pub(crate) struct BuiltBearer {
     pub(crate) keys: KeyStore,
     /// The verified-token cache, for its statistics and evictions.
     pub(crate) cache: Option<Arc<TokenCache>>,
+    /// Where discovery publishes the introspection endpoint, when it is to come from there.
+    pub(crate) discovered_introspection: Option<Arc<OnceLock<Url>>>,
+    /// The introspector, for evictions.
+    pub(crate) introspector: Option<Introspector>,
 }
 
 impl BearerSettings {
@@ -69,11 +80,13 @@ impl BearerSettings {
         }
     }
 
-    /// Checks the settings and builds the mechanism, whose tokens' scopes `hierarchy` closes;
-    /// `None` when no key and no key source is configured (Bearer is then not offered). Nothing
-    /// is fetched yet: the caller starts the key store once every other check passed.
+    /// Checks the settings and builds the mechanism, whose tokens are checked against `deny`
+    /// and whose scopes `hierarchy` closes; `None` when no key, no key source and no
+    /// introspection is configured (Bearer is then not offered). Nothing is fetched yet: the
+    /// caller starts the key store once every other check passed.
     pub(crate) fn build(
         mut self,
+        deny: &DenyList,
         hierarchy: Arc<ScopeHierarchy>,
     ) -> Result<Option<BuiltBearer>, ConfigError> {
         for jwks in &self.jwks.inline {
@@ -90,7 +103,20 @@ impl BearerSettings {
             return Err(ConfigError::EmptyValue("audience"));
         }
         check_unique_kids(&self.keys)?;
-        if self.keys.is_empty() && remote.is_none() {
+        let fixed_introspection = match &self.introspection {
+            Some(introspection) => introspection.check(self.jwks.http)?,
+            None => None,
+        };
+        let discovered = match (&self.introspection, fixed_introspection.is_none()) {
+            (Some(_), true) if self.jwks.discovery_issuer().is_none() => {
+                return Err(ConfigError::InvalidIntrospection(
+                    "`Introspection::discovered()` needs `.oidc_discovery(issuer)`",
+                ))
+            }
+            (Some(_), true) => Some(Arc::clone(&self.jwks.introspection_endpoint)),
+            _ => None,
+        };
+        if self.keys.is_empty() && remote.is_none() && self.introspection.is_none() {
             return Ok(None);
         }
         let keys = match remote {
@@ -107,12 +133,39 @@ impl BearerSettings {
             role_claims: self.role_claims,
             hierarchy,
         };
+        let introspector = match &self.introspection {
+            None => None,
+            Some(settings) => {
+                let endpoint = match (fixed_introspection, &discovered) {
+                    (Some(url), _) => Endpoint::Fixed(url),
+                    (None, found) => Endpoint::Discovered {
+                        found: found.clone().unwrap_or_default(),
+                        keys: keys.clone(),
+                    },
+                };
+                Some(Introspector::start(
+                    settings,
+                    endpoint,
+                    self.jwks.http,
+                    rules.clone(),
+                    self.max_token_bytes,
+                )?)
+            }
+        };
         let jwt = JwtVerifier::new(keys.clone(), rules, self.max_token_bytes);
         let cache = TokenCache::new(&self.token_cache, self.leeway).map(Arc::new);
         Ok(Some(BuiltBearer {
-            mechanism: Bearer::new(jwt, cache.clone(), self.resource_metadata),
+            mechanism: Bearer::new(
+                jwt,
+                cache.clone(),
+                introspector.clone(),
+                deny.clone(),
+                self.resource_metadata,
+            ),
             keys,
             cache,
+            discovered_introspection: discovered,
+            introspector,
         }))
     }
 }

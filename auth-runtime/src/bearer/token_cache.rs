@@ -11,6 +11,7 @@ use quick_cache::{DefaultHashBuilder, Lifecycle, Weighter};
 
 use crate::bearer::claims::Verified;
 use crate::principal::Principal;
+use crate::revocation::deny_list::TokenIds;
 
 /// Settings of the verified-token cache (on by default).
 ///
@@ -100,6 +101,8 @@ struct Cached {
     /// The exact token bytes: a hit requires them, whatever the hash says.
     token: Box<[u8]>,
     principal: Arc<Principal>,
+    /// What the deny-list knows the token by: checked on every hit.
+    ids: TokenIds,
     /// The fingerprint of the key that verified the token.
     key: u64,
     exp: u64,
@@ -227,12 +230,28 @@ impl TokenCache {
 
     /// The cached principal of exactly `token`, if still valid at `now` and verified by a key
     /// for which `key_is_current` holds.
+    #[cfg(test)]
     pub(crate) fn get(
         &self,
         token: &[u8],
         now: u64,
         key_is_current: impl FnOnce(u64) -> bool,
     ) -> Option<Arc<Principal>> {
+        self.lookup(token, now, key_is_current, |principal, _| {
+            Arc::clone(principal)
+        })
+    }
+
+    /// What `serve` makes of the cached principal of exactly `token` and its identifiers, if
+    /// the entry is still valid at `now` and was verified by a key for which `key_is_current`
+    /// holds. `serve` runs on every hit: it is where the deny-list is consulted.
+    pub(crate) fn lookup<R>(
+        &self,
+        token: &[u8],
+        now: u64,
+        key_is_current: impl FnOnce(u64) -> bool,
+        serve: impl FnOnce(&Arc<Principal>, &TokenIds) -> R,
+    ) -> Option<R> {
         let hash = self.key_of(token);
         let cached = self
             .entries
@@ -241,7 +260,7 @@ impl TokenCache {
         match cached {
             Some(Entry(cached)) if self.is_fresh(&cached, now) && key_is_current(cached.key) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
-                Some(Arc::clone(&cached.principal))
+                Some(serve(&cached.principal, &cached.ids))
             }
             stale => {
                 self.misses.fetch_add(1, Ordering::Relaxed);
@@ -296,6 +315,7 @@ impl TokenCache {
         let entry = Entry(Arc::new(Cached {
             token: token.as_bytes().into(),
             principal: Arc::clone(&verified.principal),
+            ids: verified.ids.clone(),
             key: verified.key,
             exp: verified.exp,
             nbf: verified.nbf,
@@ -394,6 +414,8 @@ mod tests {
             exp,
             nbf: None,
             key,
+            ids: TokenIds::new([0; 32], None, None, None),
+            bound_key: None,
         }
     }
 
@@ -426,6 +448,7 @@ mod tests {
         let theirs = Entry(Arc::new(Cached {
             token: b"theirs".as_slice().into(),
             principal: principal(),
+            ids: TokenIds::new([0; 32], None, None, None),
             key: 7,
             exp: NOW + 600,
             nbf: None,

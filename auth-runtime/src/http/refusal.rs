@@ -37,6 +37,17 @@ pub enum InvalidReason {
     MissingClaim,
     /// The claims do not deserialize into the handler's `Claims<T>` type.
     ClaimsMismatch,
+    /// The introspection endpoint says the token is not active (RFC 7662 §2.2), or its
+    /// answer is not one a valid token gets (CONFORMANCE row 22).
+    Inactive,
+    /// The token was revoked: by its `jti`, itself, or its subject (CONFORMANCE row 22).
+    Revoked,
+    /// The token is bound to a key (`cnf.jkt`, RFC 9449 §6) but was presented as a plain
+    /// Bearer token (CONFORMANCE row 21).
+    KeyBound,
+    /// The introspection endpoint says the token is of a type other than an access token
+    /// (`token_type` neither `Bearer` nor `DPoP`, RFC 7662 §2.2).
+    WrongTokenType,
 }
 
 impl InvalidReason {
@@ -54,6 +65,10 @@ impl InvalidReason {
             InvalidReason::CriticalHeader => "critical_header",
             InvalidReason::MissingClaim => "missing_claim",
             InvalidReason::ClaimsMismatch => "claims_mismatch",
+            InvalidReason::Inactive => "inactive",
+            InvalidReason::Revoked => "revoked",
+            InvalidReason::KeyBound => "key_bound",
+            InvalidReason::WrongTokenType => "wrong_token_type",
         }
     }
 }
@@ -87,43 +102,21 @@ impl StepUpReason {
     }
 }
 
-/// What a step-up refusal asks for (RFC 9470 §3): the endpoint's accepted `acr` values and
-/// `max_age`, sent in the challenge as `acr_values` and `max_age`, and why the token fell short
-/// (logged, never sent).
+/// A step-up refusal (RFC 9470 §3): why the token fell short (logged, never sent) and the
+/// status it is answered with. The challenge names what a new authentication must meet, the
+/// endpoint's `acr_values` and `max_age`.
 ///
 /// A client reads the challenge, sends the user back to the authorization server with these
 /// `acr_values` and `max_age` (OpenID Connect Core §3.1.2.1), and retries with the new token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepUp {
-    acr_values: &'static [&'static str],
-    max_age: Option<u64>,
     reason: StepUpReason,
     forbidden: bool,
 }
 
 impl StepUp {
-    pub(crate) const fn new(
-        acr_values: &'static [&'static str],
-        max_age: Option<u64>,
-        reason: StepUpReason,
-        forbidden: bool,
-    ) -> Self {
-        StepUp {
-            acr_values,
-            max_age,
-            reason,
-            forbidden,
-        }
-    }
-
-    /// The accepted `acr` values, in preference order (empty when the endpoint accepts any).
-    pub const fn acr_values(&self) -> &'static [&'static str] {
-        self.acr_values
-    }
-
-    /// The most seconds since the user authenticated, if the endpoint limits it.
-    pub const fn max_age(&self) -> Option<u64> {
-        self.max_age
+    pub(crate) const fn new(reason: StepUpReason, forbidden: bool) -> Self {
+        StepUp { reason, forbidden }
     }
 
     /// Which requirement the token did not meet.
@@ -179,6 +172,19 @@ pub enum Refusal {
     /// The key source is unreachable and no usable key is cached (row 12).
     #[error("verification keys unavailable")]
     KeysUnavailable,
+    /// Too many credentials are waiting for a slow check (the argon2 queue of
+    /// [`Passwords`](crate::Passwords) is full): answered `503` with `Retry-After` at once
+    /// rather than queued without limit. Credentials served from a cache never get it.
+    #[error("too many credentials waiting to be checked")]
+    Overloaded,
+    /// The token must be introspected (RFC 7662) and the introspection endpoint cannot be
+    /// reached, answers an error, or is too slow (row 23).
+    #[error("token introspection unavailable")]
+    IntrospectionUnavailable,
+    /// The revocation store has been unreachable for longer than the configured limit
+    /// (row 23).
+    #[error("revocation store unavailable")]
+    RevocationsUnavailable,
     /// The handler needs authentication but no [`Authenticator`](crate::Authenticator) is
     /// registered in the application.
     #[error("no authenticator registered")]
@@ -197,7 +203,10 @@ impl Refusal {
             Refusal::Malformed(_) => StatusCode::BAD_REQUEST,
             Refusal::InsufficientScope(_) | Refusal::Forbidden(_) => StatusCode::FORBIDDEN,
             Refusal::InsufficientUserAuthentication(step_up) => step_up.status(),
-            Refusal::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::KeysUnavailable
+            | Refusal::Overloaded
+            | Refusal::IntrospectionUnavailable
+            | Refusal::RevocationsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Refusal::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -209,7 +218,10 @@ impl Refusal {
             | Refusal::NotConfigured
             | Refusal::Rejected
             | Refusal::Forbidden(_)
-            | Refusal::KeysUnavailable => None,
+            | Refusal::KeysUnavailable
+            | Refusal::Overloaded
+            | Refusal::IntrospectionUnavailable
+            | Refusal::RevocationsUnavailable => None,
             Refusal::Malformed(_) => Some("invalid_request"),
             Refusal::Invalid(_) | Refusal::Expired | Refusal::NotYetValid => Some("invalid_token"),
             Refusal::InsufficientScope(_) => Some("insufficient_scope"),
@@ -219,7 +231,8 @@ impl Refusal {
 
     /// The stable reason code recorded in `tracing` events (`missing`, `malformed`, `expired`,
     /// `not_yet_valid`, `bad_signature`, `wrong_issuer`, `wrong_audience`, `unknown_key`,
-    /// `insufficient_scope`, …). Never sent to the client by the default response.
+    /// `insufficient_scope`, `overloaded`, …). Never sent to the client by the default
+    /// response.
     pub const fn reason_code(&self) -> &'static str {
         match self {
             Refusal::Missing => "missing",
@@ -233,6 +246,9 @@ impl Refusal {
             Refusal::Rejected => "rejected",
             Refusal::Forbidden(code) => code,
             Refusal::KeysUnavailable => "keys_unavailable",
+            Refusal::Overloaded => "overloaded",
+            Refusal::IntrospectionUnavailable => "introspection_unavailable",
+            Refusal::RevocationsUnavailable => "revocations_unavailable",
             Refusal::NotConfigured => "not_configured",
         }
     }
@@ -273,7 +289,14 @@ impl Refusal {
                 "A stronger or more recent authentication is required to access this resource."
             }
             Refusal::Forbidden(_) => "Access to this resource is not allowed.",
-            Refusal::KeysUnavailable => "Credentials cannot be verified right now; retry later.",
+            Refusal::Overloaded => {
+                "Too many requests are waiting for their credentials to be checked; retry later."
+            }
+            Refusal::KeysUnavailable
+            | Refusal::IntrospectionUnavailable
+            | Refusal::RevocationsUnavailable => {
+                "Credentials cannot be verified right now; retry later."
+            }
             Refusal::NotConfigured => "The server cannot authenticate this request.",
         }
     }

@@ -73,8 +73,12 @@ pub struct AuthError {
     body: ErrorBody,
 }
 
-/// How long a client should wait before retrying a 503 (row 12), in seconds.
+/// How long a client should wait before retrying a 503 (rows 12, 23), in seconds.
 pub(crate) const RETRY_AFTER_SECONDS: u32 = 30;
+
+/// How long a client should wait before retrying a 503 of a full password queue, in seconds:
+/// about the time the queue takes to drain.
+pub(crate) const RETRY_AFTER_OVERLOADED_SECONDS: u32 = 1;
 
 /// What a refusal's response depends on besides the refusal: the endpoint that refused.
 pub(crate) struct Endpoint<'a> {
@@ -86,6 +90,10 @@ pub(crate) struct Endpoint<'a> {
     pub(crate) registry: &'a Registry,
     /// The application's body builder, if it installed one.
     pub(crate) body: Option<&'a BodyBuilder>,
+    /// The `acr` values it accepts, in preference order (RFC 9470), for a step-up challenge.
+    pub(crate) acr_values: &'static [&'static str],
+    /// The most seconds since the user authenticated (RFC 9470), for a step-up challenge.
+    pub(crate) max_age: Option<u64>,
 }
 
 impl Endpoint<'static> {
@@ -95,6 +103,8 @@ impl Endpoint<'static> {
         accepted: &[],
         registry: &Registry::EMPTY,
         body: None,
+        acr_values: &[],
+        max_age: None,
     };
 }
 
@@ -143,14 +153,19 @@ impl AuthError {
         };
         let own_challenge = |scheme: Scheme| vec![endpoint.challenge(scheme).to_header_value()];
         let challenges = match refusal {
-            Refusal::NotConfigured | Refusal::KeysUnavailable | Refusal::Forbidden(_) => Vec::new(),
+            Refusal::NotConfigured
+            | Refusal::KeysUnavailable
+            | Refusal::Overloaded
+            | Refusal::IntrospectionUnavailable
+            | Refusal::RevocationsUnavailable
+            | Refusal::Forbidden(_) => Vec::new(),
             // Rows 1, 2, 9: one challenge per accepted scheme, in declaration order.
             Refusal::Missing => endpoint.every_challenge(),
             // Rows 10, 11: the failing scheme's own challenge, identical for every failure.
             Refusal::Rejected => failed.map_or_else(|| endpoint.every_challenge(), own_challenge),
             // Rows 3-7, with the error attributes of RFC 6750 §3.
             _ => match reporting {
-                Some(scheme) => vec![with_error(endpoint.challenge(scheme), &refusal)],
+                Some(scheme) => vec![with_error(endpoint.challenge(scheme), &refusal, endpoint)],
                 // Row 7 has no form without RFC 6750 errors: a plain 403.
                 None if matches!(refusal, Refusal::InsufficientScope(_)) => Vec::new(),
                 // A custom scheme refusing a credential as invalid gets its own challenge.
@@ -179,7 +194,7 @@ impl AuthError {
 /// scopes, never a broader one that a scope hierarchy says implies them: a client asks for the
 /// least it needs); for `insufficient_user_authentication`, the endpoint's `acr_values` and
 /// `max_age` (RFC 9470 §3), everything a new authentication must meet.
-fn with_error(mut challenge: Challenge, refusal: &Refusal) -> HeaderValue {
+fn with_error(mut challenge: Challenge, refusal: &Refusal, endpoint: &Endpoint<'_>) -> HeaderValue {
     if let Some(code) = refusal.error_code() {
         challenge = challenge.param("error", code);
     }
@@ -190,11 +205,11 @@ fn with_error(mut challenge: Challenge, refusal: &Refusal) -> HeaderValue {
         Refusal::InsufficientScope(required) => {
             challenge = challenge.param("scope", &required.smallest_satisfying_set().join(" "));
         }
-        Refusal::InsufficientUserAuthentication(step_up) => {
-            if !step_up.acr_values().is_empty() {
-                challenge = challenge.param("acr_values", &step_up.acr_values().join(" "));
+        Refusal::InsufficientUserAuthentication(_) => {
+            if !endpoint.acr_values.is_empty() {
+                challenge = challenge.param("acr_values", &endpoint.acr_values.join(" "));
             }
-            if let Some(max_age) = step_up.max_age() {
+            if let Some(max_age) = endpoint.max_age {
                 challenge = challenge.param("max_age", &max_age.to_string());
             }
         }
@@ -231,8 +246,16 @@ impl ResponseError for AuthError {
         for challenge in &self.challenges {
             response.append_header((header::WWW_AUTHENTICATE, challenge.clone()));
         }
-        if self.refusal == Refusal::KeysUnavailable {
-            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
+        // RFC 9110 §10.2.3: when a 503 (§15.6.4) is worth retrying.
+        let retry_after = match self.refusal {
+            Refusal::KeysUnavailable
+            | Refusal::IntrospectionUnavailable
+            | Refusal::RevocationsUnavailable => Some(RETRY_AFTER_SECONDS),
+            Refusal::Overloaded => Some(RETRY_AFTER_OVERLOADED_SECONDS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds));
         }
         response
             .insert_header((header::CONTENT_TYPE, self.body.content_type.clone()))

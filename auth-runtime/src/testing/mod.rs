@@ -1,13 +1,16 @@
-//! Helpers for testing protected endpoints (the `testing` feature; enable it in
-//! `[dev-dependencies]` only).
+//! Helpers for testing protected endpoints. **Feature `testing`**: enable it in
+//! `[dev-dependencies]` only (`auth-runtime = { version = "…", features = ["testing"] }`).
 //!
 //! - [`TestIssuer`] signs tokens with an ephemeral key of any supported algorithm and hands out
 //!   an [`Authenticator`] wired to it.
 //! - [`TestRequestExt`] attaches Bearer, Basic or API-key credentials to a `TestRequest`.
 //! - [`KeyServer`] is an identity provider for tests: OpenID Connect discovery and a JWKS
 //!   served on 127.0.0.1, with key rotation, failures and delays on demand.
+//! - [`IntrospectionServer`] is an RFC 7662 introspection endpoint on 127.0.0.1 that checks
+//!   the client's authentication, with failures, delays and oversized answers on demand.
 //! - [`challenges`] parses a response's `WWW-Authenticate` headers, and
-//!   [`assert_requires_scope`] / [`assert_unauthenticated`] state what an endpoint demands.
+//!   [`assert_requires_scope`] / [`assert_unauthenticated`] / [`assert_forbidden`] state what
+//!   an endpoint demands.
 //!
 //! "This endpoint needs scope `items:read`" in three lines:
 //!
@@ -31,10 +34,29 @@
 //! # });
 //! ```
 
+//!
+//! # Password hashing in debug builds
+//!
+//! [`StaticUsers`](crate::StaticUsers) hashes with argon2id at production cost. Unoptimised,
+//! as `cargo test` builds dependencies by default, one hash takes about 0.75 s, so a suite
+//! with a few Basic users takes seconds per test. Optimise the hashing crates in your test
+//! builds, in the workspace's `Cargo.toml` (this repository does the same); the production
+//! cost is unchanged:
+//!
+//! ```toml
+//! [profile.dev.package.argon2]
+//! opt-level = 3
+//!
+//! [profile.dev.package.blake2]
+//! opt-level = 3
+//! ```
+
+pub mod introspection_server;
 pub mod key_server;
 mod signing;
 
-pub use key_server::KeyServer;
+pub use introspection_server::IntrospectionServer;
+pub use key_server::{KeyServer, TokenEndpoint};
 
 /// Internals that the fuzz targets and property tests exercise directly. Not a public API.
 #[doc(hidden)]
@@ -43,9 +65,32 @@ pub mod internals {
     pub use crate::http::authorization::{Authorization, Malformed};
     pub use crate::requirement::Requirement;
 
+    use crate::basic::passwords::Passwords;
+
     /// Whether configuration may place `value` in a challenge (a realm, for instance).
     pub fn check_challenge_value(value: &str) -> Result<(), &'static str> {
         crate::http::challenge::Challenge::check_value(value)
+    }
+
+    /// The decoy hash `passwords` checks unknown users against.
+    pub fn decoy_hash(passwords: &Passwords) -> String {
+        passwords.decoy_hash()
+    }
+
+    /// Holds the hashing threads of `passwords` before their next argon2 computation until the
+    /// guard is dropped, so that a test can fill the queue deterministically.
+    pub fn pause_hashing(passwords: &Passwords) -> HashingPaused {
+        passwords.pause_hashing(true);
+        HashingPaused(passwords.clone())
+    }
+
+    /// Releases the hashing threads when dropped.
+    pub struct HashingPaused(Passwords);
+
+    impl Drop for HashingPaused {
+        fn drop(&mut self) {
+            self.0.pause_hashing(false);
+        }
     }
 }
 
@@ -64,11 +109,12 @@ use crate::bearer::keys::AlgName;
 use crate::bearer::verifier::{Curve, Hash, RsaPadding};
 use crate::http::authorization::Malformed;
 use crate::requirement::Requirement;
-use crate::{Algorithm, Authenticator, AuthenticatorBuilder, Key, Principal, Refusal, Scheme};
+use crate::{
+    Algorithm, Authenticator, AuthenticatorBuilder, ClaimPath, Key, Principal, Refusal, Scheme,
+};
 use signing::SigningKey;
 
 const RSA_PRIVATE: &str = include_str!("TEST-ONLY-rsa-private.pem");
-const RSA_PUBLIC: &str = include_str!("TEST-ONLY-rsa-public.pem");
 
 /// The realm of [`TestIssuer::authenticator`].
 pub const TEST_REALM: &str = "test";
@@ -84,10 +130,15 @@ pub struct TestIssuer {
     alg_name: AlgName,
     kid: String,
     signing: SigningKey,
-    key: Key,
+    /// The verification key; `None` for an HMAC secret the library refuses as a key (too
+    /// short), which can still forge tokens.
+    key: Option<Key>,
     jwk: Jwk,
     issuer: String,
     audience: String,
+    realm: String,
+    /// Where [`TestToken::roles`] writes roles and the wired authenticator reads them.
+    role_claim: ClaimPath,
 }
 
 impl std::fmt::Debug for TestIssuer {
@@ -97,6 +148,8 @@ impl std::fmt::Debug for TestIssuer {
             .field("kid", &self.kid)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
+            .field("realm", &self.realm)
+            .field("role_claim", &self.role_claim)
             .finish_non_exhaustive()
     }
 }
@@ -104,6 +157,34 @@ impl std::fmt::Debug for TestIssuer {
 impl TestIssuer {
     /// An issuer signing with `algorithm`, issuer `https://issuer.test`, audience `test-api`.
     pub fn new(algorithm: Algorithm) -> Self {
+        TestIssuer::with_material(algorithm, Material::Fresh)
+    }
+
+    /// An HMAC issuer (`HS256`, `HS384` or `HS512`) with a given secret, for tests that need
+    /// to know it (a token keyed with a public key as the secret, a key shared with another
+    /// verifier). A secret shorter than the library accepts as a verification key (RFC 7518
+    /// §3.2) still signs, for forgeries; [`key`](Self::key) and the wired authenticator then
+    /// panic.
+    ///
+    /// # Panics
+    ///
+    /// If `algorithm` is not an HMAC algorithm.
+    pub fn with_secret(algorithm: Algorithm, secret: impl AsRef<[u8]>) -> Self {
+        TestIssuer::with_material(algorithm, Material::Secret(secret.as_ref()))
+    }
+
+    /// An issuer with a fixed private key: an unencrypted PKCS#8 PEM (`BEGIN PRIVATE KEY`)
+    /// of an RSA key (for `RS*`/`PS*`), an EC key of the algorithm's curve (`ES256`, `ES384`)
+    /// or an Ed25519 key (`EdDSA`), for tests that keep their keys in files.
+    ///
+    /// # Panics
+    ///
+    /// If `pem` is not such a key, or `algorithm` is an HMAC algorithm.
+    pub fn from_pkcs8_pem(algorithm: Algorithm, pem: &str) -> Self {
+        TestIssuer::with_material(algorithm, Material::Pkcs8(pem_body(pem)))
+    }
+
+    fn with_material(algorithm: Algorithm, material: Material<'_>) -> Self {
         let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         let (hash, padding) = match algorithm {
             Algorithm::HS384 | Algorithm::RS384 => (Hash::Sha384, RsaPadding::Pkcs1v15),
@@ -113,44 +194,63 @@ impl TestIssuer {
             Algorithm::PS512 => (Hash::Sha512, RsaPadding::Pss),
             _ => (Hash::Sha256, RsaPadding::Pkcs1v15),
         };
-        let (signing, key, jwk) = match algorithm {
-            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
-                let mut secret = [0u8; 64];
-                signing::fill_random(&mut secret);
+        let (signing, key, jwk) = match (algorithm, material) {
+            (Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512, material) => {
+                let mut fresh = [0u8; 64];
+                let secret = match material {
+                    Material::Secret(secret) => secret,
+                    Material::Fresh => {
+                        signing::fill_random(&mut fresh);
+                        &fresh
+                    }
+                    Material::Pkcs8(_) => panic!("an HMAC issuer takes a secret, not a PEM key"),
+                };
                 (
-                    SigningKey::hmac(hash, &secret),
-                    Key::hmac(algorithm, secret).expect("a 64-byte secret fits every HMAC"),
-                    json!({ "kty": "oct", "k": b64(&secret) }),
+                    SigningKey::hmac(hash, secret),
+                    Key::hmac(algorithm, secret).ok(),
+                    json!({ "kty": "oct", "k": b64(secret) }),
                 )
             }
-            Algorithm::ES256 | Algorithm::ES384 => {
+            (_, Material::Secret(_)) => panic!("only an HMAC issuer takes a secret"),
+            (Algorithm::ES256 | Algorithm::ES384, material) => {
                 let (curve, name) = match algorithm {
                     Algorithm::ES256 => (Curve::P256, "P-256"),
                     _ => (Curve::P384, "P-384"),
                 };
-                let (signing, point) = SigningKey::ecdsa(curve);
+                let (signing, point) = match material {
+                    Material::Pkcs8(der) => SigningKey::ecdsa_pkcs8(curve, &der),
+                    _ => SigningKey::ecdsa(curve),
+                };
                 let (x, y) = point[1..].split_at(point.len() / 2);
                 (
                     signing,
-                    Key::ec_der(algorithm, &point).expect("a point of the curve"),
+                    Some(Key::ec_der(algorithm, &point).expect("a point of the curve")),
                     json!({ "kty": "EC", "crv": name, "x": b64(x), "y": b64(y) }),
                 )
             }
-            Algorithm::EdDSA => {
-                let (signing, public) = SigningKey::ed25519();
+            (Algorithm::EdDSA, material) => {
+                let (signing, public) = match material {
+                    Material::Pkcs8(der) => SigningKey::ed25519_pkcs8(&der),
+                    _ => SigningKey::ed25519(),
+                };
                 (
                     signing,
-                    Key::ed25519_der(public).expect("an Ed25519 key"),
+                    Some(Key::ed25519_der(public).expect("an Ed25519 key")),
                     json!({ "kty": "OKP", "crv": "Ed25519", "x": b64(&public) }),
                 )
             }
-            _ => {
-                let (signing, n, e) = SigningKey::rsa(hash, padding, &pem_body(RSA_PRIVATE));
-                (
-                    signing,
-                    Key::rsa_pem(algorithm, RSA_PUBLIC).expect("the test RSA key"),
-                    json!({ "kty": "RSA", "n": b64(&n), "e": b64(&e) }),
-                )
+            (_, material) => {
+                let der = match material {
+                    Material::Pkcs8(der) => der,
+                    _ => pem_body(RSA_PRIVATE),
+                };
+                let (signing, n, e) = SigningKey::rsa(hash, padding, &der);
+                let jwk = json!({ "kty": "RSA", "n": b64(&n), "e": b64(&e), "alg": algorithm });
+                let key = serde_json::from_value(jwk.clone())
+                    .ok()
+                    .and_then(|jwk| Key::from_jwk(&jwk).ok())
+                    .expect("the public key of an RSA test key");
+                (signing, Some(key), jwk)
             }
         };
         let mut nonce = [0u8; 6];
@@ -163,12 +263,14 @@ impl TestIssuer {
         TestIssuer {
             algorithm,
             alg_name: AlgName::Registered(algorithm),
-            key: key.with_kid(kid.clone()),
+            key: key.map(|key| key.with_kid(kid.clone())),
             kid,
             signing,
             jwk: serde_json::from_value(jwk).expect("a JWK of the test key"),
             issuer: "https://issuer.test".to_owned(),
             audience: "test-api".to_owned(),
+            realm: TEST_REALM.to_owned(),
+            role_claim: ClaimPath::from("roles"),
         }
     }
 
@@ -202,6 +304,15 @@ impl TestIssuer {
         issuer
     }
 
+    /// Changes the `kid` of the key: minted tokens name it, the verification key and the JWK
+    /// carry it (default: `test-` and random characters).
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = kid.into();
+        self.key = self.key.map(|key| key.with_kid(self.kid.clone()));
+        self.jwk.common.key_id = Some(self.kid.clone());
+        self
+    }
+
     /// Changes the `iss` of minted tokens and of the wired authenticator.
     pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = issuer.into();
@@ -214,9 +325,59 @@ impl TestIssuer {
         self
     }
 
+    /// Changes the realm of the wired authenticator (default [`TEST_REALM`]), so that tests can
+    /// assert the realm their application configures.
+    pub fn with_realm(mut self, realm: impl Into<String>) -> Self {
+        self.realm = realm.into();
+        self
+    }
+
+    /// Changes the claim [`TestToken::roles`] writes roles to and the wired authenticator
+    /// reads them from (default `roles`); `"realm_access.roles"` gives Keycloak's shape.
+    ///
+    /// ```
+    /// use auth_runtime::testing::{verify_bearer, TestIssuer};
+    ///
+    /// let keycloak = TestIssuer::es256().with_role_claim("realm_access.roles");
+    /// let token = keycloak.token().roles(["items-admin"]).sign();
+    /// let principal = verify_bearer(&keycloak.authenticator(), &token).unwrap();
+    /// assert!(principal.roles().contains("items-admin"));
+    /// assert_eq!(principal.claims()["realm_access"]["roles"][0], "items-admin");
+    /// ```
+    pub fn with_role_claim(mut self, claim: impl Into<ClaimPath>) -> Self {
+        self.role_claim = claim.into();
+        self
+    }
+
+    /// The `iss` of minted tokens (default `https://issuer.test`).
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The `aud` of minted tokens (default `test-api`).
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
+    /// The signing algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The `kid` minted tokens name, which the verification key and the JWK carry.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
     /// The verification key (with its `kid`).
+    ///
+    /// # Panics
+    ///
+    /// For an HMAC secret too short to verify with (see [`with_secret`](Self::with_secret)).
     pub fn key(&self) -> Key {
-        self.key.clone()
+        self.key
+            .clone()
+            .expect("the issuer's secret is shorter than a verification key may be")
     }
 
     /// The public key as a JWK (with its `kid`; for HMAC, the secret as an `oct` key), for key
@@ -225,13 +386,15 @@ impl TestIssuer {
         self.jwk.clone()
     }
 
-    /// A builder already holding this issuer's realm ([`TEST_REALM`]), issuer, audience and
-    /// key, for adding schemes or options.
+    /// A builder already holding this issuer's realm ([`TEST_REALM`] unless
+    /// [`with_realm`](Self::with_realm)), issuer, audience, role claim and key, for adding
+    /// schemes or options.
     pub fn builder(&self) -> AuthenticatorBuilder {
         Authenticator::builder()
-            .realm(TEST_REALM)
+            .realm(self.realm.clone())
             .issuer(self.issuer.clone())
             .audience(self.audience.clone())
+            .role_claims([self.role_claim.clone()])
             .key(self.key())
     }
 
@@ -240,6 +403,25 @@ impl TestIssuer {
         self.builder()
             .build()
             .expect("the test issuer's configuration is valid")
+    }
+
+    /// A compact JWS of exactly `header` and `payload` (each base64url-encoded as given),
+    /// signed with this issuer's key whatever the header says: for what a well-behaved issuer
+    /// never produces (`alg: none`, a `crit` member, a mismatched `alg`, a payload that is not
+    /// JSON, claims without `exp`).
+    ///
+    /// ```
+    /// use auth_runtime::testing::{verify_bearer, TestIssuer};
+    ///
+    /// let issuer = TestIssuer::es256();
+    /// let unsigned_alg = issuer.sign_parts(br#"{"alg":"none"}"#, br#"{"sub":"x"}"#);
+    /// assert!(verify_bearer(&issuer.authenticator(), &unsigned_alg).is_err());
+    /// ```
+    pub fn sign_parts(&self, header: &[u8], payload: &[u8]) -> String {
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let message = format!("{}.{}", b64(header), b64(payload));
+        let signature = self.signing.sign(message.as_bytes());
+        format!("{message}.{}", b64(&signature))
     }
 
     /// Starts a token: subject `test-user`, no scope, valid for an hour.
@@ -253,8 +435,56 @@ impl TestIssuer {
             typ: Some("JWT".to_owned()),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
+            roles: None,
+            kid: Some(self.kid.clone()),
+            header: Map::new(),
         }
     }
+}
+
+impl TokenEndpoint {
+    /// Tokens signed by `issuer`: its `iss`, its audience unless the request names one, RFC
+    /// 9068 claims (`typ` `at+jwt`, `client_id`, a random `jti`), roles where the issuer puts
+    /// them; no scope and no role unless asked for, valid for an hour.
+    pub fn new(issuer: TestIssuer) -> Self {
+        let (iss, algorithm, jwk, audience) = (
+            issuer.issuer.clone(),
+            issuer.algorithm,
+            issuer.jwk(),
+            issuer.audience.clone(),
+        );
+        let sign = move |grant: &key_server::Grant<'_>| {
+            let mut jti = [0u8; 12];
+            signing::fill_random(&mut jti);
+            let mut token = issuer
+                .token()
+                .subject(grant.client)
+                .claim("client_id", grant.client)
+                .claim(
+                    "jti",
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(jti),
+                )
+                .audience(grant.audience)
+                .typ("at+jwt")
+                .expires_in(grant.expires_in)
+                .scope(&grant.scope.join(" "));
+            if !grant.roles.is_empty() {
+                token = token.roles(grant.roles.iter().cloned());
+            }
+            token.sign()
+        };
+        TokenEndpoint::from_parts(iss, algorithm, jwk, audience, Box::new(sign))
+    }
+}
+
+/// Where a [`TestIssuer`]'s key comes from.
+enum Material<'a> {
+    /// A fresh secret or key pair (RSA: the fixed test key).
+    Fresh,
+    /// An HMAC secret.
+    Secret(&'a [u8]),
+    /// A PKCS#8 private key (DER).
+    Pkcs8(Vec<u8>),
 }
 
 /// A token being minted by [`TestIssuer::token`]; finish with [`sign`](Self::sign).
@@ -268,6 +498,9 @@ pub struct TestToken<'a> {
     typ: Option<String>,
     iss: String,
     aud: String,
+    roles: Option<Vec<String>>,
+    kid: Option<String>,
+    header: Map<String, Value>,
 }
 
 impl TestToken<'_> {
@@ -340,6 +573,37 @@ impl TestToken<'_> {
         self.auth_time(auth_time)
     }
 
+    /// Adds roles, written as an array at the issuer's role claim (`roles` unless
+    /// [`TestIssuer::with_role_claim`]), where its authenticator reads them for
+    /// `#[requires(role = ..)]`.
+    pub fn roles<R: Into<String>>(mut self, roles: impl IntoIterator<Item = R>) -> Self {
+        self.roles
+            .get_or_insert_with(Vec::new)
+            .extend(roles.into_iter().map(Into::into));
+        self
+    }
+
+    /// The JOSE header `kid` (default: the issuer's key's), for a token naming a key the
+    /// authenticator does not have, or a rotated one.
+    pub fn kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+
+    /// No `kid` in the JOSE header: the authenticator then uses its only key for the
+    /// algorithm, if it has exactly one.
+    pub fn without_kid(mut self) -> Self {
+        self.kid = None;
+        self
+    }
+
+    /// Any other JOSE header member, or one that replaces `alg`, `typ` or `kid` as written
+    /// (`"crit"`, `"jku"`, `"alg": "none"`, ...), for tokens the authenticator must refuse.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.header.insert(name.into(), value.into());
+        self
+    }
+
     /// Any other claim.
     pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.claims.insert(name.into(), value.into());
@@ -364,19 +628,41 @@ impl TestToken<'_> {
                 .entry("scope")
                 .or_insert(self.scopes.join(" ").into());
         }
-        let mut header = Map::new();
-        if let Some(typ) = self.typ {
-            header.insert("typ".into(), typ.into());
+        if let Some(roles) = self.roles {
+            insert_at(&mut claims, self.issuer.role_claim.segments(), roles.into());
         }
-        header.insert("alg".into(), self.issuer.alg_name.as_str().into());
-        header.insert("kid".into(), self.issuer.kid.clone().into());
-        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let mut header = Map::new();
+        header.insert("alg".to_owned(), self.issuer.alg_name.as_str().into());
+        if let Some(typ) = self.typ {
+            header.insert("typ".to_owned(), typ.into());
+        }
+        if let Some(kid) = self.kid {
+            header.insert("kid".to_owned(), kid.into());
+        }
+        header.extend(self.header);
         let header = serde_json::to_vec(&header).expect("a JOSE header is JSON");
         let claims = serde_json::to_vec(&claims).expect("claims are JSON");
-        let message = format!("{}.{}", b64(&header), b64(&claims));
-        let signature = self.issuer.signing.sign(message.as_bytes());
-        format!("{message}.{}", b64(&signature))
+        self.issuer.sign_parts(&header, &claims)
     }
+}
+
+/// Sets `value` at the nested `path` of `claims`, creating the objects on the way (and
+/// replacing a non-object found there).
+fn insert_at(claims: &mut Map<String, Value>, path: &[String], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut object = claims;
+    for segment in parents {
+        let entry = object
+            .entry(segment.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        object = entry.as_object_mut().expect("made an object above");
+    }
+    object.insert(last.clone(), value);
 }
 
 /// Verifies `token` as an endpoint that accepts Bearer tokens does (the same path: header
@@ -573,6 +859,19 @@ pub fn assert_requires_step_up<B>(
     assert_eq!(bearer.param("max_age"), max_age.as_deref(), "{bearer:?}");
 }
 
+/// Asserts a bare 403: valid credentials that a role or a policy denied (CONFORMANCE row 8),
+/// with no `WWW-Authenticate` challenge at all, so neither `insufficient_scope` (see
+/// [`assert_requires_scope`]) nor a request to authenticate again.
+#[track_caller]
+pub fn assert_forbidden<B>(res: &ServiceResponse<B>) {
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "expected 403");
+    let found = challenges(res.headers());
+    assert!(
+        found.is_empty(),
+        "a 403 for a role or policy carries no challenge, found {found:?}"
+    );
+}
+
 /// Asserts a 401 that challenges `scheme` (e.g. `"Bearer"`, `"Basic"`), with `error` when
 /// given (`Some("invalid_token")`) or none.
 #[track_caller]
@@ -649,5 +948,165 @@ mod tests {
         assert_eq!(parsed.scheme, "Bearer");
         assert_eq!(parsed.param("realm"), Some(r#"a "b" \ c"#));
         assert_eq!(parsed.param("scope"), Some("x y"));
+    }
+
+    /// The response `auth` gives a Bearer `token` at an endpoint requiring `requirement`.
+    fn respond(auth: &Authenticator, token: &str, requirement: &Requirement) -> ServiceResponse {
+        use actix_web::ResponseError;
+        let req = TestRequest::default().bearer(token);
+        let http = req.to_http_request();
+        let result = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(auth.authenticate(&http, requirement));
+        let response = match result {
+            Ok(_) => actix_web::HttpResponse::Ok().finish(),
+            Err(error) => error.error_response(),
+        };
+        TestRequest::default().to_srv_response(response)
+    }
+
+    const ADMIN: crate::ScopeExpr = crate::ScopeExpr::Token("admin");
+    const NEEDS_ADMIN: Requirement = Requirement::new(&[Scheme::Bearer]).roles(&ADMIN);
+
+    #[test]
+    fn roles_are_written_where_the_authenticator_reads_them() {
+        let issuer = TestIssuer::es256();
+        let token = issuer.token().roles(["admin", "auditor"]).sign();
+        let principal = verify_bearer(&issuer.authenticator(), &token).unwrap();
+        assert!(principal.roles().contains("admin") && principal.roles().contains("auditor"));
+        assert_eq!(
+            principal.claims()["roles"],
+            serde_json::json!(["admin", "auditor"])
+        );
+
+        let keycloak = TestIssuer::es256().with_role_claim("realm_access.roles");
+        let token = keycloak
+            .token()
+            .claim("realm_access", serde_json::json!({ "other": 1 }))
+            .roles(["admin"])
+            .sign();
+        let principal = verify_bearer(&keycloak.authenticator(), &token).unwrap();
+        assert!(principal.roles().contains("admin"));
+        assert_eq!(
+            principal.claims()["realm_access"]["other"],
+            1,
+            "merged, not replaced"
+        );
+        assert!(principal.claims().get("roles").is_none());
+        // Another issuer's authenticator reads `roles`: the nested roles are not there.
+        let plain = keycloak.builder().role_claims(["roles"]).build().unwrap();
+        assert!(verify_bearer(&plain, &token).unwrap().roles().is_empty());
+    }
+
+    #[test]
+    fn the_kid_can_be_changed_or_left_out() {
+        let issuer = TestIssuer::eddsa();
+        let auth = issuer.authenticator();
+        assert_eq!(
+            verify_bearer(&auth, &issuer.token().kid("rotated-away").sign()).unwrap_err(),
+            Refusal::Invalid(crate::InvalidReason::UnknownKey)
+        );
+        let token = issuer.token().kid(issuer.kid()).sign();
+        assert!(verify_bearer(&auth, &token).is_ok());
+        // Without a `kid`, the only key for the algorithm is used.
+        assert!(verify_bearer(&auth, &issuer.token().without_kid().sign()).is_ok());
+    }
+
+    #[test]
+    fn the_issuers_key_can_be_renamed_and_header_members_added() {
+        let issuer = TestIssuer::es256().with_kid("2026-12");
+        assert_eq!(issuer.key().kid(), Some("2026-12"));
+        assert_eq!(issuer.jwk().common.key_id.as_deref(), Some("2026-12"));
+        let auth = issuer.authenticator();
+        assert!(verify_bearer(&auth, &issuer.token().sign()).is_ok());
+        // RFC 7515 §4.1.11: an extension the verifier does not understand refuses the token.
+        let critical = issuer.token().header("crit", json!(["exp"])).sign();
+        assert!(verify_bearer(&auth, &critical).is_err());
+        let renamed = issuer.token().header("alg", "ES384").sign();
+        assert!(verify_bearer(&auth, &renamed).is_err());
+    }
+
+    #[test]
+    fn fixed_keys_sign_what_their_public_keys_verify() {
+        // The suite's fixed test keys, read from PKCS#8 PEM, on whichever backend is built.
+        let keys = [
+            (
+                Algorithm::ES256,
+                include_str!("../../../tests/keys/TEST-ONLY-p256-private.pem"),
+            ),
+            (
+                Algorithm::ES384,
+                include_str!("../../../tests/keys/TEST-ONLY-p384-private.pem"),
+            ),
+            (
+                Algorithm::EdDSA,
+                include_str!("../../../tests/keys/TEST-ONLY-ed25519-private.pem"),
+            ),
+            (
+                Algorithm::PS384,
+                include_str!("../../../tests/keys/TEST-ONLY-rsa2-private.pem"),
+            ),
+        ];
+        for (algorithm, pem) in keys {
+            let issuer = TestIssuer::from_pkcs8_pem(algorithm, pem);
+            let token = issuer.token().sign();
+            assert!(
+                verify_bearer(&issuer.authenticator(), &token).is_ok(),
+                "{algorithm:?}"
+            );
+            let other = TestIssuer::new(algorithm).with_kid(issuer.kid());
+            assert!(
+                verify_bearer(&other.authenticator(), &token).is_err(),
+                "{algorithm:?}"
+            );
+        }
+        let shared = TestIssuer::with_secret(Algorithm::HS384, [7u8; 48]);
+        let token = shared.token().sign();
+        let again = TestIssuer::with_secret(Algorithm::HS384, [7u8; 48]).with_kid(shared.kid());
+        assert!(verify_bearer(&again.authenticator(), &token).is_ok());
+    }
+
+    #[test]
+    fn the_realm_is_configurable() {
+        let issuer = TestIssuer::hs256().with_realm("notes");
+        let res = respond(&issuer.authenticator(), "not-a-jwt", &NEEDS_ADMIN);
+        assert_unauthenticated(&res, "Bearer", Some("invalid_token"));
+        assert_eq!(challenges(res.headers())[0].param("realm"), Some("notes"));
+        let default = respond(&TestIssuer::hs256().authenticator(), "x", &NEEDS_ADMIN);
+        assert_eq!(
+            challenges(default.headers())[0].param("realm"),
+            Some(TEST_REALM)
+        );
+    }
+
+    #[test]
+    fn a_role_denial_is_a_bare_403() {
+        let issuer = TestIssuer::hs256();
+        let auth = issuer.authenticator();
+        assert_forbidden(&respond(&auth, &issuer.token().sign(), &NEEDS_ADMIN));
+        let admin = issuer.token().roles(["admin"]).sign();
+        assert_eq!(
+            respond(&auth, &admin, &NEEDS_ADMIN).status(),
+            StatusCode::OK
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "carries no challenge")]
+    fn assert_forbidden_refuses_an_insufficient_scope_403() {
+        const READ: crate::ScopeExpr = crate::ScopeExpr::Token("read");
+        const NEEDS_READ: Requirement = Requirement::new(&[Scheme::Bearer]).scope(&READ);
+        let issuer = TestIssuer::hs256();
+        let res = respond(&issuer.authenticator(), &issuer.token().sign(), &NEEDS_READ);
+        assert_requires_scope(&res, "read");
+        assert_forbidden(&res);
+    }
+
+    #[test]
+    #[should_panic(expected = "expected 403")]
+    fn assert_forbidden_refuses_a_401() {
+        let res = respond(&TestIssuer::hs256().authenticator(), "x", &NEEDS_ADMIN);
+        assert_forbidden(&res);
     }
 }

@@ -23,6 +23,12 @@ pub enum Stack {
     Requires,
     /// `#[requires(scope = "items:read")]` with the cache off: every request verifies.
     RequiresNoCache,
+    /// [`Stack::Requires`] with 10,000 revocations in force (none of them of the benchmark's
+    /// tokens): what the deny-list check costs on the cached path.
+    RequiresRevoked,
+    /// [`Stack::Requires`] introspecting every token (RFC 7662) at an endpoint this process
+    /// serves on another loopback port: after the first call, the introspection cache.
+    RequiresIntrospection,
     /// actix-web-httpauth's `BearerAuth` extractor, `jsonwebtoken::decode` (its `aws_lc_rs`
     /// backend) and a scope check in the handler.
     HttpAuth,
@@ -33,10 +39,12 @@ pub enum Stack {
 
 impl Stack {
     /// Every stack, in the order the table lists them.
-    pub const ALL: [Stack; 5] = [
+    pub const ALL: [Stack; 7] = [
         Stack::NoAuth,
         Stack::Requires,
         Stack::RequiresNoCache,
+        Stack::RequiresRevoked,
+        Stack::RequiresIntrospection,
         Stack::HttpAuth,
         Stack::Grants,
     ];
@@ -47,6 +55,8 @@ impl Stack {
             Stack::NoAuth => "noauth",
             Stack::Requires => "requires",
             Stack::RequiresNoCache => "requires-nocache",
+            Stack::RequiresRevoked => "requires-revoked",
+            Stack::RequiresIntrospection => "requires-introspection",
             Stack::HttpAuth => "httpauth",
             Stack::Grants => "grants",
         }
@@ -81,7 +91,8 @@ impl FromStr for Stack {
 pub enum Setup {
     /// See [`Stack::NoAuth`].
     NoAuth,
-    /// See [`Stack::Requires`] and [`Stack::RequiresNoCache`].
+    /// See [`Stack::Requires`], [`Stack::RequiresNoCache`], [`Stack::RequiresRevoked`] and
+    /// [`Stack::RequiresIntrospection`].
     Requires(auth_runtime::Authenticator),
     /// See [`Stack::HttpAuth`].
     HttpAuth(web::Data<JwtVerifier>),
@@ -96,6 +107,8 @@ impl Setup {
             Stack::NoAuth => Setup::NoAuth,
             Stack::Requires => Setup::Requires(requires::authenticator(alg, true)),
             Stack::RequiresNoCache => Setup::Requires(requires::authenticator(alg, false)),
+            Stack::RequiresRevoked => Setup::Requires(requires::with_revocations(alg, 10_000)),
+            Stack::RequiresIntrospection => Setup::Requires(requires::introspecting(alg)),
             Stack::HttpAuth => Setup::HttpAuth(web::Data::new(JwtVerifier::new(alg))),
             Stack::Grants => Setup::Grants(web::Data::new(JwtVerifier::new(alg))),
         }

@@ -2,10 +2,12 @@
 //! source: URLs, intervals, timeouts and size limits.
 
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use jsonwebtoken::jwk::JwkSet;
 use reqwest::Url;
+use url::Host;
 
 use crate::error::ConfigError;
 
@@ -17,6 +19,18 @@ const REFRESH_DEFAULT: Duration = Duration::from_secs(15 * 60);
 
 /// The path OpenID Connect Discovery 1.0 §4 appends to the issuer.
 const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
+
+/// Where plain `http` may be fetched from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum PlainHttp {
+    /// https only (the default).
+    #[default]
+    Refused,
+    /// `http` to a loopback host only: `.allow_http()`.
+    Loopback,
+    /// `http` to any host: `.danger_allow_http_to_any_host()`.
+    AnyHost,
+}
 
 /// A JWKS given in the configuration.
 #[derive(Debug, Clone)]
@@ -38,7 +52,7 @@ pub(crate) enum RemoteSpec {
 pub(crate) struct JwksConfig {
     pub(crate) inline: Vec<InlineJwks>,
     pub(crate) remote: Vec<RemoteSpec>,
-    pub(crate) allow_http: bool,
+    pub(crate) http: PlainHttp,
     pub(crate) refresh_min: Duration,
     pub(crate) refresh_max: Duration,
     pub(crate) cooldown: Duration,
@@ -46,6 +60,9 @@ pub(crate) struct JwksConfig {
     pub(crate) total_timeout: Duration,
     pub(crate) max_bytes: usize,
     pub(crate) max_staleness: Option<Duration>,
+    /// The discovery document's `introspection_endpoint` (RFC 8414 §2), once discovery read
+    /// one; shared with the introspector.
+    pub(crate) introspection_endpoint: Arc<OnceLock<Url>>,
 }
 
 impl Default for JwksConfig {
@@ -53,7 +70,7 @@ impl Default for JwksConfig {
         JwksConfig {
             inline: Vec::new(),
             remote: Vec::new(),
-            allow_http: false,
+            http: PlainHttp::Refused,
             refresh_min: REFRESH_MIN,
             refresh_max: REFRESH_MAX,
             cooldown: Duration::from_secs(30),
@@ -61,6 +78,7 @@ impl Default for JwksConfig {
             total_timeout: Duration::from_secs(10),
             max_bytes: 1024 * 1024,
             max_staleness: None,
+            introspection_endpoint: Arc::default(),
         }
     }
 }
@@ -113,9 +131,9 @@ impl JwksConfig {
             );
         }
         let source = match spec {
-            RemoteSpec::JwksUrl(url) => Source::Jwks(parse_url(url, self.allow_http)?),
+            RemoteSpec::JwksUrl(url) => Source::Jwks(parse_url(url, self.http)?),
             RemoteSpec::Discovery(issuer) => {
-                let url = parse_url(issuer, self.allow_http)?;
+                let url = parse_url(issuer, self.http)?;
                 if url.query().is_some() || url.fragment().is_some() {
                     return Err(ConfigError::InvalidUrl {
                         url: issuer.clone(),
@@ -125,7 +143,7 @@ impl JwksConfig {
                 let discovery = format!("{}{DISCOVERY_PATH}", issuer.trim_end_matches('/'));
                 Source::Discovery {
                     issuer: issuer.clone(),
-                    url: parse_url(&discovery, self.allow_http)?,
+                    url: parse_url(&discovery, self.http)?,
                 }
             }
         };
@@ -165,8 +183,8 @@ pub(crate) struct RemoteSource {
     pub(crate) settings: JwksConfig,
 }
 
-/// An absolute http(s) URL with a host and no credentials; plain http only when allowed.
-pub(crate) fn parse_url(raw: &str, allow_http: bool) -> Result<Url, ConfigError> {
+/// An absolute http(s) URL with a host and no credentials; plain http only as `http` allows.
+pub(crate) fn parse_url(raw: &str, http: PlainHttp) -> Result<Url, ConfigError> {
     let invalid = |url: String, reason| Err(ConfigError::InvalidUrl { url, reason });
     let Ok(url) = Url::parse(raw) else {
         return invalid(raw.to_owned(), "not an absolute URL");
@@ -180,19 +198,11 @@ pub(crate) fn parse_url(raw: &str, allow_http: bool) -> Result<Url, ConfigError>
             "credentials in the URL would end up in logs; the URL must not carry any",
         );
     }
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_http => {}
-        "http" => {
-            return invalid(
-                raw.to_owned(),
-                "plain http is refused: use https, or call `.allow_http()` for tests and localhost",
-            )
-        }
-        _ => return invalid(raw.to_owned(), "only https URLs can be fetched"),
-    }
     if url.host_str().is_none_or(str::is_empty) {
         return invalid(raw.to_owned(), "the URL has no host");
+    }
+    if let Err(reason) = check_fetchable(&url, http) {
+        return invalid(raw.to_owned(), reason);
     }
     if url.fragment().is_some() {
         return invalid(raw.to_owned(), "the URL has a fragment");
@@ -200,24 +210,127 @@ pub(crate) fn parse_url(raw: &str, allow_http: bool) -> Result<Url, ConfigError>
     Ok(url)
 }
 
+/// Whether `url` may be fetched: https, or plain http as `http` allows. Checked on every URL
+/// the configuration names, on a discovered `jwks_uri`, and on every redirect.
+pub(crate) fn check_fetchable(url: &Url, http: PlainHttp) -> Result<(), &'static str> {
+    match (url.scheme(), http) {
+        ("https", _) | ("http", PlainHttp::AnyHost) => Ok(()),
+        ("http", PlainHttp::Loopback) if url.host().is_some_and(is_loopback) => Ok(()),
+        ("http", PlainHttp::Loopback) if url.host_str() == Some("localhost.") => Err(
+            "`localhost.` (with the trailing dot) may be resolved by DNS, not as the loopback \
+             interface: write `localhost`",
+        ),
+        ("http", PlainHttp::Loopback) => Err(
+            "plain http is allowed by `.allow_http()` only to a loopback host (127.0.0.0/8, \
+             [::1], localhost): use https, or `.danger_allow_http_to_any_host()` on a network \
+             you trust",
+        ),
+        ("http", PlainHttp::Refused) => Err(
+            "plain http is refused: use https, or call `.allow_http()` for a provider on a \
+             loopback host (127.0.0.0/8, [::1], localhost)",
+        ),
+        _ => Err("only https URLs can be fetched"),
+    }
+}
+
+/// Whether `host`, as the URL parser read it, is the loopback interface: an IPv4 address in
+/// 127.0.0.0/8 (however it was written: `127.1`, `0x7f.0.0.1`), `::1`, an IPv4-mapped IPv6
+/// loopback address (`::ffff:127.0.0.1`), or the name `localhost` (RFC 6761 §6.3), which the
+/// fetcher resolves to the loopback addresses itself, never through DNS. Any other name, such
+/// as `127.0.0.1.evil.test` or `localhost.evil.test`, is not loopback, whatever it resolves to.
+pub(crate) fn is_loopback(host: Host<&str>) -> bool {
+    match host {
+        Host::Ipv4(ip) => ip.is_loopback(),
+        Host::Ipv6(ip) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|ip| ip.is_loopback())
+        }
+        Host::Domain(name) => name.eq_ignore_ascii_case(LOCALHOST),
+    }
+}
+
+/// The one name that is loopback by definition (RFC 6761 §6.3).
+pub(crate) const LOCALHOST: &str = "localhost";
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn urls_are_checked() {
-        assert!(parse_url("https://idp.example/jwks", false).is_ok());
-        assert!(parse_url("http://127.0.0.1:8080/jwks", true).is_ok());
-        for (url, allow_http) in [
-            ("http://idp.example/jwks", false),
-            ("ftp://idp.example/jwks", true),
-            ("/jwks", true),
-            ("https://user:secret@idp.example/jwks", false),
-            ("https://idp.example/jwks#x", false),
+        assert!(parse_url("https://idp.example/jwks", PlainHttp::Refused).is_ok());
+        assert!(parse_url("http://127.0.0.1:8080/jwks", PlainHttp::Loopback).is_ok());
+        for (url, http) in [
+            ("http://idp.example/jwks", PlainHttp::Refused),
+            ("http://127.0.0.1:8080/jwks", PlainHttp::Refused),
+            ("ftp://idp.example/jwks", PlainHttp::AnyHost),
+            ("/jwks", PlainHttp::AnyHost),
+            ("https://user:secret@idp.example/jwks", PlainHttp::Refused),
+            ("http://user:secret@127.0.0.1/jwks", PlainHttp::Loopback),
+            ("https://idp.example/jwks#x", PlainHttp::Refused),
         ] {
-            let error = parse_url(url, allow_http).unwrap_err();
+            let error = parse_url(url, http).unwrap_err();
             assert!(!error.to_string().contains("secret"), "{error}");
         }
+    }
+
+    /// `.allow_http()` decides on the host the URL parser read, never on how the URL starts.
+    #[test]
+    fn allow_http_opens_loopback_hosts_only() {
+        let loopback = [
+            "http://127.0.0.1:8080/jwks",
+            "http://127.255.255.254/",
+            "http://127.1/",      // the parser reads 127.0.0.1
+            "http://0x7f.0.0.1/", // hexadecimal: 127.0.0.1
+            "http://2130706433/", // one decimal number: 127.0.0.1
+            "http://[::1]:8080/",
+            "http://[::ffff:127.0.0.1]/", // IPv4-mapped loopback
+            "http://localhost:8180/realms/demo",
+            "http://LOCALHOST/",
+            "http://%6c%6fcalhost/", // percent-encoded, decoded by the parser
+        ];
+        for url in loopback {
+            assert!(parse_url(url, PlainHttp::Loopback).is_ok(), "{url}");
+            assert!(parse_url(url, PlainHttp::Refused).is_err(), "{url}");
+        }
+        let elsewhere = [
+            "http://127.0.0.1.evil.test/",
+            "http://127.0.0.1@evil.test/", // userinfo: the host is evil.test
+            "http://evil.test#@127.0.0.1/",
+            "http://evil.test\\@127.0.0.1/",
+            "http://localhost.evil.test/",
+            "http://evil-localhost/",
+            "http://localhost./", // may go to DNS
+            "http://sub.localhost/",
+            "http://0.0.0.0/",
+            "http://[::]/",
+            "http://[::127.0.0.1]/", // IPv4-compatible, not mapped: not routed to 127/8
+            "http://[::ffff:10.0.0.1]/",
+            "http://128.0.0.1/",
+            "http://10.0.0.1/",
+            "http://idp.example/",
+        ];
+        for url in elsewhere {
+            let error = parse_url(url, PlainHttp::Loopback).unwrap_err();
+            assert!(
+                matches!(error, ConfigError::InvalidUrl { .. }),
+                "{url}: {error}"
+            );
+            assert!(
+                parse_url(url, PlainHttp::AnyHost).is_ok() || url.contains('@'),
+                "{url}"
+            );
+        }
+        let message = parse_url("http://localhost./", PlainHttp::Loopback)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("trailing dot"), "{message}");
+        let message = parse_url("http://idp.example/", PlainHttp::Loopback)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("danger_allow_http_to_any_host"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -1,15 +1,22 @@
 //! The HTTP side of a remote key source: discovery, the JWKS request, and their limits.
 
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, ACCEPT, AGE, CACHE_CONTROL};
 use reqwest::{redirect, Client, Url};
 use serde::Deserialize;
 
-use super::config::{parse_url, JwksConfig, Source};
+use super::config::{
+    check_fetchable, is_loopback, parse_url, JwksConfig, PlainHttp, Source, LOCALHOST,
+};
 use super::document;
 use crate::bearer::keys::Key;
 use crate::error::ConfigError;
+
+/// Redirects followed at most, per request.
+const MAX_REDIRECTS: usize = 3;
 
 /// What one successful fetch gave.
 pub(super) struct Fetched {
@@ -24,9 +31,11 @@ pub(super) struct Fetcher {
     source: Source,
     /// The discovered `jwks_uri`, once discovery succeeded.
     jwks_uri: Option<Url>,
-    allow_http: bool,
+    http: PlainHttp,
     max_bytes: usize,
     total_timeout: Duration,
+    /// Where the discovered `introspection_endpoint` is published.
+    introspection_endpoint: Arc<OnceLock<Url>>,
 }
 
 /// The subset of an OpenID Provider's metadata this library reads (OpenID Connect Discovery
@@ -35,15 +44,46 @@ pub(super) struct Fetcher {
 struct ProviderMetadata {
     issuer: String,
     jwks_uri: String,
+    /// RFC 8414 §2 (from RFC 7662 §4 of the registry): where tokens are introspected.
+    #[serde(default)]
+    introspection_endpoint: Option<String>,
 }
 
 impl Fetcher {
     pub(super) fn new(source: Source, settings: &JwksConfig) -> Result<Self, ConfigError> {
-        let client = Client::builder()
-            .https_only(!settings.allow_http)
+        let http = settings.http;
+        // A redirect is held to the rules of a configured URL: a loopback provider cannot
+        // send the fetch to plain http elsewhere.
+        let redirects = redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > MAX_REDIRECTS {
+                attempt.error("too many redirects")
+            } else if let Err(reason) = check_fetchable(attempt.url(), http) {
+                attempt.error(reason)
+            } else {
+                attempt.follow()
+            }
+        });
+        // `localhost` is the loopback interface by definition (RFC 6761 §6.3): it is never
+        // looked up, so that no resolver can send it elsewhere. The URL's port is used.
+        let loopback = [
+            SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+        ];
+        let mut client = Client::builder();
+        // A provider on this machine is reached directly: an `HTTP_PROXY` set for the outside
+        // world would carry its plain http off the machine, to the proxy's own loopback.
+        let configured = match &source {
+            Source::Jwks(url) | Source::Discovery { url, .. } => url,
+        };
+        if configured.host().is_some_and(is_loopback) {
+            client = client.no_proxy();
+        }
+        let client = client
+            .https_only(http == PlainHttp::Refused)
+            .resolve_to_addrs(LOCALHOST, &loopback)
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.total_timeout)
-            .redirect(redirect::Policy::limited(3))
+            .redirect(redirects)
             .user_agent(concat!("auth-runtime/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|error| {
@@ -53,9 +93,10 @@ impl Fetcher {
             client,
             source,
             jwks_uri: None,
-            allow_http: settings.allow_http,
+            http,
             max_bytes: settings.max_bytes,
             total_timeout: settings.total_timeout,
+            introspection_endpoint: Arc::clone(&settings.introspection_endpoint),
         })
     }
 
@@ -99,8 +140,22 @@ impl Fetcher {
                 truncate(&metadata.issuer)
             ));
         }
-        parse_url(&metadata.jwks_uri, self.allow_http)
-            .map_err(|error| format!("the discovery document's `jwks_uri` cannot be used: {error}"))
+        let jwks_uri = parse_url(&metadata.jwks_uri, self.http).map_err(|error| {
+            format!("the discovery document's `jwks_uri` cannot be used: {error}")
+        })?;
+        if let Some(endpoint) = &metadata.introspection_endpoint {
+            match parse_url(endpoint, self.http) {
+                Ok(url) => {
+                    let _ = self.introspection_endpoint.set(url);
+                }
+                Err(error) => tracing::warn!(
+                    target: "auth_runtime",
+                    error = %error,
+                    "the discovery document's `introspection_endpoint` cannot be used"
+                ),
+            }
+        }
+        Ok(jwks_uri)
     }
 
     /// GETs `url` within the total timeout, refusing non-2xx answers and bodies larger than

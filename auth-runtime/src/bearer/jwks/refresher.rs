@@ -25,11 +25,12 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use tokio::sync::{oneshot, watch, Notify};
 
-use super::config::{JwksConfig, RemoteSource};
+use super::config::{JwksConfig, RemoteSource, Source};
 use super::fetch::{Fetched, Fetcher};
 use super::key_set::KeySet;
 use crate::bearer::keys::Key;
 use crate::error::ConfigError;
+use crate::telemetry::KeySourceHealth;
 
 /// The shared state of fetching.
 #[derive(Debug, Clone, Default)]
@@ -78,6 +79,7 @@ struct Shared {
     status: watch::Sender<FetchStatus>,
     wake: Notify,
     settings: JwksConfig,
+    health: KeySourceHealth,
 }
 
 /// The handle of a remote source, owned (through an `Arc`) by every clone of the
@@ -97,6 +99,10 @@ impl Refresher {
         configured: Vec<Key>,
         remote: RemoteSource,
     ) -> Result<Self, ConfigError> {
+        let health = KeySourceHealth::new(match &remote.source {
+            Source::Jwks(url) => url.as_str(),
+            Source::Discovery { issuer, .. } => issuer,
+        });
         let fetcher = Fetcher::new(remote.source, &remote.settings)?;
         let (stop, stop_receiver) = oneshot::channel();
         Ok(Refresher {
@@ -106,6 +112,7 @@ impl Refresher {
                 status: watch::Sender::new(FetchStatus::default()),
                 wake: Notify::new(),
                 settings: remote.settings,
+                health,
             }),
             unstarted: Mutex::new(Some(fetcher)),
             _stop: stop,
@@ -256,6 +263,7 @@ impl Shared {
         let settings = &self.settings;
         match outcome {
             Ok(Fetched { keys, max_age }) => {
+                self.health.succeeded(keys.len());
                 let stale_at = settings.max_staleness.map(|limit| Instant::now() + limit);
                 let set = KeySet::with_fetched(&self.configured, keys, stale_at);
                 let interval = settings.refresh_interval(max_age);
@@ -286,6 +294,7 @@ impl Shared {
                 interval
             }
             Err(failure) => {
+                self.health.failed();
                 if self.current.load().view().is_complete() {
                     tracing::warn!(
                         target: "auth_runtime",

@@ -92,14 +92,14 @@ impl KeyStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bearer::jwks::config::{JwksConfig, RemoteSpec};
+    use crate::bearer::jwks::config::{JwksConfig, PlainHttp, RemoteSpec};
 
     #[test]
     fn a_remote_store_starts_outside_any_runtime() {
         // Nothing listens on the discard port of the loopback interface: refused at once.
         let config = JwksConfig {
             remote: vec![RemoteSpec::JwksUrl("http://127.0.0.1:9/jwks.json".into())],
-            allow_http: true,
+            http: PlainHttp::Loopback,
             ..JwksConfig::default()
         };
         let source = config.remote_source().unwrap().unwrap();
