@@ -56,7 +56,8 @@
 //!     role = "admin" | all(..) | any(..), // the principal's roles, same grammar
 //!     acr = "urn:example:mfa" | any(..),  // step-up (RFC 9470): accepted `acr` values
 //!     max_age = 300,                      // step-up: `auth_time` at most this many seconds ago
-//!     policy = path::to::check,           // async fn(&Principal, &HttpRequest) -> PolicyDecision
+//!     policy = path::to::check,           // async fn(&Principal, &HttpRequest) -> PolicyDecision,
+//!                                         // or extractors after the principal (web::Path<..>, ..)
 //!     realm = "...",                      // overrides the configured realm
 //!     optional,                           // no credentials → handler runs with no identity
 //!     crate = "path::to::auth_runtime",   // for a renamed dependency
@@ -261,6 +262,9 @@ mod mechanism;
 
 // Revocations shared by every instance.
 mod revocation;
+
+// How `#[requires(policy = ..)]` calls the application's policy, with its extractors.
+mod policy;
 
 // The protected resource's metadata (RFC 9728), the authenticator, its builder, and the
 // start-up check.
