@@ -12,7 +12,8 @@
 //! | `BIND`              | `127.0.0.1:8080`                                         |
 //! | `AUTH_REALM`        | `quickstart`                                             |
 //! | `AUTH_ISSUER`       | `quickstart`                                             |
-//! | `AUTH_AUDIENCE`     | `quickstart-api`                                         |
+//! | `AUTH_AUDIENCE`     | `quickstart-api`, or `AUTH_RESOURCE` when that is set    |
+//! | `AUTH_RESOURCE`     | unset; the API's URL, to publish its RFC 9728 metadata   |
 //! | `AUTH_HS256_SECRET` | a development secret (with a warning); at least 32 bytes |
 //! | `AUTH_JWKS_URL`     | unset; a JWKS endpoint to take the keys from             |
 //! | `AUTH_OIDC_ISSUER`  | unset; an issuer whose OIDC discovery gives the keys     |
@@ -37,6 +38,12 @@
 //! `GET /openapi.json` is the OpenAPI document, whose security comes from the declarations, and
 //! `GET /docs` is Swagger UI (bundled in the binary): "Authorize" with a token from the banner,
 //! then "Try it out".
+//!
+//! With `AUTH_RESOURCE` (say `http://127.0.0.1:8080`), the quickstart is a protected resource
+//! clients can discover (RFC 9728): it serves `/.well-known/oauth-protected-resource` (with the
+//! authorization server = the issuer, when the issuer is a URL, and the quickstart's scopes),
+//! every Bearer challenge names that URL, and tokens must carry the resource in `aud` (RFC 8707)
+//! unless `AUTH_AUDIENCE` says otherwise.
 
 use std::env;
 use std::process::ExitCode;
@@ -45,7 +52,8 @@ use actix_web::http::header;
 use actix_web::{delete, get, post, web, App, HttpResponse, HttpServer};
 use auth_runtime::{
     check_app, inventory, public, requires, Authenticator, AuthenticatorBuilder, ConfigError,
-    Identity, Introspection, Key, RedisStore, Revocation, StaticApiKeys, StaticUsers,
+    Identity, Introspection, Key, ProtectedResource, RedisStore, Revocation, StaticApiKeys,
+    StaticUsers,
 };
 use jsonwebtoken::{EncodingKey, Header};
 use serde::Deserialize;
@@ -56,6 +64,20 @@ use utoipa_swagger_ui::SwaggerUi;
 
 /// Used when `AUTH_HS256_SECRET` is unset. Anyone who reads this file can mint tokens with it.
 const DEVELOPMENT_SECRET: &str = "quickstart-development-secret-never-use-in-production";
+
+/// The authentication context class `/settings` requires: a multi-factor login.
+const MFA: &str = "urn:quickstart:mfa";
+
+/// The scopes the quickstart's routes name, published as `scopes_supported`.
+const SCOPES: [&str; 7] = [
+    "items:read",
+    "items:write",
+    "items:admin",
+    "admin",
+    "reports:read",
+    "metrics:read",
+    "admin:revoke",
+];
 
 // ---------------------------------------------------------------------------------------------
 // The handlers. `#[requires]` checks the Bearer token (and its scopes) before any of the
@@ -111,6 +133,21 @@ async fn create_item(who: Identity, item: web::Json<NewItem>) -> HttpResponse {
 #[delete("/items/{id}")]
 async fn delete_item(id: web::Path<u32>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "deleted": id.into_inner() }))
+}
+
+/// A sensitive route: besides `items:read`, the user must have logged in with multi-factor
+/// authentication (`acr`) at most five minutes ago (`auth_time`). Any other token is answered
+/// `401` with an RFC 9470 challenge (`error="insufficient_user_authentication"`,
+/// `acr_values`, `max_age`) that tells the client to send the user back to log in.
+#[requires(scope = "items:read", acr = "urn:quickstart:mfa", max_age = 300)]
+#[utoipa::path(responses((status = 200, description = "The user's settings, after a recent multi-factor login")))]
+#[get("/settings")]
+async fn settings(who: Identity) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "sub": who.subject(),
+        "acr": who.acr(),
+        "auth_time": who.auth_time(),
+    }))
 }
 
 /// Users with a Bearer token holding `reports:read`, or Basic users (every quickstart user
@@ -276,6 +313,7 @@ fn routes(config: &mut web::ServiceConfig) {
         .service(list_items)
         .service(create_item)
         .service(delete_item)
+        .service(settings)
         .service(reports)
         .service(metrics)
         .service(revoke)
@@ -316,7 +354,12 @@ enum KeySource {
 async fn run() -> Result<(), String> {
     let bind = env_or("BIND", "127.0.0.1:8080");
     let realm = env_or("AUTH_REALM", "quickstart");
-    let audience = env_or("AUTH_AUDIENCE", "quickstart-api");
+    let resource = env::var("AUTH_RESOURCE").ok();
+    // RFC 8707: with a resource, the expected audience is the resource itself by default.
+    let audience = env::var("AUTH_AUDIENCE")
+        .ok()
+        .or_else(|| resource.clone())
+        .unwrap_or_else(|| "quickstart-api".to_owned());
     let users = env_or("AUTH_BASIC_USERS", "alice:wonderland");
     let api_keys = env_or("AUTH_API_KEYS", "demo-key-123");
 
@@ -331,6 +374,7 @@ async fn run() -> Result<(), String> {
             .public_route(DOCS_PATTERNS[0])
             .public_route(DOCS_PATTERNS[1]);
         let builder = revocation_store(introspection(builder)?)?;
+        let builder = with_resource(builder, resource.as_deref());
         key_source(builder)
     };
     let (builder, source) = configure()?;
@@ -351,6 +395,7 @@ async fn run() -> Result<(), String> {
     };
 
     let doc = openapi(&auth);
+    let metadata_url = auth.resource_metadata_url().map(str::to_owned);
     let data = web::Data::new(auth.clone());
     let app = move || {
         App::new()
@@ -372,17 +417,19 @@ async fn run() -> Result<(), String> {
     // Tokens for the banner, signed as a real issuer would sign them. Minting comes after
     // `build()`, which installs jsonwebtoken's crypto backend.
     let base = format!("http://{}", server.addrs()[0]);
-    let token = |scope: &str| match &source {
+    let token_with = |scope: &str, login: Option<Login>| match &source {
         KeySource::Secret(secret) => {
             let issuer = env_or("AUTH_ISSUER", "quickstart");
-            mint(secret, &issuer, &audience, scope)
+            mint(secret, &issuer, &audience, scope, login)
         }
         KeySource::External(_) => Ok("$TOKEN".to_owned()),
     };
+    let token = |scope: &str| token_with(scope, None);
     let reader = token("items:read")?;
     let writer = token("items:read items:write")?;
     let admin = token("items:admin")?;
     let report_reader = token("reports:read")?;
+    let stepped_up = token_with("items:read", Some(Login::fresh(MFA)))?;
     let revoker = token("admin:revoke")?;
     let (basic_user, basic_password) = users
         .split(',')
@@ -415,6 +462,17 @@ async fn run() -> Result<(), String> {
             format!("curl -i -X DELETE {base}/items/1 -H 'Authorization: Bearer {admin}'"),
         ),
         (
+            "GET /settings, scope items:read and a multi-factor login (acr) at most 5 minutes \
+             old (auth_time; this token's login is fresh when the quickstart starts)"
+                .to_owned(),
+            format!("curl -i {base}/settings -H 'Authorization: Bearer {stepped_up}'"),
+        ),
+        (
+            "refused: /settings with a token without that login, 401 insufficient_user_authentication"
+                .to_owned(),
+            format!("curl -i {base}/settings -H 'Authorization: Bearer {reader}'"),
+        ),
+        (
             "GET /reports, Bearer (scope reports:read) or Basic".to_owned(),
             format!(
                 "curl -i {base}/reports -u '{basic_user}:{basic_password}'\n  \
@@ -443,6 +501,12 @@ async fn run() -> Result<(), String> {
     println!("quickstart listening on {base}, realm {realm:?}\n");
     println!("Routes (`auth_runtime::inventory`):\n{routes}");
     println!("OpenAPI document: {base}/openapi.json; Swagger UI: {base}/docs (Authorize with a token below)\n");
+    if let Some(url) = metadata_url {
+        println!(
+            "protected resource {:?}: its metadata (RFC 9728) is at\n  curl -i {url}\n",
+            resource.as_deref().unwrap_or_default()
+        );
+    }
     if let KeySource::External(from) = &source {
         println!(
             "Bearer tokens are verified with the keys of {from}: get one from your provider \
@@ -505,6 +569,17 @@ fn key_source(builder: AuthenticatorBuilder) -> Result<(AuthenticatorBuilder, Ke
     let key = Key::hs256(&secret).map_err(|error| format!("AUTH_HS256_SECRET: {error}"))?;
     let issuer = explicit_issuer.unwrap_or_else(|| "quickstart".to_owned());
     Ok((builder.issuer(issuer).key(key), KeySource::Secret(secret)))
+}
+
+/// With `AUTH_RESOURCE`, publishes the protected resource's metadata (RFC 9728): the
+/// authorization server is the issuer (when it is a URL), `scopes_supported` the quickstart's.
+fn with_resource(builder: AuthenticatorBuilder, resource: Option<&str>) -> AuthenticatorBuilder {
+    match resource {
+        Some(resource) => {
+            builder.protected_resource(ProtectedResource::new(resource).scopes_supported(SCOPES))
+        }
+        None => builder,
+    }
 }
 
 /// `AUTH_INTROSPECTION_CLIENT_ID` and `_SECRET`: opaque tokens introspected at
@@ -584,10 +659,32 @@ fn env_or(name: &str, default: &str) -> String {
     env::var(name).unwrap_or_else(|_| default.to_owned())
 }
 
-/// An HS256 access token for `scope` (space-delimited), valid for one hour.
-fn mint(secret: &str, issuer: &str, audience: &str, scope: &str) -> Result<String, String> {
+/// How and when the user of a minted token logged in (RFC 9470 `acr`, `auth_time`).
+struct Login {
+    acr: &'static str,
+    auth_time: u64,
+}
+
+impl Login {
+    /// A login with `acr` that happened now.
+    fn fresh(acr: &'static str) -> Self {
+        Login {
+            acr,
+            auth_time: jsonwebtoken::get_current_timestamp(),
+        }
+    }
+}
+
+/// An HS256 access token for `scope` (space-delimited), valid for one hour, carrying `login`.
+fn mint(
+    secret: &str,
+    issuer: &str,
+    audience: &str,
+    scope: &str,
+    login: Option<Login>,
+) -> Result<String, String> {
     let now = jsonwebtoken::get_current_timestamp();
-    let claims = json!({
+    let mut claims = json!({
         "iss": issuer,
         "aud": audience,
         "sub": "quickstart-user",
@@ -595,6 +692,10 @@ fn mint(secret: &str, issuer: &str, audience: &str, scope: &str) -> Result<Strin
         "exp": now + 3600,
         "scope": scope,
     });
+    if let Some(login) = login {
+        claims["acr"] = json!(login.acr);
+        claims["auth_time"] = json!(login.auth_time);
+    }
     let key = EncodingKey::from_secret(secret.as_bytes());
     jsonwebtoken::encode(&Header::default(), &claims, &key).map_err(|error| error.to_string())
 }
@@ -616,6 +717,13 @@ mod tests {
             .deny_by_default()
             .build()
             .unwrap();
+        call_with(auth, req).await
+    }
+
+    async fn call_with(
+        auth: Authenticator,
+        req: test::TestRequest,
+    ) -> actix_web::dev::ServiceResponse {
         let app = test::init_service(
             App::new()
                 .wrap(auth.middleware())
@@ -630,8 +738,94 @@ mod tests {
     }
 
     fn bearer(scope: &str) -> (&'static str, String) {
-        let token = mint(DEVELOPMENT_SECRET, "quickstart", "quickstart-api", scope).unwrap();
+        bearer_with(scope, "quickstart-api", None)
+    }
+
+    fn bearer_with(scope: &str, audience: &str, login: Option<Login>) -> (&'static str, String) {
+        let token = mint(DEVELOPMENT_SECRET, "quickstart", audience, scope, login).unwrap();
         ("Authorization", format!("Bearer {token}"))
+    }
+
+    #[actix_web::test]
+    async fn settings_needs_a_fresh_multi_factor_login() {
+        let get = || test::TestRequest::get().uri("/settings");
+        let res = call(get().insert_header(bearer_with(
+            "items:read",
+            "quickstart-api",
+            Some(Login::fresh(MFA)),
+        )))
+        .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: serde_json::Value = test::read_body_json(res).await;
+        assert_eq!(body["sub"], "quickstart-user");
+        assert_eq!(body["acr"], MFA);
+        assert!(body["auth_time"].as_u64().is_some());
+
+        let res = call(get().insert_header(bearer("items:read"))).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            res.headers().get("www-authenticate").unwrap(),
+            r#"Bearer realm="quickstart", error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="urn:quickstart:mfa", max_age="300""#
+        );
+        let old = Login {
+            acr: MFA,
+            auth_time: jsonwebtoken::get_current_timestamp() - 3600,
+        };
+        let res =
+            call(get().insert_header(bearer_with("items:read", "quickstart-api", Some(old)))).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    #[actix_web::test]
+    async fn auth_resource_publishes_metadata_and_becomes_the_audience() {
+        let resource = "http://127.0.0.1:8080";
+        let auth = || {
+            let builder = Authenticator::builder()
+                .realm("quickstart")
+                .issuer("https://login.quickstart.test")
+                .key(Key::hs256(DEVELOPMENT_SECRET).unwrap());
+            with_resource(builder, Some(resource)).build().unwrap()
+        };
+        let res = call_with(
+            auth(),
+            test::TestRequest::get().uri("/.well-known/oauth-protected-resource"),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let document: serde_json::Value = test::read_body_json(res).await;
+        assert_eq!(document["resource"], resource);
+        assert_eq!(
+            document["authorization_servers"],
+            json!(["https://login.quickstart.test"])
+        );
+        assert_eq!(document["scopes_supported"], json!(SCOPES));
+
+        let res = call_with(auth(), test::TestRequest::get().uri("/items")).await;
+        assert_eq!(
+            res.headers().get("www-authenticate").unwrap(),
+            r#"Bearer realm="quickstart", resource_metadata="http://127.0.0.1:8080/.well-known/oauth-protected-resource""#
+        );
+        let token = mint(
+            DEVELOPMENT_SECRET,
+            "https://login.quickstart.test",
+            resource,
+            "items:read",
+            None,
+        )
+        .unwrap();
+        let authorization = ("Authorization", format!("Bearer {token}"));
+        let req = test::TestRequest::get()
+            .uri("/items")
+            .insert_header(authorization);
+        assert_eq!(call_with(auth(), req).await.status(), StatusCode::OK);
+        let req = test::TestRequest::get()
+            .uri("/items")
+            .insert_header(bearer("items:read"));
+        assert_eq!(
+            call_with(auth(), req).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "a token for another audience"
+        );
     }
 
     #[actix_web::test]
@@ -731,6 +925,7 @@ mod tests {
             "quickstart",
             "quickstart-api",
             "items:read",
+            None,
         )
         .unwrap();
         let items = || {

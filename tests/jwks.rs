@@ -194,6 +194,66 @@ async fn a_header_alg_other_than_the_keys_is_invalid() {
     assert_eq!(server.jwks_fetches(), 1, "a known kid never causes a fetch");
 }
 
+/// RFC 9864 §2.2: `Ed25519` is EdDSA with an Ed25519 key, in a JWKS as in a token header. A
+/// JWK's `alg` binds its key to that one name, as it binds every other key to its algorithm; a
+/// JWK without `alg` verifies either name.
+#[actix_rt::test]
+async fn the_rfc_9864_name_ed25519_verifies_and_binds_like_every_other_name() {
+    let ed25519_jwk = |alg: Option<&str>, kid: &str| {
+        let mut key = serde_json::to_value(jwk(Algorithm::EdDSA, kid)).unwrap();
+        match alg {
+            Some(alg) => key["alg"] = json!(alg),
+            None => drop(key.as_object_mut().unwrap().remove("alg")),
+        }
+        key
+    };
+    let document = json!({ "keys": [
+        ed25519_jwk(Some("Ed25519"), "new-name"),
+        ed25519_jwk(Some("EdDSA"), "old-name"),
+        ed25519_jwk(None, "unnamed"),
+    ]});
+    let token = |alg: &str, kid: &str| {
+        let header = json!({ "alg": alg, "kid": kid, "typ": "JWT" }).to_string();
+        mint_raw(&header, &claims("read"), Algorithm::EdDSA)
+    };
+    let server = KeyServer::start().await;
+    server.publish_raw(document.clone());
+    let fetched = trusting(&server).build_and_fetch().await.unwrap();
+    let inline = Authenticator::builder()
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .jwks_json(document.to_string())
+        .build()
+        .unwrap();
+    for auth in [&fetched, &inline] {
+        for (alg, kid, accepted) in [
+            ("Ed25519", "new-name", true),
+            ("EdDSA", "new-name", false),
+            ("EdDSA", "old-name", true),
+            ("Ed25519", "old-name", false),
+            ("Ed25519", "unnamed", true),
+            ("EdDSA", "unnamed", true),
+            ("ed25519", "unnamed", false),
+        ] {
+            let res = call(auth, &token(alg, kid)).await;
+            if accepted {
+                assert_eq!(res.status(), StatusCode::OK, "{alg} with {kid}");
+            } else {
+                assert_invalid_token(&res);
+            }
+        }
+    }
+    assert_eq!(server.jwks_fetches(), 1);
+
+    // A key of another type cannot be named `Ed25519`: left out of a fetched document.
+    let mut p256 = serde_json::to_value(jwk(Algorithm::ES256, "p-256")).unwrap();
+    p256["alg"] = json!("Ed25519");
+    server.publish_raw(json!({ "keys": [p256, ed25519_jwk(Some("Ed25519"), "ok")] }));
+    let auth = trusting(&server).build_and_fetch().await.unwrap();
+    assert_eq!(status(&auth, &token("Ed25519", "ok")).await, StatusCode::OK);
+    assert_invalid_token(&call(&auth, &token_for(Algorithm::ES256, "p-256")).await);
+}
+
 #[actix_rt::test]
 async fn tokens_without_kid_are_verified_only_when_one_key_fits() {
     let server = KeyServer::with_keys(vec![

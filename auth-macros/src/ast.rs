@@ -51,6 +51,10 @@ pub(crate) struct Requirement {
     pub schemes_any: Option<Span>,
     pub scope: Option<ScopeExpr>,
     pub roles: Option<ScopeExpr>,
+    /// The accepted authentication context classes (RFC 9470 `acr`).
+    pub acr: Option<Acr>,
+    /// The most seconds since the user authenticated (RFC 9470 `max_age`).
+    pub max_age: Option<MaxAge>,
     /// The path of the user's `async fn` policy.
     pub policy: Option<ExprPath>,
     pub realm: Option<LitStr>,
@@ -90,6 +94,21 @@ pub(crate) enum ScopeExpr {
     Any(Vec<ScopeExpr>, Span),
 }
 
+/// `acr = "value"` or `acr = any("a", "b")`: the accepted values, in preference order.
+pub(crate) struct Acr {
+    pub values: Vec<LitStr>,
+    /// The span of the `acr` key.
+    pub key: Span,
+    /// The span of `any` when the values were listed in `any(..)`.
+    pub any: Option<Span>,
+}
+
+/// `max_age = 300`: whole seconds, spanned at the key.
+pub(crate) struct MaxAge {
+    pub seconds: u64,
+    pub key: Span,
+}
+
 /// The annotated function and how each of its parameters is extracted.
 pub(crate) struct Handler {
     pub attrs: Vec<Attribute>,
@@ -120,6 +139,8 @@ impl Requirement {
             schemes_any: None,
             scope: None,
             roles: None,
+            acr: None,
+            max_age: None,
             policy: None,
             realm: None,
             optional: None,

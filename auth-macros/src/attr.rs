@@ -11,7 +11,8 @@ use syn::{
 };
 
 use crate::ast::{
-    path_text, BuiltinScheme, Handler, Requirement, Scheme, ScopeExpr, TokenKind, BUILTIN_SCHEMES,
+    path_text, Acr, BuiltinScheme, Handler, MaxAge, Requirement, Scheme, ScopeExpr, TokenKind,
+    BUILTIN_SCHEMES,
 };
 use crate::errors::Errors;
 use crate::suggest::{did_you_mean, quoted_list};
@@ -24,6 +25,8 @@ enum Key {
     Scheme,
     Scope,
     Role,
+    Acr,
+    MaxAge,
     Policy,
     Realm,
     Optional,
@@ -31,17 +34,19 @@ enum Key {
 }
 
 impl Key {
-    const ALL: [Key; 7] = [
+    const ALL: [Key; 9] = [
         Key::Scheme,
         Key::Scope,
         Key::Role,
+        Key::Acr,
+        Key::MaxAge,
         Key::Policy,
         Key::Realm,
         Key::Optional,
         Key::Crate,
     ];
-    const NAMES: [&'static str; 7] = [
-        "scheme", "scope", "role", "policy", "realm", "optional", "crate",
+    const NAMES: [&'static str; 9] = [
+        "scheme", "scope", "role", "acr", "max_age", "policy", "realm", "optional", "crate",
     ];
 
     fn name(self) -> &'static str {
@@ -154,6 +159,8 @@ fn parse_argument(
         }
         Key::Scope => requirement.scope = token_argument(meta, TokenKind::Scope, errors)?,
         Key::Role => requirement.roles = token_argument(meta, TokenKind::Role, errors)?,
+        Key::Acr => requirement.acr = acr_argument(meta, errors)?,
+        Key::MaxAge => requirement.max_age = max_age_argument(meta, errors)?,
         Key::Policy => requirement.policy = policy_argument(meta, errors)?,
         Key::Realm => requirement.realm = string_value(meta, key, "api", errors)?,
         Key::Optional => requirement.optional = optional_flag(meta, errors)?,
@@ -547,6 +554,162 @@ fn parse_list<T>(
     Ok(Some((items, complete)))
 }
 
+/// The value of `acr = "value"` or `acr = any("a", "b")` (RFC 9470 `acr_values`).
+fn acr_argument(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<Acr>> {
+    let key = meta.path.span();
+    let Some(value) = value_of(
+        meta,
+        "`acr` needs a value; write `acr = \"urn:example:mfa\"` or `acr = any(\"urn:example:mfa\", \"urn:example:hwk\")`",
+        errors,
+    )?
+    else {
+        return Ok(None);
+    };
+    if value.peek(LitStr) {
+        let lit: LitStr = value.parse()?;
+        return Ok(Some(Acr {
+            values: vec![lit],
+            key,
+            any: None,
+        }));
+    }
+    if !(value.peek(Ident) && value.peek2(syn::token::Paren)) {
+        return refuse_acr_value(value, "`acr` takes", "acr = ", errors).map(|_| None);
+    }
+    let combinator: Ident = value.parse()?;
+    let content;
+    parenthesized!(content in value);
+    let listed = parse_list(&content, errors, |content, errors| {
+        listed_acr(content, &combinator, errors)
+    })?;
+    let Some((values, complete)) = listed else {
+        return Ok(None);
+    };
+    let span = combinator.span();
+    match combinator.to_string().as_str() {
+        "any" if complete => {
+            return Ok(Some(Acr {
+                values,
+                key,
+                any: Some(span),
+            }))
+        }
+        "any" => {}
+        "all" => errors.at(
+            span,
+            "`acr = all(..)` cannot be satisfied: a user authenticates with one context class at a time; write `acr = any(..)` to accept any of them",
+        ),
+        other => errors.at(
+            span,
+            format!(
+                "unknown acr combinator `{other}` in `#[requires]`; expected `any(..)`{}",
+                did_you_mean(other, &["any"]),
+            ),
+        ),
+    }
+    Ok(None)
+}
+
+/// One value inside `acr = any(..)`, where another combinator cannot be nested.
+fn listed_acr(
+    input: ParseStream,
+    combinator: &Ident,
+    errors: &mut Errors,
+) -> syn::Result<Option<LitStr>> {
+    if input.peek(LitStr) {
+        return input.parse().map(Some);
+    }
+    if input.peek(Ident) && input.peek2(syn::token::Paren) {
+        let nested: Ident = input.parse()?;
+        errors.at(
+            nested.span(),
+            format!("`{nested}(..)` cannot be nested in `acr = {combinator}(..)`; list every value in one `any(..)`"),
+        );
+        return skip_value(input).map(|()| None);
+    }
+    refuse_acr_value(input, "an `acr` value is", "", errors)
+}
+
+/// An `acr` value that is not a string literal, reported with the form to write instead.
+fn refuse_acr_value(
+    input: ParseStream,
+    what: &str,
+    prefix: &str,
+    errors: &mut Errors,
+) -> syn::Result<Option<LitStr>> {
+    let written = tokens_until_comma(input)?;
+    if written.is_empty() {
+        return Err(input.error("expected an `acr` value: write `acr = \"urn:example:mfa\"`"));
+    }
+    let fix = bare_path_text(&written).unwrap_or_else(|| "urn:example:mfa".to_owned());
+    errors.at_tokens(
+        &written,
+        format!("{what} a string literal; write `{prefix}\"{fix}\"`"),
+    );
+    Ok(None)
+}
+
+/// The value of `max_age = 300`: whole seconds since the user authenticated (RFC 9470
+/// `max_age`).
+fn max_age_argument(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<MaxAge>> {
+    let key = meta.path.span();
+    let Some(value) = value_of(
+        meta,
+        "`max_age` needs a value; write `max_age = 300`, in seconds",
+        errors,
+    )?
+    else {
+        return Ok(None);
+    };
+    let written = tokens_until_comma(value)?;
+    if written.is_empty() {
+        return Err(value.error("expected a number of seconds: write `max_age = 300`"));
+    }
+    let message = match syn::parse2::<Expr>(written.clone()) {
+        Ok(Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(lit),
+            ..
+        })) if lit.suffix().is_empty() => match lit.base10_parse::<u64>() {
+            Ok(seconds) => return Ok(Some(MaxAge { seconds, key })),
+            Err(_) => format!(
+                "`max_age = {}` is too large; it is a number of seconds of at most {}",
+                lit.base10_digits(),
+                u64::MAX,
+            ),
+        },
+        Ok(Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(lit),
+            ..
+        })) => format!(
+            "`max_age` is a plain number of seconds, without the suffix `{}`; write `max_age = {}`",
+            lit.suffix(),
+            lit.base10_digits(),
+        ),
+        Ok(Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            ..
+        })) => "`max_age` cannot be negative: it is the most seconds since the user authenticated, such as `max_age = 300`".to_owned(),
+        Ok(Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(lit),
+            ..
+        })) => {
+            let whole = lit.base10_digits().split(['.', 'e', 'E']).next().unwrap_or("300");
+            let whole = if whole.is_empty() { "0" } else { whole };
+            format!("`max_age` takes whole seconds, not a fraction; write `max_age = {whole}`")
+        }
+        Ok(Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        })) if lit.value().parse::<u64>().is_ok() => format!(
+            "`max_age` takes a number, not a string; write `max_age = {}`",
+            lit.value(),
+        ),
+        _ => "`max_age` takes a whole number of seconds; write `max_age = 300`".to_owned(),
+    };
+    errors.at_tokens(&written, message);
+    Ok(None)
+}
+
 /// The value of `policy = path::to::check`.
 fn policy_argument(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<ExprPath>> {
     let Some(value) = value_of(
@@ -732,6 +895,90 @@ mod tests {
     }
 
     #[test]
+    fn acr_and_max_age_are_read_with_their_spans() {
+        let requirement = parse_ok(quote!(acr = "urn:example:mfa", max_age = 300));
+        let acr = requirement.acr.unwrap();
+        let values: Vec<String> = acr.values.iter().map(LitStr::value).collect();
+        assert_eq!(values, ["urn:example:mfa"]);
+        assert!(acr.any.is_none());
+        assert_eq!(requirement.max_age.unwrap().seconds, 300);
+        let requirement = parse_ok(quote!(acr = any("a", "b",), max_age = 0));
+        let acr = requirement.acr.unwrap();
+        let values: Vec<String> = acr.values.iter().map(LitStr::value).collect();
+        assert_eq!(values, ["a", "b"]);
+        assert!(acr.any.is_some());
+        assert_eq!(requirement.max_age.unwrap().seconds, 0);
+    }
+
+    #[test]
+    fn bad_max_age_values_say_what_to_write() {
+        for (args, message) in [
+            (
+                quote!(max_age = -5),
+                "`max_age` cannot be negative: it is the most seconds since the user authenticated, such as `max_age = 300`",
+            ),
+            (
+                quote!(max_age = 1.5),
+                "`max_age` takes whole seconds, not a fraction; write `max_age = 1`",
+            ),
+            (
+                quote!(max_age = "300"),
+                "`max_age` takes a number, not a string; write `max_age = 300`",
+            ),
+            (
+                quote!(max_age = 300s),
+                "`max_age` is a plain number of seconds, without the suffix `s`; write `max_age = 300`",
+            ),
+            (
+                quote!(max_age = 99999999999999999999999),
+                "`max_age = 99999999999999999999999` is too large; it is a number of seconds of at most 18446744073709551615",
+            ),
+            (
+                quote!(max_age = five),
+                "`max_age` takes a whole number of seconds; write `max_age = 300`",
+            ),
+            (
+                quote!(max_age),
+                "`max_age` needs a value; write `max_age = 300`, in seconds",
+            ),
+        ] {
+            let (requirement, errors) = parse(args);
+            assert_eq!(errors, [message]);
+            assert!(requirement.max_age.is_none());
+        }
+    }
+
+    #[test]
+    fn bad_acr_values_say_what_to_write() {
+        for (args, message) in [
+            (
+                quote!(acr = mfa),
+                "`acr` takes a string literal; write `acr = \"mfa\"`",
+            ),
+            (
+                quote!(acr = any("a", 5)),
+                "an `acr` value is a string literal; write `\"urn:example:mfa\"`",
+            ),
+            (
+                quote!(acr = all("a", "b")),
+                "`acr = all(..)` cannot be satisfied: a user authenticates with one context class at a time; write `acr = any(..)` to accept any of them",
+            ),
+            (
+                quote!(acr = one_of("a")),
+                "unknown acr combinator `one_of` in `#[requires]`; expected `any(..)`",
+            ),
+            (
+                quote!(acr = any("a", any("b"))),
+                "`any(..)` cannot be nested in `acr = any(..)`; list every value in one `any(..)`",
+            ),
+        ] {
+            let (requirement, errors) = parse(args);
+            assert_eq!(errors, [message]);
+            assert!(requirement.acr.is_none());
+        }
+    }
+
+    #[test]
     fn empty_combinators_parse_for_validation_to_refuse() {
         let requirement = parse_ok(quote!(scope = all()));
         assert_eq!(scope_text(requirement.scope.as_ref().unwrap()), "all()");
@@ -742,12 +989,12 @@ mod tests {
         let (_, errors) = parse(quote!(scop = "items:read"));
         assert_eq!(
             errors,
-            ["unknown argument `scop` in `#[requires]`; expected one of `scheme`, `scope`, `role`, `policy`, `realm`, `optional`, `crate` (did you mean `scope`?)"]
+            ["unknown argument `scop` in `#[requires]`; expected one of `scheme`, `scope`, `role`, `acr`, `max_age`, `policy`, `realm`, `optional`, `crate` (did you mean `scope`?)"]
         );
         let (_, errors) = parse(quote!(audience = "api"));
         assert_eq!(
             errors,
-            ["unknown argument `audience` in `#[requires]`; expected one of `scheme`, `scope`, `role`, `policy`, `realm`, `optional`, `crate`"]
+            ["unknown argument `audience` in `#[requires]`; expected one of `scheme`, `scope`, `role`, `acr`, `max_age`, `policy`, `realm`, `optional`, `crate`"]
         );
         let (_, errors) = parse(quote!(roles = "admin"));
         assert!(errors[0].ends_with("(did you mean `role`?)"), "{errors:?}");

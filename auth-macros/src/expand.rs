@@ -326,7 +326,7 @@ fn is_route(attr: &Attribute) -> bool {
 
 /// The requirement as a constant expression: the runtime's constant for one built-in scheme
 /// (`BEARER`, …) or `Requirement::new(&[schemes])`, then `.scope(..)`, `.roles(..)`,
-/// `.policy(..)`, `.realm(..)`, `.optional()` as asked.
+/// `.acr(..)`, `.max_age(..)`, `.policy(..)`, `.realm(..)`, `.optional()` as asked.
 fn requirement_expr(
     requirement: &Requirement,
     marker: &Ident,
@@ -353,6 +353,15 @@ fn requirement_expr(
     if let Some(roles) = &requirement.roles {
         let roles = scope_expr(roles, private);
         expr.extend(quote!(.roles(&#roles)));
+    }
+    if let Some(acr) = &requirement.acr {
+        let values = acr.values.iter().map(plain_literal);
+        expr.extend(quote_spanned!(acr.key=> .acr(&[#(#values),*])));
+    }
+    if let Some(max_age) = &requirement.max_age {
+        let mut seconds = proc_macro2::Literal::u64_unsuffixed(max_age.seconds);
+        seconds.set_span(max_age.key);
+        expr.extend(quote_spanned!(max_age.key=> .max_age(#seconds)));
     }
     if let Some(policy) = &requirement.policy {
         let name = LitStr::new(&path_text(&policy.path), policy.span());
@@ -738,6 +747,29 @@ mod tests {
                         ::auth_runtime::__private_v0_1_0::Token("owner")
                     ])
                 ]));
+            },
+        );
+    }
+
+    #[test]
+    fn acr_and_max_age_reach_the_requirement() {
+        let actual = expansion(
+            quote!(
+                scope = "a",
+                acr = any("urn:x:mfa", "urn:x:hwk"),
+                max_age = 300
+            ),
+            quote!(
+                async fn f() {}
+            ),
+        );
+        assert_contains(
+            &actual,
+            quote! {
+                ::auth_runtime::__private_v0_1_0::BEARER
+                    .scope(&::auth_runtime::__private_v0_1_0::Token("a"))
+                    .acr(&["urn:x:mfa", "urn:x:hwk"])
+                    .max_age(300);
             },
         );
     }

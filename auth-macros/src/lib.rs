@@ -44,7 +44,7 @@ use proc_macro::TokenStream;
 ///
 /// ```text
 /// requires    = "#[requires" [ "(" argument *( "," argument ) [ "," ] ")" ] "]"
-/// argument    = scheme / scope / role / policy / realm / optional / crate
+/// argument    = scheme / scope / role / acr / max_age / policy / realm / optional / crate
 /// scheme      = "scheme" "=" ( scheme-name / "any" "(" scheme-name *( "," scheme-name ) [ "," ] ")" )
 /// scheme-name = STRING                  ; "Bearer", "Basic" or "ApiKey", any case; default "Bearer"
 ///             / PATH                    ; a type implementing `CustomScheme`
@@ -53,6 +53,8 @@ use proc_macro::TokenStream;
 /// token-expr  = STRING                  ; one scope or role token
 ///             / "all" "(" token-expr *( "," token-expr ) [ "," ] ")"   ; every one of them
 ///             / "any" "(" token-expr *( "," token-expr ) [ "," ] ")"   ; at least one of them
+/// acr         = "acr" "=" ( STRING / "any" "(" STRING *( "," STRING ) [ "," ] ")" )
+/// max_age     = "max_age" "=" INTEGER   ; seconds since the user authenticated, 0 or more
 /// policy      = "policy" "=" PATH       ; an `async fn`, see below
 /// realm       = "realm" "=" STRING      ; replaces the configured realm in challenges
 /// optional    = "optional"              ; no credentials: the handler runs without identity
@@ -72,14 +74,23 @@ use proc_macro::TokenStream;
 ///   `all()` and `any()` need at least one scope.
 /// - `role`: the same grammar and token rules as `scope`, matched against the principal's
 ///   roles (`role = any("admin", "owner")`).
+/// - `acr` (RFC 9470): the user must have authenticated with one of these authentication
+///   context classes (the token's `acr` claim), listed in preference order; each value is
+///   non-empty printable ASCII without space, `"` or `\`, listed once. `all(..)` is not allowed.
+/// - `max_age` (RFC 9470): the user must have authenticated at most this many seconds ago (the
+///   token's `auth_time`, within the clock leeway); a whole, non-negative number without suffix.
+///   A token that falls short of `acr` or `max_age` is answered `401` (or `403` if the
+///   authenticator says so) with `error="insufficient_user_authentication"` and the
+///   `acr_values` / `max_age` a new login must meet. Both need a scheme whose credentials say how
+///   the user authenticated: `Bearer` or a custom scheme, not `Basic` or `ApiKey` alone.
 /// - `policy`: the path of
 ///   `async fn check(principal: &Principal, req: &HttpRequest) -> PolicyDecision`, run after
 ///   every other check; `PolicyDecision::Deny` is a `403` whose reason code is logged, never
 ///   sent.
 /// - `realm`: non-empty, without control characters or line breaks.
 /// - `optional`: requests without credentials reach the handler; credentials that are present
-///   but invalid are still refused. It cannot be combined with `scope`, `role` or `policy`,
-///   which need credentials. Take the identity as `Option<Identity>` or `Option<Claims<T>>`.
+///   but invalid are still refused. It cannot be combined with `scope`, `role`, `acr`,
+///   `max_age` or `policy`, which need credentials. Take the identity as `Option<Identity>` or `Option<Claims<T>>`.
 /// - `crate`: for example `crate = "my_auth"` after `my_auth = { package = "auth-runtime" }`.
 ///
 /// # The handler

@@ -4,7 +4,7 @@
 use proc_macro2::Span;
 use syn::{FnArg, LitStr, Signature, Type};
 
-use crate::ast::{path_text, ungroup, Handler, Requirement, Scheme, ScopeExpr, TokenKind};
+use crate::ast::{path_text, ungroup, Acr, Handler, Requirement, Scheme, ScopeExpr, TokenKind};
 use crate::errors::Errors;
 
 /// Checks what the arguments ask for; every problem is pushed to `errors`.
@@ -16,6 +16,10 @@ pub(crate) fn check_requirement(requirement: &Requirement, errors: &mut Errors) 
     if let Some(roles) = &requirement.roles {
         check_token_expr(roles, TokenKind::Role, true, errors);
     }
+    if let Some(acr) = &requirement.acr {
+        check_acr(acr, errors);
+    }
+    check_step_up_schemes(requirement, errors);
     if let Some(realm) = &requirement.realm {
         check_realm(realm, errors);
     }
@@ -24,12 +28,86 @@ pub(crate) fn check_requirement(requirement: &Requirement, errors: &mut Errors) 
     }
 }
 
-/// `optional` lets requests without credentials in, which `scope`, `role` and `policy` cannot
-/// allow.
+/// `acr` values are sent space-separated in the step-up challenge's `acr_values` (RFC 9470 §3)
+/// and compared exactly with the token's `acr`: each is a non-empty token of printable ASCII
+/// without space, `"` or `\`, listed once, and `any()` lists at least one.
+fn check_acr(acr: &Acr, errors: &mut Errors) {
+    if let (Some(any), true) = (acr.any, acr.values.is_empty()) {
+        errors.at(
+            any,
+            "`acr = any()` lists no values; write at least one, as in `acr = any(\"urn:example:mfa\", \"urn:example:hwk\")`",
+        );
+    }
+    for (index, lit) in acr.values.iter().enumerate() {
+        let value = lit.value();
+        let shown = escaped(&value);
+        if value.is_empty() {
+            errors.at(
+                lit.span(),
+                "empty `acr` in `#[requires]`; an authentication context class reference has at least one character, as in `\"urn:example:mfa\"`",
+            );
+        } else if value.contains(' ') {
+            errors.at(
+                lit.span(),
+                format!("`acr` value `{shown}` contains a space; `acr_values` are space-separated, so each value is one token: list several with `acr = any(..)`"),
+            );
+        } else if let Some(bad) = value.chars().find(|&c| !is_scope_char(c)) {
+            errors.at(
+                lit.span(),
+                format!(
+                    "`acr` value `{shown}` contains {}, which an `acr` value cannot contain; use printable ASCII other than space, `\"` and `\\`",
+                    describe(bad),
+                ),
+            );
+        } else if acr.values[..index]
+            .iter()
+            .any(|earlier| earlier.value() == value)
+        {
+            errors.at(
+                lit.span(),
+                format!("`acr` value `{shown}` is listed twice; list each value once"),
+            );
+        }
+    }
+}
+
+/// `acr` and `max_age` are checked on the claims a token carries (`acr`, `auth_time`) and asked
+/// for with an RFC 9470 challenge: `Basic` and `ApiKey` credentials say neither how nor when
+/// the user authenticated, so an endpoint that accepts only them could never be satisfied.
+fn check_step_up_schemes(requirement: &Requirement, errors: &mut Errors) {
+    let can_step_up = |scheme: &Scheme| match scheme {
+        Scheme::Builtin { scheme, .. } => scheme.name == "Bearer",
+        Scheme::Custom(_) => true,
+    };
+    if requirement.schemes.is_empty() || requirement.schemes.iter().any(can_step_up) {
+        return;
+    }
+    let accepted = requirement
+        .schemes
+        .iter()
+        .map(scheme_shown)
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let keys = [
+        requirement.acr.as_ref().map(|acr| ("acr", acr.key)),
+        requirement.max_age.as_ref().map(|age| ("max_age", age.key)),
+    ];
+    for (key, span) in keys.into_iter().flatten() {
+        errors.at(
+            span,
+            format!("`{key}` cannot be checked on {accepted} credentials, which do not say how or when the user authenticated; accept `\"Bearer\"` tokens (or a custom scheme whose principal carries `acr` and `auth_time`)"),
+        );
+    }
+}
+
+/// `optional` lets requests without credentials in, which `scope`, `role`, `acr`, `max_age` and
+/// `policy` cannot allow.
 fn check_optional(requirement: &Requirement, optional: Span, errors: &mut Errors) {
     let needs_principal: Vec<&str> = [
         requirement.scope.as_ref().map(|_| "scope"),
         requirement.roles.as_ref().map(|_| "role"),
+        requirement.acr.as_ref().map(|_| "acr"),
+        requirement.max_age.as_ref().map(|_| "max_age"),
         requirement.policy.as_ref().map(|_| "policy"),
     ]
     .into_iter()
@@ -42,6 +120,9 @@ fn check_optional(requirement: &Requirement, optional: Span, errors: &mut Errors
         }
         ["role"] => {
             "`optional` cannot be combined with `role`: a role needs credentials".to_owned()
+        }
+        [key @ ("acr" | "max_age")] => {
+            format!("`optional` cannot be combined with `{key}`: a step-up needs credentials")
         }
         ["policy"] => {
             "`optional` cannot be combined with `policy`: a policy needs an authenticated principal"
@@ -336,6 +417,65 @@ mod tests {
         ] {
             assert_eq!(requirement_errors(args), Vec::<String>::new());
         }
+    }
+
+    #[test]
+    fn step_up_arguments_pass_with_bearer_or_custom_schemes() {
+        for args in [
+            quote!(acr = "urn:example:mfa"),
+            quote!(scope = "items:read", acr = any("a", "b"), max_age = 300),
+            quote!(scheme = any("Basic", "Bearer"), max_age = 0),
+            quote!(
+                scheme = Session,
+                acr = "phr",
+                role = "admin",
+                policy = check
+            ),
+        ] {
+            assert_eq!(requirement_errors(args), Vec::<String>::new());
+        }
+    }
+
+    #[test]
+    fn bad_acr_values_are_refused() {
+        assert_eq!(
+            requirement_errors(quote!(acr = "")),
+            ["empty `acr` in `#[requires]`; an authentication context class reference has at least one character, as in `\"urn:example:mfa\"`"]
+        );
+        assert_eq!(
+            requirement_errors(quote!(acr = any())),
+            ["`acr = any()` lists no values; write at least one, as in `acr = any(\"urn:example:mfa\", \"urn:example:hwk\")`"]
+        );
+        assert_eq!(
+            requirement_errors(quote!(acr = "mfa hwk")),
+            ["`acr` value `mfa hwk` contains a space; `acr_values` are space-separated, so each value is one token: list several with `acr = any(..)`"]
+        );
+        assert_eq!(
+            requirement_errors(quote!(acr = any("a", "a\"b", "a"))),
+            [
+                "`acr` value `a\"b` contains `\"`, which an `acr` value cannot contain; use printable ASCII other than space, `\"` and `\\`",
+                "`acr` value `a` is listed twice; list each value once",
+            ]
+        );
+    }
+
+    #[test]
+    fn step_up_needs_a_scheme_that_says_how_the_user_authenticated() {
+        assert_eq!(
+            requirement_errors(quote!(scheme = "Basic", acr = "mfa", max_age = 60)),
+            [
+                "`acr` cannot be checked on `Basic` credentials, which do not say how or when the user authenticated; accept `\"Bearer\"` tokens (or a custom scheme whose principal carries `acr` and `auth_time`)",
+                "`max_age` cannot be checked on `Basic` credentials, which do not say how or when the user authenticated; accept `\"Bearer\"` tokens (or a custom scheme whose principal carries `acr` and `auth_time`)",
+            ]
+        );
+        assert_eq!(
+            requirement_errors(quote!(scheme = any("Basic", "ApiKey"), max_age = 60)).len(),
+            1
+        );
+        assert_eq!(
+            requirement_errors(quote!(optional, max_age = 60)),
+            ["`optional` cannot be combined with `max_age`: a step-up needs credentials"]
+        );
     }
 
     #[test]

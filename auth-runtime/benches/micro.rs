@@ -24,6 +24,8 @@ use std::hint::black_box;
 
 const ITEMS_READ: Requirement =
     Requirement::new(&[Scheme::Bearer]).scope(&ScopeExpr::Token("items:read"));
+/// `#[requires(scope = "items:read", acr = "urn:example:mfa", max_age = 300)]`.
+const ITEMS_READ_STEP_UP: Requirement = ITEMS_READ.acr(&["urn:example:mfa"]).max_age(300);
 
 fn verification(c: &mut Criterion) {
     let rt = actix_web::rt::System::new();
@@ -74,6 +76,16 @@ fn verification(c: &mut Criterion) {
             b.iter(|| {
                 rt.block_on(async {
                     black_box(auth.authenticate(&req, &ITEMS_READ).await.unwrap());
+                })
+            })
+        });
+
+        // The same, on a step-up endpoint (RFC 9470): `acr` and `auth_time` checked too.
+        let req = bench.step_up_request();
+        group.bench_function("request_reused_token_step_up", |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    black_box(auth.authenticate(&req, &ITEMS_READ_STEP_UP).await.unwrap());
                 })
             })
         });

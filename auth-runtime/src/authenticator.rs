@@ -1,6 +1,6 @@
 //! The configured authenticator and the authentication of one request: which accepted scheme's
-//! credentials are present, their verification, then scopes, roles and the policy, every
-//! decision logged. The builder is in `authenticator/builder.rs`.
+//! credentials are present, their verification, then scopes, roles, the authentication context
+//! (step-up) and the policy, every decision logged. The builder is in `authenticator/builder.rs`.
 
 pub(crate) mod builder;
 
@@ -14,13 +14,15 @@ use crate::bearer::introspection::Introspector;
 use crate::bearer::token_cache::{CacheStats, TokenCache};
 use crate::clock;
 use crate::custom::PrincipalCache;
+use crate::hierarchy::ScopeHierarchy;
 use crate::http::authorization::{authorization_header, Authorization};
-use crate::http::refusal::Refusal;
+use crate::http::refusal::{Refusal, StepUp, StepUpReason};
 use crate::http::response::{AuthError, BodyBuilder, Endpoint};
 use crate::mechanism::{Registry, Verification};
 use crate::outcome::Outcome;
 use crate::principal::Principal;
 use crate::requirement::{PolicyDecision, Requirement};
+use crate::resource::ResourceMetadata;
 use crate::revocation::deny_list::{DenyList, Revocation};
 use crate::revocation::store::{RevocationStore, ShareFuture};
 use crate::scheme::Scheme;
@@ -67,6 +69,14 @@ pub(crate) struct Inner {
     pub(crate) deny_by_default: bool,
     /// Full patterns the app-wide middleware leaves open (`public_route`).
     pub(crate) public_routes: Vec<String>,
+    /// The scopes broader scopes imply.
+    pub(crate) hierarchy: Arc<ScopeHierarchy>,
+    /// Seconds of clock skew tolerated on `max_age`, as on `exp` and `nbf`.
+    pub(crate) leeway: u64,
+    /// Step-up refusals are answered 403 instead of 401.
+    pub(crate) step_up_forbidden: bool,
+    /// The protected resource's metadata (RFC 9728), when one is configured.
+    pub(crate) resource: Option<ResourceMetadata>,
     /// The decision counters of the configured schemes.
     pub(crate) decisions: Decisions,
     /// The credential caches of application schemes that opted in, for evictions.
@@ -102,9 +112,17 @@ impl Authenticator {
 
     /// A `configure` helper that registers this authenticator as app data:
     /// `App::new().configure(auth.configure())`.
+    ///
+    /// With a [protected resource](crate::AuthenticatorBuilder::protected_resource), it also
+    /// serves its metadata (RFC 9728 §3) at [`resource_metadata_paths`](Self::resource_metadata_paths):
+    /// `GET` answers `200` with the `application/json` document and `Cache-Control: public,
+    /// max-age=3600`, and never asks for credentials.
     pub fn configure(&self) -> impl FnOnce(&mut ServiceConfig) {
         let auth = self.clone();
         move |config| {
+            if let Some(resource) = &auth.inner.resource {
+                resource.register(config);
+            }
             config.app_data(auth);
         }
     }
@@ -145,6 +163,23 @@ impl Authenticator {
     #[cfg(feature = "openapi")]
     pub(crate) fn registry(&self) -> &Registry {
         &self.inner.registry
+    }
+
+    /// The URL of the protected resource's metadata (RFC 9728 §3.1), which every Bearer
+    /// challenge names in `resource_metadata` (§5.1); `None` without a protected resource.
+    pub fn resource_metadata_url(&self) -> Option<&str> {
+        self.inner.resource.as_ref().map(ResourceMetadata::url)
+    }
+
+    /// The paths [`configure`](Self::configure) serves the protected resource's metadata at
+    /// (`/.well-known/oauth-protected-resource`, and its path-suffixed form when the identifier
+    /// has a path); empty without a protected resource. They are plain routes that never ask for
+    /// credentials: an option refusing undeclared routes must leave them open.
+    pub fn resource_metadata_paths(&self) -> &[String] {
+        self.inner
+            .resource
+            .as_ref()
+            .map_or(&[], ResourceMetadata::paths)
     }
 
     /// The configured realm.
@@ -305,7 +340,8 @@ impl Authenticator {
         }
     }
 
-    /// The checks after verification: scopes (row 7), roles (row 8), then the policy.
+    /// The checks after verification: scopes (row 7), roles (row 8), the authentication context
+    /// (row 18), then the policy.
     fn decide(
         &self,
         req: &HttpRequest,
@@ -314,10 +350,10 @@ impl Authenticator {
         requirement: Requirement,
     ) -> Outcome<Authenticated> {
         let principal = match verified {
-            Ok(principal) => principal,
+            Ok(principal) => self.inner.hierarchy.close_principal(principal),
             Err(refusal) => return self.refused(req, refusal, Some(scheme), &requirement),
         };
-        if let Err(refusal) = authorize(&principal, &requirement) {
+        if let Err(refusal) = self.authorize(&principal, &requirement) {
             let error =
                 self.refuse_with(req, refusal, Some(scheme), &requirement, Some(&principal));
             return Outcome::ready(Err(error));
@@ -409,6 +445,8 @@ impl Authenticator {
             accepted: self.accepted(requirement),
             registry: &self.inner.registry,
             body: self.inner.error_body.as_ref(),
+            acr_values: requirement.acr_values(),
+            max_age: requirement.max_auth_age(),
         };
         AuthError::new(refusal, failed, &endpoint)
     }
@@ -446,10 +484,18 @@ impl Authenticator {
                     }
                     _ => None,
                 };
+                let (acr_values, max_age) = match refusal {
+                    Refusal::InsufficientUserAuthentication(_) => (
+                        Some(requirement.acr_values().join(" ")),
+                        requirement.max_auth_age(),
+                    ),
+                    _ => (None, None),
+                };
                 tracing::event!(
                     target: "auth_runtime", $level, decision = "refused", reason, status,
                     scheme, path, missing = missing.as_deref(),
                     missing_roles = missing_roles.as_deref(),
+                    acr_values = acr_values.as_deref(), max_age,
                     token.alg = facts.alg.as_deref(), token.kid = facts.kid.as_deref(),
                     token.typ = facts.typ.as_deref(), token.iss = facts.iss.as_deref(),
                     token.aud = facts.aud.as_deref(), token.exp_in_secs = facts.exp_in_secs,
@@ -512,19 +558,54 @@ impl Authenticator {
     }
 }
 
-/// The synchronous authorization checks: scopes (row 7), then roles (row 8).
-fn authorize(principal: &Principal, requirement: &Requirement) -> Result<(), Refusal> {
-    if let Some(scope) = requirement.scope_expr() {
-        if !scope.is_satisfied_by(principal.scopes()) {
-            return Err(Refusal::InsufficientScope(scope));
+impl Authenticator {
+    /// The synchronous authorization checks, on the principal with its scopes closed under the
+    /// scope hierarchy: scopes (row 7), roles (row 8), then the authentication context (row 18).
+    /// A new login cannot give a missing role, and a client that lacks a scope asks for it in the
+    /// same new authorization it would step up with: refusals a step-up cannot fix come first.
+    fn authorize(&self, principal: &Principal, requirement: &Requirement) -> Result<(), Refusal> {
+        if let Some(scope) = requirement.scope_expr() {
+            if !scope.is_satisfied_by(principal.scopes()) {
+                return Err(Refusal::InsufficientScope(scope));
+            }
         }
-    }
-    if let Some(roles) = requirement.role_expr() {
-        if !roles.is_satisfied_by(principal.roles()) {
-            return Err(Refusal::Forbidden("missing_role"));
+        if let Some(roles) = requirement.role_expr() {
+            if !roles.is_satisfied_by(principal.roles()) {
+                return Err(Refusal::Forbidden("missing_role"));
+            }
         }
+        self.check_authentication(principal, requirement)
     }
-    Ok(())
+
+    /// RFC 9470: the user authenticated with an accepted `acr`, at most `max_age` seconds ago
+    /// (plus the clock leeway, as on `exp`). The clock is read only for a `max_age`.
+    fn check_authentication(
+        &self,
+        principal: &Principal,
+        requirement: &Requirement,
+    ) -> Result<(), Refusal> {
+        let (acr_values, max_age) = (requirement.acr_values(), requirement.max_auth_age());
+        let accepted_acr = |acr: &str| acr_values.contains(&acr);
+        let reason = if !acr_values.is_empty() && !principal.acr().is_some_and(accepted_acr) {
+            StepUpReason::AcrNotAccepted
+        } else if let Some(max_age) = max_age {
+            match principal.auth_time() {
+                None => StepUpReason::AuthTimeMissing,
+                Some(auth_time)
+                    if clock::now().saturating_sub(auth_time)
+                        > max_age.saturating_add(self.inner.leeway) =>
+                {
+                    StepUpReason::AuthenticationTooOld
+                }
+                Some(_) => return Ok(()),
+            }
+        } else {
+            return Ok(());
+        };
+        let forbidden = self.inner.step_up_forbidden;
+        let step_up = StepUp::new(reason, forbidden);
+        Err(Refusal::InsufficientUserAuthentication(step_up))
+    }
 }
 
 /// The refusal of a request whose handler needs authentication in an application that has no

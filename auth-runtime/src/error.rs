@@ -59,6 +59,10 @@ pub enum ConfigError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A scope named in a scope hierarchy or in `scopes_supported` that is not an RFC 6749 §3.3
+    /// scope token.
+    #[error("{0:?} is not a scope token: RFC 6749 §3.3 allows one or more printable ASCII characters other than space, `\"` and `\\`")]
+    InvalidScope(String),
     /// An issuer or audience that is empty.
     #[error("an empty {0} cannot be expected: give the exact value tokens carry")]
     EmptyValue(&'static str),
@@ -81,6 +85,26 @@ pub enum ConfigError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A protected resource identifier (RFC 9728 §1.2) that cannot be used.
+    #[error("the protected resource identifier {value:?} cannot be used: {reason}")]
+    InvalidResource {
+        /// The identifier, without any credentials it carried.
+        value: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A field of the protected resource's metadata (RFC 9728 §2) that cannot be published.
+    #[error("the protected resource metadata field `{field}` cannot be published: {reason}")]
+    InvalidResourceMetadata {
+        /// The metadata field.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A protected resource is configured, but no Bearer key or key source: the metadata would
+    /// send clients for tokens that nothing verifies.
+    #[error("a protected resource (RFC 9728) needs Bearer tokens: add a key with `.key(..)` or a key source with `.jwks_url(..)` or `.oidc_discovery(..)`")]
+    ResourceWithoutBearer,
     /// Key-source settings that contradict each other or are out of range.
     #[error("invalid key source configuration: {0}")]
     InvalidKeySource(&'static str),

@@ -63,6 +63,8 @@
 //!                                         // any(..) in declaration order
 //!     scope = "a" | all(..) | any(..),    // nested freely; RFC 6749 §3.3 scope tokens
 //!     role = "admin" | all(..) | any(..), // the principal's roles, same grammar
+//!     acr = "urn:example:mfa" | any(..),  // step-up (RFC 9470): accepted `acr` values
+//!     max_age = 300,                      // step-up: `auth_time` at most this many seconds ago
 //!     policy = path::to::check,           // async fn(&Principal, &HttpRequest) -> PolicyDecision,
 //!                                         // or extractors after the principal (web::Path<..>, ..)
 //!     realm = "...",                      // overrides the configured realm
@@ -75,7 +77,8 @@
 //! with a broken JSON body is answered 401, and its body is never read. Of the accepted
 //! schemes, the first whose credentials are present is verified; failing credentials are
 //! answered by their own scheme and never fall through to another. Then the scopes, the
-//! roles and the policy are checked, in that order. Mistakes in the attribute are compile
+//! roles, the authentication context (`acr`, `max_age`) and the policy are checked, in that
+//! order. Mistakes in the attribute are compile
 //! errors pointing at the token that is wrong.
 //!
 //! Handlers read the principal through [`Identity`] or [`Claims<T>`](Claims); used without
@@ -149,6 +152,7 @@
 //! | expired / not yet valid | 401 | `… error="invalid_token", error_description="The access token expired"` (or `is not yet valid`) |
 //! | valid token, scopes missing | 403 | `Bearer realm="R", error="insufficient_scope", scope="<a smallest satisfying set>"` |
 //! | a role or policy denies | 403 | none |
+//! | valid token, `acr` not accepted or `auth_time` missing / older than `max_age` (RFC 9470) | 401 (403 with [`step_up_forbidden`](AuthenticatorBuilder::step_up_forbidden)) | `Bearer realm="R", error="insufficient_user_authentication", error_description="…", acr_values="…", max_age="…"` |
 //! | several schemes accepted, none present | 401 | one challenge per scheme, in declaration order |
 //! | Basic missing or wrong, in any way | 401 | `Basic realm="R", charset="UTF-8"` |
 //! | API key missing or wrong | 401 | `ApiKey realm="R"` |
@@ -158,6 +162,11 @@
 //! | token bound to a key (`cnf.jkt`) presented as Bearer | 401 | `… error="invalid_token", …` |
 //! | introspection says not `active`; token revoked (even when cached) | 401 | `… error="invalid_token", …` |
 //! | introspection endpoint unreachable; revocation store unreachable past its limit | 503 | none; `Retry-After` |
+//!
+//! With a [protected resource](AuthenticatorBuilder::protected_resource) (RFC 9728), every
+//! Bearer challenge above also carries `resource_metadata="<metadata URL>"` right after the
+//! realm, and `GET /.well-known/oauth-protected-resource[/<path>]` answers `200` with the
+//! `application/json` metadata, cacheable, without credentials.
 //!
 //! # Keys that rotate
 //!
@@ -276,6 +285,7 @@
 // Leaves: names, values and errors that depend on nothing else here.
 mod clock;
 mod error;
+mod hierarchy;
 mod outcome;
 mod principal;
 mod requirement;
@@ -300,8 +310,10 @@ mod revocation;
 // How `#[requires(policy = ..)]` calls the application's policy, with its extractors.
 mod policy;
 
-// The authenticator, its builder, and the start-up check.
+// The protected resource's metadata (RFC 9728), the authenticator, its builder, and the
+// start-up check.
 mod authenticator;
+mod resource;
 mod startup;
 
 // The routes as data: declarations, the app-wide middleware, the inventory.
@@ -356,7 +368,7 @@ pub use custom::CustomScheme;
 pub use error::ConfigError;
 pub use http::challenge::Challenge;
 pub use http::extract::{Claims, FromPrincipal, Identity, Optional};
-pub use http::refusal::{InvalidReason, Refusal};
+pub use http::refusal::{InvalidReason, Refusal, StepUp, StepUpReason};
 pub use http::response::{AuthError, ErrorBody};
 /// JSON Web Keys (RFC 7517), as [`Key::from_jwk`] and
 /// [`AuthenticatorBuilder::jwks`] take them.
@@ -364,6 +376,7 @@ pub use jsonwebtoken::jwk;
 pub use jsonwebtoken::Algorithm;
 pub use principal::{Principal, Scopes};
 pub use requirement::{PolicyDecision, Requirement, ScopeExpr};
+pub use resource::ProtectedResource;
 pub use revocation::deny_list::{DenyList, Revocation};
 #[cfg(feature = "redis")]
 pub use revocation::redis::RedisStore;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::HttpRequest;
+use serde_json::{Map, Value};
 
 use crate::error::ConfigError;
 use crate::http::authorization::Authorization;
@@ -62,6 +63,10 @@ pub(crate) trait Mechanism: Send + Sync + 'static {
     /// The OpenAPI security scheme object that documents this scheme (OpenAPI 3.1 §4.8.27).
     #[cfg(feature = "openapi")]
     fn openapi(&self) -> utoipa::openapi::security::SecurityScheme;
+    /// Adds what the protected resource's metadata (RFC 9728 §2) says about this scheme, such
+    /// as `bearer_methods_supported` (or DPoP's `dpop_signing_alg_values_supported`). Schemes
+    /// outside OAuth add nothing.
+    fn describe_resource(&self, _metadata: &mut Map<String, Value>) {}
     /// What this scheme's credentials in `req` say about themselves, for the log event of a
     /// refusal: never a secret, every text escaped and cut (see
     /// [`CredentialFacts`]). Called only when a request with such credentials is refused and
@@ -88,6 +93,7 @@ trait Registered: Send + Sync {
     fn is_present(&self, req: &HttpRequest) -> bool;
     #[cfg(feature = "openapi")]
     fn openapi(&self) -> utoipa::openapi::security::SecurityScheme;
+    fn describe_resource(&self, metadata: &mut Map<String, Value>);
     fn refusal_facts(
         &self,
         req: &HttpRequest,
@@ -150,6 +156,10 @@ impl<M: Mechanism> Registered for Registration<M> {
     #[cfg(feature = "openapi")]
     fn openapi(&self) -> utoipa::openapi::security::SecurityScheme {
         self.mechanism.openapi()
+    }
+
+    fn describe_resource(&self, metadata: &mut Map<String, Value>) {
+        self.mechanism.describe_resource(metadata);
     }
 }
 
@@ -276,5 +286,12 @@ impl Registry {
     pub(crate) fn reports_errors(&self, scheme: Scheme) -> bool {
         self.get(scheme)
             .is_some_and(|mechanism| mechanism.reports_errors())
+    }
+
+    /// What every configured scheme adds to the protected resource's metadata (RFC 9728 §2).
+    pub(crate) fn describe_resource(&self, metadata: &mut Map<String, Value>) {
+        for mechanism in &self.mechanisms {
+            mechanism.describe_resource(metadata);
+        }
     }
 }

@@ -1,11 +1,13 @@
-//! The verified identity of a request: who, by which scheme, holding which scopes and roles.
+//! The verified identity of a request: who, by which scheme, holding which scopes and roles, and
+//! how and when the user authenticated.
 
 use serde_json::Value;
 
 use crate::scheme::Scheme;
 
 /// Who a request was verified to come from: the scheme that proved it, the scopes and roles it
-/// holds and the claims it carries.
+/// holds, the claims it carries, and how and when the user authenticated (`acr`, `auth_time`),
+/// which step-up requirements check (RFC 9470).
 ///
 /// Handlers receive it through the [`Identity`](crate::Identity) extractor; credential stores
 /// ([`BasicVerifier`](crate::BasicVerifier), [`ApiKeyVerifier`](crate::ApiKeyVerifier),
@@ -27,6 +29,11 @@ pub struct Principal {
     scopes: Scopes,
     roles: Scopes,
     claims: Value,
+    acr: Option<Box<str>>,
+    auth_time: Option<u64>,
+    /// Whether `scopes` already holds every scope the authenticator's scope hierarchy implies
+    /// (set when a Bearer token is verified, so that a cached token is not expanded again).
+    scopes_closed: bool,
 }
 
 impl Principal {
@@ -37,6 +44,9 @@ impl Principal {
             scopes,
             roles: Scopes::new(),
             claims,
+            acr: None,
+            auth_time: None,
+            scopes_closed: false,
         }
     }
 
@@ -63,6 +73,22 @@ impl Principal {
         self
     }
 
+    /// Records how the user authenticated: an authentication context class reference, as the
+    /// `acr` claim carries it (OpenID Connect Core §2, RFC 9068 §2.2.1). A Bearer principal has
+    /// its token's; a custom scheme may set one for `#[requires(acr = "..")]` to check.
+    pub fn with_acr(mut self, acr: impl Into<String>) -> Self {
+        self.acr = Some(acr.into().into_boxed_str());
+        self
+    }
+
+    /// Records when the user last actively authenticated, in seconds since the Unix epoch, as
+    /// the `auth_time` claim carries it (OpenID Connect Core §2, RFC 9068 §2.2.1), for
+    /// `#[requires(max_age = ..)]` to check.
+    pub fn with_auth_time(mut self, seconds_since_epoch: u64) -> Self {
+        self.auth_time = Some(seconds_since_epoch);
+        self
+    }
+
     /// The scheme whose credentials were verified.
     pub fn scheme(&self) -> Scheme {
         self.scheme
@@ -81,6 +107,28 @@ impl Principal {
     /// The roles held.
     pub fn roles(&self) -> &Scopes {
         &self.roles
+    }
+
+    /// How the user authenticated (the `acr` claim of a Bearer token), if known.
+    pub fn acr(&self) -> Option<&str> {
+        self.acr.as_deref()
+    }
+
+    /// When the user last authenticated (the `auth_time` claim of a Bearer token), in seconds
+    /// since the Unix epoch, if known.
+    pub fn auth_time(&self) -> Option<u64> {
+        self.auth_time
+    }
+
+    /// Whether the scopes are already closed under the authenticator's scope hierarchy.
+    pub(crate) fn scopes_closed(&self) -> bool {
+        self.scopes_closed
+    }
+
+    /// The scopes, to add the ones a scope hierarchy implies; marks them closed.
+    pub(crate) fn close_scopes(&mut self) -> &mut Scopes {
+        self.scopes_closed = true;
+        &mut self.scopes
     }
 
     /// One claim by name.

@@ -1,5 +1,5 @@
-//! What an endpoint requires: schemes, a scope expression, roles, a policy, a realm. Static
-//! data, built by `#[requires]` at compile time.
+//! What an endpoint requires: schemes, a scope expression, roles, an authentication context and
+//! age (step-up), a policy, a realm. Static data, built by `#[requires]` at compile time.
 
 use std::fmt;
 use std::future::Future;
@@ -164,6 +164,10 @@ pub struct Requirement {
     schemes: &'static [Scheme],
     scope: Option<&'static ScopeExpr>,
     roles: Option<&'static ScopeExpr>,
+    /// Accepted `acr` values, in preference order; empty: any.
+    acr: &'static [&'static str],
+    /// The most seconds since `auth_time`.
+    max_age: Option<u64>,
     policy: Option<Policy>,
     /// The policy's path as the attribute names it, for the route inventory and OpenAPI.
     policy_name: Option<&'static str>,
@@ -179,6 +183,8 @@ impl fmt::Debug for Requirement {
             .field("schemes", &self.schemes)
             .field("scope", &self.scope)
             .field("roles", &self.roles)
+            .field("acr", &self.acr)
+            .field("max_age", &self.max_age)
             .field("policy", &self.policy_name.or(self.policy.map(|_| "<fn>")))
             .field("realm", &self.realm)
             .field("optional", &self.optional)
@@ -194,6 +200,8 @@ impl Requirement {
             schemes,
             scope: None,
             roles: None,
+            acr: &[],
+            max_age: None,
             policy: None,
             policy_name: None,
             realm: None,
@@ -220,6 +228,22 @@ impl Requirement {
     /// principal's roles).
     pub const fn roles(mut self, roles: &'static ScopeExpr) -> Self {
         self.roles = Some(roles);
+        self
+    }
+
+    /// Requires the user to have authenticated with one of the `acr` values (authentication
+    /// context class references, RFC 9470 §3), listed in preference order. Without one, the
+    /// request is answered with a step-up challenge (`insufficient_user_authentication`).
+    pub const fn acr(mut self, values: &'static [&'static str]) -> Self {
+        self.acr = values;
+        self
+    }
+
+    /// Requires the user to have authenticated at most `seconds` ago (`auth_time`, within the
+    /// authenticator's clock leeway; RFC 9470 §3 `max_age`). Without it, the request is answered
+    /// with a step-up challenge.
+    pub const fn max_age(mut self, seconds: u64) -> Self {
+        self.max_age = Some(seconds);
         self
     }
 
@@ -267,6 +291,16 @@ impl Requirement {
     /// The required roles, if any.
     pub const fn role_expr(&self) -> Option<&'static ScopeExpr> {
         self.roles
+    }
+
+    /// The accepted `acr` values, in preference order; empty when any is accepted.
+    pub const fn acr_values(&self) -> &'static [&'static str] {
+        self.acr
+    }
+
+    /// The most seconds since the user authenticated, if limited.
+    pub const fn max_auth_age(&self) -> Option<u64> {
+        self.max_age
     }
 
     /// The custom policy, if any.

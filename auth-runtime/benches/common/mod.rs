@@ -47,6 +47,19 @@ impl Bench {
             .sign()
     }
 
+    /// A request whose token also says the user logged in with `urn:example:mfa` just now
+    /// (`acr`, `auth_time`), for step-up requirements.
+    pub fn step_up_request(&self) -> HttpRequest {
+        let token = self
+            .issuer
+            .token()
+            .scope("items:read items:write")
+            .acr("urn:example:mfa")
+            .authenticated_ago(0)
+            .sign();
+        TestRequest::get().bearer(&token).to_http_request()
+    }
+
     /// A request carrying [`token`](Self::token)`(nonce)`.
     pub fn request(&self, nonce: u64) -> HttpRequest {
         TestRequest::get()

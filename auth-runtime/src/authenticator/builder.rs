@@ -18,10 +18,12 @@ use crate::bearer::token_cache::TokenCacheConfig;
 use crate::credential_cache::CredentialCacheConfig;
 use crate::custom::{Custom, CustomScheme, PrincipalCache};
 use crate::error::ConfigError;
+use crate::hierarchy::ScopeHierarchy;
 use crate::http::challenge::Challenge;
 use crate::http::refusal::Refusal;
 use crate::http::response::{BodyBuilder, ErrorBody};
 use crate::mechanism::{BoxedMechanism, Registry};
+use crate::resource::ProtectedResource;
 use crate::revocation::deny_list::DenyList;
 use crate::revocation::store::{MemoryStore, RevocationStore, WhenStoreUnreachable};
 use crate::telemetry::{self, Decisions};
@@ -45,6 +47,10 @@ pub struct AuthenticatorBuilder {
     error_body: Option<BodyBuilder>,
     deny_by_default: bool,
     public_routes: Vec<String>,
+    /// `scope_implies` rules: a broader scope and the scopes it implies directly.
+    scope_rules: Vec<(String, Vec<String>)>,
+    step_up_forbidden: bool,
+    resource: Option<ProtectedResource>,
     revocation_store: Arc<dyn RevocationStore>,
     revocation_retention: Duration,
     when_store_unreachable: WhenStoreUnreachable,
@@ -71,6 +77,9 @@ impl Default for AuthenticatorBuilder {
             error_body: None,
             deny_by_default: false,
             public_routes: Vec::new(),
+            scope_rules: Vec::new(),
+            step_up_forbidden: false,
+            resource: None,
             revocation_store: Arc::new(MemoryStore),
             revocation_retention: DEFAULT_RETENTION,
             when_store_unreachable: WhenStoreUnreachable::default(),
@@ -310,8 +319,10 @@ impl AuthenticatorBuilder {
     }
 
     /// Adds an accepted audience: `aud` (a string or an array) must contain one of them
-    /// (RFC 7519 §4.1.3, RFC 9068 §4). Without any, tokens that carry an `aud` are refused,
-    /// as RFC 7519 requires of a recipient that cannot identify itself.
+    /// (RFC 7519 §4.1.3, RFC 9068 §4); call it once per audience to accept several. Without
+    /// any, tokens must carry the [protected resource](Self::protected_resource)'s identifier
+    /// (RFC 8707), or, without a protected resource either, tokens that carry an `aud` are
+    /// refused, as RFC 7519 requires of a recipient that cannot identify itself.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.bearer.audiences.push(audience.into());
         self
@@ -357,6 +368,97 @@ impl AuthenticatorBuilder {
     /// [`ClaimPath::name`] for a claim whose name contains dots.
     pub fn scope_claims<P: Into<ClaimPath>>(mut self, claims: impl IntoIterator<Item = P>) -> Self {
         self.bearer.scope_claims = claims.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Declares that the scope `broader` implies each of `narrower` (`items:admin` implies
+    /// `items:read` and `items:write`): a principal holding `broader` satisfies every
+    /// requirement on the narrower scopes, whatever the scheme, and its
+    /// [`scopes`](crate::Principal::scopes) list them. Rules chain (`admin` → `items:admin` →
+    /// `items:read`) and may form cycles (scopes that imply each other are equivalent); the
+    /// closure is computed once, when `build` runs, and a token's scopes are closed once, when it
+    /// is verified (then served from the cache with them). The Model Context Protocol's
+    /// authorization specification asks resource servers to honour such hierarchies.
+    ///
+    /// The `scope` of an `insufficient_scope` challenge (RFC 6750 §3) still names the scopes the
+    /// endpoint declares, never a broader one that implies them: a client should ask for the
+    /// least privilege it needs, and a narrow scope is the one an authorization server is likely
+    /// to grant it.
+    ///
+    /// Every name must be an RFC 6749 §3.3 scope token, or `build` fails.
+    ///
+    /// ```
+    /// # use auth_runtime::{Authenticator, Key};
+    /// let auth = Authenticator::builder()
+    ///     .scope_implies("admin", ["items:admin", "users:admin"])
+    ///     .scope_implies("items:admin", ["items:read", "items:write"])
+    ///     .key(Key::hs256(b"an-obviously-fake-secret-of-32-bytes!!").unwrap())
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = auth;
+    /// ```
+    pub fn scope_implies<S: Into<String>>(
+        mut self,
+        broader: impl Into<String>,
+        narrower: impl IntoIterator<Item = S>,
+    ) -> Self {
+        let narrower = narrower.into_iter().map(Into::into).collect();
+        self.scope_rules.push((broader.into(), narrower));
+        self
+    }
+
+    /// Answers step-up refusals (`#[requires(acr = .., max_age = ..)]` not met; RFC 9470) with
+    /// `403` instead of `401`, with the same challenge.
+    ///
+    /// `401` is the default because it is what RFC 9470 §3 specifies: the token is valid, but the
+    /// authentication behind it is not enough, and the remedy, as for an expired token, is a new
+    /// token after the user authenticates again, which is what a `401` asks for; clients that
+    /// implement RFC 9470 (and the Model Context Protocol's) look for the challenge on a `401`.
+    /// Some front ends, though, react to every `401` by silently refreshing the token and
+    /// retrying: a refreshed token carries the same `acr` and `auth_time`, so they loop. For
+    /// them, `403` stops the loop, and the challenge still says what to do.
+    pub fn step_up_forbidden(mut self) -> Self {
+        self.step_up_forbidden = true;
+        self
+    }
+
+    /// Publishes the protected resource's metadata (RFC 9728) and makes the resource the
+    /// expected audience:
+    ///
+    /// - [`Authenticator::configure`](crate::Authenticator::configure) serves the metadata
+    ///   document at the identifier's well-known URL (RFC 9728 §3: `/.well-known/oauth-protected-resource`,
+    ///   with the identifier's path after it), with `resource`, `authorization_servers` (the
+    ///   accepted issuers, or those the [`ProtectedResource`] names), `scopes_supported`,
+    ///   `bearer_methods_supported` and the descriptive fields;
+    /// - every Bearer challenge, of a `401` or a `403`, carries `resource_metadata="<URL>"` right
+    ///   after the realm (RFC 9728 §5.1), so that a client can find the authorization server
+    ///   from any refusal;
+    /// - without an explicit [`audience`](Self::audience), tokens must carry the identifier in
+    ///   `aud` (RFC 8707 §2: a token requested for this resource names it), so a token for
+    ///   another API, or an ID token whose `aud` is a client id, is refused.
+    ///
+    /// `build` refuses an identifier that is not `https` (plain `http` only for a loopback host),
+    /// has a fragment or credentials, and a configuration without Bearer tokens.
+    ///
+    /// ```
+    /// use auth_runtime::{Authenticator, ProtectedResource};
+    ///
+    /// let auth = Authenticator::builder()
+    ///     .oidc_discovery("https://idp.example.com")
+    ///     .protected_resource(
+    ///         ProtectedResource::new("https://api.example.com/items")
+    ///             .name("Items API")
+    ///             .scopes_supported(["items:read", "items:write"]),
+    ///     )
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(
+    ///     auth.resource_metadata_url(),
+    ///     Some("https://api.example.com/.well-known/oauth-protected-resource/items"),
+    /// );
+    /// ```
+    pub fn protected_resource(mut self, resource: ProtectedResource) -> Self {
+        self.resource = Some(resource);
         self
     }
 
@@ -551,7 +653,7 @@ impl AuthenticatorBuilder {
 
     #[allow(clippy::type_complexity)]
     fn build_with_keys(
-        self,
+        mut self,
     ) -> Result<
         (
             Authenticator,
@@ -578,7 +680,18 @@ impl AuthenticatorBuilder {
             ));
         }
         let deny = DenyList::new(refuse_after);
-        let bearer = self.bearer.build(&deny)?;
+        let hierarchy = Arc::new(ScopeHierarchy::new(&self.scope_rules)?);
+        let resource = self.resource.map(ProtectedResource::check).transpose()?;
+        let issuers = self.bearer.accepted_issuers();
+        let leeway = self.bearer.leeway.as_secs();
+        if let Some(resource) = &resource {
+            // RFC 8707: a token requested for this resource names it in `aud`.
+            if self.bearer.audiences.is_empty() {
+                self.bearer.audiences.push(resource.identifier().to_owned());
+            }
+            self.bearer.resource_metadata = Some(resource.url().to_owned());
+        }
+        let bearer = self.bearer.build(&deny, Arc::clone(&hierarchy))?;
         let api_key_header = HeaderName::try_from(self.api_key_header.as_str())
             .map_err(|_| ConfigError::InvalidHeaderName(self.api_key_header.clone()))?;
         // Configuration order is the order extractors without `#[requires]` try the schemes.
@@ -608,6 +721,15 @@ impl AuthenticatorBuilder {
         if registry.schemes().is_empty() {
             return Err(ConfigError::NoKeys);
         }
+        let resource = match resource {
+            Some(_) if keys.is_none() => return Err(ConfigError::ResourceWithoutBearer),
+            Some(resource) => {
+                let mut schemes = serde_json::Map::new();
+                registry.describe_resource(&mut schemes);
+                Some(resource.into_metadata(&issuers, schemes))
+            }
+            None => None,
+        };
         // Last, so that a configuration that fails never fetches anything.
         self.revocation_store.attach(deny.clone())?;
         if let Some((keys, _)) = &keys {
@@ -622,6 +744,10 @@ impl AuthenticatorBuilder {
             token_cache,
             deny_by_default: self.deny_by_default,
             public_routes: self.public_routes,
+            hierarchy,
+            leeway,
+            step_up_forbidden: self.step_up_forbidden,
+            resource,
             credential_caches,
             introspector,
             revocations: Revocations {

@@ -1,11 +1,12 @@
 //! What a verified token's claims must hold (RFC 7519 §4.1, RFC 9068 §4): `exp`, `nbf`, `iss`,
-//! `aud`, `typ` and required claims, all read against one clock; and where scopes and roles are
-//! read from.
+//! `aud`, `typ` and required claims, all read against one clock; where scopes and roles are read
+//! from; and `acr` and `auth_time` (RFC 9068 §2.2.1), read once here for step-up checks.
 
 use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::hierarchy::ScopeHierarchy;
 use crate::http::refusal::{InvalidReason, Refusal};
 use crate::principal::{Principal, Scopes};
 use crate::revocation::deny_list::TokenIds;
@@ -115,6 +116,8 @@ pub(crate) struct ClaimRules {
     pub(crate) required_claims: Vec<String>,
     pub(crate) scope_claims: Vec<ClaimPath>,
     pub(crate) role_claims: Vec<ClaimPath>,
+    /// The scopes broader scopes imply, added to the token's once, here.
+    pub(crate) hierarchy: Arc<ScopeHierarchy>,
 }
 
 /// When a token may be used: `exp` and `nbf`, as NumericDates.
@@ -199,6 +202,7 @@ impl ClaimRules {
         {
             return Err(Refusal::Invalid(MissingClaim));
         }
+        let (acr, auth_time) = authentication(&claims)?;
         let bound_key = match claims.get("cnf") {
             None => None,
             Some(cnf) => match cnf.get("jkt") {
@@ -218,7 +222,14 @@ impl ClaimRules {
         let ids = TokenIds::new(jti.as_deref(), sub, iat);
         let scopes = collect(&self.scope_claims, &claims);
         let roles = collect(&self.role_claims, &claims);
-        let principal = Principal::new(Scheme::Bearer, scopes, claims).with_roles(roles.iter());
+        let mut principal = Principal::new(Scheme::Bearer, scopes, claims).with_roles(roles.iter());
+        if let Some(acr) = acr {
+            principal = principal.with_acr(acr);
+        }
+        if let Some(auth_time) = auth_time {
+            principal = principal.with_auth_time(auth_time);
+        }
+        self.hierarchy.close(principal.close_scopes());
         Ok(Verified {
             principal: Arc::new(principal),
             exp: exp.unwrap_or(u64::MAX),
@@ -289,6 +300,22 @@ impl ClaimRules {
         }
         Ok(Lifetime { exp, nbf })
     }
+}
+
+/// `acr` and `auth_time` (OpenID Connect Core §2, RFC 9068 §2.2.1): informational unless an
+/// endpoint requires them, but when present they must be a string and a NumericDate.
+fn authentication(claims: &Value) -> Result<(Option<String>, Option<u64>), Refusal> {
+    let wrong_type = Refusal::Invalid(InvalidReason::MissingClaim);
+    let acr = match claims.get("acr") {
+        None => None,
+        Some(Value::String(acr)) => Some(acr.clone()),
+        Some(_) => return Err(wrong_type),
+    };
+    let auth_time = match claims.get("auth_time") {
+        None => None,
+        Some(auth_time) => Some(numeric_date(auth_time).ok_or(wrong_type)?),
+    };
+    Ok((acr, auth_time))
 }
 
 /// The union of the values at `paths`: space-delimited strings (RFC 8693 §4.2) or arrays of

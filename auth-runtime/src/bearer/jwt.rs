@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use base64::Engine;
-use jsonwebtoken::Header;
 
 use crate::bearer::claims::{parse_claims, ClaimRules, Verified};
+use crate::bearer::header::{HeaderBuffer, JoseHeader};
 use crate::bearer::jwks::key_set::Miss;
 use crate::bearer::jwks::refresher::Demand;
 use crate::bearer::jwks::store::KeyStore;
@@ -55,7 +55,8 @@ impl JwtVerifier {
     /// the answer is ready at once: `invalid_token` for an unknown `kid`, 503 when there is no
     /// usable key.
     pub(crate) fn verify(&self, token: &str, now: u64) -> Outcome<Result<Verified, Refusal>> {
-        let header = match self.rules.check_header(token) {
+        let mut buffer = HeaderBuffer::new();
+        let header = match self.rules.check_header(token, &mut buffer) {
             Ok(header) => header,
             Err(refusal) => return Outcome::ready(Err(refusal)),
         };
@@ -75,6 +76,7 @@ impl JwtVerifier {
         };
         let verifier = self.clone();
         let token = token.to_owned();
+        let header = header.into_owned();
         Outcome::pending(async move {
             wait.finished().await;
             let set = verifier.keys.load();
@@ -101,8 +103,13 @@ fn refusal_of(miss: Miss, complete: bool) -> Refusal {
 }
 
 impl Rules {
-    /// The checks that need no key: size, shape, a decodable header without `crit`.
-    fn check_header(&self, token: &str) -> Result<Header, Refusal> {
+    /// The checks that need no key: size, shape, a decodable header with an `alg` this library
+    /// verifies and without `crit` (decoded into `buffer`).
+    fn check_header<'b>(
+        &self,
+        token: &str,
+        buffer: &'b mut HeaderBuffer,
+    ) -> Result<JoseHeader<'b>, Refusal> {
         use InvalidReason::*;
         if token.len() > self.max_token_bytes {
             return Err(Refusal::Invalid(TooLarge));
@@ -110,11 +117,8 @@ impl Rules {
         if token.bytes().filter(|&b| b == b'.').count() != 2 {
             return Err(Refusal::Invalid(Malformed));
         }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::Invalid(Malformed))?;
-        if header.crit.is_some() {
-            return Err(Refusal::Invalid(CriticalHeader));
-        }
-        Ok(header)
+        let (header, _) = token.split_once('.').ok_or(Refusal::Invalid(Malformed))?;
+        JoseHeader::decode(header, buffer)
     }
 
     /// Verifies the signature with `key` (whose algorithm is the header's), then the claims.
@@ -126,12 +130,12 @@ impl Rules {
     fn verify_with(
         &self,
         token: &str,
-        header: &Header,
+        header: &JoseHeader<'_>,
         key: &Key,
         now: u64,
     ) -> Result<Verified, Refusal> {
         use InvalidReason::*;
-        if header.alg != key.algorithm() {
+        if !key.accepts(header.alg) {
             return Err(Refusal::Invalid(WrongAlgorithm));
         }
         let (message, signature) = token.rsplit_once('.').ok_or(Refusal::Invalid(Malformed))?;

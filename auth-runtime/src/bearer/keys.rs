@@ -18,6 +18,10 @@ use crate::error::ConfigError;
 /// no key, and an HMAC token can never be checked against an RSA or EC public key, so the
 /// classic algorithm-confusion attacks are impossible by construction.
 ///
+/// An Ed25519 key verifies tokens whose `alg` is `EdDSA` (RFC 8037) or `Ed25519`, the name
+/// RFC 9864 §2.2 gives to the same algorithm; a key read from a JWK whose `alg` names one of them
+/// verifies tokens of that name only, as a JWK's `alg` binds every other key to its algorithm.
+///
 /// A key is prepared for verification once, when it is made (the HMAC keyed, the RSA modulus
 /// parsed, the curve point checked and decompressed), so that a token pays only for its own
 /// signature; material that is not a key of its algorithm is refused then, with
@@ -37,6 +41,8 @@ use crate::error::ConfigError;
 #[derive(Clone)]
 pub struct Key {
     algorithm: Algorithm,
+    /// The one `alg` name the key's JWK bound it to; `None`: every name of its algorithm.
+    name: Option<AlgName>,
     kid: Option<String>,
     /// The key prepared for verification, once (see `verifier.rs`).
     verifier: Verifier,
@@ -151,7 +157,12 @@ impl Key {
     /// OKP Ed25519 → `EdDSA`, RSA → `RS256` unless `alg` names another RSA algorithm
     /// (`RS384/512`, `PS256/384/512`). A symmetric (`oct`) key needs an explicit `alg`
     /// (`HS256/384/512`) and a secret at least as long as the hash output (RFC 7518 §3.2). The
-    /// `kid` is kept.
+    /// `kid` is kept. A key whose `alg` is given verifies tokens with that `alg` only.
+    ///
+    /// jsonwebtoken's [`Jwk`] cannot hold the RFC 9864 name `Ed25519` (it reads it as an unknown
+    /// algorithm, and the key is refused as not meant for signatures): give such keys as JSON,
+    /// to [`jwks_json`](crate::AuthenticatorBuilder::jwks_json), a JWKS file or URL, which read
+    /// the name.
     ///
     /// Refused, with [`ConfigError::InvalidJwk`]:
     /// - a key for encryption: `use` other than `sig` (RFC 7517 §4.2), `key_ops` without
@@ -177,17 +188,18 @@ impl Key {
     /// assert_eq!((key.algorithm(), key.kid()), (Algorithm::EdDSA, Some("2026-11")));
     /// ```
     pub fn from_jwk(jwk: &Jwk) -> Result<Self, ConfigError> {
-        Key::try_from_jwk(jwk).map_err(|refusal| ConfigError::InvalidJwk {
+        Key::try_from_jwk(jwk, None).map_err(|refusal| ConfigError::InvalidJwk {
             kid: jwk.common.key_id.clone(),
             reason: refusal.reason().to_owned(),
         })
     }
 
     /// [`from_jwk`](Self::from_jwk), telling a key that is not meant for signatures apart from
-    /// one that is broken.
-    pub(crate) fn try_from_jwk(jwk: &Jwk) -> Result<Self, JwkRefusal> {
+    /// one that is broken. `alg` is the JWK's `alg` as written, when the JWK was read from JSON:
+    /// jsonwebtoken's `Jwk` does not know the RFC 9864 names.
+    pub(crate) fn try_from_jwk(jwk: &Jwk, alg: Option<&str>) -> Result<Self, JwkRefusal> {
         check_signature_use(jwk)?;
-        let declared = declared_algorithm(jwk)?;
+        let declared = declared_algorithm(jwk, alg)?;
         let key = match &jwk.algorithm {
             AlgorithmParameters::RSA(rsa) => rsa_jwk(rsa, declared)?,
             AlgorithmParameters::EllipticCurve(ec) => ec_jwk(ec, declared)?,
@@ -201,7 +213,7 @@ impl Key {
         };
         Ok(Key {
             kid: jwk.common.key_id.clone(),
-            ..key
+            ..key.named(declared)
         })
     }
 
@@ -211,9 +223,35 @@ impl Key {
         self
     }
 
-    /// The one algorithm this key verifies.
+    /// The one algorithm this key verifies (`EdDSA` for an Ed25519 key, whichever of its two
+    /// names tokens use).
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
+    }
+
+    /// Whether a token whose header names `alg` may be verified with this key: `alg` names the
+    /// key's algorithm, and the name the key's JWK bound it to, if any (RFC 8725 §3.1).
+    pub(crate) fn accepts(&self, alg: AlgName) -> bool {
+        alg.algorithm() == self.algorithm && self.name.is_none_or(|name| name == alg)
+    }
+
+    /// The key bound to the name `declared` (a JWK's `alg`), if one was declared. The
+    /// fingerprint changes with the binding, so that tokens verified under one name are not
+    /// served from the cache once the key accepts only the other.
+    fn named(self, declared: Option<AlgName>) -> Self {
+        match declared {
+            Some(name) => {
+                use std::hash::{Hash, Hasher};
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                (self.fingerprint, name).hash(&mut hasher);
+                Key {
+                    name: Some(name),
+                    fingerprint: hasher.finish(),
+                    ..self
+                }
+            }
+            None => self,
+        }
     }
 
     /// The key's `kid`, if it has one.
@@ -243,6 +281,7 @@ impl Key {
         }
         Ok(Key {
             algorithm,
+            name: None,
             kid: None,
             verifier,
             fingerprint: hasher.finish(),
@@ -250,10 +289,77 @@ impl Key {
     }
 }
 
+/// A JWS `alg` name (RFC 7515 §4.1.1) this library verifies: a name registered by RFC 7518 or
+/// RFC 8037, or `Ed25519`, the fully specified name RFC 9864 §2.2 gives to EdDSA with the
+/// Ed25519 curve (the only EdDSA curve verified here, so both names denote one algorithm).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum AlgName {
+    /// `HS256`, …, `EdDSA`.
+    Registered(Algorithm),
+    /// `Ed25519` (RFC 9864).
+    Ed25519,
+}
+
+impl AlgName {
+    /// The name as a header or a JWK writes it, compared exactly (RFC 7515 §4.1.1: `alg` is
+    /// case-sensitive); `None` for a name this library does not verify.
+    pub(crate) fn parse(name: &str) -> Option<AlgName> {
+        let algorithm = match name {
+            "HS256" => Algorithm::HS256,
+            "HS384" => Algorithm::HS384,
+            "HS512" => Algorithm::HS512,
+            "RS256" => Algorithm::RS256,
+            "RS384" => Algorithm::RS384,
+            "RS512" => Algorithm::RS512,
+            "PS256" => Algorithm::PS256,
+            "PS384" => Algorithm::PS384,
+            "PS512" => Algorithm::PS512,
+            "ES256" => Algorithm::ES256,
+            "ES384" => Algorithm::ES384,
+            "EdDSA" => Algorithm::EdDSA,
+            "Ed25519" => return Some(AlgName::Ed25519),
+            _ => return None,
+        };
+        Some(AlgName::Registered(algorithm))
+    }
+
+    /// The signature algorithm the name denotes.
+    pub(crate) const fn algorithm(self) -> Algorithm {
+        match self {
+            AlgName::Registered(algorithm) => algorithm,
+            AlgName::Ed25519 => Algorithm::EdDSA,
+        }
+    }
+
+    /// The name as written.
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            AlgName::Registered(algorithm) => match algorithm {
+                Algorithm::HS256 => "HS256",
+                Algorithm::HS384 => "HS384",
+                Algorithm::HS512 => "HS512",
+                Algorithm::RS256 => "RS256",
+                Algorithm::RS384 => "RS384",
+                Algorithm::RS512 => "RS512",
+                Algorithm::PS256 => "PS256",
+                Algorithm::PS384 => "PS384",
+                Algorithm::PS512 => "PS512",
+                Algorithm::ES256 => "ES256",
+                Algorithm::ES384 => "ES384",
+                Algorithm::EdDSA => "EdDSA",
+                // `parse` makes no other; jsonwebtoken's enum is non-exhaustive.
+                _ => "unsupported",
+            },
+            AlgName::Ed25519 => "Ed25519",
+        }
+    }
+}
+
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Key")
             .field("algorithm", &self.algorithm)
+            .field("name", &self.name.map(AlgName::as_str))
             .field("kid", &self.kid)
             .finish_non_exhaustive()
     }
@@ -298,23 +404,31 @@ fn check_signature_use(jwk: &Jwk) -> Result<(), JwkRefusal> {
     }
 }
 
-/// The JWK's `alg`, which must name a JWS signature algorithm when present.
-fn declared_algorithm(jwk: &Jwk) -> Result<Option<Algorithm>, JwkRefusal> {
+/// The JWK's `alg`, which must name a JWS signature algorithm when present. `written` is the
+/// `alg` as written in JSON, which alone can carry the RFC 9864 names.
+fn declared_algorithm(jwk: &Jwk, written: Option<&str>) -> Result<Option<AlgName>, JwkRefusal> {
+    if let Some(name) = written.and_then(AlgName::parse) {
+        return Ok(Some(name));
+    }
     match jwk.common.key_algorithm {
-        Some(declared) => jwk_algorithm(declared).map(Some).ok_or_else(|| {
-            JwkRefusal::NotForSignatures(format!(
-                "its `alg` {declared:?} is not a JWS signature algorithm"
-            ))
-        }),
+        Some(declared) => jwk_algorithm(declared)
+            .map(|algorithm| Some(AlgName::Registered(algorithm)))
+            .ok_or_else(|| {
+                JwkRefusal::NotForSignatures(format!(
+                    "its `alg` {} is not a JWS signature algorithm this library verifies",
+                    written.map_or_else(|| format!("{declared:?}"), |alg| format!("{alg:?}")),
+                ))
+            }),
         None => Ok(None),
     }
 }
 
 /// Refuses a declared `alg` that is not the one the key's type implies.
-fn agrees(declared: Option<Algorithm>, implied: Algorithm) -> Result<(), JwkRefusal> {
+fn agrees(declared: Option<AlgName>, implied: Algorithm) -> Result<(), JwkRefusal> {
     match declared {
-        Some(declared) if declared != implied => Err(JwkRefusal::Unusable(format!(
-            "its `alg` {declared:?} contradicts its key type, which implies {implied:?}"
+        Some(declared) if declared.algorithm() != implied => Err(JwkRefusal::Unusable(format!(
+            "its `alg` {} contradicts its key type, which implies {implied:?}",
+            declared.as_str()
         ))),
         _ => Ok(()),
     }
@@ -330,8 +444,8 @@ fn unusable(error: ConfigError) -> JwkRefusal {
 
 /// An RSA JWK: `RS256` unless `alg` names another RSA algorithm. The modulus size is checked
 /// with every other RSA key's, when the key is bound (2048 to 8192 bits).
-fn rsa_jwk(rsa: &RSAKeyParameters, declared: Option<Algorithm>) -> Result<Key, JwkRefusal> {
-    let algorithm = declared.unwrap_or(Algorithm::RS256);
+fn rsa_jwk(rsa: &RSAKeyParameters, declared: Option<AlgName>) -> Result<Key, JwkRefusal> {
+    let algorithm = declared.map_or(Algorithm::RS256, AlgName::algorithm);
     if algorithm.family() != AlgorithmFamily::Rsa {
         return Err(JwkRefusal::Unusable(format!(
             "its `alg` {algorithm:?} cannot be used with an RSA key"
@@ -342,7 +456,7 @@ fn rsa_jwk(rsa: &RSAKeyParameters, declared: Option<Algorithm>) -> Result<Key, J
 }
 
 /// An EC JWK: P-256 → `ES256`, P-384 → `ES384`.
-fn ec_jwk(ec: &EllipticCurveKeyParameters, declared: Option<Algorithm>) -> Result<Key, JwkRefusal> {
+fn ec_jwk(ec: &EllipticCurveKeyParameters, declared: Option<AlgName>) -> Result<Key, JwkRefusal> {
     let algorithm = match ec.curve {
         EllipticCurve::P256 => Algorithm::ES256,
         EllipticCurve::P384 => Algorithm::ES384,
@@ -360,8 +474,8 @@ fn ec_jwk(ec: &EllipticCurveKeyParameters, declared: Option<Algorithm>) -> Resul
     Key::bind(algorithm, decoding).map_err(unusable)
 }
 
-/// An OKP JWK: Ed25519 → `EdDSA`.
-fn okp_jwk(okp: &OctetKeyPairParameters, declared: Option<Algorithm>) -> Result<Key, JwkRefusal> {
+/// An OKP JWK: Ed25519 → `EdDSA` (named `EdDSA` or `Ed25519`).
+fn okp_jwk(okp: &OctetKeyPairParameters, declared: Option<AlgName>) -> Result<Key, JwkRefusal> {
     if okp.curve != EllipticCurve::Ed25519 {
         return Err(JwkRefusal::Unusable(format!(
             "the OKP curve {:?} is not supported (Ed25519 is)",
@@ -379,8 +493,8 @@ fn okp_jwk(okp: &OctetKeyPairParameters, declared: Option<Algorithm>) -> Result<
 }
 
 /// A symmetric JWK: only with an explicit `HS256/384/512` and a secret long enough for it.
-fn oct_jwk(jwk: &Jwk, declared: Option<Algorithm>) -> Result<Key, JwkRefusal> {
-    let algorithm = declared.ok_or_else(|| {
+fn oct_jwk(jwk: &Jwk, declared: Option<AlgName>) -> Result<Key, JwkRefusal> {
+    let algorithm = declared.map(AlgName::algorithm).ok_or_else(|| {
         JwkRefusal::Unusable("a symmetric (`oct`) key needs an `alg`: HS256, HS384 or HS512".into())
     })?;
     let decoding = DecodingKey::from_jwk(jwk).map_err(undecodable)?;
@@ -459,13 +573,20 @@ mod tests {
     use serde_json::{json, Value};
 
     const ED25519_X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+    /// `ED25519_X` decoded (RFC 8037 Appendix A.2).
+    const ED25519_RAW: [u8; 32] = [
+        0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64, 0x07,
+        0x3a, 0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07,
+        0x51, 0x1a,
+    ];
     const P256_X: &str = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
     const P256_Y: &str = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
     /// 40 bytes, base64url.
     const SECRET_40: &str = "VEVTVC1PTkxZLXNlY3JldC1vZi1hdC1sZWFzdC0zMi1ieXRlcyEhIQ";
 
     fn key(value: Value) -> Result<Key, JwkRefusal> {
-        Key::try_from_jwk(&serde_json::from_value(value).unwrap())
+        let alg = value.get("alg").and_then(Value::as_str).map(str::to_owned);
+        Key::try_from_jwk(&serde_json::from_value(value).unwrap(), alg.as_deref())
     }
 
     fn rsa_n(bits: usize) -> String {
@@ -501,6 +622,67 @@ mod tests {
         ];
         for (jwk, algorithm) in cases {
             assert_eq!(key(jwk.clone()).unwrap().algorithm(), algorithm, "{jwk}");
+        }
+    }
+
+    #[test]
+    fn an_ed25519_key_accepts_both_names_unless_its_jwk_names_one() {
+        let (eddsa, ed25519) = (AlgName::Registered(Algorithm::EdDSA), AlgName::Ed25519);
+        let raw = Key::ed25519_der(ED25519_RAW).unwrap();
+        let unnamed = key(json!({ "kty": "OKP", "crv": "Ed25519", "x": ED25519_X })).unwrap();
+        for key in [&raw, &unnamed] {
+            assert!(key.accepts(eddsa) && key.accepts(ed25519), "{key:?}");
+            assert!(!key.accepts(AlgName::Registered(Algorithm::ES256)));
+        }
+        let named = |alg: &str| {
+            key(json!({ "kty": "OKP", "crv": "Ed25519", "alg": alg, "x": ED25519_X })).unwrap()
+        };
+        let (old_name, new_name) = (named("EdDSA"), named("Ed25519"));
+        assert!(old_name.accepts(eddsa) && !old_name.accepts(ed25519));
+        assert!(new_name.accepts(ed25519) && !new_name.accepts(eddsa));
+        assert_eq!(new_name.algorithm(), Algorithm::EdDSA);
+        // A cached verification under one name is not served once the key accepts the other.
+        let fingerprints = [&raw, &old_name, &new_name].map(Key::fingerprint);
+        assert_eq!(fingerprints[0], unnamed.fingerprint());
+        assert!(fingerprints[0] != fingerprints[1] && fingerprints[1] != fingerprints[2]);
+    }
+
+    #[test]
+    fn the_rfc_9864_name_binds_only_an_ed25519_key() {
+        for jwk in [
+            json!({ "kty": "EC", "crv": "P-256", "alg": "Ed25519", "x": P256_X, "y": P256_Y }),
+            json!({ "kty": "RSA", "alg": "Ed25519", "n": rsa_n(2048), "e": "AQAB" }),
+            json!({ "kty": "oct", "alg": "Ed25519", "k": SECRET_40 }),
+            json!({ "kty": "OKP", "crv": "P-256", "alg": "Ed25519", "x": ED25519_X }),
+        ] {
+            assert!(
+                matches!(key(jwk.clone()), Err(JwkRefusal::Unusable(_))),
+                "{jwk}"
+            );
+        }
+        // Not a name this library verifies: a key for something else, skipped.
+        let ed448 = json!({ "kty": "OKP", "crv": "Ed25519", "alg": "Ed448", "x": ED25519_X });
+        assert!(matches!(key(ed448), Err(JwkRefusal::NotForSignatures(_))));
+        // jsonwebtoken's `Jwk` reads the name as unknown: `from_jwk` cannot bind it.
+        let typed: Jwk = serde_json::from_value(
+            json!({ "kty": "OKP", "crv": "Ed25519", "alg": "Ed25519", "x": ED25519_X }),
+        )
+        .unwrap();
+        assert!(Key::from_jwk(&typed).is_err());
+    }
+
+    #[test]
+    fn names_parse_exactly() {
+        assert_eq!(AlgName::parse("Ed25519"), Some(AlgName::Ed25519));
+        assert_eq!(
+            AlgName::parse("PS384"),
+            Some(AlgName::Registered(Algorithm::PS384))
+        );
+        for name in ["ed25519", "eddsa", "none", "ES512", "Ed448", " HS256", ""] {
+            assert_eq!(AlgName::parse(name), None, "{name}");
+        }
+        for name in ["HS256", "RS512", "ES384", "EdDSA", "Ed25519"] {
+            assert_eq!(AlgName::parse(name).unwrap().as_str(), name);
         }
     }
 

@@ -2,13 +2,14 @@
 //! from the verified-token cache, or verifying it against keys that may rotate.
 //!
 //! - `settings` collects the builder's Bearer options and builds the mechanism;
-//! - `jwt` verifies one token: header, key, signature, then `claims`;
+//! - `jwt` verifies one token: its `header`, key, signature, then `claims`;
 //! - `keys` and `verifier` hold keys prepared once; `jwks` fetches and rotates them;
 //! - `token_cache` remembers verified tokens;
 //! - `introspection` asks the authorization server about tokens that are not JWTs (RFC 7662).
 
 pub(crate) mod claims;
 mod facts;
+pub(crate) mod header;
 pub(crate) mod introspection;
 pub(crate) mod jwks;
 pub(crate) mod jwt;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::HttpRequest;
+use serde_json::{json, Map, Value};
 
 use crate::bearer::claims::Verified;
 use crate::bearer::introspection::{Active, Introspector};
@@ -49,6 +51,8 @@ pub(crate) struct Bearer {
     /// from: the OpenAPI document points clients to it.
     #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     discovery: Option<String>,
+    /// The protected resource's metadata URL (RFC 9728 §5.1), when one is published.
+    resource_metadata: Option<Box<str>>,
     introspection: Option<Introspector>,
     deny: DenyList,
 }
@@ -60,11 +64,13 @@ impl Bearer {
         discovery: Option<String>,
         introspection: Option<Introspector>,
         deny: DenyList,
+        resource_metadata: Option<String>,
     ) -> Self {
         Bearer {
             jwt,
             cache,
             discovery,
+            resource_metadata: resource_metadata.map(String::into_boxed_str),
             introspection,
             deny,
         }
@@ -205,12 +211,25 @@ impl Mechanism for Bearer {
         }
     }
 
+    /// `Bearer realm="R"`, and the protected resource's metadata URL right after the realm when
+    /// one is published (RFC 9728 §5.1), so that a client can discover the authorization server
+    /// from any `401` or `403`.
     fn challenge(&self, realm: &str) -> Challenge {
-        Challenge::new("Bearer", realm)
+        let challenge = Challenge::new("Bearer", realm);
+        match &self.resource_metadata {
+            Some(url) => challenge.param("resource_metadata", url),
+            None => challenge,
+        }
     }
 
     fn reports_errors(&self) -> bool {
         true
+    }
+
+    /// Bearer tokens are accepted in the `Authorization` header only (RFC 6750 §2.1): a token
+    /// in the query is refused, and form bodies are not read.
+    fn describe_resource(&self, metadata: &mut Map<String, Value>) {
+        metadata.insert("bearer_methods_supported".into(), json!(["header"]));
     }
 
     /// The refused token's header and registered claims, read without trusting them.

@@ -17,6 +17,7 @@ use crate::bearer::keys::Key;
 use crate::bearer::token_cache::{TokenCache, TokenCacheConfig};
 use crate::bearer::Bearer;
 use crate::error::ConfigError;
+use crate::hierarchy::ScopeHierarchy;
 use crate::revocation::deny_list::DenyList;
 
 /// Everything `AuthenticatorBuilder` knows about Bearer tokens.
@@ -32,6 +33,8 @@ pub(crate) struct BearerSettings {
     pub(crate) role_claims: Vec<ClaimPath>,
     pub(crate) max_token_bytes: usize,
     pub(crate) token_cache: TokenCacheConfig,
+    /// The URL of the protected resource's metadata (RFC 9728 §5.1), which challenges carry.
+    pub(crate) resource_metadata: Option<String>,
     pub(crate) introspection: Option<Introspection>,
 }
 
@@ -49,6 +52,7 @@ impl Default for BearerSettings {
             role_claims: vec![ClaimPath::from("roles")],
             max_token_bytes: 8 * 1024,
             token_cache: TokenCacheConfig::default(),
+            resource_metadata: None,
             introspection: None,
         }
     }
@@ -68,11 +72,23 @@ pub(crate) struct BuiltBearer {
 }
 
 impl BearerSettings {
-    /// Checks the settings and builds the mechanism, whose tokens are checked against `deny`;
-    /// `None` when no key, no key source and no introspection is configured (Bearer is then not
-    /// offered). Nothing is fetched yet: the caller starts the key store once every other check
-    /// passed.
-    pub(crate) fn build(mut self, deny: &DenyList) -> Result<Option<BuiltBearer>, ConfigError> {
+    /// The issuers tokens must come from: the configured ones, else the discovery issuer.
+    pub(crate) fn accepted_issuers(&self) -> Vec<String> {
+        match (self.issuers.as_slice(), self.jwks.discovery_issuer()) {
+            ([], Some(issuer)) => vec![issuer.to_owned()],
+            (issuers, _) => issuers.to_vec(),
+        }
+    }
+
+    /// Checks the settings and builds the mechanism, whose tokens are checked against `deny`
+    /// and whose scopes `hierarchy` closes; `None` when no key, no key source and no
+    /// introspection is configured (Bearer is then not offered). Nothing is fetched yet: the
+    /// caller starts the key store once every other check passed.
+    pub(crate) fn build(
+        mut self,
+        deny: &DenyList,
+        hierarchy: Arc<ScopeHierarchy>,
+    ) -> Result<Option<BuiltBearer>, ConfigError> {
         for jwks in &self.jwks.inline {
             self.keys.extend(document::inline_keys(jwks)?);
         }
@@ -115,6 +131,7 @@ impl BearerSettings {
             required_claims: self.required_claims,
             scope_claims: self.scope_claims,
             role_claims: self.role_claims,
+            hierarchy,
         };
         let introspector = match &self.introspection {
             None => None,
@@ -145,6 +162,7 @@ impl BearerSettings {
                 discovery,
                 introspector.clone(),
                 deny.clone(),
+                self.resource_metadata,
             ),
             keys,
             cache,

@@ -79,6 +79,62 @@ impl fmt::Display for InvalidReason {
     }
 }
 
+/// Which authentication requirement of an endpoint (RFC 9470) a token did not meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StepUpReason {
+    /// The token has no `acr`, or one the endpoint does not accept.
+    AcrNotAccepted,
+    /// The endpoint limits the age of the authentication and the token has no `auth_time`.
+    AuthTimeMissing,
+    /// `auth_time` is older than the endpoint's `max_age`, beyond the clock leeway.
+    AuthenticationTooOld,
+}
+
+impl StepUpReason {
+    /// The stable reason code recorded in `tracing` events.
+    pub const fn code(self) -> &'static str {
+        match self {
+            StepUpReason::AcrNotAccepted => "acr_not_accepted",
+            StepUpReason::AuthTimeMissing => "auth_time_missing",
+            StepUpReason::AuthenticationTooOld => "authentication_too_old",
+        }
+    }
+}
+
+/// A step-up refusal (RFC 9470 §3): why the token fell short (logged, never sent) and the
+/// status it is answered with. The challenge names what a new authentication must meet, the
+/// endpoint's `acr_values` and `max_age`.
+///
+/// A client reads the challenge, sends the user back to the authorization server with these
+/// `acr_values` and `max_age` (OpenID Connect Core §3.1.2.1), and retries with the new token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepUp {
+    reason: StepUpReason,
+    forbidden: bool,
+}
+
+impl StepUp {
+    pub(crate) const fn new(reason: StepUpReason, forbidden: bool) -> Self {
+        StepUp { reason, forbidden }
+    }
+
+    /// Which requirement the token did not meet.
+    pub const fn reason(&self) -> StepUpReason {
+        self.reason
+    }
+
+    /// `401`, or `403` when the authenticator is configured so
+    /// ([`step_up_forbidden`](crate::AuthenticatorBuilder::step_up_forbidden)).
+    pub const fn status(&self) -> StatusCode {
+        if self.forbidden {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::UNAUTHORIZED
+        }
+    }
+}
+
 /// Why a request was refused. One variant per row class of the conformance table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -101,6 +157,10 @@ pub enum Refusal {
     /// Valid credentials whose scopes do not satisfy the requirement (row 7).
     #[error("insufficient scope")]
     InsufficientScope(&'static ScopeExpr),
+    /// Valid credentials whose authentication is not the kind or not as recent as the endpoint
+    /// requires (row 18, RFC 9470): answered with a step-up challenge.
+    #[error("insufficient user authentication")]
+    InsufficientUserAuthentication(StepUp),
     /// Credentials of a Basic, API-key or custom scheme that were not accepted: unknown user,
     /// wrong password, undecodable, unknown key (rows 10, 11). Always the same answer.
     #[error("credentials rejected")]
@@ -142,6 +202,7 @@ impl Refusal {
             | Refusal::Rejected => StatusCode::UNAUTHORIZED,
             Refusal::Malformed(_) => StatusCode::BAD_REQUEST,
             Refusal::InsufficientScope(_) | Refusal::Forbidden(_) => StatusCode::FORBIDDEN,
+            Refusal::InsufficientUserAuthentication(step_up) => step_up.status(),
             Refusal::KeysUnavailable
             | Refusal::Overloaded
             | Refusal::IntrospectionUnavailable
@@ -164,6 +225,7 @@ impl Refusal {
             Refusal::Malformed(_) => Some("invalid_request"),
             Refusal::Invalid(_) | Refusal::Expired | Refusal::NotYetValid => Some("invalid_token"),
             Refusal::InsufficientScope(_) => Some("insufficient_scope"),
+            Refusal::InsufficientUserAuthentication(_) => Some("insufficient_user_authentication"),
         }
     }
 
@@ -180,6 +242,7 @@ impl Refusal {
             Refusal::Expired => "expired",
             Refusal::NotYetValid => "not_yet_valid",
             Refusal::InsufficientScope(_) => "insufficient_scope",
+            Refusal::InsufficientUserAuthentication(step_up) => step_up.reason().code(),
             Refusal::Rejected => "rejected",
             Refusal::Forbidden(code) => code,
             Refusal::KeysUnavailable => "keys_unavailable",
@@ -190,13 +253,20 @@ impl Refusal {
         }
     }
 
-    /// The `error_description` (RFC 6750 §3): only "invalid", "expired" and "not yet valid"
-    /// are ever distinguished.
+    /// The `error_description` (RFC 6750 §3): for an invalid token only "invalid", "expired" and
+    /// "not yet valid" are ever distinguished; a step-up says whether a different or a more
+    /// recent authentication is needed, as RFC 9470 §3's examples do.
     pub(crate) const fn error_description(&self) -> Option<&'static str> {
         match self {
             Refusal::Invalid(_) => Some("The access token is invalid"),
             Refusal::Expired => Some("The access token expired"),
             Refusal::NotYetValid => Some("The access token is not yet valid"),
+            Refusal::InsufficientUserAuthentication(step_up) => match step_up.reason() {
+                StepUpReason::AcrNotAccepted => {
+                    Some("A different authentication level is required")
+                }
+                _ => Some("More recent authentication is required"),
+            },
             _ => None,
         }
     }
@@ -214,6 +284,9 @@ impl Refusal {
             Refusal::NotYetValid => "The access token is not yet valid.",
             Refusal::InsufficientScope(_) => {
                 "The access token does not grant the scope this resource requires."
+            }
+            Refusal::InsufficientUserAuthentication(_) => {
+                "A stronger or more recent authentication is required to access this resource."
             }
             Refusal::Forbidden(_) => "Access to this resource is not allowed.",
             Refusal::Overloaded => {

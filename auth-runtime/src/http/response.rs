@@ -90,6 +90,10 @@ pub(crate) struct Endpoint<'a> {
     pub(crate) registry: &'a Registry,
     /// The application's body builder, if it installed one.
     pub(crate) body: Option<&'a BodyBuilder>,
+    /// The `acr` values it accepts, in preference order (RFC 9470), for a step-up challenge.
+    pub(crate) acr_values: &'static [&'static str],
+    /// The most seconds since the user authenticated (RFC 9470), for a step-up challenge.
+    pub(crate) max_age: Option<u64>,
 }
 
 impl Endpoint<'static> {
@@ -99,6 +103,8 @@ impl Endpoint<'static> {
         accepted: &[],
         registry: &Registry::EMPTY,
         body: None,
+        acr_values: &[],
+        max_age: None,
     };
 }
 
@@ -138,6 +144,11 @@ impl AuthError {
         // errors answers malformed credentials as it answers any other failure (rows 10, 11).
         let refusal = match refusal {
             Refusal::Malformed(_) if reporting.is_none() => Refusal::Rejected,
+            // A step-up is an RFC 6750 error too: a scheme without error attributes cannot ask
+            // for one, and its bare challenge would only ask for the same credentials again.
+            Refusal::InsufficientUserAuthentication(step_up) if reporting.is_none() => {
+                Refusal::Forbidden(step_up.reason().code())
+            }
             refusal => refusal,
         };
         let own_challenge = |scheme: Scheme| vec![endpoint.challenge(scheme).to_header_value()];
@@ -154,7 +165,7 @@ impl AuthError {
             Refusal::Rejected => failed.map_or_else(|| endpoint.every_challenge(), own_challenge),
             // Rows 3-7, with the error attributes of RFC 6750 §3.
             _ => match reporting {
-                Some(scheme) => vec![with_error(endpoint.challenge(scheme), &refusal)],
+                Some(scheme) => vec![with_error(endpoint.challenge(scheme), &refusal, endpoint)],
                 // Row 7 has no form without RFC 6750 errors: a plain 403.
                 None if matches!(refusal, Refusal::InsufficientScope(_)) => Vec::new(),
                 // A custom scheme refusing a credential as invalid gets its own challenge.
@@ -179,16 +190,30 @@ impl AuthError {
 }
 
 /// `challenge` with the RFC 6750 §3 attributes of `refusal`: `error`, `error_description` and,
-/// for `insufficient_scope`, a smallest `scope` that satisfies the requirement.
-fn with_error(mut challenge: Challenge, refusal: &Refusal) -> HeaderValue {
+/// for `insufficient_scope`, a smallest `scope` that satisfies the requirement (the declared
+/// scopes, never a broader one that a scope hierarchy says implies them: a client asks for the
+/// least it needs); for `insufficient_user_authentication`, the endpoint's `acr_values` and
+/// `max_age` (RFC 9470 §3), everything a new authentication must meet.
+fn with_error(mut challenge: Challenge, refusal: &Refusal, endpoint: &Endpoint<'_>) -> HeaderValue {
     if let Some(code) = refusal.error_code() {
         challenge = challenge.param("error", code);
     }
     if let Some(description) = refusal.error_description() {
         challenge = challenge.param("error_description", description);
     }
-    if let Refusal::InsufficientScope(required) = refusal {
-        challenge = challenge.param("scope", &required.smallest_satisfying_set().join(" "));
+    match refusal {
+        Refusal::InsufficientScope(required) => {
+            challenge = challenge.param("scope", &required.smallest_satisfying_set().join(" "));
+        }
+        Refusal::InsufficientUserAuthentication(_) => {
+            if !endpoint.acr_values.is_empty() {
+                challenge = challenge.param("acr_values", &endpoint.acr_values.join(" "));
+            }
+            if let Some(max_age) = endpoint.max_age {
+                challenge = challenge.param("max_age", &max_age.to_string());
+            }
+        }
+        _ => {}
     }
     challenge.to_header_value()
 }

@@ -105,6 +105,7 @@ use base64::Engine;
 use jsonwebtoken::jwk::Jwk;
 use serde_json::{json, Map, Value};
 
+use crate::bearer::keys::AlgName;
 use crate::bearer::verifier::{Curve, Hash, RsaPadding};
 use crate::http::authorization::Malformed;
 use crate::requirement::Requirement;
@@ -125,6 +126,8 @@ pub const TEST_REALM: &str = "test";
 /// Its `Debug` shows no key material.
 pub struct TestIssuer {
     algorithm: Algorithm,
+    /// The `alg` of minted tokens' headers.
+    alg_name: AlgName,
     kid: String,
     signing: SigningKey,
     /// The verification key; `None` for an HMAC secret the library refuses as a key (too
@@ -259,6 +262,7 @@ impl TestIssuer {
         jwk["kid"] = json!(kid);
         TestIssuer {
             algorithm,
+            alg_name: AlgName::Registered(algorithm),
             key: key.map(|key| key.with_kid(kid.clone())),
             kid,
             signing,
@@ -288,6 +292,16 @@ impl TestIssuer {
     /// An EdDSA issuer with a fresh Ed25519 key pair.
     pub fn eddsa() -> Self {
         TestIssuer::new(Algorithm::EdDSA)
+    }
+
+    /// An issuer with a fresh Ed25519 key pair whose tokens name the algorithm `Ed25519`, as
+    /// RFC 9864 §2.2 does, instead of `EdDSA`. Its [`jwk`](Self::jwk) has no `alg` (jsonwebtoken's
+    /// `Jwk` cannot hold the name), so the key verifies tokens of either name.
+    pub fn ed25519() -> Self {
+        let mut issuer = TestIssuer::new(Algorithm::EdDSA);
+        issuer.alg_name = AlgName::Ed25519;
+        issuer.jwk.common.key_algorithm = None;
+        issuer
     }
 
     /// Changes the `kid` of the key: minted tokens name it, the verification key and the JWK
@@ -542,6 +556,23 @@ impl TestToken<'_> {
         self
     }
 
+    /// The `acr` claim: how the user authenticated (RFC 9470, OpenID Connect Core §2).
+    pub fn acr(self, acr: impl Into<String>) -> Self {
+        self.claim("acr", acr.into())
+    }
+
+    /// The `auth_time` claim: when the user authenticated, in seconds since the Unix epoch
+    /// (RFC 9470, OpenID Connect Core §2).
+    pub fn auth_time(self, seconds_since_epoch: i64) -> Self {
+        self.claim("auth_time", seconds_since_epoch)
+    }
+
+    /// An `auth_time` this many seconds ago (`0`: a fresh login).
+    pub fn authenticated_ago(self, seconds: i64) -> Self {
+        let auth_time = now() - seconds;
+        self.auth_time(auth_time)
+    }
+
     /// Adds roles, written as an array at the issuer's role claim (`roles` unless
     /// [`TestIssuer::with_role_claim`]), where its authenticator reads them for
     /// `#[requires(role = ..)]`.
@@ -601,7 +632,7 @@ impl TestToken<'_> {
             insert_at(&mut claims, self.issuer.role_claim.segments(), roles.into());
         }
         let mut header = Map::new();
-        header.insert("alg".to_owned(), json!(self.issuer.algorithm));
+        header.insert("alg".to_owned(), self.issuer.alg_name.as_str().into());
         if let Some(typ) = self.typ {
             header.insert("typ".to_owned(), typ.into());
         }
@@ -800,6 +831,34 @@ pub fn assert_requires_scope<B>(res: &ServiceResponse<B>, scope: &str) {
     );
 }
 
+/// Asserts a step-up refusal (RFC 9470 §3): `status` (401, or 403 when the authenticator
+/// answers step-ups with 403) with a Bearer challenge whose `error` is
+/// `insufficient_user_authentication`, with an `error_description`, and whose `acr_values` and
+/// `max_age` are exactly `acr_values` and `max_age` (absent when `None`).
+#[track_caller]
+pub fn assert_requires_step_up<B>(
+    res: &ServiceResponse<B>,
+    status: StatusCode,
+    acr_values: Option<&str>,
+    max_age: Option<u64>,
+) {
+    assert_eq!(res.status(), status, "expected a step-up refusal");
+    let found = challenges(res.headers());
+    let bearer = found
+        .iter()
+        .find(|c| c.scheme.eq_ignore_ascii_case("Bearer"))
+        .unwrap_or_else(|| panic!("no Bearer challenge in {found:?}"));
+    assert_eq!(
+        bearer.param("error"),
+        Some("insufficient_user_authentication"),
+        "{bearer:?}"
+    );
+    assert!(bearer.param("error_description").is_some(), "{bearer:?}");
+    assert_eq!(bearer.param("acr_values"), acr_values, "{bearer:?}");
+    let max_age = max_age.map(|seconds| seconds.to_string());
+    assert_eq!(bearer.param("max_age"), max_age.as_deref(), "{bearer:?}");
+}
+
 /// Asserts a bare 403: valid credentials that a role or a policy denied (CONFORMANCE row 8),
 /// with no `WWW-Authenticate` challenge at all, so neither `insufficient_scope` (see
 /// [`assert_requires_scope`]) nor a request to authenticate again.
@@ -847,6 +906,20 @@ mod tests {
             assert_eq!(principal.subject(), Some("ann"), "{algorithm:?}");
             assert!(principal.scopes().contains("b"));
         }
+    }
+
+    #[test]
+    fn ed25519_tokens_name_the_rfc_9864_algorithm_and_verify() {
+        let issuer = TestIssuer::ed25519();
+        let token = issuer.token().subject("eve").sign();
+        let header = token.split('.').next().unwrap();
+        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .unwrap();
+        let header: Value = serde_json::from_slice(&header).unwrap();
+        assert_eq!(header["alg"], "Ed25519");
+        let principal = verify_bearer(&issuer.authenticator(), &token).unwrap();
+        assert_eq!(principal.subject(), Some("eve"));
     }
 
     #[test]

@@ -17,11 +17,12 @@ struct Document {
     keys: Vec<Value>,
 }
 
-/// One key of a document, or why it was left out.
+/// One key of a document, or why it was left out. Its `alg` is read as written, so that the
+/// RFC 9864 names (`Ed25519`), which jsonwebtoken's `Jwk` does not know, bind the key too.
 fn read_key(value: &Value) -> Result<Key, JwkRefusal> {
     let jwk = Jwk::deserialize(value)
         .map_err(|error| JwkRefusal::Unusable(format!("it is not a valid JWK: {error}")))?;
-    Key::try_from_jwk(&jwk)
+    Key::try_from_jwk(&jwk, value.get("alg").and_then(Value::as_str))
 }
 
 /// The `kid` of a key, for logs and errors, even when the key does not parse.
@@ -52,7 +53,7 @@ pub(crate) fn inline_keys(jwks: &InlineJwks) -> Result<Vec<Key>, ConfigError> {
     match jwks {
         InlineJwks::Set(set) => {
             for jwk in &set.keys {
-                keep(jwk.common.key_id.as_deref(), Key::try_from_jwk(jwk))?;
+                keep(jwk.common.key_id.as_deref(), Key::try_from_jwk(jwk, None))?;
             }
         }
         InlineJwks::Json(json) => {

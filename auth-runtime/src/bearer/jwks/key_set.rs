@@ -4,8 +4,7 @@
 use std::fmt;
 use std::time::Instant;
 
-use jsonwebtoken::Header;
-
+use crate::bearer::header::JoseHeader;
 use crate::bearer::keys::Key;
 
 /// One immutable generation of verification keys: the configured keys first, then the keys
@@ -140,22 +139,22 @@ impl<'k> View<'k> {
     }
 
     /// The key for a token with `header`: chosen by `kid` when the header names one, else the
-    /// one key of the header's `alg`. The header never chooses the algorithm (RFC 8725 §3.1),
-    /// and its `jku`, `x5u`, `jwk` and `x5c` are never looked at.
-    pub(crate) fn select(&self, header: &Header) -> Result<&'k Key, Miss> {
-        if let Some(kid) = &header.kid {
+    /// one key that accepts the header's `alg`. The header never chooses the algorithm (RFC 8725
+    /// §3.1), and its `jku`, `x5u`, `jwk` and `x5c` are never looked at.
+    pub(crate) fn select(&self, header: &JoseHeader<'_>) -> Result<&'k Key, Miss> {
+        if let Some(kid) = header.kid.as_deref() {
             let key = self
                 .keys
                 .iter()
-                .find(|key| key.kid() == Some(kid.as_str()))
+                .find(|key| key.kid() == Some(kid))
                 .ok_or(Miss::UnknownKid)?;
-            return if key.algorithm() == header.alg {
+            return if key.accepts(header.alg) {
                 Ok(key)
             } else {
                 Err(Miss::AlgorithmMismatch)
             };
         }
-        let mut candidates = self.keys.iter().filter(|key| key.algorithm() == header.alg);
+        let mut candidates = self.keys.iter().filter(|key| key.accepts(header.alg));
         match (candidates.next(), candidates.next()) {
             (Some(key), None) => Ok(key),
             (None, _) => Err(Miss::NoKeyForAlgorithm),
@@ -167,7 +166,9 @@ impl<'k> View<'k> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bearer::keys::AlgName;
     use jsonwebtoken::Algorithm;
+    use std::borrow::Cow;
     use std::time::Duration;
 
     fn hmac(alg: Algorithm, kid: Option<&str>) -> Key {
@@ -178,10 +179,12 @@ mod tests {
         }
     }
 
-    fn header(alg: Algorithm, kid: Option<&str>) -> Header {
-        let mut header = Header::new(alg);
-        header.kid = kid.map(str::to_owned);
-        header
+    fn header(alg: Algorithm, kid: Option<&str>) -> JoseHeader<'static> {
+        JoseHeader {
+            alg: AlgName::Registered(alg),
+            kid: kid.map(|kid| Cow::Owned(kid.to_owned())),
+            typ: None,
+        }
     }
 
     #[test]
