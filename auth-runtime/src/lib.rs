@@ -247,6 +247,7 @@ mod basic;
 mod bearer;
 mod credential_cache;
 mod custom;
+mod dpop;
 mod mechanism;
 
 // Revocations shared by every instance.
@@ -298,10 +299,12 @@ pub use bearer::keys::Key;
 pub use bearer::token_cache::{CacheStats, TokenCacheConfig};
 pub use credential_cache::CredentialCacheConfig;
 pub use custom::CustomScheme;
+pub use dpop::replay::{FirstUse, MemoryReplayCache, ProofId, ReplayCache};
+pub use dpop::settings::{DpopConfig, DpopMode};
 pub use error::ConfigError;
 pub use http::challenge::Challenge;
 pub use http::extract::{Claims, FromPrincipal, Identity, Optional};
-pub use http::refusal::{InvalidReason, Refusal};
+pub use http::refusal::{InvalidReason, ProofReason, Refusal};
 pub use http::response::{AuthError, ErrorBody};
 /// JSON Web Keys (RFC 7517), as [`Key::from_jwk`] and
 /// [`AuthenticatorBuilder::jwks`] take them.

@@ -52,6 +52,12 @@ pub(crate) trait Mechanism: Send + Sync + 'static {
     /// The challenge of a `401` for this scheme in `realm`, without error attributes.
     fn challenge(&self, realm: &str) -> Challenge;
 
+    /// `challenge` with the parameters that follow its error attributes, if the scheme has any
+    /// (DPoP's `algs`, RFC 9449 §7.1). Default: none.
+    fn finish_challenge(&self, challenge: Challenge) -> Challenge {
+        challenge
+    }
+
     /// Whether refusals add RFC 6750 §3 error attributes (`error`, `error_description`,
     /// `scope`) to this scheme's challenge. Schemes without them answer every failure with
     /// their bare challenge (RFC 7617 has no error codes).
@@ -81,6 +87,7 @@ trait Registered: Send + Sync {
         authorization: Option<Authorization<'_>>,
     ) -> Option<Verification>;
     fn challenge(&self, realm: &str) -> Challenge;
+    fn finish_challenge(&self, challenge: Challenge) -> Challenge;
     fn reports_errors(&self) -> bool;
     fn refusal_facts(
         &self,
@@ -122,6 +129,10 @@ impl<M: Mechanism> Registered for Registration<M> {
 
     fn challenge(&self, realm: &str) -> Challenge {
         self.mechanism.challenge(realm)
+    }
+
+    fn finish_challenge(&self, challenge: Challenge) -> Challenge {
+        self.mechanism.finish_challenge(challenge)
     }
 
     fn reports_errors(&self) -> bool {
@@ -217,11 +228,22 @@ impl Registry {
         }
     }
 
-    /// `scheme`'s bare challenge in `realm`.
+    /// `scheme`'s challenge in `realm`, without error attributes.
     pub(crate) fn challenge(&self, scheme: Scheme, realm: &str) -> Challenge {
+        self.challenge_with(scheme, realm, |challenge| challenge)
+    }
+
+    /// `scheme`'s challenge in `realm` with the error attributes `errors` adds, placed where
+    /// the scheme wants them: after `realm`, before the scheme's own trailing parameters.
+    pub(crate) fn challenge_with(
+        &self,
+        scheme: Scheme,
+        realm: &str,
+        errors: impl FnOnce(Challenge) -> Challenge,
+    ) -> Challenge {
         match self.get(scheme) {
-            Some(mechanism) => mechanism.challenge(realm),
-            None => Challenge::new(scheme.name(), realm),
+            Some(mechanism) => mechanism.finish_challenge(errors(mechanism.challenge(realm))),
+            None => errors(Challenge::new(scheme.name(), realm)),
         }
     }
 

@@ -108,6 +108,13 @@ impl Endpoint<'_> {
         self.registry.challenge(scheme, self.realm)
     }
 
+    /// The challenge of `scheme` with the RFC 6750 §3 attributes of `refusal`.
+    fn challenge_with_error(&self, scheme: Scheme, refusal: &Refusal) -> HeaderValue {
+        self.registry
+            .challenge_with(scheme, self.realm, |challenge| with_error(challenge, refusal))
+            .to_header_value()
+    }
+
     /// One bare challenge per accepted scheme, in declaration order (rows 1, 2, 9).
     fn every_challenge(&self) -> Vec<HeaderValue> {
         self.accepted
@@ -154,7 +161,7 @@ impl AuthError {
             Refusal::Rejected => failed.map_or_else(|| endpoint.every_challenge(), own_challenge),
             // Rows 3-7, with the error attributes of RFC 6750 §3.
             _ => match reporting {
-                Some(scheme) => vec![with_error(endpoint.challenge(scheme), &refusal)],
+                Some(scheme) => vec![endpoint.challenge_with_error(scheme, &refusal)],
                 // Row 7 has no form without RFC 6750 errors: a plain 403.
                 None if matches!(refusal, Refusal::InsufficientScope(_)) => Vec::new(),
                 // A custom scheme refusing a credential as invalid gets its own challenge.
@@ -180,7 +187,7 @@ impl AuthError {
 
 /// `challenge` with the RFC 6750 §3 attributes of `refusal`: `error`, `error_description` and,
 /// for `insufficient_scope`, a smallest `scope` that satisfies the requirement.
-fn with_error(mut challenge: Challenge, refusal: &Refusal) -> HeaderValue {
+fn with_error(mut challenge: Challenge, refusal: &Refusal) -> Challenge {
     if let Some(code) = refusal.error_code() {
         challenge = challenge.param("error", code);
     }
@@ -190,7 +197,7 @@ fn with_error(mut challenge: Challenge, refusal: &Refusal) -> HeaderValue {
     if let Refusal::InsufficientScope(required) = refusal {
         challenge = challenge.param("scope", &required.smallest_satisfying_set().join(" "));
     }
-    challenge.to_header_value()
+    challenge
 }
 
 impl fmt::Debug for AuthError {

@@ -8,8 +8,11 @@
 //!   served on 127.0.0.1, with key rotation, failures and delays on demand.
 //! - [`IntrospectionServer`] is an RFC 7662 introspection endpoint on 127.0.0.1 that checks
 //!   the client's authentication, with failures, delays and oversized answers on demand.
+//! - [`DpopKey`] is a DPoP client key: [`TestToken::bound_to`] mints tokens bound to it, and
+//!   [`DpopKey::proof`] signs the proof of one request ([`TestRequestExt::dpop`] sends both).
 //! - [`challenges`] parses a response's `WWW-Authenticate` headers, and
-//!   [`assert_requires_scope`] / [`assert_unauthenticated`] / [`assert_forbidden`] state what
+//!   [`assert_requires_scope`] / [`assert_unauthenticated`] / [`assert_dpop_unauthenticated`] /
+//!   [`assert_forbidden`] state what
 //!   an endpoint demands.
 //!
 //! "This endpoint needs scope `items:read`" in three lines:
@@ -51,10 +54,12 @@
 //! opt-level = 3
 //! ```
 
+pub mod dpop;
 pub mod introspection_server;
 pub mod key_server;
 mod signing;
 
+pub use dpop::{DpopKey, TestProof};
 pub use introspection_server::IntrospectionServer;
 pub use key_server::{KeyServer, TokenEndpoint};
 
@@ -479,6 +484,13 @@ impl TestToken<'_> {
         self
     }
 
+    /// Binds the token to a DPoP client key (RFC 9449 §6.1): `cnf` `{"jkt": <its
+    /// thumbprint>}`. Such a token is accepted only with a proof signed by that key, never as
+    /// a plain Bearer token.
+    pub fn bound_to(self, key: &DpopKey) -> Self {
+        self.claim("cnf", json!({ "jkt": key.thumbprint() }))
+    }
+
     /// Signs the token.
     pub fn sign(self) -> String {
         let mut claims = self.claims;
@@ -586,6 +598,9 @@ pub trait TestRequestExt {
     fn basic(self, user: &str, password: &str) -> Self;
     /// `X-API-Key: <key>` (the default API-key header).
     fn api_key(self, key: &str) -> Self;
+    /// `Authorization: DPoP <token>` and `DPoP: <proof>` (RFC 9449 §7.1); make the proof with
+    /// [`DpopKey::proof`].
+    fn dpop(self, token: &str, proof: &str) -> Self;
 }
 
 impl TestRequestExt for TestRequest {
@@ -601,6 +616,11 @@ impl TestRequestExt for TestRequest {
 
     fn api_key(self, key: &str) -> Self {
         self.insert_header(("x-api-key", key))
+    }
+
+    fn dpop(self, token: &str, proof: &str) -> Self {
+        self.insert_header((header::AUTHORIZATION, format!("DPoP {token}")))
+            .insert_header(("dpop", proof))
     }
 }
 
@@ -721,6 +741,23 @@ pub fn assert_unauthenticated<B>(res: &ServiceResponse<B>, scheme: &str, error: 
         .find(|c| c.scheme.eq_ignore_ascii_case(scheme))
         .unwrap_or_else(|| panic!("no {scheme} challenge in {found:?}"));
     assert_eq!(challenge.param("error"), error, "{challenge:?}");
+}
+
+/// Asserts a 401 whose DPoP challenge says `error` (`Some("invalid_dpop_proof")`,
+/// `Some("invalid_token")`) or none, and announces the proof algorithms in `algs` (RFC 9449
+/// §7.1).
+#[track_caller]
+pub fn assert_dpop_unauthenticated<B>(res: &ServiceResponse<B>, error: Option<&str>) {
+    assert_unauthenticated(res, "DPoP", error);
+    let found = challenges(res.headers());
+    let dpop = found
+        .iter()
+        .find(|c| c.scheme.eq_ignore_ascii_case("DPoP"))
+        .expect("checked above");
+    assert!(
+        dpop.param("algs").is_some_and(|algs| !algs.is_empty()),
+        "a DPoP challenge announces its algorithms: {dpop:?}"
+    );
 }
 
 #[cfg(test)]
