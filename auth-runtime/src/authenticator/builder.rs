@@ -571,7 +571,11 @@ impl AuthenticatorBuilder {
             .map_err(|_| ConfigError::InvalidHeaderName(self.api_key_header.clone()))?;
         // Configuration order is the order extractors without `#[requires]` try the schemes.
         let mut registry = Registry::EMPTY;
-        let dpop_mode = self.dpop.as_ref().map(DpopConfig::mode_of).unwrap_or_default();
+        let dpop_mode = self
+            .dpop
+            .as_ref()
+            .map(DpopConfig::mode_of)
+            .unwrap_or_default();
         let mut dpop_cache = None;
         let (keys, token_cache, introspector) = match bearer {
             Some(bearer) => {

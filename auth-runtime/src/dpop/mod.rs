@@ -24,7 +24,9 @@ use crate::bearer::token_cache::TokenCache;
 use crate::clock;
 use crate::dpop::proof::{CheckedProof, ProofRules};
 use crate::dpop::replay::{FirstUse, ProofId, ReplayCache};
-use crate::http::authorization::{check_b64token, query_has_access_token, Authorization, Malformed};
+use crate::http::authorization::{
+    check_b64token, query_has_access_token, Authorization, Malformed,
+};
 use crate::http::challenge::Challenge;
 use crate::http::refusal::{InvalidReason, ProofReason, Refusal};
 use crate::mechanism::{Mechanism, Verification};
@@ -194,7 +196,9 @@ impl Mechanism for Dpop {
         authorization: Option<Authorization<'_>>,
     ) -> CredentialFacts {
         match authorization.filter(|a| a.is_scheme("DPoP")) {
-            Some(authorization) => crate::bearer::facts::of_token(authorization.credentials(), clock::now()),
+            Some(authorization) => {
+                crate::bearer::facts::of_token(authorization.credentials(), clock::now())
+            }
             None => CredentialFacts::default(),
         }
     }
@@ -238,11 +242,32 @@ impl Dpop {
         proof: &CheckedProof,
         now: u64,
     ) -> Result<Arc<Principal>, Refusal> {
-        accept(&self.deny, &*self.replay, self.rules.window, principal, ids, bound, proof, now)
+        accept(
+            &self.deny,
+            &*self.replay,
+            self.rules.window,
+            principal,
+            ids,
+            bound,
+            proof,
+            now,
+        )
     }
 
-    fn admit(&self, active: &Active, proof: &CheckedProof, now: u64) -> Result<Arc<Principal>, Refusal> {
-        admit(&self.deny, &*self.replay, self.rules.window, active, proof, now)
+    fn admit(
+        &self,
+        active: &Active,
+        proof: &CheckedProof,
+        now: u64,
+    ) -> Result<Arc<Principal>, Refusal> {
+        admit(
+            &self.deny,
+            &*self.replay,
+            self.rules.window,
+            active,
+            proof,
+            now,
+        )
     }
 
     fn remember(
@@ -267,7 +292,12 @@ impl Dpop {
 }
 
 impl Parts {
-    fn admit(&self, active: &Active, proof: &CheckedProof, now: u64) -> Result<Arc<Principal>, Refusal> {
+    fn admit(
+        &self,
+        active: &Active,
+        proof: &CheckedProof,
+        now: u64,
+    ) -> Result<Arc<Principal>, Refusal> {
         admit(&self.deny, &*self.replay, self.window, active, proof, now)
     }
 
@@ -331,7 +361,16 @@ fn admit(
     now: u64,
 ) -> Result<Arc<Principal>, Refusal> {
     let bound = active.bound_key.as_deref();
-    accept(deny, replay, window, &active.principal, &active.ids, bound, proof, now)?;
+    accept(
+        deny,
+        replay,
+        window,
+        &active.principal,
+        &active.ids,
+        bound,
+        proof,
+        now,
+    )?;
     Ok(Arc::new(active.principal.with_scheme(Scheme::DPoP)))
 }
 
@@ -350,7 +389,16 @@ fn remember(
     now: u64,
 ) -> Result<Arc<Principal>, Refusal> {
     let bound = verified.bound_key.as_deref();
-    let principal = accept(deny, replay, window, &verified.principal, &verified.ids, bound, proof, now)?;
+    let principal = accept(
+        deny,
+        replay,
+        window,
+        &verified.principal,
+        &verified.ids,
+        bound,
+        proof,
+        now,
+    )?;
     if let Some(cache) = cache {
         let current_keys = || {
             let keys = jwt.keys().load_full();

@@ -264,9 +264,7 @@ pub(crate) fn digest_b64(bytes: &[u8]) -> [u8; DIGEST_B64_LEN] {
 /// Decodes a base64url member of a JWK, strictly, and requires `len` bytes when given.
 fn member(value: Option<&String>, len: Option<usize>) -> Result<Vec<u8>, Refusal> {
     let unusable = refuse(ProofReason::UnusableKey);
-    let bytes = B64
-        .decode(value.ok_or(unusable)?)
-        .map_err(|_| unusable)?;
+    let bytes = B64.decode(value.ok_or(unusable)?).map_err(|_| unusable)?;
     match len {
         Some(len) if bytes.len() != len => Err(unusable),
         _ => Ok(bytes),

@@ -239,11 +239,9 @@ impl DpopConfig {
                 "`.algorithms(..)` lists no algorithm".into(),
             ));
         }
-        if let Some(symmetric) = self
-            .algorithms
-            .iter()
-            .find(|algorithm| crate::dpop::proof::algorithm_named(&format!("{algorithm:?}")).is_none())
-        {
+        if let Some(symmetric) = self.algorithms.iter().find(|algorithm| {
+            crate::dpop::proof::algorithm_named(&format!("{algorithm:?}")).is_none()
+        }) {
             return Err(ConfigError::InvalidDpop(format!(
                 "{symmetric:?} cannot sign proofs: a proof is signed with the client's private \
                  key (RFC 9449 §4.2), never a shared secret"

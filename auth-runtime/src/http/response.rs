@@ -111,7 +111,9 @@ impl Endpoint<'_> {
     /// The challenge of `scheme` with the RFC 6750 §3 attributes of `refusal`.
     fn challenge_with_error(&self, scheme: Scheme, refusal: &Refusal) -> HeaderValue {
         self.registry
-            .challenge_with(scheme, self.realm, |challenge| with_error(challenge, refusal))
+            .challenge_with(scheme, self.realm, |challenge| {
+                with_error(challenge, refusal)
+            })
             .to_header_value()
     }
 
