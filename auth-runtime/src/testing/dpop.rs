@@ -5,8 +5,7 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::signing::{self, SigningKey};
-use super::{now, pem_body, RSA_PRIVATE};
+use crate::testing::signing::{self, now, pem_body, SigningKey, RSA_PRIVATE};
 use crate::bearer::verifier::{Curve, Hash, RsaPadding};
 use crate::Algorithm;
 

@@ -100,7 +100,7 @@ pub mod internals {
 }
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderMap};
@@ -117,9 +117,8 @@ use crate::requirement::Requirement;
 use crate::{
     Algorithm, Authenticator, AuthenticatorBuilder, ClaimPath, Key, Principal, Refusal, Scheme,
 };
-use signing::SigningKey;
+use signing::{now, pem_body, SigningKey, RSA_PRIVATE};
 
-const RSA_PRIVATE: &str = include_str!("TEST-ONLY-rsa-private.pem");
 const RSA_PUBLIC: &str = include_str!("TEST-ONLY-rsa-public.pem");
 
 /// The realm of [`TestIssuer::authenticator`].
@@ -572,23 +571,6 @@ pub fn verify_bearer(auth: &Authenticator, token: &str) -> Result<Arc<Principal>
     }
 }
 
-/// The DER inside a PEM document.
-fn pem_body(pem: &str) -> Vec<u8> {
-    let body: String = pem
-        .lines()
-        .filter(|line| !line.starts_with("-----"))
-        .collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(body.trim())
-        .expect("the test key's PEM")
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs() as i64)
-        .unwrap_or_default()
-}
 
 /// Credentials for `actix_web::test::TestRequest`.
 pub trait TestRequestExt {
