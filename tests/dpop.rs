@@ -894,6 +894,101 @@ async fn a_revoked_token_is_refused_under_dpop_even_when_cached() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Server nonces.
+
+#[actix_web::test]
+async fn with_server_nonces_a_proof_without_the_nonce_gets_use_dpop_nonce_and_one() {
+    let f = Fixture::with(DpopConfig::default().server_nonces(Duration::from_secs(300)));
+    let app = app(&f.auth).await;
+    let res = call(&app, get_items(&f.token, &f.proof().sign())).await;
+    assert_eq!(refusal(&res), Some(Refusal::UseDpopNonce));
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        challenges(&res),
+        [format!(
+            r#"DPoP realm="test", error="use_dpop_nonce", algs="{ALGS}""#
+        )]
+    );
+    let nonce = res
+        .headers()
+        .get("dpop-nonce")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let proof = f.proof().nonce(&nonce).sign();
+    assert_eq!(
+        call(&app, get_items(&f.token, &proof)).await.status(),
+        StatusCode::OK
+    );
+    // Forged, altered or foreign nonces are not current.
+    let foreign = Fixture::with(DpopConfig::default().server_nonces(Duration::from_secs(300)));
+    let res = call(
+        &self::app(&foreign.auth).await,
+        get_items(&foreign.token, &foreign.proof().sign()),
+    )
+    .await;
+    let foreign_nonce = res
+        .headers()
+        .get("dpop-nonce")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for bad in [foreign_nonce.as_str(), "made-up", ""] {
+        let proof = f.proof().nonce(bad).sign();
+        let res = call(&app, get_items(&f.token, &proof)).await;
+        assert_eq!(refusal(&res), Some(Refusal::UseDpopNonce), "{bad}");
+        assert!(res.headers().contains_key("dpop-nonce"));
+    }
+}
+
+#[actix_web::test]
+async fn instances_sharing_a_nonce_secret_accept_each_others_nonces() {
+    let config = || {
+        DpopConfig::default()
+            .server_nonces(Duration::from_secs(300))
+            .nonce_secret(*b"TEST-ONLY-nonce-secret-0123456789")
+    };
+    let f = Fixture::with(config());
+    let other = f.issuer.builder().dpop(config()).build().unwrap();
+    let (app, other) = (app(&f.auth).await, self::app(&other).await);
+    let res = call(&other, get_items(&f.token, &f.proof().sign())).await;
+    let nonce = res
+        .headers()
+        .get("dpop-nonce")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let proof = f.proof().nonce(&nonce).sign();
+    assert_eq!(
+        call(&app, get_items(&f.token, &proof)).await.status(),
+        StatusCode::OK
+    );
+    assert!(matches!(
+        f.issuer
+            .builder()
+            .dpop(
+                DpopConfig::default()
+                    .server_nonces(Duration::from_secs(1))
+                    .nonce_secret(*b"short")
+            )
+            .build(),
+        Err(ConfigError::InvalidDpop(_))
+    ));
+}
+
+#[actix_web::test]
+async fn without_server_nonces_no_nonce_is_needed_or_given() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    let res = call(&app, get_items(&f.token, &f.proof().sign())).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(!res.headers().contains_key("dpop-nonce"));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Modes.
 
 #[actix_web::test]

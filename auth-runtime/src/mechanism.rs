@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::HttpRequest;
 
 use crate::error::ConfigError;
@@ -58,6 +59,12 @@ pub(crate) trait Mechanism: Send + Sync + 'static {
         challenge
     }
 
+    /// A header the response to `refusal` of this scheme's credentials carries besides its
+    /// challenge (DPoP's `DPoP-Nonce`, RFC 9449 §9). Default: none.
+    fn refusal_header(&self, _refusal: &Refusal) -> Option<(HeaderName, HeaderValue)> {
+        None
+    }
+
     /// Whether refusals add RFC 6750 §3 error attributes (`error`, `error_description`,
     /// `scope`) to this scheme's challenge. Schemes without them answer every failure with
     /// their bare challenge (RFC 7617 has no error codes).
@@ -88,6 +95,7 @@ trait Registered: Send + Sync {
     ) -> Option<Verification>;
     fn challenge(&self, realm: &str) -> Challenge;
     fn finish_challenge(&self, challenge: Challenge) -> Challenge;
+    fn refusal_header(&self, refusal: &Refusal) -> Option<(HeaderName, HeaderValue)>;
     fn reports_errors(&self) -> bool;
     fn refusal_facts(
         &self,
@@ -133,6 +141,10 @@ impl<M: Mechanism> Registered for Registration<M> {
 
     fn finish_challenge(&self, challenge: Challenge) -> Challenge {
         self.mechanism.finish_challenge(challenge)
+    }
+
+    fn refusal_header(&self, refusal: &Refusal) -> Option<(HeaderName, HeaderValue)> {
+        self.mechanism.refusal_header(refusal)
     }
 
     fn reports_errors(&self) -> bool {
@@ -257,6 +269,15 @@ impl Registry {
         self.get(scheme)
             .map(|mechanism| mechanism.refusal_facts(req, authorization))
             .unwrap_or_default()
+    }
+
+    /// The header `scheme` adds to the response to `refusal`, if any.
+    pub(crate) fn refusal_header(
+        &self,
+        scheme: Scheme,
+        refusal: &Refusal,
+    ) -> Option<(HeaderName, HeaderValue)> {
+        self.get(scheme)?.refusal_header(refusal)
     }
 
     /// Whether `scheme`'s challenges carry RFC 6750 error attributes.

@@ -7,6 +7,7 @@
 //! - `proof` parses a proof and makes the checks of §4.3 that need only the request;
 //! - `replay` remembers the proofs used (§11.1).
 
+pub(crate) mod nonce;
 pub(crate) mod proof;
 pub(crate) mod replay;
 pub(crate) mod settings;
@@ -14,7 +15,7 @@ pub(crate) mod settings;
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix_web::http::header::HeaderName;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::HttpRequest;
 
 use crate::bearer::claims::Verified;
@@ -38,6 +39,8 @@ use crate::telemetry::{CredentialFacts, BEARER_VERIFICATION};
 
 /// The proof header (RFC 9449 §4.1).
 static DPOP: HeaderName = HeaderName::from_static("dpop");
+/// The server nonce header (RFC 9449 §8.1).
+static DPOP_NONCE: HeaderName = HeaderName::from_static("dpop-nonce");
 
 /// The DPoP mechanism.
 pub(crate) struct Dpop {
@@ -183,6 +186,14 @@ impl Mechanism for Dpop {
     /// `algs` follows the error attributes, as in RFC 9449 §7.1's examples.
     fn finish_challenge(&self, challenge: Challenge) -> Challenge {
         challenge.param("algs", &self.algs)
+    }
+
+    /// A `use_dpop_nonce` refusal gives the nonce to use (RFC 9449 §9).
+    fn refusal_header(&self, refusal: &Refusal) -> Option<(HeaderName, HeaderValue)> {
+        let nonces = self.rules.nonces.as_ref()?;
+        let nonce =
+            matches!(refusal, Refusal::UseDpopNonce).then(|| nonces.current(clock::now()))?;
+        Some((DPOP_NONCE.clone(), HeaderValue::from_str(&nonce).ok()?))
     }
 
     fn reports_errors(&self) -> bool {

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::bearer::claims::numeric_date;
 use crate::bearer::verifier::{SignatureError, Verifier};
+use crate::dpop::nonce::{Freshness, Nonces};
 use crate::http::refusal::{ProofReason, Refusal};
 
 /// The base64url alphabet without padding, strict: trailing bits must be zero, so that every
@@ -35,6 +36,8 @@ pub(crate) struct ProofRules {
     pub(crate) trust_forwarded: bool,
     /// The longest proof accepted, in bytes.
     pub(crate) max_proof_bytes: usize,
+    /// Server nonces, when required (§9).
+    pub(crate) nonces: Option<Nonces>,
 }
 
 /// A proof that passed every check that does not depend on the token's claims.
@@ -102,6 +105,7 @@ struct Claims {
     htu: Option<String>,
     iat: Option<Value>,
     ath: Option<String>,
+    nonce: Option<String>,
 }
 
 /// The asymmetric JWS algorithms a proof may use, by name (RFC 7518 §3.1, RFC 8037 §3.1).
@@ -191,6 +195,11 @@ impl ProofRules {
         }
         if now.abs_diff(iat) > self.window {
             return Err(refuse(OutsideWindow));
+        }
+        let stale =
+            |nonces: &Nonces| nonces.check(claims.nonce.as_deref(), now) == Freshness::Stale;
+        if self.nonces.as_ref().is_some_and(stale) {
+            return Err(Refusal::UseDpopNonce);
         }
         let ath_ok = claims
             .ath

@@ -8,6 +8,7 @@ use jsonwebtoken::Algorithm;
 
 use crate::bearer::token_cache::{TokenCache, TokenCacheConfig};
 use crate::bearer::Bearer;
+use crate::dpop::nonce::Nonces;
 use crate::dpop::proof::ProofRules;
 use crate::dpop::replay::{MemoryReplayCache, ReplayCache};
 use crate::dpop::Dpop;
@@ -132,6 +133,9 @@ pub struct DpopConfig {
     mode: DpopMode,
     replay: Option<Arc<dyn ReplayCache>>,
     max_proof_bytes: usize,
+    /// How long each server nonce is current, when nonces are required.
+    nonce_period: Option<Duration>,
+    nonce_secret: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for DpopConfig {
@@ -142,6 +146,7 @@ impl std::fmt::Debug for DpopConfig {
             .field("origin", &self.origin)
             .field("trust_forwarded", &self.trust_forwarded)
             .field("mode", &self.mode)
+            .field("nonce_period", &self.nonce_period)
             .finish_non_exhaustive()
     }
 }
@@ -162,6 +167,8 @@ impl Default for DpopConfig {
             mode: DpopMode::Declared,
             replay: None,
             max_proof_bytes: 8 * 1024,
+            nonce_period: None,
+            nonce_secret: None,
         }
     }
 }
@@ -215,6 +222,23 @@ impl DpopConfig {
         self
     }
 
+    /// Requires server nonces (RFC 9449 §8, §9): a proof must carry a `nonce` this server gave
+    /// in the last one or two `period`s; otherwise the answer is `401` with `DPoP
+    /// error="use_dpop_nonce"` and a `DPoP-Nonce` header holding the current nonce. Nonces are
+    /// stateless (the period and an HMAC of it): nothing is stored per client. Off by default.
+    pub fn server_nonces(mut self, period: Duration) -> Self {
+        self.nonce_period = Some(period);
+        self
+    }
+
+    /// The key nonces are tagged with (at least 32 bytes): give every instance of the
+    /// application the same one so that a nonce from one is good at all. Default: a random key
+    /// per authenticator.
+    pub fn nonce_secret(mut self, secret: impl Into<Vec<u8>>) -> Self {
+        self.nonce_secret = Some(secret.into());
+        self
+    }
+
     /// The longest proof accepted, in bytes. Default: 8 KiB.
     pub fn max_proof_bytes(mut self, max: usize) -> Self {
         self.max_proof_bytes = max;
@@ -262,7 +286,12 @@ impl DpopConfig {
             .map(|algorithm| format!("{algorithm:?}"))
             .collect::<Vec<_>>()
             .join(" ");
+        let nonces = match self.nonce_period {
+            Some(period) => Some(Nonces::new(self.nonce_secret.as_deref(), period.as_secs())?),
+            None => None,
+        };
         let rules = ProofRules {
+            nonces,
             algorithms: self.algorithms,
             window: self.window.as_secs(),
             origin,

@@ -169,6 +169,10 @@ pub enum Refusal {
     /// the window, or was used before (row 19).
     #[error("invalid DPoP proof: {0}")]
     InvalidProof(ProofReason),
+    /// The server requires a nonce (RFC 9449 §9) and the proof has none, or one that is no
+    /// longer current (row 20): answered with `use_dpop_nonce` and a fresh `DPoP-Nonce`.
+    #[error("DPoP nonce required")]
+    UseDpopNonce,
     /// `exp` (plus leeway) is in the past (row 6).
     #[error("token expired")]
     Expired,
@@ -215,6 +219,7 @@ impl Refusal {
             Refusal::Missing
             | Refusal::Invalid(_)
             | Refusal::InvalidProof(_)
+            | Refusal::UseDpopNonce
             | Refusal::Expired
             | Refusal::NotYetValid
             | Refusal::Rejected => StatusCode::UNAUTHORIZED,
@@ -243,6 +248,7 @@ impl Refusal {
             Refusal::Invalid(_) | Refusal::Expired | Refusal::NotYetValid => Some("invalid_token"),
             Refusal::InsufficientScope(_) => Some("insufficient_scope"),
             Refusal::InvalidProof(_) => Some("invalid_dpop_proof"),
+            Refusal::UseDpopNonce => Some("use_dpop_nonce"),
         }
     }
 
@@ -257,6 +263,7 @@ impl Refusal {
             Refusal::Malformed(_) => "malformed_request",
             Refusal::Invalid(reason) => reason.code(),
             Refusal::InvalidProof(reason) => reason.code(),
+            Refusal::UseDpopNonce => "use_dpop_nonce",
             Refusal::Expired => "expired",
             Refusal::NotYetValid => "not_yet_valid",
             Refusal::InsufficientScope(_) => "insufficient_scope",
@@ -291,6 +298,7 @@ impl Refusal {
             Refusal::Malformed(_) => "The request's credentials are malformed.",
             Refusal::Invalid(_) => "The access token is invalid.",
             Refusal::InvalidProof(_) => "The DPoP proof is invalid.",
+            Refusal::UseDpopNonce => "The DPoP proof must carry the nonce the server gives.",
             Refusal::Expired => "The access token expired.",
             Refusal::NotYetValid => "The access token is not yet valid.",
             Refusal::InsufficientScope(_) => {

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use actix_web::body::BoxBody;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, ResponseError};
@@ -70,6 +70,8 @@ pub(crate) type BodyBuilder = Arc<dyn Fn(&Refusal) -> ErrorBody + Send + Sync>;
 pub struct AuthError {
     refusal: Refusal,
     challenges: Vec<HeaderValue>,
+    /// A header the refusing scheme adds (DPoP's `DPoP-Nonce`).
+    header: Option<(HeaderName, HeaderValue)>,
     body: ErrorBody,
 }
 
@@ -174,9 +176,11 @@ impl AuthError {
             Some(build) => build(&refusal),
             None => ErrorBody::problem(&refusal),
         };
+        let header = failed.and_then(|scheme| endpoint.registry.refusal_header(scheme, &refusal));
         AuthError {
             refusal,
             challenges,
+            header,
             body,
         }
     }
@@ -240,6 +244,9 @@ impl ResponseError for AuthError {
         };
         if let Some(seconds) = retry_after {
             response.insert_header((header::RETRY_AFTER, seconds));
+        }
+        if let Some(header) = &self.header {
+            response.insert_header(header.clone());
         }
         response
             .insert_header((header::CONTENT_TYPE, self.body.content_type.clone()))

@@ -5,8 +5,8 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::testing::signing::{self, now, pem_body, SigningKey, RSA_PRIVATE};
 use crate::bearer::verifier::{Curve, Hash, RsaPadding};
+use crate::testing::signing::{self, now, pem_body, SigningKey, RSA_PRIVATE};
 use crate::Algorithm;
 
 fn b64(bytes: &[u8]) -> String {

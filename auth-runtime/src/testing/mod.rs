@@ -571,7 +571,6 @@ pub fn verify_bearer(auth: &Authenticator, token: &str) -> Result<Arc<Principal>
     }
 }
 
-
 /// Credentials for `actix_web::test::TestRequest`.
 pub trait TestRequestExt {
     /// `Authorization: Bearer <token>`.
