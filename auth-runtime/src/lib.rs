@@ -49,7 +49,7 @@
 //!
 //! ```text
 //! #[requires(
-//!     scheme = "Bearer" | "Basic" | "ApiKey" | MyScheme | any(..),
+//!     scheme = "Bearer" | "Basic" | "ApiKey" | "DPoP" | MyScheme | any(..),
 //!                                         // default Bearer; names case-insensitive;
 //!                                         // any(..) in declaration order
 //!     scope = "a" | all(..) | any(..),    // nested freely; RFC 6749 §3.3 scope tokens
@@ -78,6 +78,9 @@
 //! - **Bearer** (RFC 6750): JWT access tokens verified with jsonwebtoken against fixed
 //!   [`Key`]s or keys that rotate (below); verified tokens are cached
 //!   ([`TokenCacheConfig`]) so a client reusing its token pays for the signature once.
+//! - **DPoP** (RFC 9449): tokens bound to the client's key (`cnf.jkt`), each request with a
+//!   fresh proof checked as §4.3 says, replays refused ([`DpopConfig`], [`ReplayCache`]);
+//!   [`DpopMode`] extends it to every Bearer endpoint.
 //!   Opaque tokens are introspected (RFC 7662, [`Introspection`]).
 //! - **Basic** (RFC 7617): [`StaticUsers`] holds argon2id hashes; or implement
 //!   [`BasicVerifier`] for a database and check passwords with [`Passwords::check`]. Either

@@ -335,3 +335,52 @@ fn check_origin(origin: &str) -> Result<String, ConfigError> {
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_widen_bearer_endpoints_only() {
+        use Scheme::*;
+        let accepted = |mode: DpopMode, declared: &[Scheme]| mode.accepted(declared).to_vec();
+        assert_eq!(
+            accepted(DpopMode::Declared, &[Bearer, Basic]),
+            [Bearer, Basic]
+        );
+        assert_eq!(
+            accepted(DpopMode::Allowed, &[Bearer, Basic]),
+            [Bearer, DPoP, Basic]
+        );
+        assert_eq!(accepted(DpopMode::Allowed, &[DPoP, Bearer]), [DPoP, Bearer]);
+        assert_eq!(accepted(DpopMode::Allowed, &[Basic]), [Basic]);
+        assert_eq!(
+            accepted(DpopMode::Required, &[Basic, Bearer]),
+            [Basic, DPoP]
+        );
+        assert_eq!(accepted(DpopMode::Required, &[Bearer, DPoP]), [DPoP]);
+        assert_eq!(accepted(DpopMode::Required, &[ApiKey]), [ApiKey]);
+        assert!(matches!(
+            DpopMode::Allowed.accepted(&[Bearer]),
+            Accepted::Inline(..)
+        ));
+        assert!(matches!(
+            DpopMode::Required.accepted(&[Basic]),
+            Accepted::Borrowed(..)
+        ));
+        // More schemes than fit inline.
+        let many = [
+            Custom("a"),
+            Custom("b"),
+            Custom("c"),
+            Custom("d"),
+            Custom("e"),
+            Custom("f"),
+            Custom("g"),
+            Bearer,
+        ];
+        let widened = accepted(DpopMode::Allowed, &many);
+        assert_eq!(widened.len(), 9);
+        assert_eq!(&widened[7..], [Bearer, DPoP]);
+    }
+}

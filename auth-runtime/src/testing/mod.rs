@@ -571,6 +571,47 @@ pub fn verify_bearer(auth: &Authenticator, token: &str) -> Result<Arc<Principal>
     }
 }
 
+/// Verifies a DPoP request as an endpoint that accepts DPoP does (the proof's checks, the
+/// token's verification or the verified-token cache, the binding, the replay cache): `method`
+/// to `http://localhost:8080{path}` (actix's test host) with `token` and `proof`. Gives the
+/// principal or the reason it was refused. `auth` needs [`DpopConfig`](crate::DpopConfig).
+pub fn verify_dpop(
+    auth: &Authenticator,
+    method: &str,
+    path: &str,
+    token: &str,
+    proof: &[u8],
+) -> Result<Arc<Principal>, Refusal> {
+    const DPOP: Requirement = Requirement::new(&[Scheme::DPoP]);
+    let (Ok(_), Ok(method), Ok(authorization), Ok(proof)) = (
+        path.parse::<actix_web::http::Uri>(),
+        actix_web::http::Method::from_bytes(method.as_bytes()),
+        header::HeaderValue::from_str(&format!("DPoP {token}")),
+        header::HeaderValue::from_bytes(proof),
+    ) else {
+        return Err(Refusal::Malformed(Malformed::Token));
+    };
+    let req = TestRequest::default()
+        .method(method)
+        .uri(path)
+        .insert_header((header::AUTHORIZATION, authorization))
+        .insert_header(("dpop", proof))
+        .to_http_request();
+    let outcome = match auth.begin(&req, DPOP).now() {
+        Ok(outcome) => outcome,
+        Err(pending) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime to wait for the key source")
+            .block_on(pending),
+    };
+    match outcome {
+        Ok(Some(principal)) => Ok(principal),
+        Ok(None) => Err(Refusal::Missing),
+        Err(error) => Err(*error.refusal()),
+    }
+}
+
 /// Credentials for `actix_web::test::TestRequest`.
 pub trait TestRequestExt {
     /// `Authorization: Bearer <token>`.
