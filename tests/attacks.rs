@@ -8,16 +8,16 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{get, test, web, App, HttpResponse};
-use auth_runtime::testing::verify_bearer;
+use auth_runtime::testing::{verify_bearer, TestIssuer};
 use auth_runtime::{
     requires, Algorithm, Authenticator, Identity, InvalidReason, Refusal, StaticApiKeys,
     StaticUsers,
 };
-use auth_tests::key_server::{jwk, jwk_of, KeyServer};
+use auth_tests::key_server::{jwk, KeyServer};
 use auth_tests::*;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use jsonwebtoken::{EncodingKey, Header};
+use jsonwebtoken::Header;
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------------------------
@@ -157,28 +157,17 @@ fn only(alg: Algorithm) -> Authenticator {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hand-made tokens, for what jsonwebtoken refuses to produce.
+// Hand-made tokens, for what a well-behaved issuer never produces.
 
-fn b64(bytes: impl AsRef<[u8]>) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// A token from a raw JSON header and raw payload bytes, signed with `alg` and `key`.
-fn assemble(header_json: &str, payload: &[u8], alg: Algorithm, key: &EncodingKey) -> String {
-    let message = format!("{}.{}", b64(header_json), b64(payload));
-    let signature = jsonwebtoken::crypto::sign(message.as_bytes(), key, alg).unwrap();
-    format!("{message}.{signature}")
+/// A token from a raw JSON header and raw payload bytes, signed by `key`.
+fn assemble(header_json: &str, payload: &[u8], key: &TestIssuer) -> String {
+    key.sign_parts(header_json.as_bytes(), payload)
 }
 
 /// A genuine HS256 signature of the trusted key over whatever the header and payload say: only
 /// their content can be at fault.
 fn hs256(header_json: &str, payload: &[u8]) -> String {
-    assemble(
-        header_json,
-        payload,
-        Algorithm::HS256,
-        &encoding_key(Algorithm::HS256),
-    )
+    assemble(header_json, payload, &signer(Algorithm::HS256))
 }
 
 /// The header of a genuine HS256 token naming the trusted key.
@@ -284,8 +273,8 @@ async fn hmac_signed_with_a_public_key_as_the_secret_is_invalid_token() {
     ];
     let mut tokens = Vec::new();
     for (name, secret, public_alg) in &public_keys {
-        let confused = EncodingKey::from_secret(secret);
         for hmac in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
+            let confused = TestIssuer::with_secret(hmac, secret);
             for kid in [None, Some(kid(*public_alg)), Some(kid(hmac))] {
                 let mut header = Header::new(hmac);
                 header.kid = kid.clone();
@@ -308,13 +297,13 @@ async fn another_algorithm_of_the_same_family_is_invalid_token() {
         header.kid = Some(kid(kid_of));
         (
             format!("{alg:?} naming the {kid_of:?} key"),
-            mint_with(&header, &claims("read"), &encoding_key(alg)),
+            mint_with(&header, &claims("read"), &signer(alg)),
         )
     };
     let unnamed = |alg: Algorithm| {
         (
             format!("{alg:?} without kid"),
-            mint_with(&Header::new(alg), &claims("read"), &encoding_key(alg)),
+            mint_with(&Header::new(alg), &claims("read"), &signer(alg)),
         )
     };
     // The RSA test key signs every RS* and PS* token: these signatures are genuine.
@@ -406,8 +395,7 @@ async fn hostile_kid_values_are_invalid_token() {
             let token = assemble(
                 &header,
                 &payload,
-                Algorithm::HS256,
-                &EncodingKey::from_secret(secret),
+                &TestIssuer::with_secret(Algorithm::HS256, secret),
             );
             tokens.push((label, token));
         }
@@ -420,11 +408,10 @@ async fn hostile_kid_values_are_invalid_token() {
 
 #[actix_rt::test]
 async fn key_urls_and_embedded_keys_in_the_header_are_never_used() {
-    let attacker_key = untrusted_rsa_key();
-    let attacker =
-        KeyServer::with_keys(vec![jwk_of(&attacker_key, Algorithm::RS256, "attacker")]).await;
-    let embedded =
-        serde_json::to_value(jwk_of(&attacker_key, Algorithm::RS256, "attacker")).unwrap();
+    let attacker_key = untrusted_signer();
+    let attacker_jwk = untrusted_signer().with_kid("attacker").jwk();
+    let attacker = KeyServer::with_keys(vec![attacker_jwk.clone()]).await;
+    let embedded = serde_json::to_value(attacker_jwk).unwrap();
     let x5u = format!("{}/cert.pem", attacker.url());
     let x5c = json!([STANDARD.encode(pem_to_der(std::str::from_utf8(rsa_public_pem()).unwrap()))]);
     let pointers = [
@@ -450,12 +437,7 @@ async fn key_urls_and_embedded_keys_in_the_header_are_never_used() {
             let names: Vec<_> = pointer.as_object().unwrap().keys().cloned().collect();
             tokens.push((
                 format!("{names:?}, kid {kid:?}"),
-                assemble(
-                    &header.to_string(),
-                    &valid_payload(),
-                    Algorithm::RS256,
-                    &attacker_key,
-                ),
+                assemble(&header.to_string(), &valid_payload(), &attacker_key),
             ));
         }
     }
@@ -940,8 +922,7 @@ async fn an_id_token_where_an_access_token_is_required_is_invalid_token() {
         assemble(
             &header.to_string(),
             &valid_payload(),
-            Algorithm::RS256,
-            &encoding_key(Algorithm::RS256),
+            &signer(Algorithm::RS256),
         )
     };
     assert_accepted(&auth, "at+jwt", get_items(&typed(Some(json!("at+jwt"))))).await;

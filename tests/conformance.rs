@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, post, test, web, App, HttpResponse};
+use auth_runtime::testing::TestIssuer;
 use auth_runtime::{
     check_app, requires, Algorithm, Authenticator, Claims, ErrorBody, Identity, Optional,
 };
@@ -240,7 +241,7 @@ async fn row_4_a_token_in_header_and_query_is_400() {
 #[actix_rt::test]
 async fn row_5_bad_signature() {
     let claims = claims("read");
-    let forged = mint_with(&header(Algorithm::RS256), &claims, &untrusted_rsa_key());
+    let forged = mint_with(&header(Algorithm::RS256), &claims, &untrusted_signer());
     assert_invalid_token(&forged).await;
     let valid = token("read");
     // Swap the last character for another that also carries data bits (an HS256 signature's
@@ -322,7 +323,7 @@ async fn row_5_alg_none_in_any_casing() {
 
 #[actix_rt::test]
 async fn row_5_hmac_signed_with_the_rsa_public_key_is_refused() {
-    let confused_key = jsonwebtoken::EncodingKey::from_secret(rsa_public_pem());
+    let confused_key = TestIssuer::with_secret(Algorithm::HS256, rsa_public_pem());
     // Naming the RSA key's kid: the key's algorithm is RS256, the header's HS256.
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some(kid(Algorithm::RS256));
@@ -337,14 +338,14 @@ async fn row_5_an_algorithm_not_bound_to_the_key() {
     // RS256 key, but the token says RS512 and names the RS256 key.
     let mut header = Header::new(Algorithm::RS512);
     header.kid = Some(kid(Algorithm::RS256));
-    let token = mint_with(&header, &claims("read"), &encoding_key(Algorithm::RS512));
+    let token = mint_with(&header, &claims("read"), &signer(Algorithm::RS512));
     assert_invalid_token(&token).await;
     // Only an HS256 key configured: an HS512 token with the same secret is refused.
     let auth = authenticator_with_only(Algorithm::HS256);
     let token = mint_with(
         &Header::new(Algorithm::HS512),
         &claims("read"),
-        &encoding_key(Algorithm::HS512),
+        &signer(Algorithm::HS512),
     );
     let res = call_with(auth, get_with_token("/items", &token)).await;
     assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, &token).await;
@@ -364,7 +365,7 @@ fn authenticator_with_only(alg: Algorithm) -> Authenticator {
 async fn row_5_unknown_kid() {
     let mut header = header(Algorithm::RS256);
     header.kid = Some("../../etc/passwd".into());
-    let token = mint_with(&header, &claims("read"), &encoding_key(Algorithm::RS256));
+    let token = mint_with(&header, &claims("read"), &signer(Algorithm::RS256));
     assert_invalid_token(&token).await;
 }
 
@@ -430,14 +431,14 @@ async fn row_5_wrong_typ_where_at_jwt_is_required() {
     let auth = builder().require_access_token_type().build().unwrap();
     let mut id_token = header(Algorithm::RS256);
     id_token.typ = Some("JWT".into());
-    let token = mint_with(&id_token, &claims("read"), &encoding_key(Algorithm::RS256));
+    let token = mint_with(&id_token, &claims("read"), &signer(Algorithm::RS256));
     let res = call_with(auth.clone(), get_with_token("/items", &token)).await;
     assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, &token).await;
 
     for typ in ["at+jwt", "application/at+jwt", "AT+JWT"] {
         let mut access = header(Algorithm::RS256);
         access.typ = Some(typ.into());
-        let token = mint_with(&access, &claims("read"), &encoding_key(Algorithm::RS256));
+        let token = mint_with(&access, &claims("read"), &signer(Algorithm::RS256));
         let res = call_with(auth.clone(), get_with_token("/items", &token)).await;
         assert_eq!(res.status(), StatusCode::OK, "typ {typ}");
     }
@@ -455,7 +456,7 @@ async fn row_5_crit_header_is_refused() {
 #[actix_rt::test]
 async fn row_5_jku_and_embedded_jwk_are_ignored() {
     // A token signed by the attacker's key, pointing at the attacker's key: still refused.
-    let attacker = untrusted_rsa_key();
+    let attacker = untrusted_signer();
     let mut header = header(Algorithm::RS256);
     header.jku = Some("http://127.0.0.1:1/jwks.json".into());
     header.x5u = Some("http://127.0.0.1:1/cert.pem".into());
@@ -640,7 +641,7 @@ async fn row_13_optional_auth_without_credentials_runs_the_handler() {
 #[actix_rt::test]
 async fn row_14_optional_auth_with_invalid_credentials_is_refused() {
     for path in ["/maybe", "/plain-optional"] {
-        let forged = mint_with(&header(Algorithm::RS256), &claims(""), &untrusted_rsa_key());
+        let forged = mint_with(&header(Algorithm::RS256), &claims(""), &untrusted_signer());
         let res = call(get_with_token(path, &forged)).await;
         assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, &forged).await;
         let expired = mint(
@@ -722,7 +723,7 @@ async fn tokens_without_kid_use_the_key_of_their_algorithm() {
         Algorithm::ES256,
         Algorithm::EdDSA,
     ] {
-        let token = mint_with(&Header::new(alg), &claims("read"), &encoding_key(alg));
+        let token = mint_with(&Header::new(alg), &claims("read"), &signer(alg));
         assert_eq!(
             call(get_with_token("/items", &token)).await.status(),
             StatusCode::OK,

@@ -10,7 +10,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{get, test, App, HttpResponse, HttpServer};
 use auth_runtime::jwk::JwkSet;
 use auth_runtime::{requires, Algorithm, Authenticator, AuthenticatorBuilder, ConfigError, Key};
-use auth_tests::key_server::{jwk, jwk_of, KeyServer, TokenEndpoint};
+use auth_tests::key_server::{jwk, KeyServer, TokenEndpoint};
 use auth_tests::*;
 use futures_util::future::{join_all, select, Either};
 use jsonwebtoken::Header;
@@ -47,7 +47,7 @@ fn discovering(server: &KeyServer) -> AuthenticatorBuilder {
 fn token_for(alg: Algorithm, kid: &str) -> String {
     let mut header = Header::new(alg);
     header.kid = Some(kid.to_owned());
-    mint_with(&header, &claims("read"), &encoding_key(alg))
+    mint_with(&header, &claims("read"), &signer(alg))
 }
 
 fn get_items(token: &str) -> test::TestRequest {
@@ -189,7 +189,7 @@ async fn a_header_alg_other_than_the_keys_is_invalid() {
     assert_invalid_token(&call(&auth, &token_for(Algorithm::ES384, "p-256")).await);
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some("p-256".into());
-    let token = mint_with(&header, &claims("read"), &encoding_key(Algorithm::RS256));
+    let token = mint_with(&header, &claims("read"), &signer(Algorithm::RS256));
     assert_invalid_token(&call(&auth, &token).await);
     assert_eq!(server.jwks_fetches(), 1, "a known kid never causes a fetch");
 }
@@ -203,7 +203,7 @@ async fn tokens_without_kid_are_verified_only_when_one_key_fits() {
     ])
     .await;
     let auth = trusting(&server).build_and_fetch().await.unwrap();
-    let without_kid = |alg| mint_with(&Header::new(alg), &claims("read"), &encoding_key(alg));
+    let without_kid = |alg| mint_with(&Header::new(alg), &claims("read"), &signer(alg));
     assert_eq!(
         status(&auth, &without_kid(Algorithm::EdDSA)).await,
         StatusCode::OK
@@ -478,7 +478,7 @@ async fn discovery_uses_the_jwks_uri_and_the_issuer_becomes_the_expected_iss() {
     let auth = discovering(&server).build_and_fetch().await.unwrap();
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some("k".into());
-    let signed = |claims: &Value| mint_with(&header, claims, &encoding_key(Algorithm::EdDSA));
+    let signed = |claims: &Value| mint_with(&header, claims, &signer(Algorithm::EdDSA));
     let from_issuer = signed(&claims_with("read", json!({ "iss": server.url() })));
     assert_eq!(status(&auth, &from_issuer).await, StatusCode::OK);
     // Another `iss` (here the default test issuer) is refused.
@@ -517,7 +517,7 @@ async fn discovery_with_a_mismatching_issuer_is_refused() {
             header
         },
         &claims_with("read", json!({ "iss": server.url() })),
-        &encoding_key(Algorithm::EdDSA),
+        &signer(Algorithm::EdDSA),
     );
     assert_keys_unavailable(call(&auth, &token).await).await;
     assert_eq!(
@@ -533,7 +533,7 @@ async fn discovery_with_a_mismatching_issuer_is_refused() {
 #[actix_rt::test]
 async fn jku_x5u_and_embedded_keys_in_the_header_are_never_followed() {
     let server = KeyServer::with_keys(vec![jwk(Algorithm::RS256, "trusted")]).await;
-    let attacker_key = jwk_of(&untrusted_rsa_key(), Algorithm::RS256, "attacker");
+    let attacker_key = untrusted_signer().with_kid("attacker").jwk();
     let attacker = KeyServer::with_keys(vec![attacker_key.clone()]).await;
     let auth = trusting(&server).build_and_fetch().await.unwrap();
     let mut header = Header::new(Algorithm::RS256);
@@ -543,13 +543,13 @@ async fn jku_x5u_and_embedded_keys_in_the_header_are_never_followed() {
     header.x5c = Some(vec!["MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA".into()]);
     for kid in [Some("attacker"), Some("trusted"), None] {
         header.kid = kid.map(str::to_owned);
-        let token = mint_with(&header, &claims("read"), &untrusted_rsa_key());
+        let token = mint_with(&header, &claims("read"), &untrusted_signer());
         assert_invalid_token(&call(&auth, &token).await);
     }
     // Once more after the cooldown, when the unknown kid may cause a fetch (of our source).
     actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
     header.kid = Some("attacker".into());
-    let token = mint_with(&header, &claims("read"), &untrusted_rsa_key());
+    let token = mint_with(&header, &claims("read"), &untrusted_signer());
     assert_invalid_token(&call(&auth, &token).await);
     assert_eq!(attacker.hits(), 0, "the attacker's server was contacted");
     assert_eq!(server.jwks_fetches(), 3);

@@ -121,7 +121,7 @@ fn cases() -> Vec<Case> {
     let forged = mint_with(
         &header(Algorithm::RS256),
         &claims("read"),
-        &untrusted_rsa_key(),
+        &untrusted_signer(),
     );
     let expired = mint(
         Algorithm::HS256,
@@ -141,7 +141,7 @@ fn cases() -> Vec<Case> {
     );
     let mut unknown = Header::new(Algorithm::HS256);
     unknown.kid = Some("no-such-key".into());
-    let unknown_kid = mint_with(&unknown, &claims("read"), &encoding_key(Algorithm::HS256));
+    let unknown_kid = mint_with(&unknown, &claims("read"), &signer(Algorithm::HS256));
     let no_scope = token("other");
     let get = |path: &str| test::TestRequest::get().uri(path);
     let with = |path: &str, token: &str| get(path).insert_header(bearer(token));

@@ -448,7 +448,7 @@ async fn key_source_health_is_recorded() {
     let mut header = jsonwebtoken::Header::new(Algorithm::EdDSA);
     for kid in ["c", "d"] {
         header.kid = Some(kid.into());
-        let token = mint_with(&header, &claims("read"), &encoding_key(Algorithm::EdDSA));
+        let token = mint_with(&header, &claims("read"), &signer(Algorithm::EdDSA));
         tokio::time::sleep(Duration::from_millis(5)).await;
         let res = app.call(get("/items", &token).to_request()).await.unwrap();
         assert_eq!(
@@ -471,7 +471,7 @@ async fn key_source_health_is_recorded() {
     // It recovers: the failures are forgotten.
     server.fail(false);
     header.kid = Some("e".into());
-    let token = mint_with(&header, &claims("read"), &encoding_key(Algorithm::EdDSA));
+    let token = mint_with(&header, &claims("read"), &signer(Algorithm::EdDSA));
     tokio::time::sleep(Duration::from_millis(5)).await;
     let res = app.call(get("/items", &token).to_request()).await.unwrap();
     assert_eq!(

@@ -287,13 +287,12 @@ fn requirement_expr(
     expr
 }
 
-/// The user's `async fn check(&Principal, &HttpRequest) -> PolicyDecision` as the runtime's
-/// `Policy` function pointer.
+/// The user's `async fn check(&Principal, ..) -> PolicyDecision` (the request, or
+/// extractors, after the principal) as the runtime's `Policy` function pointer.
 ///
 /// The call is located at the user's path, so that a function with the wrong signature is
-/// reported there; the tokens around it resolve at the mixed site, which keeps most of rustc's
-/// suggestions out of code the user never wrote (a `.clone()` hint for by-value parameters
-/// still shows).
+/// reported there; the tokens around it resolve at the mixed site, which keeps rustc's
+/// suggestions out of code the user never wrote.
 fn policy_adapter(policy: &ExprPath, marker: &Ident, private: &TokenStream) -> TokenStream {
     let located = policy
         .path
@@ -303,18 +302,11 @@ fn policy_adapter(policy: &ExprPath, marker: &Ident, private: &TokenStream) -> T
     let site = Span::mixed_site().located_at(located);
     let principal = Ident::new("__auth_principal", Span::mixed_site());
     let request = Ident::new("__auth_request", Span::mixed_site());
-    let decision = Ident::new("__auth_decision", Span::mixed_site());
     let checked_private = respan(private.clone(), site);
-    // Borrowed first, so that a mismatch reads `found &Principal`, not the adapter's `Arc`.
-    let call = {
-        let principal = Ident::new("__auth_principal", site);
-        let request = Ident::new("__auth_request", site);
-        quote_spanned! {site=>
-            let #principal: &#checked_private::Principal = &#principal;
-            let #request: &#checked_private::HttpRequest = &#request;
-            let #decision: #checked_private::PolicyDecision = #policy(#principal, #request).await;
-            #decision
-        }
+    // The runtime's `PolicyFn` extracts the policy's parameters and calls it; a function that
+    // is not a policy fails that bound, reported at the user's path.
+    let call = quote_spanned! {site=>
+        #checked_private::run_policy(&#policy, &#principal, &#request).await
     };
     quote! {
         impl #marker {

@@ -7,6 +7,7 @@ pub use actix_web::HttpRequest;
 
 use crate::custom::CustomScheme;
 pub use crate::http::extract::{Guarded, Optional, StaticRequirement};
+pub use crate::policy::run_policy;
 pub use crate::principal::Principal;
 pub use crate::requirement::ScopeExpr::{All, Any, Token};
 pub use crate::requirement::{Policy, PolicyDecision, PolicyFuture, Requirement, ScopeExpr};

@@ -54,7 +54,8 @@
 //!                                         // any(..) in declaration order
 //!     scope = "a" | all(..) | any(..),    // nested freely; RFC 6749 §3.3 scope tokens
 //!     role = "admin" | all(..) | any(..), // the principal's roles, same grammar
-//!     policy = path::to::check,           // async fn(&Principal, &HttpRequest) -> PolicyDecision
+//!     policy = path::to::check,           // async fn(&Principal, &HttpRequest) -> PolicyDecision,
+//!                                         // or extractors after the principal (web::Path<..>, ..)
 //!     realm = "...",                      // overrides the configured realm
 //!     optional,                           // no credentials → handler runs with no identity
 //!     crate = "path::to::auth_runtime",   // for a renamed dependency
@@ -255,6 +256,9 @@ mod mechanism;
 
 // Revocations shared by every instance.
 mod revocation;
+
+// How `#[requires(policy = ..)]` calls the application's policy, with its extractors.
+mod policy;
 
 // The authenticator, its builder, and the start-up check.
 mod authenticator;

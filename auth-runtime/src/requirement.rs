@@ -152,8 +152,10 @@ pub type PolicyFuture = Pin<Box<dyn Future<Output = PolicyDecision>>>;
 /// A custom authorization check, run after authentication and the scope and role checks.
 ///
 /// `#[requires(policy = path::to::check)]` takes an
-/// `async fn check(principal: &Principal, req: &HttpRequest) -> PolicyDecision` and adapts it
-/// to this function-pointer type, so that the requirement stays static data.
+/// `async fn check(principal: &Principal, req: &HttpRequest) -> PolicyDecision`, or one that
+/// takes actix-web extractors after the principal
+/// (`async fn check(principal: &Principal, id: web::Path<u64>, store: web::Data<Store>)`),
+/// and adapts it to this function-pointer type, so that the requirement stays static data.
 pub type Policy = fn(Arc<Principal>, HttpRequest) -> PolicyFuture;
 
 /// What an endpoint requires. Built as a constant by `#[requires]`; never allocated per request.

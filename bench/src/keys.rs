@@ -3,10 +3,8 @@
 //! The keys are fixed (the repository's test-only PEMs and a fixed HMAC secret), so a token
 //! minted by one process is valid for every server the load script starts.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::Serialize;
+use auth_runtime::testing::TestIssuer;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 /// The `iss` of every token, and the issuer every stack accepts.
 pub const ISSUER: &str = "https://issuer.bench";
@@ -93,17 +91,6 @@ pub fn validation(alg: Algorithm) -> Validation {
     validation
 }
 
-#[derive(Serialize)]
-struct AccessClaims<'a> {
-    iss: &'a str,
-    aud: &'a str,
-    sub: String,
-    scope: &'a str,
-    iat: u64,
-    exp: u64,
-    jti: u64,
-}
-
 /// A token allowed to read items, distinct for every `serial`; valid for two days.
 pub fn mint(alg: Algorithm, serial: u64) -> String {
     mint_scoped(alg, serial, TOKEN_SCOPE)
@@ -111,12 +98,12 @@ pub fn mint(alg: Algorithm, serial: u64) -> String {
 
 /// A token as [`mint`] makes it, with other scopes (space-delimited).
 pub fn mint_scoped(alg: Algorithm, serial: u64, scope: &str) -> String {
-    mint_with(alg, &encoding_key(alg), serial, scope)
+    mint_with(&signer(alg), serial, scope)
 }
 
 /// `count` distinct tokens, signed on every available core.
 pub fn mint_many(alg: Algorithm, count: u64) -> Vec<String> {
-    let key = encoding_key(alg);
+    let key = signer(alg);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
     let per_thread = count.div_ceil(threads);
     std::thread::scope(|scope| {
@@ -127,7 +114,7 @@ pub fn mint_many(alg: Algorithm, count: u64) -> Vec<String> {
                 let last = (first + per_thread).min(count);
                 scope.spawn(move || {
                     (first..last)
-                        .map(|serial| mint_with(alg, key, serial, TOKEN_SCOPE))
+                        .map(|serial| mint_with(key, serial, TOKEN_SCOPE))
                         .collect::<Vec<_>>()
                 })
             })
@@ -139,35 +126,29 @@ pub fn mint_many(alg: Algorithm, count: u64) -> Vec<String> {
     })
 }
 
-fn mint_with(alg: Algorithm, key: &EncodingKey, serial: u64, scope: &str) -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("the clock is after 1970")
-        .as_secs();
-    let claims = AccessClaims {
-        iss: ISSUER,
-        aud: AUDIENCE,
-        sub: format!("user-{serial}"),
-        scope,
-        iat: now,
-        exp: now + LIFETIME_SECS,
-        jti: serial,
-    };
-    let mut header = Header::new(alg);
-    header.kid = Some(KID.to_owned());
-    jsonwebtoken::encode(&header, &claims, key).expect("signing with the benchmark's key")
+fn mint_with(key: &TestIssuer, serial: u64, scope: &str) -> String {
+    key.token()
+        .subject(format!("user-{serial}"))
+        .scope(scope)
+        .expires_in(LIFETIME_SECS as i64)
+        .claim("jti", serial)
+        .sign()
 }
 
-fn encoding_key(alg: Algorithm) -> EncodingKey {
-    install_jwt_backend();
-    let key = match alg {
-        Algorithm::HS256 => Ok(EncodingKey::from_secret(HMAC_SECRET)),
-        Algorithm::RS256 | Algorithm::PS256 => EncodingKey::from_rsa_pem(RSA_PRIVATE.as_bytes()),
-        Algorithm::ES256 => EncodingKey::from_ec_pem(P256_PRIVATE.as_bytes()),
-        Algorithm::EdDSA => EncodingKey::from_ed_pem(ED25519_PRIVATE.as_bytes()),
+/// The issuer of the benchmark's tokens for `alg` (`auth_runtime::testing::TestIssuer`, the
+/// project's one token minter), with the fixed key every stack verifies with.
+fn signer(alg: Algorithm) -> TestIssuer {
+    let issuer = match alg {
+        Algorithm::HS256 => TestIssuer::with_secret(alg, HMAC_SECRET),
+        Algorithm::RS256 | Algorithm::PS256 => TestIssuer::from_pkcs8_pem(alg, RSA_PRIVATE),
+        Algorithm::ES256 => TestIssuer::from_pkcs8_pem(alg, P256_PRIVATE),
+        Algorithm::EdDSA => TestIssuer::from_pkcs8_pem(alg, ED25519_PRIVATE),
         other => unreachable!("no benchmark key for {other:?}"),
     };
-    key.expect("the benchmark's keys are valid")
+    issuer
+        .with_issuer(ISSUER)
+        .with_audience(AUDIENCE)
+        .with_kid(KID)
 }
 
 #[cfg(test)]

@@ -21,8 +21,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::{encode, EncodingKey, Header};
-use serde_json::json;
+use auth_runtime::testing::TestIssuer;
+use auth_runtime::Algorithm;
 
 /// One kind of request and the status it deserves.
 #[derive(Clone, Copy)]
@@ -79,7 +79,7 @@ const CLASSES: [Class; 11] = [
 ];
 
 struct Tokens {
-    secret: EncodingKey,
+    secret: TestIssuer,
     valid: String,
     expired: String,
     forged: String,
@@ -93,13 +93,20 @@ fn now() -> u64 {
         .as_secs()
 }
 
-fn mint(key: &EncodingKey, scope: &str, exp: u64, nonce: u64) -> String {
-    let claims = json!({
-        "iss": std::env::var("AUTH_ISSUER").unwrap_or_else(|_| "quickstart".into()),
-        "aud": std::env::var("AUTH_AUDIENCE").unwrap_or_else(|_| "quickstart-api".into()),
-        "sub": "soak", "scope": scope, "exp": exp, "iat": now(), "jti": nonce,
-    });
-    encode(&Header::default(), &claims, key).unwrap()
+fn mint(key: &TestIssuer, scope: &str, exp: u64, nonce: u64) -> String {
+    key.token()
+        .subject("soak")
+        .scope(scope)
+        .claim("exp", exp)
+        .claim("jti", nonce)
+        .sign()
+}
+
+/// An HS256 issuer of the quickstart's tokens (`AUTH_ISSUER`, `AUTH_AUDIENCE`) with `secret`.
+fn issuer(secret: &[u8]) -> TestIssuer {
+    TestIssuer::with_secret(Algorithm::HS256, secret)
+        .with_issuer(std::env::var("AUTH_ISSUER").unwrap_or_else(|_| "quickstart".into()))
+        .with_audience(std::env::var("AUTH_AUDIENCE").unwrap_or_else(|_| "quickstart-api".into()))
 }
 
 #[derive(Default)]
@@ -141,8 +148,8 @@ async fn main() {
         return;
     }
     let secret = std::env::var("AUTH_HS256_SECRET").expect("AUTH_HS256_SECRET");
-    let key = EncodingKey::from_secret(secret.as_bytes());
-    let forger = EncodingKey::from_secret(b"not-the-server-secret-0123456789abcdef");
+    let key = issuer(secret.as_bytes());
+    let forger = issuer(b"not-the-server-secret-0123456789abcdef");
     let tokens = Arc::new(Tokens {
         valid: mint(&key, "items:read", now() + 3600, 0),
         expired: mint(&key, "items:read", now() - 3600, 0),

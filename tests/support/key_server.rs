@@ -5,8 +5,8 @@ use auth_runtime::jwk::Jwk;
 pub use auth_runtime::testing::key_server::*;
 use auth_runtime::Algorithm;
 
-/// The public JWK of the test key of `alg` (see [`crate::encoding_key`]), named `kid`. For the
+/// The public JWK of the test key of `alg` (see [`crate::signer`]), named `kid`. For the
 /// HMAC algorithms this is an `oct` key holding the test secret.
 pub fn jwk(alg: Algorithm, kid: &str) -> Jwk {
-    jwk_of(&crate::encoding_key(alg), alg, kid)
+    crate::signer(alg).with_kid(kid).jwk()
 }

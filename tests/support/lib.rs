@@ -1,14 +1,15 @@
 //! Shared set-up of the integration tests: test-only keys of every algorithm family, token
-//! minting, and a configured authenticator.
+//! minting (by `auth_runtime::testing::TestIssuer`, the one minter), and a configured
+//! authenticator.
 
 pub mod key_server;
 pub mod redis_server;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use auth_runtime::testing::IntrospectionServer;
+use auth_runtime::testing::{IntrospectionServer, TestIssuer};
 use auth_runtime::{Algorithm, Authenticator, AuthenticatorBuilder, Introspection, Key};
-use jsonwebtoken::{EncodingKey, Header};
+use jsonwebtoken::Header;
 use serde_json::{json, Value};
 
 /// The realm every test authenticator uses.
@@ -51,23 +52,31 @@ pub fn kid(alg: Algorithm) -> String {
     format!("test-{alg:?}").to_lowercase()
 }
 
-/// The private key that signs tokens for `alg`.
-pub fn encoding_key(alg: Algorithm) -> EncodingKey {
-    match alg {
+/// The issuer of tokens for `alg`: the suite's fixed test key (every RS* and PS* algorithm
+/// shares the RSA key), named [`kid`], with the suite's issuer and audience.
+pub fn signer(alg: Algorithm) -> TestIssuer {
+    let issuer = match alg {
         Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
-            EncodingKey::from_secret(HMAC_SECRET)
+            TestIssuer::with_secret(alg, HMAC_SECRET)
         }
-        Algorithm::ES256 => EncodingKey::from_ec_pem(P256_PRIVATE.as_bytes()).unwrap(),
-        Algorithm::ES384 => EncodingKey::from_ec_pem(P384_PRIVATE.as_bytes()).unwrap(),
-        Algorithm::EdDSA => EncodingKey::from_ed_pem(ED25519_PRIVATE.as_bytes()).unwrap(),
-        // RS256/384/512 and PS256/384/512 share the RSA key.
-        _ => EncodingKey::from_rsa_pem(RSA_PRIVATE.as_bytes()).unwrap(),
-    }
+        Algorithm::ES256 => TestIssuer::from_pkcs8_pem(alg, P256_PRIVATE),
+        Algorithm::ES384 => TestIssuer::from_pkcs8_pem(alg, P384_PRIVATE),
+        Algorithm::EdDSA => TestIssuer::from_pkcs8_pem(alg, ED25519_PRIVATE),
+        _ => TestIssuer::from_pkcs8_pem(alg, RSA_PRIVATE),
+    };
+    issuer
+        .with_issuer(ISSUER)
+        .with_audience(AUDIENCE)
+        .with_kid(kid(alg))
 }
 
-/// An RSA private key that no authenticator trusts.
-pub fn untrusted_rsa_key() -> EncodingKey {
-    EncodingKey::from_rsa_pem(RSA2_PRIVATE.as_bytes()).unwrap()
+/// An issuer of RSA tokens (RS256) with a key no authenticator trusts, under the trusted
+/// key's `kid`.
+pub fn untrusted_signer() -> TestIssuer {
+    TestIssuer::from_pkcs8_pem(Algorithm::RS256, RSA2_PRIVATE)
+        .with_issuer(ISSUER)
+        .with_audience(AUDIENCE)
+        .with_kid(kid(Algorithm::RS256))
 }
 
 /// The public PEM of the RSA test key (an attacker knows it).
@@ -143,9 +152,9 @@ pub fn header(alg: Algorithm) -> Header {
     header
 }
 
-/// A token signed with the test key of `alg`.
+/// A token signed with the test key of `alg`, with exactly `claims`.
 pub fn mint(alg: Algorithm, claims: &Value) -> String {
-    mint_with(&header(alg), claims, &encoding_key(alg))
+    mint_with(&header(alg), claims, &signer(alg))
 }
 
 /// An HS256 token holding `scope`.
@@ -153,25 +162,19 @@ pub fn token(scope: &str) -> String {
     mint(Algorithm::HS256, &claims(scope))
 }
 
-/// A token with an explicit header and signing key.
-pub fn mint_with(header: &Header, claims: &Value, key: &EncodingKey) -> String {
-    jsonwebtoken::encode(header, claims, key).unwrap()
+/// A token with an explicit header, signed by `key` (whatever the header's `alg` says).
+pub fn mint_with(header: &Header, claims: &Value, key: &TestIssuer) -> String {
+    key.sign_parts(
+        &serde_json::to_vec(header).unwrap(),
+        &serde_json::to_vec(claims).unwrap(),
+    )
 }
 
-/// A token assembled from raw JSON header and claims, signed with HS256 and the test secret
-/// (for headers jsonwebtoken would refuse to produce, such as `alg: none` or `crit`).
+/// A token assembled from a raw JSON header and claims, signed with the test key of
+/// `signing_alg` (for headers jsonwebtoken's `Header` cannot express, such as `alg: none` or
+/// `crit`).
 pub fn mint_raw(header_json: &str, claims: &Value, signing_alg: Algorithm) -> String {
-    use base64::Engine;
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let message = format!(
-        "{}.{}",
-        engine.encode(header_json),
-        engine.encode(serde_json::to_vec(claims).unwrap())
-    );
-    let signature =
-        jsonwebtoken::crypto::sign(message.as_bytes(), &encoding_key(signing_alg), signing_alg)
-            .unwrap();
-    format!("{message}.{signature}")
+    signer(signing_alg).sign_parts(header_json.as_bytes(), &serde_json::to_vec(claims).unwrap())
 }
 
 /// `Bearer <token>`.

@@ -18,7 +18,6 @@ use actix_web::dev::ServerHandle;
 use actix_web::http::header;
 use actix_web::web::{self, Bytes};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
-use jsonwebtoken::EncodingKey;
 use serde_json::{json, Value};
 
 /// The path of the JWKS document.
@@ -28,17 +27,6 @@ pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
 /// The path of the token endpoint (RFC 6749 §3.2), served once
 /// [`issue_tokens`](KeyServer::issue_tokens) was called.
 pub const TOKEN_PATH: &str = "/token";
-
-/// The public JWK of a private test key, bound to `alg` and named `kid`.
-///
-/// jsonwebtoken derives it with its process-wide crypto provider, so the calling crate's
-/// jsonwebtoken needs one crypto feature (`aws_lc_rs` or `rust_crypto`), or a provider
-/// installed. [`TestIssuer::jwk`](super::TestIssuer::jwk) needs neither.
-pub fn jwk_of(key: &EncodingKey, alg: Algorithm, kid: &str) -> Jwk {
-    let mut jwk = Jwk::from_encoding_key(key, alg).expect("a JWK of the test key");
-    jwk.common.key_id = Some(kid.to_owned());
-    jwk
-}
 
 #[derive(Default)]
 struct State {

@@ -108,7 +108,6 @@ use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use base64::Engine;
 use jsonwebtoken::jwk::Jwk;
-use jsonwebtoken::Header;
 use serde_json::{json, Map, Value};
 
 use crate::bearer::verifier::{Curve, Hash, RsaPadding};
@@ -118,8 +117,6 @@ use crate::{
     Algorithm, Authenticator, AuthenticatorBuilder, ClaimPath, Key, Principal, Refusal, Scheme,
 };
 use signing::{now, pem_body, SigningKey, RSA_PRIVATE};
-
-const RSA_PUBLIC: &str = include_str!("TEST-ONLY-rsa-public.pem");
 
 /// The realm of [`TestIssuer::authenticator`].
 pub const TEST_REALM: &str = "test";
@@ -133,7 +130,9 @@ pub struct TestIssuer {
     algorithm: Algorithm,
     kid: String,
     signing: SigningKey,
-    key: Key,
+    /// The verification key; `None` for an HMAC secret the library refuses as a key (too
+    /// short), which can still forge tokens.
+    key: Option<Key>,
     jwk: Jwk,
     issuer: String,
     audience: String,
@@ -158,6 +157,34 @@ impl std::fmt::Debug for TestIssuer {
 impl TestIssuer {
     /// An issuer signing with `algorithm`, issuer `https://issuer.test`, audience `test-api`.
     pub fn new(algorithm: Algorithm) -> Self {
+        TestIssuer::with_material(algorithm, Material::Fresh)
+    }
+
+    /// An HMAC issuer (`HS256`, `HS384` or `HS512`) with a given secret, for tests that need
+    /// to know it (a token keyed with a public key as the secret, a key shared with another
+    /// verifier). A secret shorter than the library accepts as a verification key (RFC 7518
+    /// §3.2) still signs, for forgeries; [`key`](Self::key) and the wired authenticator then
+    /// panic.
+    ///
+    /// # Panics
+    ///
+    /// If `algorithm` is not an HMAC algorithm.
+    pub fn with_secret(algorithm: Algorithm, secret: impl AsRef<[u8]>) -> Self {
+        TestIssuer::with_material(algorithm, Material::Secret(secret.as_ref()))
+    }
+
+    /// An issuer with a fixed private key: an unencrypted PKCS#8 PEM (`BEGIN PRIVATE KEY`)
+    /// of an RSA key (for `RS*`/`PS*`), an EC key of the algorithm's curve (`ES256`, `ES384`)
+    /// or an Ed25519 key (`EdDSA`), for tests that keep their keys in files.
+    ///
+    /// # Panics
+    ///
+    /// If `pem` is not such a key, or `algorithm` is an HMAC algorithm.
+    pub fn from_pkcs8_pem(algorithm: Algorithm, pem: &str) -> Self {
+        TestIssuer::with_material(algorithm, Material::Pkcs8(pem_body(pem)))
+    }
+
+    fn with_material(algorithm: Algorithm, material: Material<'_>) -> Self {
         let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         let (hash, padding) = match algorithm {
             Algorithm::HS384 | Algorithm::RS384 => (Hash::Sha384, RsaPadding::Pkcs1v15),
@@ -167,44 +194,63 @@ impl TestIssuer {
             Algorithm::PS512 => (Hash::Sha512, RsaPadding::Pss),
             _ => (Hash::Sha256, RsaPadding::Pkcs1v15),
         };
-        let (signing, key, jwk) = match algorithm {
-            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
-                let mut secret = [0u8; 64];
-                signing::fill_random(&mut secret);
+        let (signing, key, jwk) = match (algorithm, material) {
+            (Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512, material) => {
+                let mut fresh = [0u8; 64];
+                let secret = match material {
+                    Material::Secret(secret) => secret,
+                    Material::Fresh => {
+                        signing::fill_random(&mut fresh);
+                        &fresh
+                    }
+                    Material::Pkcs8(_) => panic!("an HMAC issuer takes a secret, not a PEM key"),
+                };
                 (
-                    SigningKey::hmac(hash, &secret),
-                    Key::hmac(algorithm, secret).expect("a 64-byte secret fits every HMAC"),
-                    json!({ "kty": "oct", "k": b64(&secret) }),
+                    SigningKey::hmac(hash, secret),
+                    Key::hmac(algorithm, secret).ok(),
+                    json!({ "kty": "oct", "k": b64(secret) }),
                 )
             }
-            Algorithm::ES256 | Algorithm::ES384 => {
+            (_, Material::Secret(_)) => panic!("only an HMAC issuer takes a secret"),
+            (Algorithm::ES256 | Algorithm::ES384, material) => {
                 let (curve, name) = match algorithm {
                     Algorithm::ES256 => (Curve::P256, "P-256"),
                     _ => (Curve::P384, "P-384"),
                 };
-                let (signing, point) = SigningKey::ecdsa(curve);
+                let (signing, point) = match material {
+                    Material::Pkcs8(der) => SigningKey::ecdsa_pkcs8(curve, &der),
+                    _ => SigningKey::ecdsa(curve),
+                };
                 let (x, y) = point[1..].split_at(point.len() / 2);
                 (
                     signing,
-                    Key::ec_der(algorithm, &point).expect("a point of the curve"),
+                    Some(Key::ec_der(algorithm, &point).expect("a point of the curve")),
                     json!({ "kty": "EC", "crv": name, "x": b64(x), "y": b64(y) }),
                 )
             }
-            Algorithm::EdDSA => {
-                let (signing, public) = SigningKey::ed25519();
+            (Algorithm::EdDSA, material) => {
+                let (signing, public) = match material {
+                    Material::Pkcs8(der) => SigningKey::ed25519_pkcs8(&der),
+                    _ => SigningKey::ed25519(),
+                };
                 (
                     signing,
-                    Key::ed25519_der(public).expect("an Ed25519 key"),
+                    Some(Key::ed25519_der(public).expect("an Ed25519 key")),
                     json!({ "kty": "OKP", "crv": "Ed25519", "x": b64(&public) }),
                 )
             }
-            _ => {
-                let (signing, n, e) = SigningKey::rsa(hash, padding, &pem_body(RSA_PRIVATE));
-                (
-                    signing,
-                    Key::rsa_pem(algorithm, RSA_PUBLIC).expect("the test RSA key"),
-                    json!({ "kty": "RSA", "n": b64(&n), "e": b64(&e) }),
-                )
+            (_, material) => {
+                let der = match material {
+                    Material::Pkcs8(der) => der,
+                    _ => pem_body(RSA_PRIVATE),
+                };
+                let (signing, n, e) = SigningKey::rsa(hash, padding, &der);
+                let jwk = json!({ "kty": "RSA", "n": b64(&n), "e": b64(&e), "alg": algorithm });
+                let key = serde_json::from_value(jwk.clone())
+                    .ok()
+                    .and_then(|jwk| Key::from_jwk(&jwk).ok())
+                    .expect("the public key of an RSA test key");
+                (signing, Some(key), jwk)
             }
         };
         let mut nonce = [0u8; 6];
@@ -216,7 +262,7 @@ impl TestIssuer {
         jwk["kid"] = json!(kid);
         TestIssuer {
             algorithm,
-            key: key.with_kid(kid.clone()),
+            key: key.map(|key| key.with_kid(kid.clone())),
             kid,
             signing,
             jwk: serde_json::from_value(jwk).expect("a JWK of the test key"),
@@ -245,6 +291,15 @@ impl TestIssuer {
     /// An EdDSA issuer with a fresh Ed25519 key pair.
     pub fn eddsa() -> Self {
         TestIssuer::new(Algorithm::EdDSA)
+    }
+
+    /// Changes the `kid` of the key: minted tokens name it, the verification key and the JWK
+    /// carry it (default: `test-` and random characters).
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = kid.into();
+        self.key = self.key.map(|key| key.with_kid(self.kid.clone()));
+        self.jwk.common.key_id = Some(self.kid.clone());
+        self
     }
 
     /// Changes the `iss` of minted tokens and of the wired authenticator.
@@ -304,8 +359,14 @@ impl TestIssuer {
     }
 
     /// The verification key (with its `kid`).
+    ///
+    /// # Panics
+    ///
+    /// For an HMAC secret too short to verify with (see [`with_secret`](Self::with_secret)).
     pub fn key(&self) -> Key {
-        self.key.clone()
+        self.key
+            .clone()
+            .expect("the issuer's secret is shorter than a verification key may be")
     }
 
     /// The public key as a JWK (with its `kid`; for HMAC, the secret as an `oct` key), for key
@@ -333,6 +394,25 @@ impl TestIssuer {
             .expect("the test issuer's configuration is valid")
     }
 
+    /// A compact JWS of exactly `header` and `payload` (each base64url-encoded as given),
+    /// signed with this issuer's key whatever the header says: for what a well-behaved issuer
+    /// never produces (`alg: none`, a `crit` member, a mismatched `alg`, a payload that is not
+    /// JSON, claims without `exp`).
+    ///
+    /// ```
+    /// use auth_runtime::testing::{verify_bearer, TestIssuer};
+    ///
+    /// let issuer = TestIssuer::es256();
+    /// let unsigned_alg = issuer.sign_parts(br#"{"alg":"none"}"#, br#"{"sub":"x"}"#);
+    /// assert!(verify_bearer(&issuer.authenticator(), &unsigned_alg).is_err());
+    /// ```
+    pub fn sign_parts(&self, header: &[u8], payload: &[u8]) -> String {
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let message = format!("{}.{}", b64(header), b64(payload));
+        let signature = self.signing.sign(message.as_bytes());
+        format!("{message}.{}", b64(&signature))
+    }
+
     /// Starts a token: subject `test-user`, no scope, valid for an hour.
     pub fn token(&self) -> TestToken<'_> {
         TestToken {
@@ -346,6 +426,7 @@ impl TestIssuer {
             aud: self.audience.clone(),
             roles: None,
             kid: Some(self.kid.clone()),
+            header: Map::new(),
         }
     }
 }
@@ -385,6 +466,16 @@ impl TokenEndpoint {
     }
 }
 
+/// Where a [`TestIssuer`]'s key comes from.
+enum Material<'a> {
+    /// A fresh secret or key pair (RSA: the fixed test key).
+    Fresh,
+    /// An HMAC secret.
+    Secret(&'a [u8]),
+    /// A PKCS#8 private key (DER).
+    Pkcs8(Vec<u8>),
+}
+
 /// A token being minted by [`TestIssuer::token`]; finish with [`sign`](Self::sign).
 #[must_use = "call `.sign()` to get the token"]
 pub struct TestToken<'a> {
@@ -398,6 +489,7 @@ pub struct TestToken<'a> {
     aud: String,
     roles: Option<Vec<String>>,
     kid: Option<String>,
+    header: Map<String, Value>,
 }
 
 impl TestToken<'_> {
@@ -477,6 +569,13 @@ impl TestToken<'_> {
         self
     }
 
+    /// Any other JOSE header member, or one that replaces `alg`, `typ` or `kid` as written
+    /// (`"crit"`, `"jku"`, `"alg": "none"`, ...), for tokens the authenticator must refuse.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.header.insert(name.into(), value.into());
+        self
+    }
+
     /// Any other claim.
     pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.claims.insert(name.into(), value.into());
@@ -511,15 +610,18 @@ impl TestToken<'_> {
         if let Some(roles) = self.roles {
             insert_at(&mut claims, self.issuer.role_claim.segments(), roles.into());
         }
-        let mut header = Header::new(self.issuer.algorithm);
-        header.kid = self.kid;
-        header.typ = self.typ;
-        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let mut header = Map::new();
+        header.insert("alg".to_owned(), json!(self.issuer.algorithm));
+        if let Some(typ) = self.typ {
+            header.insert("typ".to_owned(), typ.into());
+        }
+        if let Some(kid) = self.kid {
+            header.insert("kid".to_owned(), kid.into());
+        }
+        header.extend(self.header);
         let header = serde_json::to_vec(&header).expect("a JOSE header is JSON");
         let claims = serde_json::to_vec(&claims).expect("claims are JSON");
-        let message = format!("{}.{}", b64(&header), b64(&claims));
-        let signature = self.issuer.signing.sign(message.as_bytes());
-        format!("{message}.{}", b64(&signature))
+        self.issuer.sign_parts(&header, &claims)
     }
 }
 
@@ -894,6 +996,60 @@ mod tests {
         assert!(verify_bearer(&auth, &token).is_ok());
         // Without a `kid`, the only key for the algorithm is used.
         assert!(verify_bearer(&auth, &issuer.token().without_kid().sign()).is_ok());
+    }
+
+    #[test]
+    fn the_issuers_key_can_be_renamed_and_header_members_added() {
+        let issuer = TestIssuer::es256().with_kid("2026-12");
+        assert_eq!(issuer.key().kid(), Some("2026-12"));
+        assert_eq!(issuer.jwk().common.key_id.as_deref(), Some("2026-12"));
+        let auth = issuer.authenticator();
+        assert!(verify_bearer(&auth, &issuer.token().sign()).is_ok());
+        // RFC 7515 §4.1.11: an extension the verifier does not understand refuses the token.
+        let critical = issuer.token().header("crit", json!(["exp"])).sign();
+        assert!(verify_bearer(&auth, &critical).is_err());
+        let renamed = issuer.token().header("alg", "ES384").sign();
+        assert!(verify_bearer(&auth, &renamed).is_err());
+    }
+
+    #[test]
+    fn fixed_keys_sign_what_their_public_keys_verify() {
+        // The suite's fixed test keys, read from PKCS#8 PEM, on whichever backend is built.
+        let keys = [
+            (
+                Algorithm::ES256,
+                include_str!("../../../tests/keys/TEST-ONLY-p256-private.pem"),
+            ),
+            (
+                Algorithm::ES384,
+                include_str!("../../../tests/keys/TEST-ONLY-p384-private.pem"),
+            ),
+            (
+                Algorithm::EdDSA,
+                include_str!("../../../tests/keys/TEST-ONLY-ed25519-private.pem"),
+            ),
+            (
+                Algorithm::PS384,
+                include_str!("../../../tests/keys/TEST-ONLY-rsa2-private.pem"),
+            ),
+        ];
+        for (algorithm, pem) in keys {
+            let issuer = TestIssuer::from_pkcs8_pem(algorithm, pem);
+            let token = issuer.token().sign();
+            assert!(
+                verify_bearer(&issuer.authenticator(), &token).is_ok(),
+                "{algorithm:?}"
+            );
+            let other = TestIssuer::new(algorithm).with_kid(issuer.kid());
+            assert!(
+                verify_bearer(&other.authenticator(), &token).is_err(),
+                "{algorithm:?}"
+            );
+        }
+        let shared = TestIssuer::with_secret(Algorithm::HS384, [7u8; 48]);
+        let token = shared.token().sign();
+        let again = TestIssuer::with_secret(Algorithm::HS384, [7u8; 48]).with_kid(shared.kid());
+        assert!(verify_bearer(&again.authenticator(), &token).is_ok());
     }
 
     #[test]

@@ -4,8 +4,8 @@ use auth_runtime::{requires, PolicyDecision, Principal};
 mod policies {
     use auth_runtime::{PolicyDecision, Principal};
 
-    /// Forgot the request.
-    pub async fn only_principal(_principal: &Principal) -> PolicyDecision {
+    /// A parameter that is not an extractor.
+    pub async fn not_an_extractor(_principal: &Principal, _id: u64) -> PolicyDecision {
         PolicyDecision::Allow
     }
 }
@@ -26,7 +26,7 @@ async fn by_value(_principal: Principal, _req: HttpRequest) -> PolicyDecision {
 }
 
 #[get("/a")]
-#[requires(policy = policies::only_principal)]
+#[requires(policy = policies::not_an_extractor)]
 async fn a() -> HttpResponse {
     HttpResponse::Ok().finish()
 }

@@ -1,10 +1,10 @@
 #![deny(warnings)]
 
-use actix_web::{get, App, HttpResponse};
+use actix_web::{get, web, App, HttpResponse};
 use auth_runtime::{requires, Identity};
 
 mod policies {
-    use actix_web::HttpRequest;
+    use actix_web::{web, HttpRequest};
     use auth_runtime::{PolicyDecision, Principal};
 
     /// Only the owner of the path's tenant.
@@ -16,6 +16,25 @@ mod policies {
         } else {
             PolicyDecision::Deny("other_tenant")
         }
+    }
+
+    /// Extractors after the principal: the path and the application's data.
+    pub async fn owner(
+        principal: &Principal,
+        id: web::Path<u64>,
+        owners: web::Data<Vec<String>>,
+    ) -> PolicyDecision {
+        let owner = owners.get(id.into_inner() as usize);
+        if owner.map(String::as_str) == principal.subject() {
+            PolicyDecision::Allow
+        } else {
+            PolicyDecision::Deny("not_owner")
+        }
+    }
+
+    /// The principal alone.
+    pub async fn anyone(_: &Principal) -> PolicyDecision {
+        PolicyDecision::Allow
     }
 
     pub mod nested {
@@ -48,9 +67,23 @@ async fn absolute() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
+#[get("/documents/{id}")]
+#[requires(policy = policies::owner)]
+async fn document(id: web::Path<u64>) -> HttpResponse {
+    HttpResponse::Ok().body(id.to_string())
+}
+
+#[get("/anyone")]
+#[requires(policy = policies::anyone, scope = "read")]
+async fn anyone() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
 fn main() {
     let _app = App::new()
         .service(tenant)
         .service(imported)
-        .service(absolute);
+        .service(absolute)
+        .service(document)
+        .service(anyone);
 }

@@ -1,4 +1,5 @@
-//! Test keys of the aws-lc-rs backend: fresh EC and Ed25519 key pairs, the fixed RSA key.
+//! Test keys of the aws-lc-rs backend: fresh EC and Ed25519 key pairs, or keys read from
+//! PKCS#8; the fixed RSA key.
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaEncoding, RsaKeyPair};
@@ -48,6 +49,27 @@ impl SigningKey {
         let pair = EcdsaKeyPair::generate(algorithm).expect("a fresh EC key pair");
         let point = pair.public_key().as_ref().to_vec();
         (SigningKey::Ecdsa(pair), point)
+    }
+
+    /// The key pair of PKCS#8 `der`, and its public key as an uncompressed SEC1 point.
+    pub(crate) fn ecdsa_pkcs8(curve: Curve, der: &[u8]) -> (Self, Vec<u8>) {
+        let algorithm = match curve {
+            Curve::P256 => &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            Curve::P384 => &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
+        };
+        let pair = EcdsaKeyPair::from_pkcs8(algorithm, der)
+            .expect("a PKCS#8 EC private key of the algorithm's curve");
+        let point = pair.public_key().as_ref().to_vec();
+        (SigningKey::Ecdsa(pair), point)
+    }
+
+    /// The key pair of PKCS#8 `der` (v1 or v2), and its 32-byte public key.
+    pub(crate) fn ed25519_pkcs8(der: &[u8]) -> (Self, [u8; 32]) {
+        let pair =
+            Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).expect("a PKCS#8 Ed25519 private key");
+        let public = <[u8; 32]>::try_from(pair.public_key().as_ref())
+            .expect("an Ed25519 public key is 32 bytes");
+        (SigningKey::Ed25519(pair), public)
     }
 
     /// A fresh key pair, and its 32-byte public key.

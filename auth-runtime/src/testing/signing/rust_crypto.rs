@@ -1,4 +1,5 @@
-//! Test keys of the RustCrypto backend: fresh EC and Ed25519 key pairs, the fixed RSA key.
+//! Test keys of the RustCrypto backend: fresh EC and Ed25519 key pairs, or keys read from
+//! PKCS#8; the fixed RSA key.
 
 // argon2's re-export: the crate already builds rand_core with the operating system's source.
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -55,6 +56,40 @@ impl SigningKey {
                 (SigningKey::Es384(key), point)
             }
         }
+    }
+
+    /// The key pair of PKCS#8 `der`, and its public key as an uncompressed SEC1 point.
+    pub(crate) fn ecdsa_pkcs8(curve: Curve, der: &[u8]) -> (Self, Vec<u8>) {
+        use p256::pkcs8::DecodePrivateKey as _;
+        const EXPECT: &str = "a PKCS#8 EC private key of the algorithm's curve";
+        match curve {
+            Curve::P256 => {
+                let key = p256::ecdsa::SigningKey::from_pkcs8_der(der).expect(EXPECT);
+                let point = key.verifying_key().to_encoded_point(false);
+                (SigningKey::Es256(key), point.as_bytes().to_vec())
+            }
+            Curve::P384 => {
+                let key = p384::ecdsa::SigningKey::from_pkcs8_der(der).expect(EXPECT);
+                let point = key.verifying_key().to_encoded_point(false);
+                (SigningKey::Es384(key), point.as_bytes().to_vec())
+            }
+        }
+    }
+
+    /// The key pair of a PKCS#8 v1 `der` (RFC 8410 §7: the 32-byte seed after a fixed
+    /// prefix), and its 32-byte public key.
+    pub(crate) fn ed25519_pkcs8(der: &[u8]) -> (Self, [u8; 32]) {
+        const PREFIX: [u8; 16] = [
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ];
+        let seed = der
+            .strip_prefix(&PREFIX)
+            .and_then(|seed| <[u8; 32]>::try_from(seed).ok())
+            .expect("a PKCS#8 v1 Ed25519 private key");
+        let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+        let public = key.verifying_key().to_bytes();
+        (SigningKey::Ed25519(key), public)
     }
 
     /// A fresh key pair, and its 32-byte public key.
