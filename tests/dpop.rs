@@ -888,7 +888,7 @@ async fn a_revoked_token_is_refused_under_dpop_even_when_cached() {
             .status(),
         StatusCode::OK
     );
-    let _ = f.auth.revoke(Revocation::token(&f.token));
+    f.auth.revoke(Revocation::token(&f.token)).await.unwrap();
     let res = call(&app, get_items(&f.token, &f.proof().sign())).await;
     assert_dpop_unauthenticated(&res, Some("invalid_token"));
 }

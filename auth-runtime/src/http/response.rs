@@ -69,9 +69,9 @@ pub(crate) type BodyBuilder = Arc<dyn Fn(&Refusal) -> ErrorBody + Send + Sync>;
 /// [`AuthError::refusal`] tells why, for middleware and tests.
 pub struct AuthError {
     refusal: Refusal,
-    challenges: Vec<HeaderValue>,
-    /// A header the refusing scheme adds (DPoP's `DPoP-Nonce`).
-    header: Option<(HeaderName, HeaderValue)>,
+    /// The `WWW-Authenticate` challenges, then any header the refusing scheme adds (DPoP's
+    /// `DPoP-Nonce`): one list, so that the error stays small.
+    headers: Vec<(HeaderName, HeaderValue)>,
     body: ErrorBody,
 }
 
@@ -176,11 +176,15 @@ impl AuthError {
             Some(build) => build(&refusal),
             None => ErrorBody::problem(&refusal),
         };
-        let header = failed.and_then(|scheme| endpoint.registry.refusal_header(scheme, &refusal));
+        let extra = failed.and_then(|scheme| endpoint.registry.refusal_header(scheme, &refusal));
+        let headers = challenges
+            .into_iter()
+            .map(|challenge| (header::WWW_AUTHENTICATE, challenge))
+            .chain(extra)
+            .collect();
         AuthError {
             refusal,
-            challenges,
-            header,
+            headers,
             body,
         }
     }
@@ -210,7 +214,7 @@ impl fmt::Debug for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthError")
             .field("refusal", &self.refusal)
-            .field("challenges", &self.challenges)
+            .field("headers", &self.headers)
             .finish_non_exhaustive()
     }
 }
@@ -231,8 +235,8 @@ impl ResponseError for AuthError {
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
         let mut response = HttpResponse::build(self.refusal.status());
-        for challenge in &self.challenges {
-            response.append_header((header::WWW_AUTHENTICATE, challenge.clone()));
+        for header in &self.headers {
+            response.append_header(header.clone());
         }
         // RFC 9110 §10.2.3: when a 503 (§15.6.4) is worth retrying.
         let retry_after = match self.refusal {
@@ -244,9 +248,6 @@ impl ResponseError for AuthError {
         };
         if let Some(seconds) = retry_after {
             response.insert_header((header::RETRY_AFTER, seconds));
-        }
-        if let Some(header) = &self.header {
-            response.insert_header(header.clone());
         }
         response
             .insert_header((header::CONTENT_TYPE, self.body.content_type.clone()))
