@@ -540,10 +540,12 @@ async fn a_proof_issued_outside_the_window_is_invalid() {
 async fn a_proof_with_a_wrong_or_missing_ath_is_invalid() {
     let f = Fixture::new();
     let app = app(&f.auth).await;
+    // Another token (RustCrypto's ECDSA is deterministic: the same claims would sign alike).
     let other = f
         .issuer
         .token()
         .scope("items:read")
+        .claim("jti", "another-token")
         .bound_to(&f.client)
         .sign();
     let proof = f.proof().token(&other).sign();
