@@ -128,13 +128,12 @@ struct Lifetime {
 
 impl ClaimRules {
     /// Checks the claims of a token whose signature `key` verified, at `now`, and builds its
-    /// principal. `typ` is the JOSE header's; `digest` is the token's (see `token_digest`).
+    /// principal. `typ` is the JOSE header's.
     pub(crate) fn check(
         &self,
         typ: Option<&str>,
         claims: Value,
         key: u64,
-        digest: [u8; 32],
         now: u64,
     ) -> Result<Verified, Refusal> {
         let lifetime = self.check_registered_claims(&claims, true, now)?;
@@ -145,18 +144,16 @@ impl ClaimRules {
         {
             return Err(Refusal::Invalid(InvalidReason::WrongType));
         }
-        self.finish(claims, lifetime, key, digest)
+        self.finish(claims, lifetime, key)
     }
 
-    /// Checks an introspection response (RFC 7662 §2.2) for a token whose digest is `digest`,
-    /// at `now`: `active` must be `true`, a `token_type` must name an access token, and the
+    /// Checks an introspection response (RFC 7662 §2.2) at `now`: `active` must be `true`, a `token_type` must name an access token, and the
     /// other members are checked as a JWT's claims are (`iss`, `aud`, `nbf`, `exp` — optional
     /// here — and the required claims). A response without `sub` (a client-credentials token)
     /// gets its `client_id` as the subject.
     pub(crate) fn check_introspection(
         &self,
         mut claims: Value,
-        digest: [u8; 32],
         now: u64,
     ) -> Result<Verified, Refusal> {
         use InvalidReason::*;
@@ -180,7 +177,7 @@ impl ClaimRules {
             }
         }
         let lifetime = self.check_registered_claims(&claims, false, now)?;
-        self.finish(claims, lifetime, 0, digest)
+        self.finish(claims, lifetime, 0)
     }
 
     /// The checks every token's claims pass, then its principal.
@@ -189,7 +186,6 @@ impl ClaimRules {
         claims: Value,
         Lifetime { exp, nbf }: Lifetime,
         key: u64,
-        digest: [u8; 32],
     ) -> Result<Verified, Refusal> {
         use InvalidReason::*;
         // `iat` is informational (RFC 7519 §4.1.6), but when present it must be a NumericDate.
@@ -222,7 +218,7 @@ impl ClaimRules {
         };
         let sub = claims.get("sub").and_then(Value::as_str);
         let iat = claims.get("iat").and_then(numeric_date);
-        let ids = TokenIds::new(digest, jti.as_deref(), sub, iat);
+        let ids = TokenIds::new(jti.as_deref(), sub, iat);
         let scopes = collect(&self.scope_claims, &claims);
         let roles = collect(&self.role_claims, &claims);
         let principal = Principal::new(self.scheme, scopes, claims).with_roles(roles.iter());

@@ -121,7 +121,9 @@ impl Mechanism for Bearer {
             .as_ref()
             .filter(|introspector| introspector.applies_to(token));
         if let Some(answer) = introspector.and_then(|i| i.cached(token, now)) {
-            return Outcome::ready(answer.and_then(|active| admit(&self.deny, &active, now)));
+            return Outcome::ready(
+                answer.and_then(|active| admit(&self.deny, &active, token, now)),
+            );
         }
         if let (Some(cache), None) = (&self.cache, introspector) {
             let keys = self.jwt.keys();
@@ -131,7 +133,7 @@ impl Mechanism for Bearer {
                 |key| keys.load().holds(key),
                 |principal, ids| {
                     self.deny
-                        .verdict(ids, now)
+                        .verdict(ids, token, now)
                         .into_result()
                         .map(|()| Arc::clone(principal))
                 },
@@ -147,12 +149,14 @@ impl Mechanism for Bearer {
         };
         if let Some(introspector) = introspector {
             return match introspector.introspect(token).now() {
-                Ok(answer) => Outcome::ready(answer.and_then(|a| admit(&self.deny, &a, now))),
+                Ok(answer) => Outcome::ready(
+                    answer.and_then(|a| admit(&self.deny, &a, token.as_bytes(), now)),
+                ),
                 Err(pending) => {
-                    let deny = self.deny.clone();
+                    let (deny, token) = (self.deny.clone(), token.to_owned());
                     Outcome::pending(async move {
                         let answer = pending.await?;
-                        admit(&deny, &answer, clock::now())
+                        admit(&deny, &answer, token.as_bytes(), clock::now())
                     })
                 }
             };
@@ -205,18 +209,24 @@ impl Mechanism for Bearer {
 fn admissible(
     deny: &DenyList,
     ids: &TokenIds,
+    token: &[u8],
     bound_key: Option<&str>,
     now: u64,
 ) -> Result<(), Refusal> {
     if bound_key.is_some() {
         return Err(Refusal::Invalid(InvalidReason::KeyBound));
     }
-    deny.verdict(ids, now).into_result()
+    deny.verdict(ids, token, now).into_result()
 }
 
-/// The principal of an introspected token, if admissible.
-fn admit(deny: &DenyList, active: &Active, now: u64) -> Result<Arc<Principal>, Refusal> {
-    admissible(deny, &active.ids, active.bound_key.as_deref(), now)?;
+/// The principal of the introspected `token`, if admissible.
+fn admit(
+    deny: &DenyList,
+    active: &Active,
+    token: &[u8],
+    now: u64,
+) -> Result<Arc<Principal>, Refusal> {
+    admissible(deny, &active.ids, token, active.bound_key.as_deref(), now)?;
     Ok(Arc::clone(&active.principal))
 }
 
@@ -230,7 +240,13 @@ fn remember(
     verified: Verified,
     now: u64,
 ) -> Result<Arc<Principal>, Refusal> {
-    admissible(deny, &verified.ids, verified.bound_key.as_deref(), now)?;
+    admissible(
+        deny,
+        &verified.ids,
+        token.as_bytes(),
+        verified.bound_key.as_deref(),
+        now,
+    )?;
     if let Some(cache) = cache {
         // Asked only when the cache sweeps: one snapshot of the key set for every entry.
         let current_keys = || {

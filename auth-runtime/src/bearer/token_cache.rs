@@ -414,7 +414,7 @@ mod tests {
             exp,
             nbf: None,
             key,
-            ids: TokenIds::new([0; 32], None, None, None),
+            ids: TokenIds::new(None, None, None),
             bound_key: None,
         }
     }
@@ -448,7 +448,7 @@ mod tests {
         let theirs = Entry(Arc::new(Cached {
             token: b"theirs".as_slice().into(),
             principal: principal(),
-            ids: TokenIds::new([0; 32], None, None, None),
+            ids: TokenIds::new(None, None, None),
             key: 7,
             exp: NOW + 600,
             nbf: None,

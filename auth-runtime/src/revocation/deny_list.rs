@@ -178,12 +178,11 @@ fn unverified_exp(token: &str) -> Option<u64> {
     claims.get("exp")?.as_u64()
 }
 
-/// What identifies a token to the deny-list, computed once when the token is verified and
-/// kept with it in the caches.
+/// What identifies a token to the deny-list besides its bytes, read once when the token is
+/// verified and kept with it in the caches. (The token's digest is computed from its bytes only
+/// while some token is revoked: see [`DenyList::verdict`].)
 #[derive(Clone)]
 pub(crate) struct TokenIds {
-    /// SHA-256 of the JWS signing input (see [`token_digest`]).
-    digest: [u8; 32],
     jti: Option<Box<str>>,
     /// `sub`, or an introspected token's `client_id` when it has no `sub`.
     subject: Option<Box<str>>,
@@ -191,15 +190,9 @@ pub(crate) struct TokenIds {
 }
 
 impl TokenIds {
-    /// The identifiers of a token whose digest is `digest` (see [`token_digest`]).
-    pub(crate) fn new(
-        digest: [u8; 32],
-        jti: Option<&str>,
-        subject: Option<&str>,
-        iat: Option<u64>,
-    ) -> TokenIds {
+    /// The identifiers of a token.
+    pub(crate) fn new(jti: Option<&str>, subject: Option<&str>, iat: Option<u64>) -> TokenIds {
         TokenIds {
-            digest,
             jti: jti.map(Box::from),
             subject: subject.map(Box::from),
             iat,
@@ -276,9 +269,10 @@ impl Snapshot {
         self.tokens.is_empty() && self.jtis.is_empty() && self.subjects.is_empty()
     }
 
-    fn revokes(&self, ids: &TokenIds, now: u64) -> bool {
+    fn revokes(&self, ids: &TokenIds, token: &[u8], now: u64) -> bool {
         let live = |until: &u64| now < *until;
-        if self.tokens.get(&ids.digest).is_some_and(live) {
+        // The digest costs a SHA-256 of the token: only while some token is revoked.
+        if !self.tokens.is_empty() && self.tokens.get(&token_digest(token)).is_some_and(live) {
             return true;
         }
         if let Some(jti) = &ids.jti {
@@ -388,7 +382,7 @@ impl DenyList {
     /// The verdict on a token at `now`. While nothing is revoked and no staleness limit is
     /// configured, this reads two words.
     #[inline]
-    pub(crate) fn verdict(&self, ids: &TokenIds, now: u64) -> Verdict {
+    pub(crate) fn verdict(&self, ids: &TokenIds, token: &[u8], now: u64) -> Verdict {
         let shared = &*self.shared;
         if shared.refuse_after != NEVER
             && now
@@ -402,7 +396,7 @@ impl DenyList {
         if !shared.any.load(Ordering::Acquire) {
             return Verdict::Allowed;
         }
-        if shared.snapshot.load().revokes(ids, now) {
+        if shared.snapshot.load().revokes(ids, token, now) {
             Verdict::Revoked
         } else {
             Verdict::Allowed
@@ -512,15 +506,10 @@ mod tests {
 
     const NOW: u64 = 1_800_000_000;
 
-    fn ids(token: &str, claims: Value) -> TokenIds {
+    fn ids(claims: Value) -> TokenIds {
         let text = |name| claims.get(name).and_then(Value::as_str);
         let iat = claims.get("iat").and_then(Value::as_u64);
-        TokenIds::new(
-            token_digest(token.as_bytes()),
-            text("jti"),
-            text("sub"),
-            iat,
-        )
+        TokenIds::new(text("jti"), text("sub"), iat)
     }
 
     #[test]
@@ -536,7 +525,7 @@ mod tests {
     fn an_empty_list_allows_everything() {
         let list = DenyList::new(None);
         assert!(matches!(
-            list.verdict(&ids("h.p.s", json!({})), NOW),
+            list.verdict(&ids(json!({})), b"h.p.s", NOW),
             Verdict::Allowed
         ));
     }
@@ -547,11 +536,11 @@ mod tests {
         list.insert(Revocation::token("h.p.s1").until(u64::MAX));
         let now = clock::now();
         assert!(matches!(
-            list.verdict(&ids("h.p.s2", json!({})), now),
+            list.verdict(&ids(json!({})), b"h.p.s2", now),
             Verdict::Revoked
         ));
         assert!(matches!(
-            list.verdict(&ids("h.q.s1", json!({})), now),
+            list.verdict(&ids(json!({})), b"h.q.s1", now),
             Verdict::Allowed
         ));
     }
@@ -562,7 +551,7 @@ mod tests {
         let now = clock::now();
         list.insert(Revocation::jti("j1").until(now + 60));
         list.insert(Revocation::subject("ann", now - 10).until(now + 60));
-        let verdict = |claims| list.verdict(&ids("x.y.z", claims), now);
+        let verdict = |claims| list.verdict(&ids(claims), b"x.y.z", now);
         assert!(matches!(verdict(json!({"jti": "j1"})), Verdict::Revoked));
         assert!(matches!(verdict(json!({"jti": "j2"})), Verdict::Allowed));
         assert!(matches!(
@@ -580,7 +569,7 @@ mod tests {
         ));
         // Past its time a revocation no longer refuses anything.
         assert!(matches!(
-            list.verdict(&ids("x.y.z", json!({"jti": "j1"})), now + 60),
+            list.verdict(&ids(json!({"jti": "j1"})), b"x.y.z", now + 60),
             Verdict::Allowed
         ));
     }
@@ -595,18 +584,18 @@ mod tests {
     #[test]
     fn a_stale_list_is_unavailable_only_with_a_limit() {
         let limited = DenyList::new(Some(30));
-        let id = ids("h.p.s", json!({}));
+        let id = ids(json!({}));
         assert!(matches!(
-            limited.verdict(&id, clock::now() + 29),
+            limited.verdict(&id, b"h.p.s", clock::now() + 29),
             Verdict::Allowed
         ));
         assert!(matches!(
-            limited.verdict(&id, clock::now() + 31),
+            limited.verdict(&id, b"h.p.s", clock::now() + 31),
             Verdict::Unavailable
         ));
         let unlimited = DenyList::new(None);
         assert!(matches!(
-            unlimited.verdict(&id, clock::now() + 1_000_000),
+            unlimited.verdict(&id, b"h.p.s", clock::now() + 1_000_000),
             Verdict::Allowed
         ));
     }

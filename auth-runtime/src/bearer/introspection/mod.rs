@@ -40,7 +40,7 @@ use crate::error::ConfigError;
 use crate::http::refusal::{InvalidReason, Refusal};
 use crate::outcome::Outcome;
 use crate::principal::Principal;
-use crate::revocation::deny_list::{token_digest, TokenIds};
+use crate::revocation::deny_list::TokenIds;
 use client::{CallFailed, IntrospectionClient};
 use config::Introspection;
 
@@ -290,11 +290,7 @@ impl Shared {
     }
 
     /// Interprets one call's outcome: the answer, and until when it may be cached.
-    fn answer(
-        &self,
-        token: &str,
-        outcome: Result<serde_json::Value, CallFailed>,
-    ) -> (Answer, Option<u64>) {
+    fn answer(&self, outcome: Result<serde_json::Value, CallFailed>) -> (Answer, Option<u64>) {
         let now = clock::now();
         let response = match outcome {
             Ok(response) => response,
@@ -311,10 +307,7 @@ impl Shared {
                 return (Err(Refusal::IntrospectionUnavailable), None);
             }
         };
-        match self
-            .rules
-            .check_introspection(response, token_digest(token.as_bytes()), now)
-        {
+        match self.rules.check_introspection(response, now) {
             Ok(Verified {
                 principal,
                 exp,
@@ -383,7 +376,7 @@ fn run(
                             Ok(url) => client.introspect(&url, &job.token).await,
                             Err(failure) => Err(failure),
                         };
-                        let (answer, cache_until) = shared.answer(&job.token, outcome);
+                        let (answer, cache_until) = shared.answer(outcome);
                         shared.finish(job, answer, cache_until);
                     });
                 }
