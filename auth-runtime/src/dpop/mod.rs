@@ -131,7 +131,8 @@ impl Mechanism for Dpop {
             .as_ref()
             .filter(|introspector| introspector.applies_to(token.as_bytes()));
         if let Some(answer) = introspector.and_then(|i| i.cached(token.as_bytes(), now)) {
-            return Outcome::ready(answer.and_then(|active| self.admit(&active, &proof, now)));
+            let admitted = answer.and_then(|active| self.admit(&active, token, &proof, now));
+            return Outcome::ready(admitted);
         }
         if let (Some(cache), None) = (&self.cache, introspector) {
             let keys = self.jwt.keys();
@@ -141,7 +142,7 @@ impl Mechanism for Dpop {
                 |key| keys.load().holds(key),
                 |principal, ids| {
                     let bound = bound_key(principal);
-                    self.accept(principal, ids, bound.as_deref(), &proof, now)
+                    self.accept(principal, ids, token, bound.as_deref(), &proof, now)
                 },
             );
             if let Some(served) = served {
@@ -150,12 +151,14 @@ impl Mechanism for Dpop {
         }
         if let Some(introspector) = introspector {
             return match introspector.introspect(token).now() {
-                Ok(answer) => Outcome::ready(answer.and_then(|a| self.admit(&a, &proof, now))),
+                Ok(answer) => {
+                    Outcome::ready(answer.and_then(|a| self.admit(&a, token, &proof, now)))
+                }
                 Err(pending) => {
-                    let this = self.parts();
+                    let (this, token) = (self.parts(), token.to_owned());
                     Outcome::pending(async move {
                         let answer = pending.await?;
-                        this.admit(&answer, &proof, clock::now())
+                        this.admit(&answer, &token, &proof, clock::now())
                     })
                 }
             };
@@ -224,20 +227,33 @@ fn bound_key(principal: &Principal) -> Option<Box<str>> {
 /// What a pending verification owns of the mechanism.
 struct Parts {
     cache: Option<Arc<TokenCache>>,
-    deny: DenyList,
     jwt: JwtVerifier,
+    checks: Checks,
+}
+
+/// The checks after the token is known valid: the deny-list and the replay cache.
+#[derive(Clone)]
+struct Checks {
+    deny: DenyList,
     replay: Arc<dyn ReplayCache>,
+    /// Seconds a proof is remembered after its `iat`.
     window: u64,
 }
 
 impl Dpop {
+    fn checks(&self) -> Checks {
+        Checks {
+            deny: self.deny.clone(),
+            replay: Arc::clone(&self.replay),
+            window: self.rules.window,
+        }
+    }
+
     fn parts(&self) -> Parts {
         Parts {
             cache: self.cache.clone(),
-            deny: self.deny.clone(),
             jwt: self.jwt.clone(),
-            replay: Arc::clone(&self.replay),
-            window: self.rules.window,
+            checks: self.checks(),
         }
     }
 
@@ -245,17 +261,22 @@ impl Dpop {
         &self,
         principal: &Arc<Principal>,
         ids: &TokenIds,
+        token: &str,
         bound: Option<&str>,
         proof: &CheckedProof,
         now: u64,
     ) -> Result<Arc<Principal>, Refusal> {
+        let accepted = Accepted {
+            principal,
+            ids,
+            token,
+            bound,
+        };
         accept(
             &self.deny,
             &*self.replay,
             self.rules.window,
-            principal,
-            ids,
-            bound,
+            accepted,
             proof,
             now,
         )
@@ -264,14 +285,16 @@ impl Dpop {
     fn admit(
         &self,
         active: &Active,
+        token: &str,
         proof: &CheckedProof,
         now: u64,
     ) -> Result<Arc<Principal>, Refusal> {
-        admit(
+        accept_introspected(
             &self.deny,
             &*self.replay,
             self.rules.window,
             active,
+            token,
             proof,
             now,
         )
@@ -284,17 +307,8 @@ impl Dpop {
         proof: &CheckedProof,
         now: u64,
     ) -> Result<Arc<Principal>, Refusal> {
-        remember(
-            &self.cache,
-            &self.deny,
-            &self.jwt,
-            &*self.replay,
-            self.rules.window,
-            token,
-            verified,
-            proof,
-            now,
-        )
+        let checks = (&self.deny, &*self.replay, self.rules.window);
+        remember(&self.cache, &self.jwt, checks, token, verified, proof, now)
     }
 }
 
@@ -302,10 +316,16 @@ impl Parts {
     fn admit(
         &self,
         active: &Active,
+        token: &str,
         proof: &CheckedProof,
         now: u64,
     ) -> Result<Arc<Principal>, Refusal> {
-        admit(&self.deny, &*self.replay, self.window, active, proof, now)
+        let Checks {
+            deny,
+            replay,
+            window,
+        } = &self.checks;
+        accept_introspected(deny, &**replay, *window, active, token, proof, now)
     }
 
     fn remember(
@@ -315,12 +335,15 @@ impl Parts {
         proof: &CheckedProof,
         now: u64,
     ) -> Result<Arc<Principal>, Refusal> {
+        let Checks {
+            deny,
+            replay,
+            window,
+        } = &self.checks;
         remember(
             &self.cache,
-            &self.deny,
             &self.jwt,
-            &*self.replay,
-            self.window,
+            (deny, &**replay, *window),
             token,
             verified,
             proof,
@@ -329,83 +352,82 @@ impl Parts {
     }
 }
 
-/// The checks after the token is known valid, in order: it is bound (row "a token without
-/// `cnf` presented as DPoP", `invalid_token`), to the proof's key (§4.3 check 12,
+/// A valid token: its principal, what the deny-list knows it by, its bytes, and the key it is
+/// bound to.
+struct Accepted<'a> {
+    principal: &'a Arc<Principal>,
+    ids: &'a TokenIds,
+    token: &'a str,
+    bound: Option<&'a str>,
+}
+
+/// The checks after the token is known valid, in order: it is bound (a token without `cnf`
+/// presented as DPoP is `invalid_token`), to the proof's key (§4.3 check 12,
 /// `invalid_dpop_proof`), the deny-list does not refuse it (row 22), and the proof was not
 /// used before (§11.1).
-#[allow(clippy::too_many_arguments)]
 fn accept(
     deny: &DenyList,
     replay: &dyn ReplayCache,
     window: u64,
-    principal: &Arc<Principal>,
-    ids: &TokenIds,
-    bound: Option<&str>,
+    token: Accepted<'_>,
     proof: &CheckedProof,
     now: u64,
 ) -> Result<Arc<Principal>, Refusal> {
-    let bound = bound.ok_or(Refusal::Invalid(InvalidReason::NotKeyBound))?;
+    let bound = token
+        .bound
+        .ok_or(Refusal::Invalid(InvalidReason::NotKeyBound))?;
     if bound != proof.thumbprint() {
         return Err(Refusal::InvalidProof(ProofReason::WrongKey));
     }
-    deny.verdict(ids, now).into_result()?;
+    deny.verdict(token.ids, token.token.as_bytes(), now)
+        .into_result()?;
     // Remembered until `iat + window`: after that the proof is refused by its `iat` anyway.
     let until = proof.iat.saturating_add(window);
     match replay.first_use(&ProofId::new(proof.id), until, now) {
-        FirstUse::Yes => Ok(Arc::clone(principal)),
+        FirstUse::Yes => Ok(Arc::clone(token.principal)),
         FirstUse::Replayed => Err(Refusal::InvalidProof(ProofReason::Replayed)),
         FirstUse::Full => Err(Refusal::Overloaded),
     }
 }
 
 /// [`accept`] for an introspected token, whose principal is made a DPoP one.
-fn admit(
+fn accept_introspected(
     deny: &DenyList,
     replay: &dyn ReplayCache,
     window: u64,
     active: &Active,
+    token: &str,
     proof: &CheckedProof,
     now: u64,
 ) -> Result<Arc<Principal>, Refusal> {
-    let bound = active.bound_key.as_deref();
-    accept(
-        deny,
-        replay,
-        window,
-        &active.principal,
-        &active.ids,
-        bound,
-        proof,
-        now,
-    )?;
+    let accepted = Accepted {
+        principal: &active.principal,
+        ids: &active.ids,
+        token,
+        bound: active.bound_key.as_deref(),
+    };
+    accept(deny, replay, window, accepted, proof, now)?;
     Ok(Arc::new(active.principal.with_scheme(Scheme::DPoP)))
 }
 
 /// [`accept`] for a freshly verified token, cached once it is known bound (the binding is
 /// re-checked on every hit; the proof never enters the cache).
-#[allow(clippy::too_many_arguments)]
 fn remember(
     cache: &Option<Arc<TokenCache>>,
-    deny: &DenyList,
     jwt: &JwtVerifier,
-    replay: &dyn ReplayCache,
-    window: u64,
+    (deny, replay, window): (&DenyList, &dyn ReplayCache, u64),
     token: &str,
     verified: Verified,
     proof: &CheckedProof,
     now: u64,
 ) -> Result<Arc<Principal>, Refusal> {
-    let bound = verified.bound_key.as_deref();
-    let principal = accept(
-        deny,
-        replay,
-        window,
-        &verified.principal,
-        &verified.ids,
-        bound,
-        proof,
-        now,
-    )?;
+    let accepted = Accepted {
+        principal: &verified.principal,
+        ids: &verified.ids,
+        token,
+        bound: verified.bound_key.as_deref(),
+    };
+    let principal = accept(deny, replay, window, accepted, proof, now)?;
     if let Some(cache) = cache {
         let current_keys = || {
             let keys = jwt.keys().load_full();
