@@ -488,6 +488,22 @@ async fn a_full_queue_is_answered_503_with_retry_after_and_cached_users_are_stil
     assert_eq!(passwords.stats().hashed, 3, "the refused checks never ran");
 }
 
+#[actix_rt::test]
+async fn pause_hashing_holds_every_check_until_its_guard_is_dropped() {
+    let passwords = Passwords::new().hashing_threads(1);
+    let app = basic_service(users(&passwords)).await;
+    let paused = pause_hashing(&passwords);
+    let mut pending = Box::pin(app.call(reports_with(basic("alice:wonderland"))));
+    assert!(poll_once(&mut pending).await);
+    // Time for several argon2 checks: none starts while the threads are held.
+    actix_rt::time::sleep(Duration::from_millis(500)).await;
+    assert!(poll_once(&mut pending).await, "answered while paused");
+    assert_eq!(passwords.stats().hashed, 0);
+    drop(paused);
+    assert_eq!(pending.await.unwrap().status(), StatusCode::OK);
+    assert_eq!(passwords.stats().hashed, 1);
+}
+
 // ---------------------------------------------------------------------------------------------
 // CONFORMANCE row 10 with the cache in front.
 

@@ -69,6 +69,13 @@ async fn tenant(claims: Claims<TenantClaims>) -> HttpResponse {
     HttpResponse::Ok().body(format!("{}@{}", claims.sub, claims.tenant))
 }
 
+/// 2^36 = 8^12 sets of scopes satisfy this requirement.
+#[get("/wide")]
+#[requires(scope = all(any("a0", "b0"), any("a1", "b1"), any("a2", "b2"), any("a3", "b3"), any("a4", "b4"), any("a5", "b5"), any("a6", "b6"), any("a7", "b7"), any("a8", "b8"), any("a9", "b9"), any("a10", "b10"), any("a11", "b11"), any("a12", "b12"), any("a13", "b13"), any("a14", "b14"), any("a15", "b15"), any("a16", "b16"), any("a17", "b17"), any("a18", "b18"), any("a19", "b19"), any("a20", "b20"), any("a21", "b21"), any("a22", "b22"), any("a23", "b23"), any("a24", "b24"), any("a25", "b25"), any("a26", "b26"), any("a27", "b27"), any("a28", "b28"), any("a29", "b29"), any("a30", "b30"), any("a31", "b31"), any("a32", "b32"), any("a33", "b33"), any("a34", "b34"), any("a35", "b35")))]
+async fn wide() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
 /// No attribute: the extractor alone authenticates.
 async fn plain_identity(who: Identity) -> HttpResponse {
     HttpResponse::Ok().body(who.subject().unwrap_or("?").to_owned())
@@ -91,6 +98,7 @@ fn routes(config: &mut web::ServiceConfig) {
         .service(maybe)
         .service(elsewhere)
         .service(tenant)
+        .service(wide)
         .service(web::resource("/plain").route(web::get().to(plain_identity)))
         .service(web::resource("/plain-optional").route(web::get().to(plain_optional)));
 }
@@ -133,12 +141,17 @@ async fn assert_refused(res: ServiceResponse, status: StatusCode, challenge: &st
         res.headers().get(header::CONTENT_TYPE).unwrap(),
         "application/problem+json"
     );
+    assert_error_status_is_the_response_status(&res);
     let body = test::read_body(res).await;
     let problem: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(problem["status"], status.as_u16());
     assert_eq!(problem["type"], "about:blank");
     assert_eq!(problem["title"], status.canonical_reason().unwrap());
-    assert!(problem["detail"].is_string());
+    assert_eq!(
+        problem["detail"],
+        detail_of(status, challenge),
+        "{challenge}"
+    );
     let text = String::from_utf8_lossy(&body);
     if !secret.is_empty() {
         assert!(!text.contains(secret), "the body echoes the credential");
@@ -146,6 +159,37 @@ async fn assert_refused(res: ServiceResponse, status: StatusCode, challenge: &st
     for leak in ["signature", "issuer", "audience", "kid", "alg", "user-42"] {
         assert!(!text.contains(leak), "the body reveals the reason: {text}");
     }
+}
+
+/// The generic RFC 9457 `detail` of a refusal answered `status` with `challenge`: the same
+/// text for every failure of a class, never the reason.
+fn detail_of(status: StatusCode, challenge: &str) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "The request's credentials are malformed.",
+        StatusCode::UNAUTHORIZED if challenge.contains("expired") => "The access token expired.",
+        StatusCode::UNAUTHORIZED if challenge.contains("not yet valid") => {
+            "The access token is not yet valid."
+        }
+        StatusCode::UNAUTHORIZED if challenge.contains("invalid_token") => {
+            "The access token is invalid."
+        }
+        StatusCode::UNAUTHORIZED => "Authentication is required to access this resource.",
+        StatusCode::FORBIDDEN if challenge.contains("insufficient_scope") => {
+            "The access token does not grant the scope this resource requires."
+        }
+        StatusCode::FORBIDDEN => "Access to this resource is not allowed.",
+        StatusCode::SERVICE_UNAVAILABLE => "Credentials cannot be verified right now; retry later.",
+        StatusCode::INTERNAL_SERVER_ERROR => "The server cannot authenticate this request.",
+        other => panic!("no refusal is answered {other}"),
+    }
+}
+
+/// The error actix keeps with a refusal's response reports the response's status: what a
+/// middleware inspecting `ResponseError::status_code` sees.
+fn assert_error_status_is_the_response_status(res: &ServiceResponse) {
+    let error = res.response().error().expect("a refusal carries its error");
+    assert_eq!(error.as_response_error().status_code(), res.status());
+    assert_eq!(error.error_response().status(), res.status());
 }
 
 async fn assert_invalid_token(token: &str) {
@@ -591,6 +635,23 @@ async fn row_7_any_names_the_first_alternative() {
 }
 
 #[actix_rt::test]
+async fn row_7_a_requirement_of_8_pow_12_alternatives_names_a_satisfying_set() {
+    let first: Vec<String> = (0..36).map(|i| format!("a{i}")).collect();
+    let token = token(&first[..35].join(" "));
+    let res = call(get_with_token("/wide", &token)).await;
+    let expected = format!(
+        r#"Bearer realm="test-realm", error="insufficient_scope", scope="{}""#,
+        first.join(" ")
+    );
+    assert_refused(res, StatusCode::FORBIDDEN, &expected, &token).await;
+    let second: Vec<String> = (0..36).map(|i| format!("b{i}")).collect();
+    for scopes in [first.join(" "), second.join(" ")] {
+        let res = call(get_with_token("/wide", &self::token(&scopes))).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+}
+
+#[actix_rt::test]
 async fn row_7_scopes_are_case_sensitive() {
     let token = token("READ");
     let res = call(get_with_token("/items", &token)).await;
@@ -777,6 +838,13 @@ async fn a_handler_without_a_registered_authenticator_is_a_500_not_a_panic() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert!(res.headers().get(header::WWW_AUTHENTICATE).is_none());
+    assert_error_status_is_the_response_status(&res);
+    let body: Value = test::read_body_json(res).await;
+    assert_eq!(body["status"], 500);
+    assert_eq!(
+        body["detail"],
+        detail_of(StatusCode::INTERNAL_SERVER_ERROR, "")
+    );
     let res = app.call(get("/plain").to_request()).await.unwrap();
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
@@ -832,8 +900,13 @@ async fn assert_unavailable(res: ServiceResponse) {
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(challenges(&res).is_empty(), "{:?}", challenges(&res));
     assert_eq!(res.headers().get(header::RETRY_AFTER).unwrap(), "30");
+    assert_error_status_is_the_response_status(&res);
     let body: Value = test::read_body_json(res).await;
     assert_eq!(body["status"], 503);
+    assert_eq!(
+        body["detail"],
+        detail_of(StatusCode::SERVICE_UNAVAILABLE, "")
+    );
 }
 
 #[actix_rt::test]

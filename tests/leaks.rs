@@ -7,7 +7,11 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::dev::Service;
 use actix_web::{get, test, web, App, HttpResponse};
-use auth_runtime::{requires, Algorithm, Identity, StaticApiKeys, StaticUsers};
+use auth_runtime::testing::internals::{decode_basic, Authorization, Requirement};
+use auth_runtime::{
+    requires, Algorithm, Challenge, Identity, InvalidReason, Refusal, Scheme, ScopeExpr,
+    StaticApiKeys, StaticUsers,
+};
 use auth_tests::*;
 use base64::Engine;
 use jsonwebtoken::Header;
@@ -84,8 +88,14 @@ async fn exchange(req: test::TestRequest) -> (u16, String, String) {
             String::from_utf8_lossy(value.as_bytes())
         ));
     }
+    // What actix logs of a refused request: the error's Display and Debug.
+    let error = res
+        .response()
+        .error()
+        .map(|error| format!("{error}\n{error:?}\n"));
     seen.push_str(&String::from_utf8_lossy(&test::read_body(res).await));
-    let logged = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let mut logged = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    logged.push_str(&error.unwrap_or_default());
     (status, seen, logged)
 }
 
@@ -282,7 +292,68 @@ async fn no_failure_leaks_a_secret_or_its_reason() {
             case.name,
             case.reason
         );
+        // The error's Display is the one line actix logs: its reason code only.
+        assert!(
+            logged.contains(&format!(
+                "\nrequest refused: {}\nAuthError {{ refusal: ",
+                case.reason
+            )),
+            "{}: the error does not display its reason:\n{logged}",
+            case.name
+        );
     }
+}
+
+#[actix_rt::test]
+async fn debug_and_display_show_what_they_promise_and_no_secret() {
+    let keys = StaticApiKeys::new().key(API_KEY, "bot", ["read"]).unwrap();
+    assert_eq!(format!("{keys:?}"), "StaticApiKeys { keys: 1, .. }");
+
+    let users = StaticUsers::new()
+        .user("alice", PASSWORD, ["read"])
+        .unwrap();
+    let debug = format!("{users:?}");
+    let prefix = r#"StaticUsers { users: ["alice"], passwords: Passwords { cache: "#;
+    assert!(debug.starts_with(prefix), "{debug}");
+    assert!(debug.contains("stats: PasswordStats {"), "{debug}");
+    assert!(
+        !debug.contains(PASSWORD) && !debug.contains("$argon2"),
+        "{debug}"
+    );
+
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("alice:{PASSWORD}"));
+    let credentials = decode_basic(encoded.as_bytes()).unwrap();
+    assert_eq!(
+        format!("{credentials:?}"),
+        r#"BasicCredentials { user_id: "alice", password: "<redacted>" }"#
+    );
+    let header = format!("Basic {encoded}");
+    let authorization = Authorization::parse(header.as_bytes()).unwrap();
+    assert_eq!(
+        format!("{authorization:?}"),
+        format!(
+            r#"Authorization {{ scheme: "Basic", credentials_len: {} }}"#,
+            encoded.len()
+        )
+    );
+
+    static READ: ScopeExpr = ScopeExpr::Token("read");
+    let requirement = Requirement::new(&[Scheme::Bearer]).scope(&READ).optional();
+    assert_eq!(
+        format!("{requirement:?}"),
+        r#"Requirement { schemes: [Bearer], scope: Some(Token("read")), roles: None, policy: false, realm: None, optional: true }"#
+    );
+
+    assert_eq!(InvalidReason::WrongIssuer.to_string(), "wrong_issuer");
+    assert_eq!(
+        Refusal::Invalid(InvalidReason::BadSignature).to_string(),
+        "invalid token: bad_signature"
+    );
+    let challenge = Challenge::new("Bearer", "api").param("error", "invalid_token");
+    assert_eq!(
+        challenge.to_string(),
+        r#"Bearer realm="api", error="invalid_token""#
+    );
 }
 
 #[actix_rt::test]

@@ -187,8 +187,14 @@ async fn assert_forbidden_without_challenge(res: ServiceResponse) {
         challenges(&res).is_empty(),
         "row 8 sends no insufficient_scope"
     );
+    let error = res.response().error().expect("a refusal carries its error");
+    assert_eq!(
+        error.as_response_error().status_code(),
+        StatusCode::FORBIDDEN
+    );
     let body: Value = test::read_body_json(res).await;
     assert_eq!(body["status"], 403);
+    assert_eq!(body["detail"], "Access to this resource is not allowed.");
     let text = body.to_string();
     assert!(!text.contains("role") && !text.contains("denied_by_test_policy"));
 }
@@ -446,6 +452,62 @@ async fn row_11_a_key_without_the_scope_is_403() {
     let res = call(get("/metrics").insert_header(("x-api-key", "no-scope-key"))).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(challenges(&res).is_empty());
+}
+
+/// Accepts every key it is asked about, and counts them.
+#[derive(Clone, Default)]
+struct AcceptsAnyKey(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl auth_runtime::ApiKeyVerifier for AcceptsAnyKey {
+    async fn verify(&self, key: &str, _: &HttpRequest) -> Option<Principal> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        let scopes = ["metrics:read"].into_iter().collect();
+        Some(Principal::new(
+            Scheme::ApiKey,
+            scopes,
+            json!({ "sub": key }),
+        ))
+    }
+}
+
+#[actix_rt::test]
+async fn row_11_a_key_that_is_not_1_to_1024_visible_characters_never_reaches_the_verifier() {
+    let verifier = AcceptsAnyKey::default();
+    let auth = Authenticator::builder()
+        .realm(REALM)
+        .api_keys(verifier.clone())
+        .build()
+        .unwrap();
+    let app = test::init_service(App::new().configure(auth.configure()).configure(routes)).await;
+    let longest = "k".repeat(1024);
+    let res = app
+        .call(
+            get("/metrics")
+                .insert_header(("x-api-key", longest.as_str()))
+                .to_request(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(verifier.0.load(Ordering::SeqCst), 1);
+    let too_long = "k".repeat(1025);
+    for key in ["demo key", "demo-key-\u{e9}", too_long.as_str(), ""] {
+        let res = app
+            .call(
+                get("/metrics")
+                    .insert_header(("x-api-key", key))
+                    .to_request(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{key:?}");
+        assert_eq!(challenges(&res), [API_KEY]);
+    }
+    assert_eq!(
+        verifier.0.load(Ordering::SeqCst),
+        1,
+        "refused before the verifier"
+    );
 }
 
 #[actix_rt::test]

@@ -347,6 +347,56 @@ mod tests {
         assert_eq!(set, ["a"]);
     }
 
+    /// `n` distinct tokens named `prefix0`, `prefix1`, …
+    fn tokens(prefix: &str, n: usize) -> &'static [ScopeExpr] {
+        let tokens: Vec<ScopeExpr> = (0..n)
+            .map(|i| Token(String::leak(format!("{prefix}{i}"))))
+            .collect();
+        tokens.leak()
+    }
+
+    /// {b} satisfies `all(any(a, b), any(b, c))`: only the full expansion finds it, the
+    /// approximation takes {a, b}.
+    const SHARED: ScopeExpr = All(&[
+        Any(&[Token("a"), Token("b")]),
+        Any(&[Token("b"), Token("c")]),
+    ]);
+
+    #[test]
+    fn up_to_256_alternatives_are_expanded_and_more_are_approximated() {
+        // all(SHARED, any(t0..tn)): 4 × n alternatives.
+        let all = |n| All(vec![SHARED, Any(tokens("t", n))].leak());
+        assert_eq!(all(64).smallest_satisfying_set(), ["b", "t0"]);
+        assert_eq!(all(65).smallest_satisfying_set(), ["a", "b", "t0"]);
+        assert_eq!(all(65).missing_from(&scopes("b")), ["a", "t0"]);
+        // any(SHARED, all(p, any(q0..qn))): 4 + n alternatives.
+        let any = |n| Any(vec![SHARED, All(vec![Token("p"), Any(tokens("q", n))].leak())].leak());
+        assert_eq!(any(252).smallest_satisfying_set(), ["b"]);
+        assert_eq!(any(253).smallest_satisfying_set(), ["a", "b"]);
+        assert_eq!(any(252).missing_from(&scopes("a")), ["b"]);
+    }
+
+    #[test]
+    fn an_expression_of_8_pow_12_alternatives_is_answered_from_its_approximation() {
+        // all(any(a0, b0), …, any(a35, b35)): 2^36 = 8^12 sets satisfy it.
+        let pairs: Vec<ScopeExpr> = (0..36)
+            .map(|i| {
+                let pair = [
+                    Token(String::leak(format!("a{i}"))),
+                    Token(String::leak(format!("b{i}"))),
+                ];
+                Any(Vec::from(pair).leak())
+            })
+            .collect();
+        let expr = All(pairs.leak());
+        let smallest = expr.smallest_satisfying_set();
+        let expected: Vec<String> = (0..36).map(|i| format!("a{i}")).collect();
+        assert_eq!(smallest, expected);
+        assert!(expr.is_satisfied_by(&smallest.iter().copied().collect()));
+        let held: Vec<String> = (0..35).map(|i| format!("a{i}")).collect();
+        assert_eq!(expr.missing_from(&scopes(&held.join(" "))), ["a35"]);
+    }
+
     #[test]
     fn scope_lists_split_on_spaces_only() {
         let held = scopes(" a  b:c d/e ");

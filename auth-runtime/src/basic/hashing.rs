@@ -376,6 +376,25 @@ mod tests {
     }
 
     #[test]
+    fn an_existing_decoy_follows_stored_hashes_of_other_parameters_only() {
+        let hashing = Hashing::new(1, 4);
+        // An unknown user first: the decoy is made with the defaults.
+        assert!(!block_on(hashing.check(None, "pw").unwrap()));
+        settle(&hashing);
+        let stronger = Params::new(32 * 1024, 3, 1, None).unwrap();
+        let stored = hash("pw", stronger);
+        assert!(block_on(hashing.check(Some(&stored), "pw").unwrap()));
+        settle(&hashing);
+        let decoy = hashing.shared.decoy();
+        let parsed = PasswordHash::new(&decoy.hash).unwrap();
+        assert_eq!(cost(&Params::try_from(&parsed).unwrap()), (32 * 1024, 3, 1));
+        // A hash of the decoy's own parameters leaves it as it is.
+        assert!(block_on(hashing.check(Some(&stored), "pw").unwrap()));
+        settle(&hashing);
+        assert_eq!(hashing.shared.decoy().hash, decoy.hash);
+    }
+
+    #[test]
     fn a_stored_hash_argon2_cannot_compute_never_matches_and_costs_the_decoy() {
         let hashing = Hashing::new(1, 4);
         let stored = hash("pw", Params::default());

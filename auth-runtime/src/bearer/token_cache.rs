@@ -482,6 +482,22 @@ mod tests {
     }
 
     #[test]
+    fn nbf_is_rechecked_on_every_hit() {
+        let cache = cache();
+        let mut with_nbf = verified(NOW + 600, 7);
+        with_nbf.nbf = Some(NOW - 5);
+        cache.insert("t", &with_nbf, NOW, || |_| true);
+        assert!(cache.get(b"t", NOW, |_| true).is_some());
+        // A clock that stepped back: `nbf` is within the 60 s leeway, then beyond it.
+        assert!(
+            cache.get(b"t", NOW - 65, |_| true).is_some(),
+            "within leeway"
+        );
+        assert!(cache.get(b"t", NOW - 66, |_| true).is_none());
+        assert_eq!(cache.stats().entries, 0, "the entry was dropped");
+    }
+
+    #[test]
     fn entries_older_than_max_age_are_verified_again() {
         let config = TokenCacheConfig::default().max_age(Duration::from_secs(30));
         let cache = TokenCache::new(&config, Duration::from_secs(60)).unwrap();
@@ -502,6 +518,29 @@ mod tests {
     }
 
     #[test]
+    fn the_sweep_runs_at_most_once_a_second() {
+        let cache = cache();
+        let sweeps = std::cell::Cell::new(0);
+        let insert = |token: &str, now: u64| {
+            cache.insert(token, &verified(NOW + 600, 7), now, || {
+                sweeps.set(sweeps.get() + 1);
+                |_| true
+            });
+        };
+        insert("a", NOW);
+        insert("b", NOW);
+        insert("c", NOW);
+        assert_eq!(sweeps.get(), 1);
+        insert("d", NOW + 1);
+        insert("e", NOW + 1);
+        assert_eq!(sweeps.get(), 2);
+        // A clock that stepped back does not sweep again either.
+        insert("f", NOW);
+        assert_eq!(sweeps.get(), 2);
+        assert_eq!(cache.stats().entries, 6);
+    }
+
+    #[test]
     fn eviction_selects_by_principal() {
         let cache = cache();
         cache.insert("t", &verified(NOW + 600, 7), NOW, || |_| true);
@@ -518,6 +557,41 @@ mod tests {
         insert_all(&cache, (0..10_000).map(|i| format!("token-{i}")));
         assert!(cache.stats().entries <= 100, "{}", cache.stats().entries);
         assert!(cache.stats().entries >= 50, "{}", cache.stats().entries);
+    }
+
+    #[test]
+    fn the_cache_holds_about_its_configured_number_of_entries() {
+        // Tokens of a typical size (an RS256 access token), with the default settings: the
+        // byte budget covers the configured number of entries. quick_cache splits both over
+        // its shards (four per core), so one shard fills a little before the whole: 97.5 % on
+        // two cores; the bound leaves room for machines with many more shards.
+        let cache = cache();
+        let body = "x".repeat(600);
+        insert_all(&cache, (0..10_000).map(|i| format!("{body}.{i:031}")));
+        let entries = cache.stats().entries;
+        assert!((9_000..=10_000).contains(&entries), "{entries}");
+    }
+
+    #[test]
+    fn an_entry_weighs_its_estimated_size_but_at_least_its_share_of_the_byte_budget() {
+        let weigher = ByTokenLength { min_weight: 3356 };
+        let weight = |length: usize| {
+            let entry = Entry(Arc::new(Cached {
+                token: vec![b'x'; length].into(),
+                principal: principal(),
+                ids: TokenIds::new(None, None, None),
+                key: 7,
+                exp: NOW + 600,
+                nbf: None,
+                cached_at: NOW,
+            }));
+            weigher.weight(&0, &entry)
+        };
+        // Three bytes per token byte (the token and its decoded claims) and 256 of overhead.
+        assert_eq!(weight(600), 3356);
+        assert_eq!(weight(1033), 3356);
+        assert_eq!(weight(1034), 3358);
+        assert_eq!(weight(2000), 6256);
     }
 
     #[test]
@@ -559,11 +633,63 @@ mod tests {
     }
 
     #[test]
+    fn while_full_tokens_seen_twice_enter_though_others_came_in_between() {
+        let cache = full_cache();
+        // Requests as clients send them: a lookup, and on a miss a verification offered to
+        // the cache. 200 clients, each token seen once, then each a second time: the
+        // admission filter remembers about 90 % of them across the others (each token has two
+        // candidate slots of 1,024; only a later token taking the same slot erases it).
+        let clients: Vec<String> = (0..200).map(|i| format!("client-{i}")).collect();
+        let admitted = std::cell::Cell::new(0);
+        let request = |token: &str| {
+            if cache.get(token.as_bytes(), NOW, |_| true).is_none() {
+                cache.insert(token, &verified(NOW + 600, 7), NOW, || |_| true);
+                if cache
+                    .entries
+                    .peek(&cache.key_of(token.as_bytes()))
+                    .is_some()
+                {
+                    admitted.set(admitted.get() + 1);
+                }
+            }
+        };
+        clients.iter().for_each(|token| request(token));
+        assert_eq!(admitted.get(), 0, "none enters on its first verification");
+        clients.iter().for_each(|token| request(token));
+        assert!(admitted.get() >= 150, "{} of 200 entered", admitted.get());
+    }
+
+    #[test]
     fn a_minute_after_the_last_eviction_tokens_enter_at_once_again() {
         let cache = full_cache();
         let later = NOW + PRESSURE_SECS;
         cache.insert("new", &verified(later + 600, 7), later, || |_| true);
         assert!(cache.get(b"new", later, |_| true).is_some());
+    }
+
+    #[test]
+    fn pressure_ends_a_minute_after_the_last_eviction() {
+        let config = TokenCacheConfig::default()
+            .max_entries(1_000)
+            .max_bytes(1 << 30);
+        let cache = TokenCache::new(&config, Duration::from_secs(60)).unwrap();
+        // Filled past capacity with tokens that expire: the next sweep makes room.
+        for i in 0..3_000 {
+            let token = format!("filler-{i}");
+            cache.insert(&token, &verified(NOW + 10, 7), NOW, || |_| true);
+        }
+        // Each new token enters at once, the ones after the first included: entering
+        // where there is room evicts nothing and does not start pressure again.
+        let later = NOW + PRESSURE_SECS + 100;
+        for (i, token) in ["new", "newer", "newest"].into_iter().enumerate() {
+            let now = later + i as u64;
+            cache.insert(token, &verified(now + 600, 7), now, || |_| true);
+            assert!(
+                cache.get(token.as_bytes(), now, |_| true).is_some(),
+                "{token}"
+            );
+        }
+        assert_eq!(cache.stats().entries, 3);
     }
 
     #[test]
@@ -588,6 +714,20 @@ mod tests {
         }
         assert!(working_set.iter().all(|token| cached(token)));
         assert!(!one_time.iter().any(|token| cached(token)));
+    }
+
+    #[test]
+    fn keys_other_than_u64_are_still_mixed_into_the_hash() {
+        let hash = |bytes: &[u8]| {
+            let mut hasher = PreHashed.build_hasher();
+            hasher.write(bytes);
+            hasher.finish()
+        };
+        // Each byte rotated in, xored and multiplied by the golden-ratio constant.
+        assert_eq!(hash(b"key"), 0xadc2_bd96_3ff6_48ac);
+        let mut hasher = PreHashed.build_hasher();
+        hasher.write_u64(42);
+        assert_eq!(hasher.finish(), 42, "a u64 key is its own hash");
     }
 
     #[test]
