@@ -33,6 +33,12 @@
 //! discovery document names. `POST /admin/revocations` revokes tokens on every instance that
 //! shares `AUTH_REDIS_URL` (`scripts/three-instances.sh` shows it).
 //!
+//! Every route declares what it requires, and the authenticator denies by default: a route
+//! without `#[requires]` or `#[public]` would be refused (and `check_app` stops the start).
+//! `GET /openapi.json` is the OpenAPI document, whose security comes from the declarations, and
+//! `GET /docs` is Swagger UI (bundled in the binary): "Authorize" with a token from the banner,
+//! then "Try it out".
+//!
 //! With `AUTH_DPOP=allowed` every Bearer route also accepts DPoP-bound tokens with a proof
 //! (`Authorization: DPoP <token>` and a `DPoP` header); with `AUTH_DPOP=required` it accepts
 //! only those. A proof is good for one request, so the banner prints a command that makes one
@@ -48,13 +54,16 @@ use std::process::ExitCode;
 use actix_web::http::header;
 use actix_web::{delete, get, post, web, App, HttpResponse, HttpServer};
 use auth_runtime::{
-    check_app, requires, Authenticator, AuthenticatorBuilder, ConfigError, DpopConfig, DpopMode,
-    Identity, Introspection, Key, RedisStore, Revocation, StaticApiKeys, StaticUsers,
+    check_app, inventory, public, requires, Authenticator, AuthenticatorBuilder, ConfigError,
+    DpopConfig, DpopMode, Identity, Introspection, Key, RedisStore, Revocation, StaticApiKeys,
+    StaticUsers,
 };
 use jsonwebtoken::{EncodingKey, Header};
 use serde::Deserialize;
 use serde_json::json;
 use tracing_subscriber::EnvFilter;
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_swagger_ui::SwaggerUi;
 
 /// Used when `AUTH_HS256_SECRET` is unset. Anyone who reads this file can mint tokens with it.
 const DEVELOPMENT_SECRET: &str = "quickstart-development-secret-never-use-in-production";
@@ -64,35 +73,44 @@ const DEVELOPMENT_DPOP_KEY: &str = include_str!("../tests/keys/TEST-ONLY-p256-pr
 
 // ---------------------------------------------------------------------------------------------
 // The handlers. `#[requires]` checks the Bearer token (and its scopes) before any of the
-// handler's own extractors run; a refused request never reaches the handler.
+// handler's own extractors run; a refused request never reaches the handler. Written above
+// `#[utoipa::path]` and the route attribute, it documents the operation's security and
+// registers the route with its declaration.
 
-/// No attribute: anyone may call it.
+/// Anyone may call it; a token that is sent must still be valid.
+#[public]
+#[utoipa::path(responses((status = 200, description = "A greeting for anyone")))]
 #[get("/public")]
-async fn public() -> HttpResponse {
+async fn public_page() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "message": "anyone can read this" }))
 }
 
 /// Any valid token, no scope; `Identity` holds the verified token's subject, scopes and claims.
-#[get("/me")]
 #[requires]
+#[utoipa::path(responses((status = 200, description = "The token's subject and scopes")))]
+#[get("/me")]
 async fn me(who: Identity) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "sub": who.subject(), "scopes": who.scopes() }))
 }
 
-#[get("/items")]
+/// The items.
 #[requires(scope = "items:read")]
+#[utoipa::path(responses((status = 200, description = "Every item")))]
+#[get("/items")]
 async fn list_items() -> HttpResponse {
     HttpResponse::Ok().json(json!([{ "id": 1, "name": "apple" }, { "id": 2, "name": "pear" }]))
 }
 
-#[derive(Deserialize)]
+/// A new item.
+#[derive(Deserialize, ToSchema)]
 struct NewItem {
     name: String,
 }
 
 /// Both scopes are needed. The JSON body is only read once the token has been accepted.
-#[post("/items")]
 #[requires(scope = all("items:read", "items:write"))]
+#[utoipa::path(responses((status = 201, description = "The item, created")))]
+#[post("/items")]
 async fn create_item(who: Identity, item: web::Json<NewItem>) -> HttpResponse {
     HttpResponse::Created().json(json!({
         "id": 3,
@@ -102,16 +120,18 @@ async fn create_item(who: Identity, item: web::Json<NewItem>) -> HttpResponse {
 }
 
 /// Either scope is enough.
-#[delete("/items/{id}")]
 #[requires(scope = any("items:admin", "admin"))]
+#[utoipa::path(params(("id" = u32, Path, description = "The item")), responses((status = 200, description = "The item, deleted")))]
+#[delete("/items/{id}")]
 async fn delete_item(id: web::Path<u32>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "deleted": id.into_inner() }))
 }
 
 /// Users with a Bearer token holding `reports:read`, or Basic users (every quickstart user
 /// holds `reports:read`). With no credentials, the 401 carries one challenge per scheme.
-#[get("/reports")]
 #[requires(scheme = any("Bearer", "Basic"), scope = "reports:read")]
+#[utoipa::path(responses((status = 200, description = "The quarterly report")))]
+#[get("/reports")]
 async fn reports(who: Identity) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "report": "quarterly",
@@ -121,8 +141,9 @@ async fn reports(who: Identity) -> HttpResponse {
 }
 
 /// Machines with an API key (`X-API-Key` or `Authorization: ApiKey <key>`).
-#[get("/metrics")]
 #[requires(scheme = "ApiKey", scope = "metrics:read")]
+#[utoipa::path(responses((status = 200, description = "Request counters")))]
+#[get("/metrics")]
 async fn metrics(who: Identity) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "requests": 42, "client": who.subject() }))
 }
@@ -184,8 +205,12 @@ fn problem(status: actix_web::http::StatusCode, detail: &str) -> HttpResponse {
 /// Revokes tokens on every instance sharing the revocation store: `{"jti": ".."}`,
 /// `{"token": ".."}` or `{"sub": "..", "issued_before": <unix time>}`. The body is read only
 /// once the caller's token is accepted.
-#[post("/admin/revocations")]
 #[requires(scope = "admin:revoke")]
+#[utoipa::path(
+    request_body(content = String, description = "`{\"jti\": \"..\"}`, `{\"token\": \"..\"}` or `{\"sub\": \"..\", \"issued_before\": <unix time>}`", content_type = "application/json"),
+    responses((status = 204, description = "The revocation is in force and shared"), (status = 400, description = "Not one of the accepted bodies"))
+)]
+#[post("/admin/revocations")]
 async fn revoke(who: Identity, auth: web::Data<Authenticator>, body: web::Bytes) -> HttpResponse {
     let request = serde_json::from_slice::<RevocationRequest>(&body)
         .ok()
@@ -216,17 +241,59 @@ async fn revoke(who: Identity, auth: web::Data<Authenticator>, body: web::Bytes)
     }
 }
 
+/// `/docs` without its slash: Swagger UI is served under `/docs/`.
+#[public]
+#[get("/docs")]
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header(("Location", "/docs/"))
+        .finish()
+}
+
+/// The OpenAPI document: the operations utoipa documents, with their security from the
+/// declarations (`auth.openapi()`).
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "auth-runtime quickstart",
+        description = "A small items API protected by `#[requires]`"
+    ),
+    paths(
+        public_page,
+        me,
+        list_items,
+        create_item,
+        delete_item,
+        reports,
+        metrics,
+        revoke
+    )
+)]
+struct ApiDoc;
+
+/// The OpenAPI document of `auth`'s configuration.
+fn openapi(auth: &Authenticator) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    auth.openapi().modify(&mut doc);
+    doc
+}
+
+/// Swagger UI and the document it shows; no attribute can declare them, so the authenticator
+/// leaves their patterns open (`public_route`).
+const DOCS_PATTERNS: [&str; 2] = ["/docs/{_:.*}", "/openapi.json"];
+
 /// Every route of the quickstart.
 fn routes(config: &mut web::ServiceConfig) {
     config
-        .service(public)
+        .service(public_page)
         .service(me)
         .service(list_items)
         .service(create_item)
         .service(delete_item)
         .service(reports)
         .service(metrics)
-        .service(revoke);
+        .service(revoke)
+        .service(docs_redirect);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,7 +356,10 @@ async fn run() -> Result<(), String> {
             .realm(&realm)
             .audience(&audience)
             .basic(basic_users(&users)?)
-            .api_keys(static_api_keys(&api_keys)?);
+            .api_keys(static_api_keys(&api_keys)?)
+            .deny_by_default()
+            .public_route(DOCS_PATTERNS[0])
+            .public_route(DOCS_PATTERNS[1]);
         let builder = dpop(revocation_store(introspection(builder)?)?)?;
         key_source(builder)
     };
@@ -310,15 +380,20 @@ async fn run() -> Result<(), String> {
         },
     };
 
+    let doc = openapi(&auth);
     let data = web::Data::new(auth.clone());
     let app = move || {
         App::new()
+            .wrap(auth.middleware())
             .configure(auth.configure())
             .app_data(data.clone())
             .configure(routes)
+            .service(SwaggerUi::new(DOCS_PATTERNS[0]).url(DOCS_PATTERNS[1], doc.clone()))
     };
-    // Fails now, instead of answering 500, if the `App` forgot to register the authenticator.
+    // Fails now, instead of on a request, if the `App` forgot the authenticator or its
+    // middleware, or a route declares nothing.
     check_app(app()).await.map_err(|error| error.to_string())?;
+    let routes = inventory(app()).await.map_err(|error| error.to_string())?;
 
     let server = HttpServer::new(app)
         .bind(&bind)
@@ -411,6 +486,8 @@ async fn run() -> Result<(), String> {
         ),
     ];
     println!("quickstart listening on {base}, realm {realm:?}\n");
+    println!("Routes (`auth_runtime::inventory`):\n{routes}");
+    println!("OpenAPI document: {base}/openapi.json; Swagger UI: {base}/docs (Authorize with a token below)\n");
     if let Some(mode) = &dpop_mode {
         let token = bound_reader.as_deref().unwrap_or("$TOKEN");
         println!(
@@ -660,16 +737,20 @@ mod tests {
             .key(Key::hs256(DEVELOPMENT_SECRET).unwrap())
             .basic(basic_users("alice:wonderland").unwrap())
             .api_keys(static_api_keys("demo-key-123").unwrap())
+            .deny_by_default()
             .build()
             .unwrap();
         let app = test::init_service(
             App::new()
+                .wrap(auth.middleware())
                 .configure(auth.configure())
                 .app_data(web::Data::new(auth.clone()))
                 .configure(routes),
         )
         .await;
-        test::call_service(&app, req.to_request()).await
+        test::call_service(&app, req.to_request())
+            .await
+            .map_into_boxed_body()
     }
 
     fn bearer(scope: &str) -> (&'static str, String) {

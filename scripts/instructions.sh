@@ -22,6 +22,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Cargo's target directory: builds, tokens and results go there.
+TARGET=${CARGO_TARGET_DIR:-target}
 
 ALGS=${ALGS:-"HS256 EdDSA"}
 STACKS=${STACKS:-"noauth requires requires-nocache httpauth grants"}
@@ -30,8 +32,8 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-3}
 CONNECTIONS=${CONNECTIONS:-4}
 BASE_PORT=${BASE_PORT:-18200}
-OUT=${OUT:-target/instructions/$(date -u +%Y%m%dT%H%M%SZ)}
-TOKENS_DIR=target/load-bench/tokens
+OUT=${OUT:-$TARGET/instructions/$(date -u +%Y%m%dT%H%M%SZ)}
+TOKENS_DIR=$TARGET/load-bench/tokens
 LUA=bench/wrk/fresh-tokens.lua
 
 read -r -a algs <<<"$ALGS"
@@ -56,7 +58,7 @@ say "building auth-bench in release"
 cargo build --release --quiet -p auth-bench --bins
 mkdir -p "$OUT" "$TOKENS_DIR"
 # A copy: another build into a shared target directory cannot swap the binary mid-run.
-cp target/release/auth-bench "$OUT/auth-bench"
+cp "$TARGET/release/auth-bench" "$OUT/auth-bench"
 BIN=$OUT/auth-bench
 # The lock of scripts/load-bench.sh: a count and a load run at once would disturb each other.
 exec 9>"$TOKENS_DIR/../.lock"

@@ -29,6 +29,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Cargo's target directory: builds, tokens and results go there.
+TARGET=${CARGO_TARGET_DIR:-target}
 
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
@@ -42,8 +44,8 @@ CONNECTIONS=${CONNECTIONS:-32}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 BASE_PORT=${BASE_PORT:-18100}
-OUT=${OUT:-target/load-bench/$(date -u +%Y%m%dT%H%M%SZ)}
-TOKENS_DIR=target/load-bench/tokens
+OUT=${OUT:-$TARGET/load-bench/$(date -u +%Y%m%dT%H%M%SZ)}
+TOKENS_DIR=$TARGET/load-bench/tokens
 LUA=bench/wrk/fresh-tokens.lua
 
 read -r -a algs <<<"$ALGS"
@@ -64,8 +66,8 @@ fi
 
 say "building auth-bench in release"
 cargo build --release --quiet -p auth-bench --bins
-BIN=target/release/auth-bench
-COUNTING=target/release/auth-bench-counting
+BIN=$TARGET/release/auth-bench
+COUNTING=$TARGET/release/auth-bench-counting
 
 mkdir -p "$OUT" "$TOKENS_DIR"
 # Two runs at once would share the two cores and measure nothing.

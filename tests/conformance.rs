@@ -853,14 +853,27 @@ async fn a_handler_without_a_registered_authenticator_is_a_500_not_a_panic() {
 async fn check_app_fails_fast_without_an_authenticator() {
     assert!(check_app(App::new().configure(routes)).await.is_err());
     let auth = authenticator();
-    assert!(
-        check_app(App::new().configure(auth.configure()).configure(routes))
-            .await
-            .is_ok()
-    );
-    assert!(check_app(App::new().app_data(web::Data::new(auth)))
-        .await
-        .is_ok());
+    assert!(check_app(
+        App::new()
+            .wrap(auth.middleware())
+            .configure(auth.configure())
+            .configure(routes)
+    )
+    .await
+    .is_ok());
+    assert!(check_app(
+        App::new()
+            .wrap(auth.middleware())
+            .app_data(web::Data::new(auth.clone()))
+    )
+    .await
+    .is_ok());
+    // Registered, but without the app-wide middleware: invalid credentials would reach
+    // handlers that do not check them.
+    assert!(matches!(
+        check_app(App::new().configure(auth.configure()).configure(routes)).await,
+        Err(auth_runtime::ConfigError::MiddlewareMissing)
+    ));
 }
 
 #[actix_rt::test]

@@ -63,6 +63,10 @@ pub(crate) struct Requirement {
     pub optional: Option<Span>,
     /// The path that replaces `::auth_runtime`, spanned at the `crate = ".."` literal.
     pub krate: Option<Path>,
+    /// Set by `#[public]`: open to anyone; no other argument applies.
+    pub public: Option<Span>,
+    /// Emitted again below a `#[utoipa::path]` that now carries the requirement.
+    pub documented: bool,
 }
 
 pub(crate) enum Scheme {
@@ -125,6 +129,8 @@ impl Requirement {
             realm: None,
             optional: None,
             krate: None,
+            public: None,
+            documented: false,
         }
     }
 }

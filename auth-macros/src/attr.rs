@@ -66,6 +66,31 @@ pub(crate) fn parse_requirement(args: TokenStream, errors: &mut Errors) -> Requi
     requirement
 }
 
+/// Parses the arguments of `#[public]`: only `crate = ".."`.
+pub(crate) fn parse_public(args: TokenStream, errors: &mut Errors) -> Requirement {
+    let mut requirement = Requirement::bearer();
+    requirement.public = Some(Span::call_site());
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("crate") {
+            requirement.krate = string_value(&meta, Key::Crate, "auth_runtime", errors)?
+                .and_then(|lit| crate_path(&lit, errors));
+            return Ok(());
+        }
+        errors.at_tokens(
+            &meta.path,
+            format!(
+                "`#[public]` takes no argument other than `crate`; `{}` belongs to `#[requires]`",
+                path_text(&meta.path)
+            ),
+        );
+        skip_value(meta.input)
+    });
+    if let Err(error) = parser.parse2(args) {
+        errors.push(error);
+    }
+    requirement
+}
+
 /// The item `#[requires]` is placed on, which must be a function. Its body stays tokens: only
 /// rustc parses it, once, when it compiles the expansion (and reports any mistake in it).
 pub(crate) fn parse_handler(item: TokenStream) -> syn::Result<Handler> {

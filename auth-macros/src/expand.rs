@@ -6,9 +6,11 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Attribute, ExprPath, Ident, Index, LitStr, ReturnType, Signature, Token, Visibility};
 
-use crate::ast::{Handler, Param, Requirement, Scheme, ScopeExpr};
-use crate::attr::{parse_handler, parse_requirement};
+use crate::ast::{path_text, Handler, Param, Requirement, Scheme, ScopeExpr};
+use crate::attr::{parse_handler, parse_public, parse_requirement};
 use crate::errors::Errors;
+use crate::openapi::{hoist, order_check, take_documented_flag};
+use crate::route::{find_route, registration, Route};
 use crate::valid::{check_handler, check_requirement};
 
 /// Attributes whose last path segment is one of these register the handler with actix-web
@@ -28,9 +30,62 @@ pub(crate) fn requires(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let (documented, args) = take_documented_flag(args);
     let mut errors = Errors::default();
-    let requirement = parse_requirement(args, &mut errors);
+    let mut requirement = parse_requirement(args.clone(), &mut errors);
+    requirement.documented = documented;
     check_requirement(&requirement, &mut errors);
+    documented_or_expanded(requirement, &args, item, "requires", errors)
+}
+
+/// `#[public]`: the handler is open to anyone, and present credentials must still be valid.
+pub(crate) fn public(args: TokenStream, item: TokenStream) -> TokenStream {
+    let (documented, args) = take_documented_flag(args);
+    let mut errors = Errors::default();
+    let mut requirement = parse_public(args.clone(), &mut errors);
+    requirement.documented = documented;
+    match documented_or_expanded(requirement, &args, item.clone(), "public", errors) {
+        Ok(expanded) => expanded,
+        Err(error) => fallback(item, error),
+    }
+}
+
+/// With a `#[utoipa::path]` below the attribute, that attribute moved above it with the
+/// requirement (`openapi.rs`); otherwise the expansion.
+fn documented_or_expanded(
+    requirement: Requirement,
+    args: &TokenStream,
+    item: TokenStream,
+    attribute: &str,
+    mut errors: Errors,
+) -> syn::Result<TokenStream> {
+    if !requirement.documented {
+        let private = private_path(&requirement);
+        let krate = requirement.krate.as_ref();
+        if let Some(hoisted) = hoist(attribute, args, &item, krate, &private, &mut errors) {
+            errors.finish()?;
+            return Ok(hoisted);
+        }
+    }
+    expand_checked(requirement, item, attribute, errors)
+}
+
+/// `::auth_runtime::__private_v0_1_0`, or the same module under the `crate = ".."` path.
+fn private_path(requirement: &Requirement) -> TokenStream {
+    let module = private_module();
+    match &requirement.krate {
+        Some(krate) => quote!(#krate::#module),
+        None => quote!(::auth_runtime::#module),
+    }
+}
+
+/// Parses and checks the handler, then expands it with `requirement` if nothing was wrong.
+fn expand_checked(
+    requirement: Requirement,
+    item: TokenStream,
+    attribute: &str,
+    mut errors: Errors,
+) -> syn::Result<TokenStream> {
     let handler = match parse_handler(item) {
         Ok(handler) => {
             check_handler(&handler, &mut errors);
@@ -41,8 +96,17 @@ fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             None
         }
     };
+    let route = handler
+        .as_ref()
+        .and_then(|handler| find_route(&handler.attrs, attribute, &mut errors));
     errors.finish()?;
-    Ok(handler.map_or_else(TokenStream::new, |handler| expand(&requirement, handler)))
+    Ok(handler.map_or_else(TokenStream::new, |handler| {
+        let order_check = (!requirement.documented)
+            .then(|| order_check(&handler.sig.ident, attribute, &private_path(&requirement)));
+        let mut expanded = expand(&requirement, handler, route.as_ref());
+        expanded.extend(order_check);
+        expanded
+    }))
 }
 
 /// The user's item untouched, so the rest of the crate (and the IDE) still sees the handler,
@@ -52,12 +116,8 @@ fn fallback(item: TokenStream, error: syn::Error) -> TokenStream {
     quote!(#item #errors)
 }
 
-fn expand(requirement: &Requirement, handler: Handler) -> TokenStream {
-    let module = private_module();
-    let private = match &requirement.krate {
-        Some(krate) => quote!(#krate::#module),
-        None => quote!(::auth_runtime::#module),
-    };
+fn expand(requirement: &Requirement, handler: Handler, route: Option<&Route>) -> TokenStream {
+    let private = private_path(requirement);
     let Handler {
         attrs,
         vis,
@@ -73,11 +133,28 @@ fn expand(requirement: &Requirement, handler: Handler) -> TokenStream {
     let inner_attrs = &attrs.inner;
     let inner = quote!(#(#inner_attrs)* #sig #body);
     let wrapper = wrapper_fn(&vis, &sig, body.span(), inner, &params, &marker, &private);
-    let outer_attrs = &attrs.outer;
+    let Some(route) = route else {
+        let outer_attrs = &attrs.outer;
+        return quote! {
+            #requirement_items
+            #(#outer_attrs)*
+            #wrapper
+        };
+    };
+    // Registered by this expansion rather than by actix-web's attribute, so that the route's
+    // declaration is registered with it.
+    let ident = &sig.ident;
+    let cfg = attrs.cfg();
+    let docs = attrs.outer.iter().filter(|attr| is_doc(attr));
+    let registration = registration(route, ident, wrapper, &marker, &cfg, &private);
     quote! {
         #requirement_items
-        #(#outer_attrs)*
-        #wrapper
+        #(#docs)*
+        #(#cfg)*
+        #[allow(non_camel_case_types)]
+        #vis struct #ident;
+
+        #registration
     }
 }
 
@@ -255,6 +332,9 @@ fn requirement_expr(
     marker: &Ident,
     private: &TokenStream,
 ) -> TokenStream {
+    if requirement.public.is_some() {
+        return quote!(#private::PUBLIC);
+    }
     let mut expr = match requirement.schemes.as_slice() {
         // Naming a constant costs rustc less than building a scheme list in every handler.
         [Scheme::Builtin { scheme, span }] => {
@@ -274,8 +354,9 @@ fn requirement_expr(
         let roles = scope_expr(roles, private);
         expr.extend(quote!(.roles(&#roles)));
     }
-    if requirement.policy.is_some() {
-        expr.extend(quote!(.policy(#marker::__auth_policy)));
+    if let Some(policy) = &requirement.policy {
+        let name = LitStr::new(&path_text(&policy.path), policy.span());
+        expr.extend(quote!(.policy(#marker::__auth_policy).policy_name(#name)));
     }
     if let Some(realm) = &requirement.realm {
         let realm = plain_literal(realm);
@@ -416,7 +497,6 @@ mod tests {
             quote!(scope = all("items:read", "items:write")),
             quote! {
                 /// Creates an item.
-                #[get("/items")]
                 #[tracing::instrument]
                 pub async fn create(body: web::Json<Item>, who: Identity, maybe: Option<Claims<MyClaims>>) -> impl Responder {
                     HttpResponse::Ok()
@@ -439,7 +519,6 @@ mod tests {
                 }
 
                 /// Creates an item.
-                #[get("/items")]
                 pub fn create(
                     __auth_args: ::auth_runtime::__private_v0_1_0::Guarded<
                         __auth_requirement_create,
@@ -683,7 +762,8 @@ mod tests {
                 impl ::deps::auth::__private_v0_1_0::StaticRequirement for __auth_requirement_guarded {
                     const REQUIREMENT: ::deps::auth::__private_v0_1_0::Requirement =
                         ::deps::auth::__private_v0_1_0::BEARER
-                            .policy(__auth_requirement_guarded::__auth_policy);
+                            .policy(__auth_requirement_guarded::__auth_policy)
+                            .policy_name("crate::policies::check");
                 }
 
                 #[cfg(test)]
@@ -724,13 +804,17 @@ mod tests {
                 async fn r#move(id: web::Path<u32>) {}
             },
         );
-        assert_eq!(actual.matches("# [cfg (feature = \"admin\")]").count(), 3);
-        assert_eq!(actual.matches("# [actix_web :: post (\"/x\")]").count(), 1);
+        // The marker, its requirement, the unit struct, the use of the route attribute and the
+        // registration.
+        assert_eq!(actual.matches("# [cfg (feature = \"admin\")]").count(), 5);
+        assert!(!actual.contains("# [actix_web :: post"), "{actual}");
+        assert!(actual.contains("use actix_web :: post as _"), "{actual}");
         let inner = actual.find("async fn r#move (id").unwrap();
         let allow = actual.find("# [allow (unused_variables)]").unwrap();
-        let route = actual.find("# [actix_web :: post").unwrap();
-        assert!(route < allow && allow < inner, "{actual}");
+        let register = actual.find("fn register").unwrap();
+        assert!(register < allow && allow < inner, "{actual}");
         assert!(actual.contains("enum __auth_requirement_move { }"));
+        assert!(actual.contains("struct r#move ;"), "{actual}");
     }
 
     #[test]
@@ -763,6 +847,112 @@ mod tests {
         assert!(actual.starts_with(&item.to_string()), "{actual}");
         assert_eq!(actual.matches("compile_error").count(), 3, "{actual}");
         assert!(!actual.contains("__auth_"));
+    }
+
+    #[test]
+    fn a_route_attribute_below_is_registered_with_the_declaration() {
+        let actual = expansion(
+            quote!(scope = "items:read"),
+            quote! {
+                /// Lists the items.
+                #[get("/items/{id}", name = "item", guard = "json_only", wrap = "Logger::default()")]
+                pub async fn show(id: web::Path<u32>) -> HttpResponse {
+                    HttpResponse::Ok().finish()
+                }
+            },
+        );
+        assert_contains(
+            &actual,
+            quote!(
+                /// Lists the items.
+                #[allow(non_camel_case_types)]
+                pub struct show;
+            ),
+        );
+        assert_contains(
+            &actual,
+            quote! {
+                static __AUTH_ROUTE: ::auth_runtime::__private_v0_1_0::RouteDeclaration =
+                    ::auth_runtime::__private_v0_1_0::RouteDeclaration {
+                        path: "/items/{id}",
+                        methods: &[::auth_runtime::__private_v0_1_0::Method::GET],
+                        handler: ::core::concat!(::core::module_path!(), "::", "show"),
+                        requirement: <__auth_requirement_show as ::auth_runtime::__private_v0_1_0::StaticRequirement>::REQUIREMENT,
+                    };
+                let __auth_resource = ::auth_runtime::__private_v0_1_0::Resource::new("/items/{id}")
+                    .name("item")
+                    .guard(::auth_runtime::__private_v0_1_0::MethodGuard(::auth_runtime::__private_v0_1_0::Method::GET))
+                    .guard(::auth_runtime::__private_v0_1_0::fn_guard(json_only))
+                    .wrap(Logger::default())
+                    .to(show);
+                ::auth_runtime::__private_v0_1_0::register_declared(__auth_config, __auth_resource, &__AUTH_ROUTE);
+            },
+        );
+    }
+
+    #[test]
+    fn a_route_with_several_methods_guards_each_and_routes_is_refused() {
+        let actual = expansion(
+            quote!(),
+            quote! {
+                #[route("/x", method = "GET", method = "head")]
+                async fn x() {}
+            },
+        );
+        assert_contains(
+            &actual,
+            quote! {
+                .guard(::auth_runtime::__private_v0_1_0::AnyGuard(
+                    ::auth_runtime::__private_v0_1_0::MethodGuard(::auth_runtime::__private_v0_1_0::Method::GET))
+                    .or(::auth_runtime::__private_v0_1_0::MethodGuard(::auth_runtime::__private_v0_1_0::Method::HEAD)))
+            },
+        );
+        let actual = expansion(
+            quote!(),
+            quote! {
+                #[routes]
+                #[get("/x")]
+                async fn x() {}
+            },
+        );
+        assert!(
+            actual.contains("cannot register the routes of `#[routes]`"),
+            "{actual}"
+        );
+    }
+
+    #[test]
+    fn public_names_the_public_requirement_and_takes_only_crate() {
+        let actual = public(
+            quote!(),
+            quote! {
+                #[get("/hello")]
+                async fn hello(who: Option<Identity>) {}
+            },
+        )
+        .to_string();
+        assert_contains(
+            &actual,
+            quote!(
+                const REQUIREMENT: ::auth_runtime::__private_v0_1_0::Requirement =
+                    ::auth_runtime::__private_v0_1_0::PUBLIC;
+            ),
+        );
+        assert_contains(
+            &actual,
+            quote!(::auth_runtime::__private_v0_1_0::Optional<Identity>),
+        );
+        let actual = public(
+            quote!(scope = "a"),
+            quote!(
+                async fn f() {}
+            ),
+        )
+        .to_string();
+        assert!(
+            actual.contains("`#[public]` takes no argument other than `crate`; `scope` belongs to `#[requires]`"),
+            "{actual}"
+        );
     }
 
     #[test]

@@ -14,6 +14,8 @@ mod ast;
 mod attr;
 mod errors;
 mod expand;
+mod openapi;
+mod route;
 mod suggest;
 mod valid;
 
@@ -91,4 +93,31 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn requires(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::requires(args.into(), item.into()).into()
+}
+
+/// Declares a handler open to anyone: requests without credentials reach it, and credentials that
+/// are present must still be valid (a forged token is refused, never taken for "anonymous").
+///
+/// ```ignore
+/// use actix_web::{get, HttpResponse};
+/// use auth_runtime::{public, Identity};
+///
+/// #[public]
+/// #[get("/hello")]
+/// async fn hello(who: Option<Identity>) -> HttpResponse {
+///     HttpResponse::Ok().body(match who {
+///         Some(who) => format!("hello {}", who.subject().unwrap_or("?")),
+///         None => "hello stranger".to_owned(),
+///     })
+/// }
+/// ```
+///
+/// Written above the route attribute, as here, it registers the route as declared, so that the
+/// app-wide middleware (`.wrap(auth.middleware())`) and the route inventory know it, and
+/// `deny_by_default` leaves it open. The only argument is `crate = ".."`, as for `#[requires]`.
+/// `Option<Identity>` and `Option<Claims<T>>` parameters are `None` only when no credentials
+/// were sent.
+#[proc_macro_attribute]
+pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::public(args.into(), item.into()).into()
 }

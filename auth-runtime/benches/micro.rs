@@ -1,6 +1,7 @@
 //! criterion micro-benchmarks: verification per algorithm (cold and cached, and one raw
 //! aws-lc-rs signature check to compare with), Basic served from the verified-credential cache
-//! next to a reused Bearer token, the Authorization parser, and the challenge builder.
+//! next to a reused Bearer token, the Authorization parser, the challenge builder, and a whole
+//! actix service with and without the app-wide middleware.
 //!
 //! `cargo bench -p auth-runtime --features testing --bench micro`; with
 //! `--no-default-features --features rust-crypto,testing` for the RustCrypto backend (the raw
@@ -194,5 +195,93 @@ mod raw {
     }
 }
 
-criterion_group!(benches, verification, basic, parsing, challenges);
+#[auth_runtime::requires(scope = "items:read")]
+#[actix_web::get("/items")]
+async fn items() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().finish()
+}
+
+#[auth_runtime::public]
+#[actix_web::get("/public")]
+async fn public_page() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().finish()
+}
+
+async fn undeclared() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().finish()
+}
+
+/// One request through a whole actix service (routing, the `#[requires]` guard, the handler),
+/// without and with the app-wide middleware (`.wrap(auth.middleware())`): what the middleware
+/// adds to a reused token on a declared route, and to a request without credentials.
+fn service(c: &mut Criterion) {
+    use actix_web::dev::Service;
+    use actix_web::test::{init_service, TestRequest};
+    use actix_web::{web, App};
+
+    let rt = actix_web::rt::System::new();
+    let bench = common::setup(auth_runtime::Algorithm::HS256);
+    let auth = &bench.auth;
+    let token = bench.token(0);
+    let routes = |config: &mut web::ServiceConfig| {
+        config
+            .service(items)
+            .service(public_page)
+            .route("/undeclared", web::get().to(undeclared));
+    };
+    let plain = rt.block_on(init_service(
+        App::new().configure(auth.configure()).configure(routes),
+    ));
+    let wrapped = rt.block_on(init_service(
+        App::new()
+            .wrap(auth.middleware())
+            .configure(auth.configure())
+            .configure(routes),
+    ));
+    let mut group = c.benchmark_group("service");
+    let request = |path: &str, token: Option<&str>| {
+        let req = TestRequest::get().uri(path);
+        match token {
+            Some(token) => req.bearer(token).to_request(),
+            None => req.to_request(),
+        }
+    };
+    let cases = [
+        ("reused_token", "/items", Some(token.as_str())),
+        ("public_no_credentials", "/public", None),
+        ("undeclared_no_credentials", "/undeclared", None),
+        (
+            "undeclared_reused_token",
+            "/undeclared",
+            Some(token.as_str()),
+        ),
+    ];
+    for (name, path, token) in cases {
+        group.bench_function(format!("{name}/without_middleware"), |b| {
+            b.iter_batched(
+                || request(path, token),
+                |req| {
+                    rt.block_on(async {
+                        assert!(plain.call(req).await.unwrap().status().is_success())
+                    })
+                },
+                BatchSize::SmallInput,
+            )
+        });
+        group.bench_function(format!("{name}/with_middleware"), |b| {
+            b.iter_batched(
+                || request(path, token),
+                |req| {
+                    rt.block_on(async {
+                        assert!(wrapped.call(req).await.unwrap().status().is_success())
+                    })
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, verification, basic, parsing, challenges, service);
 criterion_main!(benches);

@@ -3,7 +3,10 @@
 
 pub use std::sync::Arc;
 
-pub use actix_web::HttpRequest;
+pub use actix_web::dev::{AppService, HttpServiceFactory};
+pub use actix_web::guard::{fn_guard, Any as AnyGuard, Method as MethodGuard};
+pub use actix_web::http::Method;
+pub use actix_web::{HttpRequest, Resource};
 
 use crate::custom::CustomScheme;
 pub use crate::http::extract::{Guarded, Optional, StaticRequirement};
@@ -11,7 +14,11 @@ pub use crate::policy::run_policy;
 pub use crate::principal::Principal;
 pub use crate::requirement::ScopeExpr::{All, Any, Token};
 pub use crate::requirement::{Policy, PolicyDecision, PolicyFuture, Requirement, ScopeExpr};
+pub use crate::routes::declaration::{register_declared, RouteDeclaration};
 pub use crate::scheme::Scheme;
+
+/// The requirement of a `#[public]` route.
+pub const PUBLIC: Requirement = Requirement::PUBLIC;
 
 // The requirement of one built-in scheme alone, which the generated code refines with
 // `.scope(..)` and the like: naming a constant costs rustc less than building the scheme list in
@@ -68,3 +75,34 @@ impl<T: actix_web::FromRequest> Extractor for T {}
 
 /// Compile-time check, placed at each parameter's type by `#[requires]`.
 pub const fn assert_extractor<T: Extractor>() {}
+
+/// The requirement as the `x-auth-runtime` extension of an OpenAPI operation: what
+/// `#[requires]` puts into the `#[utoipa::path]` below it.
+pub fn requirement_json(requirement: &Requirement) -> serde_json::Value {
+    crate::routes::inventory::requirement_json(requirement)
+}
+
+/// Implemented only by the fallback type `#[requires]` generates when it saw no
+/// `#[utoipa::path]` below it: utoipa's own type of that name means it was written above.
+#[diagnostic::on_unimplemented(
+    message = "`#[utoipa::path]` is written above `#[requires]`, so the operation is documented without the requirement",
+    label = "utoipa documented this handler before `#[requires]` ran",
+    note = "write `#[requires(..)]` first, above `#[utoipa::path(..)]`: it then adds the requirement to the operation (security, 401/403, `x-auth-runtime`)"
+)]
+pub trait NotDocumentedYet {}
+
+/// The same check for `#[public]`.
+#[diagnostic::on_unimplemented(
+    message = "`#[utoipa::path]` is written above `#[public]`, so the operation is documented without it",
+    label = "utoipa documented this handler before `#[public]` ran",
+    note = "write `#[public]` first, above `#[utoipa::path(..)]`"
+)]
+pub trait NotDocumentedYetPublic {}
+
+impl<T: NotDocumentedYet> NotDocumentedYetPublic for T {}
+
+/// Compile-time check that `#[utoipa::path]` is not above `#[requires]`.
+pub const fn requires_before_utoipa_path<T: NotDocumentedYet>() {}
+
+/// Compile-time check that `#[utoipa::path]` is not above `#[public]`.
+pub const fn public_before_utoipa_path<T: NotDocumentedYetPublic>() {}

@@ -185,6 +185,16 @@ impl<V: ApiKeyVerifier> Mechanism for ApiKeys<V> {
         })
     }
 
+    /// `apiKey` in the configured header (`Authorization: ApiKey <key>` is accepted too).
+    #[cfg(feature = "openapi")]
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            self.header.as_str(),
+            "An API key; `Authorization: ApiKey <key>` is accepted too",
+        )))
+    }
+
     fn challenge(&self, realm: &str) -> Challenge {
         Challenge::new("ApiKey", realm)
     }

@@ -68,6 +68,10 @@ pub(crate) struct Inner {
     pub(crate) dpop_cache: Option<Arc<TokenCache>>,
     /// Which endpoints accept DPoP.
     pub(crate) dpop_mode: DpopMode,
+    /// Routes without a declaration are refused without credentials (`deny_by_default`).
+    pub(crate) deny_by_default: bool,
+    /// Full patterns the app-wide middleware leaves open (`public_route`).
+    pub(crate) public_routes: Vec<String>,
     /// The decision counters of the configured schemes.
     pub(crate) decisions: Decisions,
     /// The credential caches of application schemes that opted in, for evictions.
@@ -108,6 +112,44 @@ impl Authenticator {
         move |config| {
             config.app_data(auth);
         }
+    }
+
+    /// Whether routes without a declaration need credentials
+    /// ([`deny_by_default`](crate::AuthenticatorBuilder::deny_by_default)).
+    pub fn denies_by_default(&self) -> bool {
+        self.inner.deny_by_default
+    }
+
+    /// The full patterns the middleware leaves open
+    /// ([`public_route`](crate::AuthenticatorBuilder::public_route)).
+    pub fn public_routes(&self) -> &[String] {
+        &self.inner.public_routes
+    }
+
+    /// What the app-wide middleware asks of a route without a declaration: credentials of any
+    /// configured scheme, required under `deny_by_default`, else only valid when present.
+    pub(crate) fn app_wide_requirement(&self) -> Requirement {
+        if self.inner.deny_by_default {
+            Requirement::AUTHENTICATED
+        } else {
+            Requirement::AUTHENTICATED.optional()
+        }
+    }
+
+    /// Whether `req` carries anything that looks like credentials: an `Authorization` header of
+    /// any scheme, or the credentials of a configured scheme found elsewhere (an API-key
+    /// header, a custom scheme's cookie).
+    #[inline]
+    pub(crate) fn carries_credentials(&self, req: &HttpRequest) -> bool {
+        req.headers()
+            .contains_key(actix_web::http::header::AUTHORIZATION)
+            || self.inner.registry.any_present(req)
+    }
+
+    /// The configured schemes' mechanisms.
+    #[cfg(feature = "openapi")]
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.inner.registry
     }
 
     /// The configured realm.

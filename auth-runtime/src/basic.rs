@@ -175,6 +175,13 @@ impl<V: BasicVerifier> Mechanism for Basic<V> {
     }
 
     /// RFC 7617 §2.1: the only `charset` value allowed is `UTF-8`.
+    /// `http` `basic` (RFC 7617).
+    #[cfg(feature = "openapi")]
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build())
+    }
+
     fn challenge(&self, realm: &str) -> Challenge {
         Challenge::new("Basic", realm).param("charset", "UTF-8")
     }

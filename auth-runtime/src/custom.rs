@@ -58,6 +58,23 @@ pub trait CustomScheme: Send + Sync + 'static {
         Challenge::new(Self::NAME, realm)
     }
 
+    /// How the OpenAPI document describes this scheme, under the component name
+    /// [`NAME`](Self::NAME) (feature `openapi`). Default: an `apiKey` in the `Authorization`
+    /// header, described as `Authorization: <NAME> ..`; a session cookie would say
+    /// `SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("session")))`.
+    #[cfg(feature = "openapi")]
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "Authorization",
+            &format!(
+                "Credentials of the `{}` scheme: `Authorization: {} ..`",
+                Self::NAME,
+                Self::NAME
+            ),
+        )))
+    }
+
     /// Opts into the verified-credential cache: the bytes of `req` that make up its credential
     /// (a cookie's value, a header's value, …), or `None` to verify it in full. Default:
     /// `None`, no caching.
@@ -154,6 +171,11 @@ impl<S: CustomScheme> Mechanism for Custom<S> {
             }
             Ok(principal)
         })
+    }
+
+    #[cfg(feature = "openapi")]
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme {
+        self.scheme.openapi()
     }
 
     fn challenge(&self, realm: &str) -> Challenge {

@@ -101,6 +101,15 @@ pub enum ConfigError {
     /// [`check_app`](crate::check_app) found no authenticator in the application.
     #[error("no `Authenticator` is registered in the application: add `.app_data(authenticator.clone())` or `.configure(authenticator.configure())` to the `App`")]
     NotRegistered,
+    /// The application does not wrap the app-wide middleware.
+    #[error("the app-wide middleware is not installed: add `.wrap(authenticator.middleware())` to the `App`, so that invalid credentials are refused on every route (and, with `deny_by_default`, routes without a declaration are refused)")]
+    MiddlewareMissing,
+    /// Under `deny_by_default`, routes that declare neither `#[requires]` nor `#[public]`.
+    #[error("routes without `#[requires(..)]` or `#[public]` under `deny_by_default` (write the attribute above the route attribute, or open the pattern with `.public_route(..)`): {0}")]
+    UndeclaredRoutes(String),
+    /// Declared handlers whose route the application's resource map does not give back.
+    #[error("the full pattern of these declared routes cannot be found, so the app-wide middleware would answer them as undeclared (an earlier resource matches the same paths, or a dynamic segment refuses the placeholder `0`): {0}")]
+    UnresolvedRoutes(String),
 }
 
 /// How an error message names a JWK: by its `kid`, or as having none.

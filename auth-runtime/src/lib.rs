@@ -10,16 +10,22 @@
 //!
 //! ```no_run
 //! use actix_web::{get, post, web, App, HttpResponse, HttpServer};
-//! use auth_runtime::{requires, Authenticator, Identity, Key};
+//! use auth_runtime::{public, requires, Authenticator, Identity, Key};
 //!
-//! #[get("/items")]
+//! #[public]
+//! #[get("/health")]
+//! async fn health() -> HttpResponse {
+//!     HttpResponse::Ok().finish()
+//! }
+//!
 //! #[requires(scope = "items:read")]
+//! #[get("/items")]
 //! async fn list_items() -> HttpResponse {
 //!     HttpResponse::Ok().json(["apple", "pear"])
 //! }
 //!
-//! #[post("/items")]
 //! #[requires(scope = all("items:read", "items:write"))]
+//! #[post("/items")]
 //! async fn create_item(who: Identity, item: web::Json<String>) -> HttpResponse {
 //!     HttpResponse::Created().json((who.subject(), item.into_inner()))
 //! }
@@ -31,11 +37,14 @@
 //!         .issuer("https://issuer.example")
 //!         .audience("items-api")
 //!         .key(Key::hs256(std::env::var("JWT_SECRET").unwrap()).unwrap())
+//!         .deny_by_default()
 //!         .build()
 //!         .expect("valid authentication configuration");
 //!     HttpServer::new(move || {
 //!         App::new()
+//!             .wrap(auth.middleware())
 //!             .configure(auth.configure())
+//!             .service(health)
 //!             .service(list_items)
 //!             .service(create_item)
 //!     })
@@ -71,8 +80,43 @@
 //!
 //! Handlers read the principal through [`Identity`] or [`Claims<T>`](Claims); used without
 //! the attribute these extractors authenticate the request themselves (any configured scheme,
-//! no scope), and [`Optional`] gives optional authentication (actix's own `Option<T>` would
-//! turn a forged token into "anonymous").
+//! no scope). For optional authentication write `#[requires(optional)]` and take
+//! `Option<Identity>`, or take [`Optional<Identity>`](Optional) anywhere.
+//!
+//! # Every route: the app-wide middleware, `#[public]`, deny by default
+//!
+//! `App::new().wrap(auth.middleware())` ([`AuthMiddleware`]) makes two promises for every
+//! route, whatever its handler takes:
+//!
+//! - **present credentials are valid.** A forged, expired or malformed credential of a
+//!   configured scheme is answered 400/401 (CONFORMANCE rows 3–6) on a route without
+//!   `#[requires]` too, even one whose handler takes actix's `Option<Identity>` (which would
+//!   turn the extractor's refusal into `None`) or no extractor at all; as Spring Security
+//!   answers an invalid Bearer token on a public endpoint. A request without credentials still
+//!   reaches such a route.
+//! - **deny by default**, with [`AuthenticatorBuilder::deny_by_default`]: a route that declares
+//!   neither `#[requires(..)]` nor `#[public]` is refused `401` (one challenge per configured
+//!   scheme) without credentials. Static files and other services no attribute can declare are
+//!   opened by pattern with [`AuthenticatorBuilder::public_route`]; requests no route matches,
+//!   CORS preflights and the RFC 9728 metadata route are left alone.
+//!
+//! The middleware sees a declaration when `#[requires]` or `#[public]` is written **above** the
+//! route attribute (`#[get("/items")]`): the attribute then registers the route with its
+//! declaration, and the application's resource map gives its full pattern, `web::scope`
+//! prefixes included. [`check_app`] fails at start-up when the middleware is missing, and
+//! under `deny_by_default` lists the routes without a declaration (feature
+//! `route-introspection`, which also lists them in the inventory).
+//!
+//! [`inventory`] lists every route with its requirement, as a table ([`Inventory`]'s
+//! `Display`) and as JSON ([`Inventory::to_json`]); `check_app` logs it at debug level.
+//!
+//! # OpenAPI
+//!
+//! With the feature `openapi` (utoipa 6), `#[requires]` or `#[public]` written above
+//! `#[utoipa::path]` puts the requirement into the operation, and
+//! `Authenticator::openapi()` (a `utoipa::Modify`) documents
+//! the configured schemes and each operation's `security` and `401`/`403` responses. The
+//! module `openapi` has the mapping table, one row per scheme and form.
 //!
 //! # Schemes
 //!
@@ -263,6 +307,13 @@ mod policy;
 // The authenticator, its builder, and the start-up check.
 mod authenticator;
 mod startup;
+
+// The routes as data: declarations, the app-wide middleware, the inventory.
+mod routes;
+
+// OpenAPI security from the declarations.
+#[cfg(feature = "openapi")]
+pub mod openapi;
 #[cfg(all(
     feature = "testing",
     any(feature = "aws-lc-rs", feature = "rust-crypto")
@@ -294,7 +345,7 @@ const _: () = {
 };
 
 pub use api_key::{api_key_digest, ApiKeyVerifier, StaticApiKeys};
-pub use auth_macros::requires;
+pub use auth_macros::{public, requires};
 pub use authenticator::builder::AuthenticatorBuilder;
 pub use authenticator::Authenticator;
 pub use basic::passwords::{PasswordStats, Passwords};
@@ -318,14 +369,16 @@ pub use http::response::{AuthError, ErrorBody};
 pub use jsonwebtoken::jwk;
 pub use jsonwebtoken::Algorithm;
 pub use principal::{Principal, Scopes};
-pub use requirement::{PolicyDecision, ScopeExpr};
+pub use requirement::{PolicyDecision, Requirement, ScopeExpr};
 pub use revocation::deny_list::{DenyList, Revocation};
 #[cfg(feature = "redis")]
 pub use revocation::redis::RedisStore;
 pub use revocation::store::{
     MemoryStore, RevocationError, RevocationStore, ShareFuture, WhenStoreUnreachable,
 };
+pub use routes::inventory::{Inventory, InventoryRoute};
+pub use routes::middleware::AuthMiddleware;
 pub use scheme::Scheme;
-pub use startup::check_app;
+pub use startup::{check_app, inventory};
 
 pub use bearer::verifier::SIGNATURE_BACKEND;

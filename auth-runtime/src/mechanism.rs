@@ -72,6 +72,9 @@ pub(crate) trait Mechanism: Send + Sync + 'static {
         false
     }
 
+    /// The OpenAPI security scheme object that documents this scheme (OpenAPI 3.1 §4.8.27).
+    #[cfg(feature = "openapi")]
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme;
     /// What this scheme's credentials in `req` say about themselves, for the log event of a
     /// refusal: never a secret, every text escaped and cut (see
     /// [`CredentialFacts`]). Called only when a request with such credentials is refused and
@@ -97,6 +100,9 @@ trait Registered: Send + Sync {
     fn finish_challenge(&self, challenge: Challenge) -> Challenge;
     fn refusal_header(&self, refusal: &Refusal) -> Option<(HeaderName, HeaderValue)>;
     fn reports_errors(&self) -> bool;
+    fn is_present(&self, req: &HttpRequest) -> bool;
+    #[cfg(feature = "openapi")]
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme;
     fn refusal_facts(
         &self,
         req: &HttpRequest,
@@ -157,6 +163,16 @@ impl<M: Mechanism> Registered for Registration<M> {
         authorization: Option<Authorization<'_>>,
     ) -> CredentialFacts {
         self.mechanism.refusal_facts(req, authorization)
+    }
+
+    fn is_present(&self, req: &HttpRequest) -> bool {
+        // Credentials in the Authorization header are seen by the caller; these are the others.
+        !matches!(self.mechanism.find(req, None), Ok(None))
+    }
+
+    #[cfg(feature = "openapi")]
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme {
+        self.mechanism.openapi()
     }
 }
 
@@ -238,6 +254,25 @@ impl Registry {
                     .then(|| Outcome::ready(Err(Refusal::NotConfigured)))
             }
         }
+    }
+
+    /// Whether any configured scheme finds credentials in `req` outside its `Authorization`
+    /// header (an API-key header, a custom scheme's cookie, a Bearer `access_token` query).
+    #[inline]
+    pub(crate) fn any_present(&self, req: &HttpRequest) -> bool {
+        self.mechanisms
+            .iter()
+            .any(|mechanism| mechanism.is_present(req))
+    }
+
+    /// Each configured scheme with the OpenAPI security scheme object that documents it.
+    #[cfg(feature = "openapi")]
+    pub(crate) fn openapi_schemes(
+        &self,
+    ) -> impl Iterator<Item = (Scheme, utoipa::openapi::security::SecurityScheme)> + '_ {
+        self.mechanisms
+            .iter()
+            .map(|mechanism| (mechanism.scheme(), mechanism.openapi()))
     }
 
     /// `scheme`'s challenge in `realm`, without error attributes.

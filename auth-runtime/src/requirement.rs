@@ -165,8 +165,12 @@ pub struct Requirement {
     scope: Option<&'static ScopeExpr>,
     roles: Option<&'static ScopeExpr>,
     policy: Option<Policy>,
+    /// The policy's path as the attribute names it, for the route inventory and OpenAPI.
+    policy_name: Option<&'static str>,
     realm: Option<&'static str>,
     optional: bool,
+    /// Declared with `#[public]`: open to anyone, though present credentials must be valid.
+    public: bool,
 }
 
 impl fmt::Debug for Requirement {
@@ -175,9 +179,10 @@ impl fmt::Debug for Requirement {
             .field("schemes", &self.schemes)
             .field("scope", &self.scope)
             .field("roles", &self.roles)
-            .field("policy", &self.policy.is_some())
+            .field("policy", &self.policy_name.or(self.policy.map(|_| "<fn>")))
             .field("realm", &self.realm)
             .field("optional", &self.optional)
+            .field("public", &self.public)
             .finish()
     }
 }
@@ -190,10 +195,16 @@ impl Requirement {
             scope: None,
             roles: None,
             policy: None,
+            policy_name: None,
             realm: None,
             optional: false,
+            public: false,
         }
     }
+
+    /// The requirement of a `#[public]` route: no credentials needed, but credentials of any
+    /// configured scheme that are present must be valid (CONFORMANCE rows 13, 14).
+    pub const PUBLIC: Requirement = Requirement::AUTHENTICATED.optional().public();
 
     /// The requirement of an extractor used without `#[requires]`: credentials of any
     /// configured scheme (tried in configuration order), no scope.
@@ -215,6 +226,18 @@ impl Requirement {
     /// Runs `policy` after every other check.
     pub const fn policy(mut self, policy: Policy) -> Self {
         self.policy = Some(policy);
+        self
+    }
+
+    /// Names the policy in the route inventory and the OpenAPI document (`crate::policies::check`).
+    pub const fn policy_name(mut self, name: &'static str) -> Self {
+        self.policy_name = Some(name);
+        self
+    }
+
+    /// Marks the route as declared open to anyone with `#[public]`.
+    pub const fn public(mut self) -> Self {
+        self.public = true;
         self
     }
 
@@ -259,6 +282,20 @@ impl Requirement {
     /// Whether credentials are optional.
     pub const fn is_optional(&self) -> bool {
         self.optional
+    }
+
+    /// The policy's name as the attribute wrote its path, if there is a policy.
+    pub const fn policy_label(&self) -> Option<&'static str> {
+        match (self.policy, self.policy_name) {
+            (Some(_), Some(name)) => Some(name),
+            (Some(_), None) => Some("<policy>"),
+            (None, _) => None,
+        }
+    }
+
+    /// Whether the route was declared `#[public]`.
+    pub const fn is_public(&self) -> bool {
+        self.public
     }
 }
 

@@ -44,6 +44,8 @@ pub struct AuthenticatorBuilder {
     custom: Vec<MakeCustom>,
     credential_cache: CredentialCacheConfig,
     error_body: Option<BodyBuilder>,
+    deny_by_default: bool,
+    public_routes: Vec<String>,
     revocation_store: Arc<dyn RevocationStore>,
     revocation_retention: Duration,
     when_store_unreachable: WhenStoreUnreachable,
@@ -69,6 +71,8 @@ impl Default for AuthenticatorBuilder {
             custom: Vec::new(),
             credential_cache: CredentialCacheConfig::default(),
             error_body: None,
+            deny_by_default: false,
+            public_routes: Vec::new(),
             revocation_store: Arc::new(MemoryStore),
             revocation_retention: DEFAULT_RETENTION,
             when_store_unreachable: WhenStoreUnreachable::default(),
@@ -489,6 +493,29 @@ impl AuthenticatorBuilder {
         self
     }
 
+    /// Refuses, with the standard `401` (one challenge per configured scheme, the configured
+    /// realm), every request without credentials to a route that declares neither
+    /// `#[requires(..)]` nor `#[public]`, as Spring Security's `anyRequest().authenticated()`
+    /// and ASP.NET Core's fallback policy do. Needs the app-wide middleware,
+    /// `.wrap(auth.middleware())`; [`check_app`](crate::check_app) lists the routes without a
+    /// declaration as errors. Requests that match no route, CORS preflights, the RFC 9728
+    /// metadata route and the patterns of [`public_route`](Self::public_route) stay open.
+    /// Default: off (routes without a declaration are open, but present credentials must be
+    /// valid).
+    pub fn deny_by_default(mut self) -> Self {
+        self.deny_by_default = true;
+        self
+    }
+
+    /// Leaves the resource of `pattern` open to the app-wide middleware: a service that no
+    /// attribute can declare, such as static files (`actix_files::Files::new("/static", ..)`
+    /// has the pattern `/static`). `pattern` is the full pattern actix-web matches, scope
+    /// prefixes included, compared exactly. Present credentials are not checked there.
+    pub fn public_route(mut self, pattern: impl Into<String>) -> Self {
+        self.public_routes.push(pattern.into());
+        self
+    }
+
     /// Checks the configuration and builds the authenticator.
     ///
     /// With a remote key source ([`jwks_url`](Self::jwks_url),
@@ -631,6 +658,8 @@ impl AuthenticatorBuilder {
             token_cache,
             dpop_cache,
             dpop_mode,
+            deny_by_default: self.deny_by_default,
+            public_routes: self.public_routes,
             credential_caches,
             introspector,
             revocations: Revocations {

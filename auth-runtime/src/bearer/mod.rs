@@ -45,6 +45,10 @@ use crate::telemetry::{CredentialFacts, BEARER_VERIFICATION};
 pub(crate) struct Bearer {
     jwt: JwtVerifier,
     cache: Option<Arc<TokenCache>>,
+    /// The issuer whose OpenID Connect discovery gives the keys, if that is where they come
+    /// from: the OpenAPI document points clients to it.
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    discovery: Option<String>,
     introspection: Option<Introspector>,
     deny: DenyList,
 }
@@ -53,12 +57,14 @@ impl Bearer {
     pub(crate) fn new(
         jwt: JwtVerifier,
         cache: Option<Arc<TokenCache>>,
+        discovery: Option<String>,
         introspection: Option<Introspector>,
         deny: DenyList,
     ) -> Self {
         Bearer {
             jwt,
             cache,
+            discovery,
             introspection,
             deny,
         }
@@ -180,6 +186,35 @@ impl Mechanism for Bearer {
             }
         };
         BEARER_VERIFICATION.time(started, verification)
+    }
+
+    /// `openIdConnect` with the discovery document's URL when the keys come from OpenID Connect
+    /// discovery (OpenAPI 3.1 §4.8.27); otherwise `http` `bearer` with `bearerFormat: JWT`
+    /// (RFC 6750, RFC 9068).
+    #[cfg(feature = "openapi")]
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme {
+        use utoipa::openapi::security::{
+            HttpAuthScheme, HttpBuilder, OpenIdConnect, SecurityScheme,
+        };
+        match &self.discovery {
+            Some(issuer) => SecurityScheme::OpenIdConnect(OpenIdConnect::with_description(
+                format!(
+                    "{}/.well-known/openid-configuration",
+                    issuer.trim_end_matches('/')
+                ),
+                "An access token (JWT, RFC 9068) from this OpenID Connect provider, sent as `Authorization: Bearer <token>` (RFC 6750)"
+                    .to_owned(),
+            )),
+            None => SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token (JWT, RFC 9068) sent as `Authorization: Bearer <token>` (RFC 6750)",
+                    ))
+                    .build(),
+            ),
+        }
     }
 
     fn challenge(&self, realm: &str) -> Challenge {

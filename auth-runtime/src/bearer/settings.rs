@@ -137,10 +137,17 @@ impl BearerSettings {
                 )?)
             }
         };
+        let discovery = self.jwks.discovery_issuer().map(str::to_owned);
         let jwt = JwtVerifier::new(keys.clone(), rules, self.max_token_bytes);
         let cache = TokenCache::new(&self.token_cache, self.leeway).map(Arc::new);
         Ok(Some(BuiltBearer {
-            mechanism: Bearer::new(jwt, cache.clone(), introspector.clone(), deny.clone()),
+            mechanism: Bearer::new(
+                jwt,
+                cache.clone(),
+                discovery,
+                introspector.clone(),
+                deny.clone(),
+            ),
             keys,
             cache,
             discovered_introspection: discovered,

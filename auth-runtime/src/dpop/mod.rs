@@ -178,6 +178,17 @@ impl Mechanism for Dpop {
         }
     }
 
+    /// OpenAPI has no `http` scheme for DPoP: the `Authorization` header, described.
+    #[cfg(feature = "openapi")]
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "Authorization",
+            "A DPoP-bound access token (RFC 9449): `Authorization: DPoP <token>` with a fresh \
+             proof in the `DPoP` header, signed by the key the token is bound to (`cnf.jkt`)",
+        )))
+    }
+
     fn challenge(&self, realm: &str) -> Challenge {
         Challenge::new("DPoP", realm)
     }

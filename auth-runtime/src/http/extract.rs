@@ -61,6 +61,47 @@ fn authenticate(req: &HttpRequest, requirement: Requirement) -> Outcome<Recordin
     }
 }
 
+/// Left in the request by the app-wide middleware (`routes/middleware.rs`) when it answered by
+/// the app-wide rule; a `#[requires]` guard that finds it knows the middleware could not see
+/// its declaration.
+#[derive(Clone, Copy)]
+pub(crate) struct AppWideRule;
+
+/// Records what the app-wide middleware decided for a route without a declaration, so that the
+/// handler's `Identity`, `Claims` and `Optional` extractors reuse it instead of verifying again.
+pub(crate) fn record_app_wide(
+    req: &HttpRequest,
+    principal: Option<Arc<Principal>>,
+    requirement: Requirement,
+) {
+    req.extensions_mut().insert(Recorded {
+        principal,
+        requirement,
+    });
+}
+
+/// Said once per route pattern: a `#[requires]` guard ran on a request that the app-wide
+/// middleware answered as undeclared, so the middleware cannot see this declaration.
+fn warn_unseen_declaration(req: &HttpRequest) {
+    static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let pattern = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
+    let mut warned = WARNED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if warned.contains(&pattern) {
+        return;
+    }
+    tracing::warn!(
+        target: "auth_runtime",
+        route = %pattern,
+        "the app-wide middleware cannot see this route's `#[requires]`, so it answered the \
+         request by the app-wide rule first (configured schemes and realm; under \
+         `deny_by_default`, credentials required): write `#[requires(..)]` above the route \
+         attribute (`#[get(..)]`), not below it, and register the handler with that attribute"
+    );
+    warned.push(pattern);
+}
+
 fn record(req: &HttpRequest, result: Authenticated, requirement: Requirement) -> Recording {
     let recorded = Recorded {
         principal: result?,
@@ -238,8 +279,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Claims<T> {
 /// 13, 14).
 ///
 /// actix-web's own `Option<T>` extractor turns every error into `None`, which would let a
-/// forged token through as "anonymous"; use this instead (inside `#[requires]` handlers,
-/// `Option<Identity>` and `Option<Claims<T>>` parameters are rewritten to it for you).
+/// forged token through as "anonymous"; use this instead (inside `#[requires]` and `#[public]`
+/// handlers, `Option<Identity>` and `Option<Claims<T>>` parameters are rewritten to it for
+/// you). The app-wide middleware ([`Authenticator::middleware`](crate::Authenticator::middleware),
+/// which [`check_app`](crate::check_app) requires) refuses invalid credentials before any
+/// handler runs, so a bare `Option<Identity>` behind it is `None` only without credentials.
 ///
 /// ```
 /// use actix_web::HttpResponse;
@@ -307,6 +351,9 @@ impl<R: StaticRequirement + 'static, Args: FromRequest + 'static> FromRequest fo
     type Future = GuardedFuture<R, Args>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.extensions().contains::<AppWideRule>() {
+            warn_unseen_declaration(req);
+        }
         match authenticate(req, R::REQUIREMENT).now() {
             Ok(recording) => GuardedFuture::admit(req, payload, recording),
             // The handler's extractors get the payload only once authentication is done.

@@ -1,0 +1,141 @@
+//! `#[utoipa::path]` next to `#[requires]` or `#[public]`: the operation's security comes from
+//! the requirement, whichever of the two the user writes first.
+//!
+//! - Written below `#[requires]`, `#[utoipa::path]` is moved above it with one more extension,
+//!   `x-auth-runtime`, whose value is the requirement (computed by the runtime from the same
+//!   constant the guard checks); `auth_runtime::openapi::SecurityAddon` turns it into the
+//!   operation's `security` and its 401/403 responses. `#[requires]` is then emitted again,
+//!   marked as documented, below it, so that utoipa still reads the handler as written.
+//! - Written above `#[requires]`, it has already generated its operation when `#[requires]`
+//!   runs; with the `openapi` feature, the generated code then fails to compile with a message
+//!   that says which order to write.
+
+use proc_macro2::{Delimiter, Ident, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned};
+use syn::Attribute;
+
+use crate::errors::Errors;
+
+/// The hidden first argument `#[requires]` and `#[public]` are emitted again with once their
+/// `#[utoipa::path]` carries the requirement.
+pub(crate) const DOCUMENTED: &str = "__auth_documented";
+
+/// Whether `attr` is `#[utoipa::path(..)]`.
+pub(crate) fn is_utoipa_path(attr: &Attribute) -> bool {
+    let segments: Vec<String> = attr
+        .path()
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    segments == ["utoipa", "path"]
+}
+
+/// Whether the arguments start with the hidden `__auth_documented` flag; they are returned
+/// without it.
+pub(crate) fn take_documented_flag(args: TokenStream) -> (bool, TokenStream) {
+    let mut tokens = args.clone().into_iter();
+    match tokens.next() {
+        Some(TokenTree::Ident(ident)) if ident == DOCUMENTED => {
+            let rest: TokenStream = tokens
+                .skip_while(|token| matches!(token, TokenTree::Punct(p) if p.as_char() == ','))
+                .collect();
+            (true, rest)
+        }
+        _ => (false, args),
+    }
+}
+
+/// `#[utoipa::path(.., extensions(("x-auth-runtime" = json!(requirement))))]` followed by the
+/// attribute again (`attribute` is `requires` or `public`), for the handler whose attributes
+/// below the attribute are `attrs`: `None` when none of them is `#[utoipa::path]`.
+pub(crate) fn hoist(
+    attribute: &str,
+    args: &TokenStream,
+    item: &TokenStream,
+    krate: Option<&syn::Path>,
+    private: &TokenStream,
+    errors: &mut Errors,
+) -> Option<TokenStream> {
+    let mut function: syn::ItemFn = syn::parse2(item.clone()).ok()?;
+    let position = function.attrs.iter().position(is_utoipa_path)?;
+    let utoipa = function.attrs.remove(position);
+    let syn::Meta::List(list) = &utoipa.meta else {
+        errors.at_tokens(
+            &utoipa,
+            "`#[utoipa::path]` needs its arguments: `#[utoipa::path(get, path = \"/items\")]`",
+        );
+        return None;
+    };
+    if has_argument(&list.tokens, "extensions") {
+        errors.at_tokens(
+            &utoipa,
+            format!("`#[{attribute}]` adds `extensions(..)` to `#[utoipa::path]` for the operation's security; move your extensions to a `utoipa::Modify`"),
+        );
+        return None;
+    }
+    let marker = format_ident!(
+        "__auth_requirement_{}",
+        function.sig.ident,
+        span = Span::call_site()
+    );
+    let path = utoipa.path();
+    let tokens = &list.tokens;
+    let separator = (!tokens.is_empty()).then(|| quote!(,));
+    let krate = krate.map_or_else(|| quote!(::auth_runtime), |krate| quote!(#krate));
+    let attribute = Ident::new(attribute, Span::call_site());
+    let documented = Ident::new(DOCUMENTED, Span::call_site());
+    let args_separator = (!args.is_empty()).then(|| quote!(,));
+    Some(quote! {
+        #[#path(#tokens #separator extensions(("x-auth-runtime" = json!(
+            #private::requirement_json(&<#marker as #private::StaticRequirement>::REQUIREMENT)
+        ))))]
+        #[#krate::#attribute(#documented #args_separator #args)]
+        #function
+    })
+}
+
+fn has_argument(tokens: &TokenStream, name: &str) -> bool {
+    let mut previous_is_separator = true;
+    for token in tokens.clone() {
+        match &token {
+            TokenTree::Ident(ident) if previous_is_separator && ident == name => return true,
+            TokenTree::Punct(punct) if punct.as_char() == ',' => {
+                previous_is_separator = true;
+                continue;
+            }
+            TokenTree::Group(group) if group.delimiter() == Delimiter::None => {}
+            _ => {}
+        }
+        previous_is_separator = false;
+    }
+    false
+}
+
+/// With the `openapi` feature: a compile error when `#[utoipa::path]` was written above the
+/// attribute, which it can only detect by the `__path_<handler>` type utoipa generated. A
+/// fallback type of that name comes in through a glob import, which an item of the same name
+/// (utoipa's) shadows; only the fallback implements the checked trait.
+pub(crate) fn order_check(ident: &Ident, attribute: &str, private: &TokenStream) -> TokenStream {
+    if !cfg!(feature = "openapi") {
+        return TokenStream::new();
+    }
+    let module = format_ident!("__auth_openapi_{}", ident, span = Span::call_site());
+    let documented = format_ident!("__path_{}", ident, span = Span::call_site());
+    let span = ident.span();
+    let check = match attribute {
+        "public" => quote_spanned!(span=> #private::public_before_utoipa_path::<#documented>()),
+        _ => quote_spanned!(span=> #private::requires_before_utoipa_path::<#documented>()),
+    };
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, non_snake_case)]
+        mod #module {
+            pub struct #documented;
+            impl #private::NotDocumentedYet for #documented {}
+        }
+        #[allow(unused_imports)]
+        use #module::*;
+        const _: () = #check;
+    }
+}

@@ -1,0 +1,207 @@
+//! The route attribute below `#[requires]` or `#[public]` (`#[get("/items")]`, …): parsed here,
+//! and registered by the generated code itself, as actix-web's attribute would register it, plus
+//! the declaration that lets the application's middleware and inventory find the route.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::ext::IdentExt as _;
+use syn::parse::ParseStream;
+use syn::{Attribute, Expr, LitStr, Path, Token};
+
+use crate::errors::Errors;
+
+/// Route attributes that name their method.
+const METHOD_ATTRIBUTES: &[(&str, &str)] = &[
+    ("get", "GET"),
+    ("post", "POST"),
+    ("put", "PUT"),
+    ("delete", "DELETE"),
+    ("patch", "PATCH"),
+    ("head", "HEAD"),
+    ("options", "OPTIONS"),
+    ("connect", "CONNECT"),
+    ("trace", "TRACE"),
+];
+
+/// A route attribute, as actix-web's route macros read it.
+pub(crate) struct Route {
+    /// The attribute's path as written (`get`, `actix_web::post`), kept in use.
+    pub attribute: Path,
+    pub path: LitStr,
+    /// Upper-case method names, in the order written.
+    pub methods: Vec<(String, Span)>,
+    pub name: Option<LitStr>,
+    pub guards: Vec<Path>,
+    pub wrappers: Vec<Expr>,
+}
+
+/// The route attribute among `attrs`, if there is one; unsupported forms are reported.
+pub(crate) fn find_route(
+    attrs: &[Attribute],
+    attribute: &str,
+    errors: &mut Errors,
+) -> Option<Route> {
+    let mut found = None;
+    for attr in attrs {
+        let Some(last) = attr.path().segments.last() else {
+            continue;
+        };
+        let name = last.ident.to_string();
+        if name == "routes" {
+            errors.at_tokens(
+                attr,
+                format!(
+                    "`#[{attribute}]` cannot register the routes of `#[routes]`; give each route its own handler with one route attribute"
+                ),
+            );
+            // The route attributes below `#[routes]` are its own: one error says it all.
+            return None;
+        }
+        let method = METHOD_ATTRIBUTES
+            .iter()
+            .find(|(attr_name, _)| *attr_name == name)
+            .map(|(_, method)| *method);
+        if method.is_none() && name != "route" {
+            continue;
+        }
+        if found.is_some() {
+            errors.at_tokens(
+                attr,
+                "a handler has one route attribute; this is the second",
+            );
+            continue;
+        }
+        match attr.parse_args_with(|input: ParseStream| parse_route(input, method, attr, attribute))
+        {
+            Ok(mut route) => {
+                route.attribute = attr.path().clone();
+                found = Some(route);
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+    found
+}
+
+fn parse_route(
+    input: ParseStream,
+    method: Option<&'static str>,
+    attr: &Attribute,
+    attribute: &str,
+) -> syn::Result<Route> {
+    let path: LitStr = input.parse()?;
+    let mut route = Route {
+        attribute: attr.path().clone(),
+        path,
+        methods: method
+            .map(|m| (m.to_owned(), Span::call_site()))
+            .into_iter()
+            .collect(),
+        name: None,
+        guards: Vec::new(),
+        wrappers: Vec::new(),
+    };
+    while !input.is_empty() {
+        input.parse::<Token![,]>()?;
+        if input.is_empty() {
+            break;
+        }
+        let key: Ident = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let value: LitStr = input.parse()?;
+        match key.to_string().as_str() {
+            "name" => route.name = Some(value),
+            "guard" => route.guards.push(value.parse()?),
+            "wrap" => route.wrappers.push(value.parse()?),
+            "method" if method.is_none() => {
+                let upper = value.value().to_ascii_uppercase();
+                if !METHOD_ATTRIBUTES.iter().any(|(_, known)| *known == upper) {
+                    return Err(syn::Error::new(
+                        value.span(),
+                        format!("`#[{attribute}]` above `#[route]` knows the standard methods only (`GET`, `POST`, …), not `{}`", value.value()),
+                    ));
+                }
+                route.methods.push((upper, value.span()));
+            }
+            other => {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("unknown argument `{other}` of the route attribute; `#[{attribute}]` above it understands `name`, `guard`, `wrap` and, for `#[route]`, `method`"),
+                ))
+            }
+        }
+    }
+    if route.methods.is_empty() {
+        return Err(syn::Error::new_spanned(
+            attr,
+            "`#[route]` needs at least one `method = \"..\"`",
+        ));
+    }
+    Ok(route)
+}
+
+/// The unit struct actix-web's attribute would generate for `ident`, whose registration
+/// registers the route through the runtime: `wrapper` is the handler function, `marker` the
+/// type holding the requirement.
+pub(crate) fn registration(
+    route: &Route,
+    ident: &Ident,
+    wrapper: TokenStream,
+    marker: &Ident,
+    cfg: &[&Attribute],
+    private: &TokenStream,
+) -> TokenStream {
+    let Route {
+        attribute,
+        path,
+        methods,
+        name,
+        guards,
+        wrappers,
+    } = route;
+    let resource_name = name
+        .clone()
+        .unwrap_or_else(|| LitStr::new(&ident.unraw().to_string(), ident.span()));
+    let handler_name = LitStr::new(&ident.unraw().to_string(), ident.span());
+    let method_idents: Vec<Ident> = methods
+        .iter()
+        .map(|(method, span)| Ident::new(method, *span))
+        .collect();
+    let method_guard = match method_idents.as_slice() {
+        [one] => quote!(.guard(#private::MethodGuard(#private::Method::#one))),
+        [first, rest @ ..] => quote!(
+            .guard(#private::AnyGuard(#private::MethodGuard(#private::Method::#first))
+                #(.or(#private::MethodGuard(#private::Method::#rest)))*)
+        ),
+        [] => quote!(),
+    };
+    let declaration = format_ident!("__AUTH_ROUTE", span = Span::call_site());
+    quote! {
+        // The route attribute is read here, not expanded: this keeps its import in use.
+        #(#cfg)*
+        const _: () = {
+            #[allow(unused_imports)]
+            use #attribute as _;
+        };
+
+        #(#cfg)*
+        impl #private::HttpServiceFactory for #ident {
+            fn register(self, __auth_config: &mut #private::AppService) {
+                #wrapper
+                static #declaration: #private::RouteDeclaration = #private::RouteDeclaration {
+                    path: #path,
+                    methods: &[#(#private::Method::#method_idents),*],
+                    handler: ::core::concat!(::core::module_path!(), "::", #handler_name),
+                    requirement: <#marker as #private::StaticRequirement>::REQUIREMENT,
+                };
+                let __auth_resource = #private::Resource::new(#path)
+                    .name(#resource_name)
+                    #method_guard
+                    #(.guard(#private::fn_guard(#guards)))*
+                    #(.wrap(#wrappers))*
+                    .to(#ident);
+                #private::register_declared(__auth_config, __auth_resource, &#declaration);
+            }
+        }
+    }
+}

@@ -1,0 +1,602 @@
+//! The app-wide middleware (`.wrap(auth.middleware())`): present but invalid credentials are
+//! refused on every route, whatever the handler's extractors (issue 17); `deny_by_default`
+//! refuses routes that declare nothing (issue 16); declared routes keep their own answers,
+//! exactly as CONFORMANCE.md says; the inventory lists every route.
+
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::{get, post, test, web, App, HttpResponse};
+use auth_runtime::{
+    check_app, inventory, public, requires, Algorithm, Authenticator, Claims, ConfigError,
+    Identity, Optional, StaticUsers,
+};
+use auth_tests::*;
+use serde_json::{json, Value};
+
+// ---------------------------------------------------------------------------------------------
+// Routes without a declaration, one per way a handler can take (or not take) the identity.
+
+#[get("/open")]
+async fn open_no_extractor() -> HttpResponse {
+    HttpResponse::Ok().body("open")
+}
+
+#[get("/open/option")]
+async fn open_option(who: Option<Identity>) -> HttpResponse {
+    HttpResponse::Ok().body(greeting(who))
+}
+
+#[get("/open/optional")]
+async fn open_optional(who: Optional<Identity>) -> HttpResponse {
+    HttpResponse::Ok().body(greeting(who.into_option()))
+}
+
+#[get("/open/identity")]
+async fn open_identity(who: Identity) -> HttpResponse {
+    HttpResponse::Ok().body(greeting(Some(who)))
+}
+
+#[get("/open/claims")]
+async fn open_claims(claims: Claims<Value>) -> HttpResponse {
+    HttpResponse::Ok().json(claims.into_inner()["sub"].clone())
+}
+
+async fn plain_handler() -> HttpResponse {
+    HttpResponse::Ok().body("plain")
+}
+
+fn greeting(who: Option<Identity>) -> String {
+    match who {
+        Some(who) => format!("hello {}", who.subject().unwrap_or("?")),
+        None => "hello stranger".to_owned(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Declared routes: the attribute above the route attribute.
+
+#[public]
+#[get("/public")]
+async fn public_page(who: Option<Identity>) -> HttpResponse {
+    HttpResponse::Ok().body(greeting(who))
+}
+
+#[requires(scope = "read")]
+#[get("/items")]
+async fn items() -> HttpResponse {
+    HttpResponse::Ok().body("items")
+}
+
+#[requires(scope = all("read", "write"))]
+#[post("/items")]
+async fn create_item(new: web::Json<Value>) -> HttpResponse {
+    HttpResponse::Created().json(new.into_inner())
+}
+
+#[requires(optional)]
+#[get("/maybe")]
+async fn maybe(who: Option<Identity>) -> HttpResponse {
+    HttpResponse::Ok().body(greeting(who))
+}
+
+#[requires(realm = "elsewhere", scope = "read")]
+#[get("/elsewhere")]
+async fn elsewhere() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+#[requires(scheme = any("Bearer", "Basic"), scope = "read")]
+#[get("/items/{id}")]
+async fn one_item(id: web::Path<u32>, who: Claims<Value>) -> HttpResponse {
+    HttpResponse::Ok().body(format!("{id} for {}", who["sub"]))
+}
+
+// The attribute below the route attribute: enforced by its guard, invisible to the middleware.
+#[get("/below")]
+#[requires(optional)]
+async fn below(who: Option<Identity>) -> HttpResponse {
+    HttpResponse::Ok().body(greeting(who))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Set-up.
+
+fn users() -> StaticUsers {
+    StaticUsers::new()
+        .user("alice", "wonderland", ["read"])
+        .unwrap()
+}
+
+fn auth(deny_by_default: bool) -> Authenticator {
+    let builder = builder().basic(users()).public_route("/static");
+    let builder = if deny_by_default {
+        builder.deny_by_default()
+    } else {
+        builder
+    };
+    builder.build().unwrap()
+}
+
+fn routes(config: &mut web::ServiceConfig) {
+    config
+        .service(open_no_extractor)
+        .service(open_option)
+        .service(open_optional)
+        .service(open_identity)
+        .service(open_claims)
+        .service(web::resource("/resource").route(web::get().to(plain_handler)))
+        .route("/static", web::get().to(plain_handler))
+        .service(public_page)
+        .service(items)
+        .service(create_item)
+        .service(maybe)
+        .service(elsewhere)
+        .service(one_item)
+        .service(below)
+        .service(web::scope("/api").service(items).service(public_page));
+}
+
+fn app(
+    auth: &Authenticator,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .wrap(auth.middleware())
+        .configure(auth.configure())
+        .configure(routes)
+}
+
+async fn call(auth: &Authenticator, req: test::TestRequest) -> ServiceResponse {
+    let service = test::init_service(app(auth)).await;
+    service
+        .call(req.to_request())
+        .await
+        .unwrap()
+        .map_into_boxed_body()
+}
+
+async fn body(res: ServiceResponse) -> String {
+    String::from_utf8(test::read_body(res).await.to_vec()).unwrap()
+}
+
+fn get(path: &str) -> test::TestRequest {
+    test::TestRequest::get().uri(path)
+}
+
+fn challenges(res: &ServiceResponse) -> Vec<String> {
+    res.headers()
+        .get_all(header::WWW_AUTHENTICATE)
+        .map(|value| value.to_str().unwrap().to_owned())
+        .collect()
+}
+
+fn forged() -> String {
+    let token = token("read");
+    let (head, _) = token.rsplit_once('.').unwrap();
+    format!("{head}.{}", "A".repeat(43))
+}
+
+fn expired() -> String {
+    mint(
+        Algorithm::HS256,
+        &claims_with("read", json!({ "exp": now() - 3600 })),
+    )
+}
+
+const UNDECLARED: [&str; 6] = [
+    "/open",
+    "/open/option",
+    "/open/optional",
+    "/open/identity",
+    "/open/claims",
+    "/resource",
+];
+
+const INVALID_TOKEN: &str = r#"Bearer realm="test-realm", error="invalid_token", error_description="The access token is invalid""#;
+
+// ---------------------------------------------------------------------------------------------
+// Issue 17: invalid credentials are refused everywhere.
+
+#[actix_web::test]
+async fn a_forged_token_is_refused_on_every_route_without_a_declaration() {
+    let auth = auth(false);
+    for path in UNDECLARED {
+        let res = call(&auth, get(path).insert_header(bearer(&forged()))).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(challenges(&res), [INVALID_TOKEN], "{path}");
+        assert_eq!(
+            res.headers().get(header::CONTENT_TYPE).unwrap(),
+            "application/problem+json"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn malformed_and_expired_tokens_are_answered_as_rows_3_to_6_on_undeclared_routes() {
+    let auth = auth(false);
+    for path in UNDECLARED {
+        let res = call(
+            &auth,
+            get(path).insert_header(("Authorization", "Bearer a b")),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(
+            challenges(&res),
+            [r#"Bearer realm="test-realm", error="invalid_request""#]
+        );
+        let res = call(&auth, get(path).insert_header(bearer(&expired()))).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(
+            challenges(&res),
+            [
+                r#"Bearer realm="test-realm", error="invalid_token", error_description="The access token expired""#
+            ]
+        );
+        let uri = format!("{path}?access_token=abc");
+        let res = call(&auth, get(&uri).insert_header(bearer(&token("read")))).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{path}: row 4");
+    }
+}
+
+#[actix_web::test]
+async fn a_wrong_basic_password_is_refused_on_undeclared_routes() {
+    let auth = auth(false);
+    for path in UNDECLARED {
+        let res = call(
+            &auth,
+            get(path).insert_header(("Authorization", "Basic YWxpY2U6bm9wZQ==")),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(
+            challenges(&res),
+            [r#"Basic realm="test-realm", charset="UTF-8""#]
+        );
+    }
+}
+
+#[actix_web::test]
+async fn without_credentials_undeclared_routes_answer_as_their_extractors_say() {
+    let auth = auth(false);
+    for (path, status, text) in [
+        ("/open", StatusCode::OK, "open"),
+        ("/open/option", StatusCode::OK, "hello stranger"),
+        ("/open/optional", StatusCode::OK, "hello stranger"),
+        ("/resource", StatusCode::OK, "plain"),
+    ] {
+        let res = call(&auth, get(path)).await;
+        assert_eq!(res.status(), status, "{path}");
+        assert_eq!(body(res).await, text);
+    }
+    for path in ["/open/identity", "/open/claims"] {
+        let res = call(&auth, get(path)).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(
+            challenges(&res),
+            [
+                r#"Bearer realm="test-realm""#,
+                r#"Basic realm="test-realm", charset="UTF-8""#
+            ]
+        );
+    }
+}
+
+#[actix_web::test]
+async fn valid_credentials_reach_every_extractor_of_an_undeclared_route() {
+    let auth = auth(false);
+    for path in ["/open/option", "/open/optional", "/open/identity"] {
+        let res = call(&auth, get(path).insert_header(bearer(&token("")))).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(body(res).await, "hello user-42");
+        let res = call(
+            &auth,
+            get(path).insert_header(("Authorization", "Basic YWxpY2U6d29uZGVybGFuZA==")),
+        )
+        .await;
+        assert_eq!(body(res).await, "hello alice", "{path}");
+    }
+    let res = call(&auth, get("/open/claims").insert_header(bearer(&token("")))).await;
+    assert_eq!(body(res).await, "\"user-42\"");
+}
+
+#[actix_web::test]
+async fn a_public_route_serves_anyone_but_refuses_forged_credentials() {
+    for deny in [false, true] {
+        let auth = auth(deny);
+        for path in ["/public", "/api/public"] {
+            let res = call(&auth, get(path)).await;
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            assert_eq!(body(res).await, "hello stranger");
+            let res = call(&auth, get(path).insert_header(bearer(&token("")))).await;
+            assert_eq!(body(res).await, "hello user-42");
+            let res = call(&auth, get(path).insert_header(bearer(&forged()))).await;
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+            assert_eq!(challenges(&res), [INVALID_TOKEN]);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Declared routes keep their own answers.
+
+#[actix_web::test]
+async fn another_schemes_credentials_on_a_bearer_only_route_are_no_credentials_there_row_2() {
+    for deny in [false, true] {
+        let auth = auth(deny);
+        for basic in ["Basic YWxpY2U6d29uZGVybGFuZA==", "Basic YWxpY2U6bm9wZQ=="] {
+            let res = call(&auth, get("/items").insert_header(("Authorization", basic))).await;
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+            assert_eq!(challenges(&res), [r#"Bearer realm="test-realm""#]);
+            // At an optional Bearer-only endpoint, Basic credentials are none at all: the
+            // handler runs without identity, even with a wrong password.
+            let res = call(&auth, get("/maybe").insert_header(("Authorization", basic))).await;
+            assert_eq!(res.status(), StatusCode::OK);
+            assert_eq!(body(res).await, "hello stranger");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_declared_realm_and_scheme_list_answer_as_declared() {
+    let auth = auth(true);
+    let res = call(&auth, get("/elsewhere").insert_header(bearer(&forged()))).await;
+    assert_eq!(
+        challenges(&res),
+        [
+            r#"Bearer realm="elsewhere", error="invalid_token", error_description="The access token is invalid""#
+        ]
+    );
+    let res = call(&auth, get("/elsewhere")).await;
+    assert_eq!(challenges(&res), [r#"Bearer realm="elsewhere""#]);
+    // Row 10: every Basic failure alike, with the route's own scheme list.
+    let res = call(
+        &auth,
+        get("/items/7").insert_header(("Authorization", "Basic !!!")),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        challenges(&res),
+        [r#"Basic realm="test-realm", charset="UTF-8""#]
+    );
+    let res = call(
+        &auth,
+        get("/items/7").insert_header(("Authorization", "Basic YWxpY2U6d29uZGVybGFuZA==")),
+    )
+    .await;
+    assert_eq!(body(res).await, "7 for \"alice\"");
+    let res = call(&auth, get("/items/7")).await;
+    assert_eq!(
+        challenges(&res),
+        [
+            r#"Bearer realm="test-realm""#,
+            r#"Basic realm="test-realm", charset="UTF-8""#
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn declared_routes_answer_rows_1_to_7_as_without_the_middleware() {
+    for deny in [false, true] {
+        let auth = auth(deny);
+        for path in ["/items", "/api/items"] {
+            let res = call(&auth, get(path)).await;
+            assert_eq!(challenges(&res), [r#"Bearer realm="test-realm""#], "{path}");
+            let res = call(&auth, get(path).insert_header(bearer(&token("other")))).await;
+            assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+            assert_eq!(
+                challenges(&res),
+                [r#"Bearer realm="test-realm", error="insufficient_scope", scope="read""#]
+            );
+            let res = call(&auth, get(path).insert_header(bearer(&token("read")))).await;
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+        }
+        // Same pattern, another method, another declaration.
+        let res = call(
+            &auth,
+            test::TestRequest::post()
+                .uri("/items")
+                .insert_header(bearer(&token("read")))
+                .set_json(json!({"name": "fig"})),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let res = call(
+            &auth,
+            test::TestRequest::post()
+                .uri("/items")
+                .insert_header(bearer(&token("read write")))
+                .set_json(json!({"name": "fig"})),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deny by default.
+
+#[actix_web::test]
+async fn deny_by_default_refuses_undeclared_routes_without_credentials() {
+    let auth = auth(true);
+    for path in UNDECLARED {
+        let res = call(&auth, get(path)).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(
+            challenges(&res),
+            [
+                r#"Bearer realm="test-realm""#,
+                r#"Basic realm="test-realm", charset="UTF-8""#
+            ],
+            "{path}"
+        );
+        let res = call(&auth, get(path).insert_header(bearer(&token("")))).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+    }
+}
+
+#[actix_web::test]
+async fn deny_by_default_leaves_declared_unmatched_preflight_and_configured_routes_alone() {
+    let auth = auth(true);
+    let res = call(&auth, get("/maybe")).await;
+    assert_eq!(body(res).await, "hello stranger");
+    let res = call(&auth, get("/nowhere")).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = call(&auth, get("/static")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let preflight = test::TestRequest::default()
+        .method(actix_web::http::Method::OPTIONS)
+        .uri("/open")
+        .insert_header(("Origin", "https://app.example"))
+        .insert_header(("Access-Control-Request-Method", "GET"));
+    let res = call(&auth, preflight).await;
+    assert_ne!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn an_attribute_below_the_route_attribute_is_invisible_to_the_middleware() {
+    // Documented limit: the middleware answers the route by the app-wide rule first.
+    let res = call(&auth(true), get("/below")).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = call(&auth(false), get("/below")).await;
+    assert_eq!(body(res).await, "hello stranger");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start-up checks and the inventory.
+
+#[actix_web::test]
+async fn check_app_wants_the_middleware() {
+    let auth = auth(false);
+    let without = App::new().configure(auth.configure()).configure(routes);
+    assert!(matches!(
+        check_app(without).await,
+        Err(ConfigError::MiddlewareMissing)
+    ));
+    check_app(app(&auth)).await.unwrap();
+    assert!(matches!(
+        check_app(App::new()).await,
+        Err(ConfigError::NotRegistered)
+    ));
+}
+
+#[actix_web::test]
+async fn check_app_lists_undeclared_routes_under_deny_by_default() {
+    let error = check_app(app(&auth(true))).await.unwrap_err();
+    let ConfigError::UndeclaredRoutes(list) = error else {
+        panic!("{error:?}");
+    };
+    for route in [
+        "GET /open",
+        "GET /open/option",
+        "GET /open/identity",
+        "GET /resource",
+        "GET /below",
+    ] {
+        assert!(list.contains(route), "{route} missing from {list}");
+    }
+    assert!(!list.contains("/items"), "{list}");
+    assert!(!list.contains("/static"), "{list}");
+    assert!(!list.contains("/public"), "{list}");
+}
+
+#[actix_web::test]
+async fn the_inventory_lists_every_route_with_its_requirement() {
+    let auth = auth(false);
+    let listed = inventory(app(&auth)).await.unwrap();
+    assert!(listed.complete() && listed.has_middleware());
+    let json = listed.to_json();
+    let routes = json["routes"].as_array().unwrap();
+    let find = |method: &str, path: &str| {
+        routes
+            .iter()
+            .find(|route| route["method"] == method && route["path"] == path)
+            .unwrap_or_else(|| panic!("{method} {path} not in {json:#}"))
+            .clone()
+    };
+    let scoped = find("GET", "/api/items");
+    assert_eq!(scoped["declared"], true);
+    assert_eq!(scoped["schemes"], json!(["Bearer"]));
+    assert_eq!(scoped["scope"], json!("read"));
+    assert!(scoped["handler"]
+        .as_str()
+        .unwrap()
+        .ends_with("app_wide::items"));
+    assert_eq!(
+        find("POST", "/items")["scope"],
+        json!({"all": ["read", "write"]})
+    );
+    assert_eq!(
+        find("GET", "/items/{id}")["schemes"],
+        json!(["Bearer", "Basic"])
+    );
+    assert_eq!(find("GET", "/elsewhere")["realm"], json!("elsewhere"));
+    assert_eq!(find("GET", "/maybe")["optional"], json!(true));
+    assert_eq!(find("GET", "/public")["public"], json!(true));
+    assert_eq!(find("GET", "/open/option")["declared"], json!(false));
+    assert_eq!(find("GET", "/static")["public"], json!(true));
+    assert!(routes
+        .iter()
+        .all(|route| !route["path"].as_str().unwrap().contains("__auth")));
+    assert_eq!(listed.scopes(), ["read", "write"]);
+    let text = listed.to_string();
+    assert!(text.contains("GET     /open/option"), "{text}");
+    assert!(text.contains("NO DECLARATION"), "{text}");
+    assert!(text.contains(r#"Bearer or Basic, scope "read""#), "{text}");
+}
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+#[actix_web::test]
+async fn check_app_logs_the_inventory_at_debug_level() {
+    let run = |level: tracing::Level| async move {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(captured.clone())
+            .with_max_level(level)
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        check_app(app(&auth(false))).await.unwrap();
+        let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+        log
+    };
+    let log = run(tracing::Level::DEBUG).await;
+    assert!(log.contains("DEBUG auth_runtime: route inventory"), "{log}");
+    assert!(log.contains(r#"POST    /items"#), "{log}");
+    assert!(log.contains(r#"scope all("read", "write")"#), "{log}");
+    assert!(log.contains("NO DECLARATION"), "{log}");
+    assert!(log.contains(r#""path":"/api/items""#), "{log}");
+    // Not at info: the inventory is for whoever asks for it.
+    let log = run(tracing::Level::INFO).await;
+    assert!(!log.contains("route inventory"), "{log}");
+}
