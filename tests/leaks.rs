@@ -341,7 +341,7 @@ async fn debug_and_display_show_what_they_promise_and_no_secret() {
     let requirement = Requirement::new(&[Scheme::Bearer]).scope(&READ).optional();
     assert_eq!(
         format!("{requirement:?}"),
-        r#"Requirement { schemes: [Bearer], scope: Some(Token("read")), roles: None, policy: false, realm: None, optional: true }"#
+        r#"Requirement { schemes: [Bearer], scope: Some(Token("read")), roles: None, policy: None, realm: None, optional: true, public: false }"#
     );
 
     assert_eq!(InvalidReason::WrongIssuer.to_string(), "wrong_issuer");

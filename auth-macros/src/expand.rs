@@ -773,11 +773,11 @@ mod tests {
                         __auth_request: ::deps::auth::__private_v0_1_0::HttpRequest,
                     ) -> ::deps::auth::__private_v0_1_0::PolicyFuture {
                         ::std::boxed::Box::pin(async move {
-                            let __auth_principal: &::deps::auth::__private_v0_1_0::Principal = &__auth_principal;
-                            let __auth_request: &::deps::auth::__private_v0_1_0::HttpRequest = &__auth_request;
-                            let __auth_decision: ::deps::auth::__private_v0_1_0::PolicyDecision =
-                                crate::policies::check(__auth_principal, __auth_request).await;
-                            __auth_decision
+                            ::deps::auth::__private_v0_1_0::run_policy(
+                                &crate::policies::check,
+                                &__auth_principal,
+                                &__auth_request
+                            ).await
                         })
                     }
                 }
