@@ -115,6 +115,9 @@ pub(crate) struct ClaimRules {
     pub(crate) required_claims: Vec<String>,
     pub(crate) scope_claims: Vec<ClaimPath>,
     pub(crate) role_claims: Vec<ClaimPath>,
+    /// The scheme of the principals these rules make: `Bearer`, or `DPoP` for the tokens
+    /// presented with a proof.
+    pub(crate) scheme: Scheme,
 }
 
 /// When a token may be used: `exp` and `nbf`, as NumericDates.
@@ -218,7 +221,7 @@ impl ClaimRules {
         let ids = TokenIds::new(jti.as_deref(), sub, iat);
         let scopes = collect(&self.scope_claims, &claims);
         let roles = collect(&self.role_claims, &claims);
-        let principal = Principal::new(Scheme::Bearer, scopes, claims).with_roles(roles.iter());
+        let principal = Principal::new(self.scheme, scopes, claims).with_roles(roles.iter());
         Ok(Verified {
             principal: Arc::new(principal),
             exp: exp.unwrap_or(u64::MAX),
@@ -321,7 +324,7 @@ pub(crate) fn parse_claims(payload: &[u8]) -> Result<Value, Refusal> {
 
 /// An RFC 7519 NumericDate: a non-negative, finite number of seconds (possibly fractional,
 /// rounded down), below 2^64.
-fn numeric_date(value: &Value) -> Option<u64> {
+pub(crate) fn numeric_date(value: &Value) -> Option<u64> {
     value.as_u64().or_else(|| {
         value
             .as_f64()

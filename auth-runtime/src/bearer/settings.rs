@@ -18,6 +18,7 @@ use crate::bearer::token_cache::{TokenCache, TokenCacheConfig};
 use crate::bearer::Bearer;
 use crate::error::ConfigError;
 use crate::revocation::deny_list::DenyList;
+use crate::scheme::Scheme;
 
 /// Everything `AuthenticatorBuilder` knows about Bearer tokens.
 pub(crate) struct BearerSettings {
@@ -115,6 +116,7 @@ impl BearerSettings {
             required_claims: self.required_claims,
             scope_claims: self.scope_claims,
             role_claims: self.role_claims,
+            scheme: Scheme::Bearer,
         };
         let introspector = match &self.introspection {
             None => None,
