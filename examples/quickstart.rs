@@ -23,6 +23,7 @@
 //! | `AUTH_INTROSPECTION_URL` | unset; an RFC 7662 endpoint for opaque tokens       |
 //! | `AUTH_INTROSPECTION_CLIENT_ID` / `_SECRET` | the resource server's credentials there |
 //! | `AUTH_REDIS_URL`    | unset; revocations shared through Redis (else in memory) |
+//! | `AUTH_DPOP`         | unset; `allowed` or `required`: DPoP (RFC 9449) on every Bearer route |
 //! | `RUST_LOG`          | `info,auth_runtime=debug`                                |
 //!
 //! With `AUTH_JWKS_URL`, `AUTH_OIDC_ISSUER` or `AUTH_PUBLIC_KEY_PEM` the tokens come from your
@@ -44,6 +45,15 @@
 //! authorization server = the issuer, when the issuer is a URL, and the quickstart's scopes),
 //! every Bearer challenge names that URL, and tokens must carry the resource in `aud` (RFC 8707)
 //! unless `AUTH_AUDIENCE` says otherwise.
+//!
+//! With `AUTH_DPOP=allowed` every Bearer route also accepts DPoP-bound tokens with a proof
+//! (`Authorization: DPoP <token>` and a `DPoP` header); with `AUTH_DPOP=required` it accepts
+//! only those. A proof is good for one request, so the banner prints a command that makes one
+//! with the example's development client key:
+//!
+//! ```text
+//! cargo run -q --example quickstart -- dpop-proof GET http://127.0.0.1:8080/items <token>
+//! ```
 
 use std::env;
 use std::process::ExitCode;
@@ -52,7 +62,8 @@ use actix_web::http::header;
 use actix_web::{delete, get, post, web, App, HttpResponse, HttpServer};
 use auth_runtime::{
     check_app, inventory, public, requires, Authenticator, AuthenticatorBuilder, ConfigError,
-    Identity, Introspection, Key, ProtectedResource, RedisStore, Revocation, StaticApiKeys,
+    DpopConfig, DpopMode, Identity, Introspection, Key, ProtectedResource, RedisStore, Revocation,
+    StaticApiKeys,
     StaticUsers,
 };
 use jsonwebtoken::{EncodingKey, Header};
@@ -78,6 +89,9 @@ const SCOPES: [&str; 7] = [
     "metrics:read",
     "admin:revoke",
 ];
+
+/// The DPoP client key `dpop-proof` signs with: the repository's test-only P-256 key, public.
+const DEVELOPMENT_DPOP_KEY: &str = include_str!("../tests/keys/TEST-ONLY-p256-private.pem");
 
 // ---------------------------------------------------------------------------------------------
 // The handlers. `#[requires]` checks the Bearer token (and its scopes) before any of the
@@ -325,6 +339,22 @@ fn routes(config: &mut web::ServiceConfig) {
 
 #[actix_web::main]
 async fn main() -> ExitCode {
+    // `quickstart dpop-proof METHOD URL TOKEN`: one proof, printed, for `curl -H "DPoP: ..."`.
+    let args: Vec<String> = env::args().skip(1).collect();
+    if let [command, method, url, token] = args.as_slice() {
+        if command == "dpop-proof" {
+            return match dpop_proof(method, url, token) {
+                Ok(proof) => {
+                    println!("{proof}");
+                    ExitCode::SUCCESS
+                }
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+    }
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,auth_runtime=debug"));
     // Logs go to stderr, so that stdout holds only the banner below.
@@ -373,7 +403,7 @@ async fn run() -> Result<(), String> {
             .deny_by_default()
             .public_route(DOCS_PATTERNS[0])
             .public_route(DOCS_PATTERNS[1]);
-        let builder = revocation_store(introspection(builder)?)?;
+        let builder = dpop(revocation_store(introspection(builder)?)?)?;
         let builder = with_resource(builder, resource.as_deref());
         key_source(builder)
     };
@@ -431,6 +461,21 @@ async fn run() -> Result<(), String> {
     let report_reader = token("reports:read")?;
     let stepped_up = token_with("items:read", Some(Login::fresh(MFA)))?;
     let revoker = token("admin:revoke")?;
+    let dpop_mode = env::var("AUTH_DPOP").ok();
+    let bound_reader = match (&source, &dpop_mode) {
+        (KeySource::Secret(secret), Some(_)) => {
+            let issuer = env_or("AUTH_ISSUER", "quickstart");
+            let jkt = development_dpop_thumbprint()?;
+            Some(mint_bound(
+                secret,
+                &issuer,
+                &audience,
+                "items:read",
+                Some(&jkt),
+            )?)
+        }
+        _ => None,
+    };
     let (basic_user, basic_password) = users
         .split(',')
         .next()
@@ -505,6 +550,16 @@ async fn run() -> Result<(), String> {
         println!(
             "protected resource {:?}: its metadata (RFC 9728) is at\n  curl -i {url}\n",
             resource.as_deref().unwrap_or_default()
+        );
+    }
+    if let Some(mode) = &dpop_mode {
+        let token = bound_reader.as_deref().unwrap_or("$TOKEN");
+        println!(
+            "DPoP is {mode} on every Bearer route{}. A proof is good for one request; this makes \
+             a fresh one each time (the token is bound to the example's development client key):\n  \
+             curl -i {base}/items -H 'Authorization: DPoP {token}' -H \"DPoP: $(cargo run -q \
+             --example quickstart -- dpop-proof GET {base}/items {token})\"\n",
+            if mode == "required" { " (plain Bearer tokens are refused)" } else { "" }
         );
     }
     if let KeySource::External(from) = &source {
@@ -615,6 +670,61 @@ fn introspection(builder: AuthenticatorBuilder) -> Result<AuthenticatorBuilder, 
         .allow_http())
 }
 
+/// `AUTH_DPOP`: `allowed` (every Bearer route accepts DPoP too) or `required` (only DPoP).
+fn dpop(builder: AuthenticatorBuilder) -> Result<AuthenticatorBuilder, String> {
+    let mode = match env::var("AUTH_DPOP").as_deref() {
+        Err(_) => return Ok(builder),
+        Ok("allowed") => DpopMode::Allowed,
+        Ok("required") => DpopMode::Required,
+        Ok(other) => {
+            return Err(format!(
+                "AUTH_DPOP: {other:?} is neither `allowed` nor `required`"
+            ))
+        }
+    };
+    Ok(builder.dpop(DpopConfig::default().mode(mode)))
+}
+
+/// The development DPoP client key's public JWK and its RFC 7638 thumbprint, computed by
+/// jsonwebtoken.
+fn development_dpop_jwk() -> Result<(jsonwebtoken::jwk::Jwk, EncodingKey), String> {
+    let key = EncodingKey::from_ec_pem(DEVELOPMENT_DPOP_KEY.as_bytes())
+        .map_err(|error| error.to_string())?;
+    let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&key, jsonwebtoken::Algorithm::ES256)
+        .map_err(|error| error.to_string())?;
+    jwk.common.key_algorithm = None;
+    Ok((jwk, key))
+}
+
+/// The `cnf.jkt` of tokens bound to the development client key.
+fn development_dpop_thumbprint() -> Result<String, String> {
+    let (jwk, _) = development_dpop_jwk()?;
+    jwk.thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)
+        .map_err(|error| error.to_string())
+}
+
+/// A DPoP proof (RFC 9449 §4.2) for one `method` request to `url` with `token`, signed by the
+/// development client key: what a DPoP client library does for each request.
+fn dpop_proof(method: &str, url: &str, token: &str) -> Result<String, String> {
+    use base64::Engine;
+    use sha2::Digest;
+    let (jwk, key) = development_dpop_jwk()?;
+    let mut header = Header::new(jsonwebtoken::Algorithm::ES256);
+    header.typ = Some("dpop+jwt".to_owned());
+    header.jwk = Some(jwk);
+    let mut jti = [0u8; 16];
+    getrandom::getrandom(&mut jti).map_err(|error| error.to_string())?;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let claims = json!({
+        "jti": b64.encode(jti),
+        "htm": method,
+        "htu": url,
+        "iat": jsonwebtoken::get_current_timestamp(),
+        "ath": b64.encode(sha2::Sha256::digest(token.as_bytes())),
+    });
+    jsonwebtoken::encode(&header, &claims, &key).map_err(|error| error.to_string())
+}
+
 /// `AUTH_REDIS_URL`: revocations shared through Redis; else kept in memory.
 fn revocation_store(builder: AuthenticatorBuilder) -> Result<AuthenticatorBuilder, String> {
     match env::var("AUTH_REDIS_URL") {
@@ -683,6 +793,30 @@ fn mint(
     scope: &str,
     login: Option<Login>,
 ) -> Result<String, String> {
+    mint_with(secret, issuer, audience, scope, login, None)
+}
+
+/// [`mint`] without a login, bound to the DPoP key whose thumbprint is `jkt` (RFC 9449 §6.1)
+/// when given.
+fn mint_bound(
+    secret: &str,
+    issuer: &str,
+    audience: &str,
+    scope: &str,
+    jkt: Option<&str>,
+) -> Result<String, String> {
+    mint_with(secret, issuer, audience, scope, None, jkt)
+}
+
+/// An HS256 access token with what `login` and `jkt` say.
+fn mint_with(
+    secret: &str,
+    issuer: &str,
+    audience: &str,
+    scope: &str,
+    login: Option<Login>,
+    jkt: Option<&str>,
+) -> Result<String, String> {
     let now = jsonwebtoken::get_current_timestamp();
     let mut claims = json!({
         "iss": issuer,
@@ -695,6 +829,9 @@ fn mint(
     if let Some(login) = login {
         claims["acr"] = json!(login.acr);
         claims["auth_time"] = json!(login.auth_time);
+    }
+    if let Some(jkt) = jkt {
+        claims["cnf"] = json!({ "jkt": jkt });
     }
     let key = EncodingKey::from_secret(secret.as_bytes());
     jsonwebtoken::encode(&Header::default(), &claims, &key).map_err(|error| error.to_string())
@@ -894,6 +1031,81 @@ mod tests {
             res.headers().get("www-authenticate").unwrap(),
             r#"ApiKey realm="quickstart""#
         );
+    }
+
+    /// `AUTH_DPOP=allowed` / `required`, and the proofs `dpop-proof` prints.
+    async fn dpop_call(mode: DpopMode, req: test::TestRequest) -> actix_web::dev::ServiceResponse {
+        let auth = Authenticator::builder()
+            .realm("quickstart")
+            .issuer("quickstart")
+            .audience("quickstart-api")
+            .key(Key::hs256(DEVELOPMENT_SECRET).unwrap())
+            .dpop(DpopConfig::default().mode(mode))
+            .build()
+            .unwrap();
+        let app = test::init_service(
+            App::new()
+                .configure(auth.configure())
+                .app_data(web::Data::new(auth.clone()))
+                .configure(routes),
+        )
+        .await;
+        test::call_service(&app, req.to_request()).await
+    }
+
+    #[actix_web::test]
+    async fn dpop_proofs_of_the_dpop_proof_command_are_accepted_once_bound() {
+        let jkt = development_dpop_thumbprint().unwrap();
+        let bound = |scope: &str| {
+            mint_bound(
+                DEVELOPMENT_SECRET,
+                "quickstart",
+                "quickstart-api",
+                scope,
+                Some(&jkt),
+            )
+            .unwrap()
+        };
+        let dpop = |token: &str| {
+            let proof = dpop_proof("GET", "http://localhost:8080/items", token).unwrap();
+            test::TestRequest::get()
+                .uri("/items")
+                .insert_header(("Authorization", format!("DPoP {token}")))
+                .insert_header(("DPoP", proof))
+        };
+        for mode in [DpopMode::Allowed, DpopMode::Required] {
+            let res = dpop_call(mode, dpop(&bound("items:read"))).await;
+            assert_eq!(res.status(), StatusCode::OK, "{mode:?}");
+        }
+        // Plain Bearer tokens: still fine when DPoP is allowed, refused when it is required.
+        let get = || {
+            test::TestRequest::get()
+                .uri("/items")
+                .insert_header(bearer("items:read"))
+        };
+        assert_eq!(
+            dpop_call(DpopMode::Allowed, get()).await.status(),
+            StatusCode::OK
+        );
+        let res = dpop_call(DpopMode::Required, get()).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert!(res
+            .headers()
+            .get("www-authenticate")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("DPoP "));
+        // A token without the binding is refused under DPoP.
+        let unbound = mint(
+            DEVELOPMENT_SECRET,
+            "quickstart",
+            "quickstart-api",
+            "items:read",
+        )
+        .unwrap();
+        let res = dpop_call(DpopMode::Allowed, dpop(&unbound)).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
 
     #[actix_web::test]

@@ -464,3 +464,79 @@ fn regenerate_fuzz_seed_corpus() {
     ];
     write("challenge", challenges);
 }
+
+// ---------------------------------------------------------------------------------------------
+// DPoP proofs (RFC 9449 §4.3): bound to one method, one URL and one token.
+
+/// An authenticator that accepts DPoP, its issuer and a client key, made once.
+fn dpop_fixture() -> &'static (
+    Authenticator,
+    auth_runtime::testing::TestIssuer,
+    auth_runtime::testing::DpopKey,
+) {
+    static FIXTURE: OnceLock<(
+        Authenticator,
+        auth_runtime::testing::TestIssuer,
+        auth_runtime::testing::DpopKey,
+    )> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let issuer = auth_runtime::testing::TestIssuer::es256();
+        let auth = issuer
+            .builder()
+            .dpop(auth_runtime::DpopConfig::default())
+            .build()
+            .unwrap();
+        (auth, issuer, auth_runtime::testing::DpopKey::es256())
+    })
+}
+
+fn method() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS",
+    ])
+}
+
+fn path() -> impl Strategy<Value = String> {
+    prop::collection::vec("[a-z0-9]{1,6}", 1..4)
+        .prop_map(|segments| format!("/{}", segments.join("/")))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..config() })]
+
+    /// A proof made for one method, URL and token verifies for exactly that request, and for
+    /// no other method, path or token (each request gets a fresh proof, so a refusal is never
+    /// a replay).
+    #[test]
+    fn a_proof_for_one_request_never_verifies_for_another(
+        (made_method, made_path, made_scope) in (method(), path(), "[a-z]{1,8}"),
+        (other_method, other_path, other_scope) in (method(), path(), "[a-z]{1,8}"),
+        changed in 0usize..3,
+    ) {
+        use auth_runtime::testing::verify_dpop;
+        let (auth, issuer, client) = dpop_fixture();
+        let token = |scope: &str| issuer.token().scope(scope).bound_to(client).sign();
+        let made_token = token(&made_scope);
+        let proof = |method: &str, path: &str, token: &str| {
+            client
+                .proof(method, &format!("http://localhost:8080{path}"))
+                .token(token)
+                .sign()
+        };
+        // The proof as made: accepted for its own request.
+        let own = proof(made_method, &made_path, &made_token);
+        prop_assert!(verify_dpop(auth, made_method, &made_path, &made_token, own.as_bytes()).is_ok());
+        // The same request with one of method, path or token changed: refused, unless the
+        // change happens to be none.
+        let (mut method, mut path, mut sent_token) = (made_method, made_path.clone(), made_token.clone());
+        match changed {
+            0 => method = other_method,
+            1 => path = other_path,
+            _ => sent_token = token(&other_scope),
+        }
+        let same = method == made_method && path == made_path && sent_token == made_token;
+        let fresh = proof(made_method, &made_path, &made_token);
+        let verdict = verify_dpop(auth, method, &path, &sent_token, fresh.as_bytes());
+        prop_assert_eq!(verdict.is_ok(), same, "made for {} {}, sent as {} {}", made_method, made_path, method, path);
+    }
+}

@@ -36,6 +36,11 @@ pub(crate) const BUILTIN_SCHEMES: &[BuiltinScheme] = &[
         variant: "ApiKey",
         alone: "API_KEY",
     },
+    BuiltinScheme {
+        name: "DPoP",
+        variant: "DPoP",
+        alone: "DPOP",
+    },
 ];
 
 /// Extractors that `Option<..>` of becomes the runtime's `Optional<..>`, so that missing credentials

@@ -382,7 +382,7 @@ fn parse_scheme(
     }
     errors.at_tokens(
         &written,
-        "a scheme is a string naming a built-in scheme (`\"Bearer\"`, `\"Basic\"`, `\"ApiKey\"`) or the path of a type implementing `CustomScheme`",
+        "a scheme is a string naming a built-in scheme (`\"Bearer\"`, `\"Basic\"`, `\"ApiKey\"`, `\"DPoP\"`) or the path of a type implementing `CustomScheme`",
     );
     Ok(None)
 }
@@ -1012,28 +1012,36 @@ mod tests {
         let (_, errors) = parse(quote!(scheme = "Beaver"));
         assert_eq!(
             errors,
-            ["unknown scheme `Beaver` in `#[requires]`; known schemes: `Bearer`, `Basic`, `ApiKey` (did you mean `Bearer`?)"]
+            ["unknown scheme `Beaver` in `#[requires]`; known schemes: `Bearer`, `Basic`, `ApiKey`, `DPoP` (did you mean `Bearer`?)"]
         );
         let (_, errors) = parse(quote!(scheme = any("Bearer", "Basci")));
         assert_eq!(
             errors,
-            ["unknown scheme `Basci` in `#[requires]`; known schemes: `Bearer`, `Basic`, `ApiKey` (did you mean `Basic`?)"]
+            ["unknown scheme `Basci` in `#[requires]`; known schemes: `Bearer`, `Basic`, `ApiKey`, `DPoP` (did you mean `Basic`?)"]
         );
         let (_, errors) = parse(quote!(scheme = "Digest"));
         assert_eq!(
             errors,
-            ["unknown scheme `Digest` in `#[requires]`; known schemes: `Bearer`, `Basic`, `ApiKey`; for a custom scheme, name its type without quotes: `scheme = Digest`"]
+            ["unknown scheme `Digest` in `#[requires]`; known schemes: `Bearer`, `Basic`, `ApiKey`, `DPoP`; for a custom scheme, name its type without quotes: `scheme = Digest`"]
         );
         let (_, errors) = parse(quote!(scheme = any("Bearer", "auth::Session")));
         assert_eq!(
             errors,
-            ["unknown scheme `auth::Session` in `#[requires]`; known schemes: `Bearer`, `Basic`, `ApiKey`; for a custom scheme, name its type without quotes: `auth::Session`"]
+            ["unknown scheme `auth::Session` in `#[requires]`; known schemes: `Bearer`, `Basic`, `ApiKey`, `DPoP`; for a custom scheme, name its type without quotes: `auth::Session`"]
         );
         let (_, errors) = parse(quote!(scheme = "not a type"));
         assert_eq!(
             errors,
-            ["unknown scheme `not a type` in `#[requires]`; known schemes: `Bearer`, `Basic`, `ApiKey`"]
+            ["unknown scheme `not a type` in `#[requires]`; known schemes: `Bearer`, `Basic`, `ApiKey`, `DPoP`"]
         );
+    }
+
+    #[test]
+    fn dpop_is_a_builtin_scheme() {
+        let requirement = parse_ok(quote!(scheme = any("dpop", "Bearer")));
+        assert_eq!(schemes_text(&requirement), ["\"DPoP\"", "\"Bearer\""]);
+        let requirement = parse_ok(quote!(scheme = "DPoP"));
+        assert_eq!(schemes_text(&requirement), ["\"DPoP\""]);
     }
 
     #[test]
@@ -1118,7 +1126,7 @@ mod tests {
         let (_, errors) = parse(quote!(scheme = 5, scope = "a"));
         assert_eq!(
             errors,
-            ["a scheme is a string naming a built-in scheme (`\"Bearer\"`, `\"Basic\"`, `\"ApiKey\"`) or the path of a type implementing `CustomScheme`"]
+            ["a scheme is a string naming a built-in scheme (`\"Bearer\"`, `\"Basic\"`, `\"ApiKey\"`, `\"DPoP\"`) or the path of a type implementing `CustomScheme`"]
         );
         let (_, errors) = parse(quote!(scheme));
         assert_eq!(

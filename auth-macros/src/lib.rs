@@ -46,7 +46,7 @@ use proc_macro::TokenStream;
 /// requires    = "#[requires" [ "(" argument *( "," argument ) [ "," ] ")" ] "]"
 /// argument    = scheme / scope / role / acr / max_age / policy / realm / optional / crate
 /// scheme      = "scheme" "=" ( scheme-name / "any" "(" scheme-name *( "," scheme-name ) [ "," ] ")" )
-/// scheme-name = STRING                  ; "Bearer", "Basic" or "ApiKey", any case; default "Bearer"
+/// scheme-name = STRING                  ; "Bearer", "Basic", "ApiKey" or "DPoP", any case; default "Bearer"
 ///             / PATH                    ; a type implementing `CustomScheme`
 /// scope       = "scope" "=" token-expr
 /// role        = "role" "=" token-expr
@@ -61,7 +61,7 @@ use proc_macro::TokenStream;
 /// crate       = "crate" "=" STRING      ; path of auth-runtime when the dependency is renamed
 /// ```
 ///
-/// - `scheme`: `Bearer` (RFC 6750), `Basic` (RFC 7617) or `ApiKey`, compared
+/// - `scheme`: `Bearer` (RFC 6750), `Basic` (RFC 7617), `ApiKey` or `DPoP` (RFC 9449), compared
 ///   case-insensitively (`"basic"` is fine), or the path of an application type implementing
 ///   `auth_runtime::CustomScheme` (`scheme = SessionCookie`, `scheme = crate::auth::Session`),
 ///   which must also be registered with `Authenticator::builder().custom_scheme(..)`.

@@ -30,6 +30,8 @@ pub const BEARER: Requirement = Requirement::new(&[Scheme::Bearer]);
 pub const BASIC: Requirement = Requirement::new(&[Scheme::Basic]);
 /// An API key, nothing more.
 pub const API_KEY: Requirement = Requirement::new(&[Scheme::ApiKey]);
+/// A DPoP-bound token with its proof, nothing more.
+pub const DPOP: Requirement = Requirement::new(&[Scheme::DPoP]);
 
 /// A type that can be the `T` of a [`Claims<T>`](crate::Claims) parameter.
 #[diagnostic::on_unimplemented(

@@ -15,6 +15,7 @@ use crate::bearer::token_cache::{CacheStats, TokenCache};
 use crate::clock;
 use crate::custom::PrincipalCache;
 use crate::hierarchy::ScopeHierarchy;
+use crate::dpop::settings::{Accepted, DpopMode};
 use crate::http::authorization::{authorization_header, Authorization};
 use crate::http::refusal::{Refusal, StepUp, StepUpReason};
 use crate::http::response::{AuthError, BodyBuilder, Endpoint};
@@ -65,6 +66,10 @@ pub(crate) struct Inner {
     pub(crate) error_body: Option<BodyBuilder>,
     /// The Bearer mechanism's verified-token cache, for statistics and evictions.
     pub(crate) token_cache: Option<Arc<TokenCache>>,
+    /// The DPoP mechanism's verified-token cache, for statistics and evictions.
+    pub(crate) dpop_cache: Option<Arc<TokenCache>>,
+    /// Which endpoints accept DPoP.
+    pub(crate) dpop_mode: DpopMode,
     /// Routes without a declaration are refused without credentials (`deny_by_default`).
     pub(crate) deny_by_default: bool,
     /// Full patterns the app-wide middleware leaves open (`public_route`).
@@ -203,11 +208,15 @@ impl Authenticator {
 
     /// Hit and miss counts of the verified-token cache (zeros when it is off).
     pub fn cache_stats(&self) -> CacheStats {
-        self.inner
-            .token_cache
-            .as_ref()
-            .map(|cache| cache.stats())
-            .unwrap_or_default()
+        let caches = self.inner.token_cache.iter().chain(&self.inner.dpop_cache);
+        caches.fold(CacheStats::default(), |sum, cache| {
+            let stats = cache.stats();
+            CacheStats {
+                hits: sum.hits + stats.hits,
+                misses: sum.misses + stats.misses,
+                entries: sum.entries + stats.entries,
+            }
+        })
     }
 
     /// Drops every cached verification whose principal `evict` selects, so that the next
@@ -226,7 +235,7 @@ impl Authenticator {
     /// auth.evict_cached(|principal| principal.subject() == Some("user-42"));
     /// ```
     pub fn evict_cached(&self, evict: impl Fn(&Principal) -> bool) {
-        if let Some(cache) = &self.inner.token_cache {
+        for cache in self.inner.token_cache.iter().chain(&self.inner.dpop_cache) {
             cache.evict(&evict);
         }
         for cache in &self.inner.credential_caches {
@@ -319,7 +328,7 @@ impl Authenticator {
         let header = authorization_header(req.headers()).map_err(Refusal::Malformed)?;
         let parsed = header.map(Authorization::parse);
         let authorization = parsed.and_then(Result::ok);
-        for &scheme in self.accepted(requirement) {
+        for &scheme in self.accepted(requirement).iter() {
             let registry = &self.inner.registry;
             if let Some(verification) = registry.authenticate(scheme, req, authorization) {
                 return Ok(Some((scheme, verification)));
@@ -332,12 +341,14 @@ impl Authenticator {
         }
     }
 
-    /// The schemes `requirement` accepts: its own, or every configured one.
-    fn accepted<'a>(&'a self, requirement: &Requirement) -> &'a [Scheme] {
-        match requirement.schemes() {
+    /// The schemes `requirement` accepts: its own, or every configured one, as the DPoP mode
+    /// widens them.
+    fn accepted<'a>(&'a self, requirement: &Requirement) -> Accepted<'a> {
+        let declared = match requirement.schemes() {
             [] => self.schemes(),
             schemes => schemes,
-        }
+        };
+        self.inner.dpop_mode.accepted(declared)
     }
 
     /// The checks after verification: scopes (row 7), roles (row 8), the authentication context
@@ -440,9 +451,10 @@ impl Authenticator {
     ) -> AuthError {
         self.log_refusal(req, &refusal, failed, requirement, principal);
         telemetry::refused(failed, refusal.reason_code());
+        let accepted = self.accepted(requirement);
         let endpoint = Endpoint {
             realm: requirement.realm_override().unwrap_or(&self.inner.realm),
-            accepted: self.accepted(requirement),
+            accepted: &accepted,
             registry: &self.inner.registry,
             body: self.inner.error_body.as_ref(),
             acr_values: requirement.acr_values(),

@@ -119,6 +119,9 @@ pub enum ConfigError {
     /// settings out of range.
     #[error("invalid revocation configuration: {0}")]
     InvalidRevocation(String),
+    /// The DPoP configuration cannot be used ([`DpopConfig`](crate::DpopConfig)).
+    #[error("invalid DPoP configuration: {0}")]
+    InvalidDpop(String),
     /// [`check_app`](crate::check_app) found no authenticator in the application.
     #[error("no `Authenticator` is registered in the application: add `.app_data(authenticator.clone())` or `.configure(authenticator.configure())` to the `App`")]
     NotRegistered,

@@ -58,7 +58,7 @@
 //!
 //! ```text
 //! #[requires(
-//!     scheme = "Bearer" | "Basic" | "ApiKey" | MyScheme | any(..),
+//!     scheme = "Bearer" | "Basic" | "ApiKey" | "DPoP" | MyScheme | any(..),
 //!                                         // default Bearer; names case-insensitive;
 //!                                         // any(..) in declaration order
 //!     scope = "a" | all(..) | any(..),    // nested freely; RFC 6749 §3.3 scope tokens
@@ -126,6 +126,9 @@
 //! - **Bearer** (RFC 6750): JWT access tokens verified with jsonwebtoken against fixed
 //!   [`Key`]s or keys that rotate (below); verified tokens are cached
 //!   ([`TokenCacheConfig`]) so a client reusing its token pays for the signature once.
+//! - **DPoP** (RFC 9449): tokens bound to the client's key (`cnf.jkt`), each request with a
+//!   fresh proof checked as §4.3 says, replays refused ([`DpopConfig`], [`ReplayCache`]);
+//!   [`DpopMode`] extends it to every Bearer endpoint.
 //!   Opaque tokens are introspected (RFC 7662, [`Introspection`]).
 //! - **Basic** (RFC 7617): [`StaticUsers`] holds argon2id hashes; or implement
 //!   [`BasicVerifier`] for a database and check passwords with [`Passwords::check`]. Either
@@ -302,6 +305,7 @@ mod basic;
 mod bearer;
 mod credential_cache;
 mod custom;
+mod dpop;
 mod mechanism;
 
 // Revocations shared by every instance.
@@ -365,10 +369,12 @@ pub use bearer::keys::Key;
 pub use bearer::token_cache::{CacheStats, TokenCacheConfig};
 pub use credential_cache::CredentialCacheConfig;
 pub use custom::CustomScheme;
+pub use dpop::replay::{FirstUse, MemoryReplayCache, ProofId, ReplayCache};
+pub use dpop::settings::{DpopConfig, DpopMode};
 pub use error::ConfigError;
 pub use http::challenge::Challenge;
 pub use http::extract::{Claims, FromPrincipal, Identity, Optional};
-pub use http::refusal::{InvalidReason, Refusal, StepUp, StepUpReason};
+pub use http::refusal::{InvalidReason, ProofReason, Refusal, StepUp, StepUpReason};
 pub use http::response::{AuthError, ErrorBody};
 /// JSON Web Keys (RFC 7517), as [`Key::from_jwk`] and
 /// [`AuthenticatorBuilder::jwks`] take them.

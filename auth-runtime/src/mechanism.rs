@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::HttpRequest;
 use serde_json::{Map, Value};
 
@@ -53,6 +54,18 @@ pub(crate) trait Mechanism: Send + Sync + 'static {
     /// The challenge of a `401` for this scheme in `realm`, without error attributes.
     fn challenge(&self, realm: &str) -> Challenge;
 
+    /// `challenge` with the parameters that follow its error attributes, if the scheme has any
+    /// (DPoP's `algs`, RFC 9449 §7.1). Default: none.
+    fn finish_challenge(&self, challenge: Challenge) -> Challenge {
+        challenge
+    }
+
+    /// A header the response to `refusal` of this scheme's credentials carries besides its
+    /// challenge (DPoP's `DPoP-Nonce`, RFC 9449 §9). Default: none.
+    fn refusal_header(&self, _refusal: &Refusal) -> Option<(HeaderName, HeaderValue)> {
+        None
+    }
+
     /// Whether refusals add RFC 6750 §3 error attributes (`error`, `error_description`,
     /// `scope`) to this scheme's challenge. Schemes without them answer every failure with
     /// their bare challenge (RFC 7617 has no error codes).
@@ -89,6 +102,8 @@ trait Registered: Send + Sync {
         authorization: Option<Authorization<'_>>,
     ) -> Option<Verification>;
     fn challenge(&self, realm: &str) -> Challenge;
+    fn finish_challenge(&self, challenge: Challenge) -> Challenge;
+    fn refusal_header(&self, refusal: &Refusal) -> Option<(HeaderName, HeaderValue)>;
     fn reports_errors(&self) -> bool;
     fn is_present(&self, req: &HttpRequest) -> bool;
     #[cfg(feature = "openapi")]
@@ -134,6 +149,14 @@ impl<M: Mechanism> Registered for Registration<M> {
 
     fn challenge(&self, realm: &str) -> Challenge {
         self.mechanism.challenge(realm)
+    }
+
+    fn finish_challenge(&self, challenge: Challenge) -> Challenge {
+        self.mechanism.finish_challenge(challenge)
+    }
+
+    fn refusal_header(&self, refusal: &Refusal) -> Option<(HeaderName, HeaderValue)> {
+        self.mechanism.refusal_header(refusal)
     }
 
     fn reports_errors(&self) -> bool {
@@ -262,11 +285,22 @@ impl Registry {
             .map(|mechanism| (mechanism.scheme(), mechanism.openapi()))
     }
 
-    /// `scheme`'s bare challenge in `realm`.
+    /// `scheme`'s challenge in `realm`, without error attributes.
     pub(crate) fn challenge(&self, scheme: Scheme, realm: &str) -> Challenge {
+        self.challenge_with(scheme, realm, |challenge| challenge)
+    }
+
+    /// `scheme`'s challenge in `realm` with the error attributes `errors` adds, placed where
+    /// the scheme wants them: after `realm`, before the scheme's own trailing parameters.
+    pub(crate) fn challenge_with(
+        &self,
+        scheme: Scheme,
+        realm: &str,
+        errors: impl FnOnce(Challenge) -> Challenge,
+    ) -> Challenge {
         match self.get(scheme) {
-            Some(mechanism) => mechanism.challenge(realm),
-            None => Challenge::new(scheme.name(), realm),
+            Some(mechanism) => mechanism.finish_challenge(errors(mechanism.challenge(realm))),
+            None => errors(Challenge::new(scheme.name(), realm)),
         }
     }
 
@@ -280,6 +314,15 @@ impl Registry {
         self.get(scheme)
             .map(|mechanism| mechanism.refusal_facts(req, authorization))
             .unwrap_or_default()
+    }
+
+    /// The header `scheme` adds to the response to `refusal`, if any.
+    pub(crate) fn refusal_header(
+        &self,
+        scheme: Scheme,
+        refusal: &Refusal,
+    ) -> Option<(HeaderName, HeaderValue)> {
+        self.get(scheme)?.refusal_header(refusal)
     }
 
     /// Whether `scheme`'s challenges carry RFC 6750 error attributes.

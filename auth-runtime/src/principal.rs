@@ -89,6 +89,14 @@ impl Principal {
         self
     }
 
+    /// This principal as proved by `scheme` instead.
+    pub(crate) fn with_scheme(&self, scheme: Scheme) -> Self {
+        Principal {
+            scheme,
+            ..self.clone()
+        }
+    }
+
     /// The scheme whose credentials were verified.
     pub fn scheme(&self) -> Scheme {
         self.scheme

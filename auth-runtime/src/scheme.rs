@@ -12,6 +12,9 @@ pub enum Scheme {
     Basic,
     /// An API key in a configurable header (default `X-API-Key`) or `Authorization: ApiKey <key>`.
     ApiKey,
+    /// `Authorization: DPoP <token>` with a `DPoP` proof header: an access token bound to the
+    /// client's key, used only with a fresh proof signed by that key (RFC 9449).
+    DPoP,
     /// An application scheme registered with
     /// [`AuthenticatorBuilder::custom_scheme`](crate::AuthenticatorBuilder::custom_scheme),
     /// identified by its [`CustomScheme::NAME`](crate::CustomScheme::NAME).
@@ -19,12 +22,13 @@ pub enum Scheme {
 }
 
 impl Scheme {
-    /// The scheme's name as it appears in challenges (`Bearer`, `Basic`, `ApiKey`, …).
+    /// The scheme's name as it appears in challenges (`Bearer`, `Basic`, `ApiKey`, `DPoP`, …).
     pub const fn name(self) -> &'static str {
         match self {
             Scheme::Bearer => "Bearer",
             Scheme::Basic => "Basic",
             Scheme::ApiKey => "ApiKey",
+            Scheme::DPoP => "DPoP",
             Scheme::Custom(name) => name,
         }
     }

@@ -40,3 +40,20 @@ pub fn authenticator() -> &'static Authenticator {
             .unwrap()
     })
 }
+
+/// An authenticator that accepts DPoP (a `TestIssuer`'s ES256 key) and a token bound to a
+/// client key, built once, for `dpop_proof`.
+pub fn dpop() -> &'static (Authenticator, String) {
+    static DPOP: OnceLock<(Authenticator, String)> = OnceLock::new();
+    DPOP.get_or_init(|| {
+        let issuer = auth_runtime::testing::TestIssuer::es256();
+        let client = auth_runtime::testing::DpopKey::es256();
+        let auth = issuer
+            .builder()
+            .dpop(auth_runtime::DpopConfig::default())
+            .build()
+            .unwrap();
+        let token = issuer.token().bound_to(&client).sign();
+        (auth, token)
+    })
+}

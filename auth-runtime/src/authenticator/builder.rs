@@ -17,6 +17,7 @@ use crate::bearer::settings::BearerSettings;
 use crate::bearer::token_cache::TokenCacheConfig;
 use crate::credential_cache::CredentialCacheConfig;
 use crate::custom::{Custom, CustomScheme, PrincipalCache};
+use crate::dpop::settings::DpopConfig;
 use crate::error::ConfigError;
 use crate::hierarchy::ScopeHierarchy;
 use crate::http::challenge::Challenge;
@@ -54,6 +55,7 @@ pub struct AuthenticatorBuilder {
     revocation_store: Arc<dyn RevocationStore>,
     revocation_retention: Duration,
     when_store_unreachable: WhenStoreUnreachable,
+    dpop: Option<DpopConfig>,
 }
 
 /// A registered application scheme and its credential cache, if it has one.
@@ -83,6 +85,7 @@ impl Default for AuthenticatorBuilder {
             revocation_store: Arc::new(MemoryStore),
             revocation_retention: DEFAULT_RETENTION,
             when_store_unreachable: WhenStoreUnreachable::default(),
+            dpop: None,
         }
     }
 }
@@ -508,6 +511,17 @@ impl AuthenticatorBuilder {
         self
     }
 
+    /// Enables DPoP (RFC 9449): `Authorization: DPoP <token>` with a `DPoP` proof header, for
+    /// endpoints that declare `scheme = "DPoP"` (or, with [`DpopMode`](crate::DpopMode), every
+    /// Bearer endpoint). The token is verified by the Bearer settings (keys, issuers,
+    /// audiences, introspection, revocations) and must be bound to the proof's key (`cnf.jkt`,
+    /// §6); the proof is checked on every request as §4.3 says, and each proof is accepted
+    /// once (§11.1). Needs a Bearer key, key source or introspection.
+    pub fn dpop(mut self, config: DpopConfig) -> Self {
+        self.dpop = Some(config);
+        self
+    }
+
     /// Enables the Basic scheme (RFC 7617) with `verifier`, e.g. [`StaticUsers`](crate::StaticUsers)
     /// or the application's own database lookup. Its password check, cache and hashing queue
     /// are the verifier's [`Passwords`](crate::Passwords).
@@ -691,19 +705,42 @@ impl AuthenticatorBuilder {
             }
             self.bearer.resource_metadata = Some(resource.url().to_owned());
         }
+        let (token_cache_config, bearer_leeway) =
+            (self.bearer.token_cache.clone(), self.bearer.leeway);
         let bearer = self.bearer.build(&deny, Arc::clone(&hierarchy))?;
         let api_key_header = HeaderName::try_from(self.api_key_header.as_str())
             .map_err(|_| ConfigError::InvalidHeaderName(self.api_key_header.clone()))?;
         // Configuration order is the order extractors without `#[requires]` try the schemes.
         let mut registry = Registry::EMPTY;
+        let dpop_mode = self
+            .dpop
+            .as_ref()
+            .map(DpopConfig::mode_of)
+            .unwrap_or_default();
+        let mut dpop_cache = None;
         let (keys, token_cache, introspector) = match bearer {
             Some(bearer) => {
+                let dpop = self
+                    .dpop
+                    .map(|dpop| dpop.build(&bearer.mechanism, &deny, &token_cache_config, bearer_leeway))
+                    .transpose()?;
                 registry.register(bearer.mechanism)?;
+                if let Some((dpop, cache)) = dpop {
+                    registry.register(dpop)?;
+                    dpop_cache = cache;
+                }
                 (
                     Some((bearer.keys, bearer.discovered_introspection)),
                     bearer.cache,
                     bearer.introspector,
                 )
+            }
+            None if self.dpop.is_some() => {
+                return Err(ConfigError::InvalidDpop(
+                    "DPoP verifies tokens with the Bearer settings: add a key (`.key(..)`), a key \
+                     source (`.jwks_url(..)`, `.oidc_discovery(..)`) or `.introspection(..)`"
+                        .into(),
+                ))
             }
             None => (None, None, None),
         };
@@ -742,6 +779,8 @@ impl AuthenticatorBuilder {
             registry,
             error_body: self.error_body,
             token_cache,
+            dpop_cache,
+            dpop_mode,
             deny_by_default: self.deny_by_default,
             public_routes: self.public_routes,
             hierarchy,

@@ -118,6 +118,9 @@ pub(crate) struct ClaimRules {
     pub(crate) role_claims: Vec<ClaimPath>,
     /// The scopes broader scopes imply, added to the token's once, here.
     pub(crate) hierarchy: Arc<ScopeHierarchy>,
+    /// The scheme of the principals these rules make: `Bearer`, or `DPoP` for the tokens
+    /// presented with a proof.
+    pub(crate) scheme: Scheme,
 }
 
 /// When a token may be used: `exp` and `nbf`, as NumericDates.
@@ -222,7 +225,7 @@ impl ClaimRules {
         let ids = TokenIds::new(jti.as_deref(), sub, iat);
         let scopes = collect(&self.scope_claims, &claims);
         let roles = collect(&self.role_claims, &claims);
-        let mut principal = Principal::new(Scheme::Bearer, scopes, claims).with_roles(roles.iter());
+        let mut principal = Principal::new(self.scheme, scopes, claims).with_roles(roles.iter());
         if let Some(acr) = acr {
             principal = principal.with_acr(acr);
         }
@@ -348,7 +351,7 @@ pub(crate) fn parse_claims(payload: &[u8]) -> Result<Value, Refusal> {
 
 /// An RFC 7519 NumericDate: a non-negative, finite number of seconds (possibly fractional,
 /// rounded down), below 2^64.
-fn numeric_date(value: &Value) -> Option<u64> {
+pub(crate) fn numeric_date(value: &Value) -> Option<u64> {
     value.as_u64().or_else(|| {
         value
             .as_f64()

@@ -15,6 +15,7 @@ use crate::bearer::verifier::SignatureError;
 use crate::clock;
 use crate::http::refusal::{InvalidReason, Refusal};
 use crate::outcome::Outcome;
+use crate::scheme::Scheme;
 
 /// Verifies JWTs against the current keys and the configured claims rules. Cloning is cheap
 /// (`Arc`s): a verification that waits for the key source owns a clone.
@@ -38,6 +39,19 @@ impl JwtVerifier {
                 max_token_bytes,
             }),
             keys,
+        }
+    }
+
+    /// A verifier with the same keys and rules whose principals are of `scheme` (DPoP's).
+    pub(crate) fn with_scheme(&self, scheme: Scheme) -> Self {
+        let mut claims = self.rules.claims.clone();
+        claims.scheme = scheme;
+        JwtVerifier {
+            rules: Arc::new(Rules {
+                claims,
+                max_token_bytes: self.rules.max_token_bytes,
+            }),
+            keys: self.keys.clone(),
         }
     }
 

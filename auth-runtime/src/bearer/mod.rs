@@ -8,7 +8,7 @@
 //! - `introspection` asks the authorization server about tokens that are not JWTs (RFC 7662).
 
 pub(crate) mod claims;
-mod facts;
+pub(crate) mod facts;
 pub(crate) mod header;
 pub(crate) mod introspection;
 pub(crate) mod jwks;
@@ -74,6 +74,18 @@ impl Bearer {
             introspection,
             deny,
         }
+    }
+}
+
+impl Bearer {
+    /// The JWT verifier, which DPoP shares.
+    pub(crate) fn jwt(&self) -> &JwtVerifier {
+        &self.jwt
+    }
+
+    /// The introspector, if configured, which DPoP shares.
+    pub(crate) fn introspection(&self) -> Option<&Introspector> {
+        self.introspection.as_ref()
     }
 }
 

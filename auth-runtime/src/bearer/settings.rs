@@ -19,6 +19,7 @@ use crate::bearer::Bearer;
 use crate::error::ConfigError;
 use crate::hierarchy::ScopeHierarchy;
 use crate::revocation::deny_list::DenyList;
+use crate::scheme::Scheme;
 
 /// Everything `AuthenticatorBuilder` knows about Bearer tokens.
 pub(crate) struct BearerSettings {
@@ -132,6 +133,7 @@ impl BearerSettings {
             scope_claims: self.scope_claims,
             role_claims: self.role_claims,
             hierarchy,
+            scheme: Scheme::Bearer,
         };
         let introspector = match &self.introspection {
             None => None,

@@ -48,6 +48,9 @@ pub enum InvalidReason {
     /// The introspection endpoint says the token is of a type other than an access token
     /// (`token_type` neither `Bearer` nor `DPoP`, RFC 7662 §2.2).
     WrongTokenType,
+    /// The token was presented with a DPoP proof (RFC 9449 §7.1) but is not bound to a key: it
+    /// has no `cnf` claim, so the proof proves nothing about it.
+    NotKeyBound,
 }
 
 impl InvalidReason {
@@ -69,6 +72,7 @@ impl InvalidReason {
             InvalidReason::Revoked => "revoked",
             InvalidReason::KeyBound => "key_bound",
             InvalidReason::WrongTokenType => "wrong_token_type",
+            InvalidReason::NotKeyBound => "not_key_bound",
         }
     }
 }
@@ -98,6 +102,69 @@ impl StepUpReason {
             StepUpReason::AcrNotAccepted => "acr_not_accepted",
             StepUpReason::AuthTimeMissing => "auth_time_missing",
             StepUpReason::AuthenticationTooOld => "authentication_too_old",
+        }
+    }
+}
+
+/// Why a DPoP proof (RFC 9449 §4.3) was not accepted (CONFORMANCE row 19).
+///
+/// The reason is logged server-side; the response only ever says `invalid_dpop_proof`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProofReason {
+    /// The request has no `DPoP` header (§4.3 check 1).
+    Missing,
+    /// The request has more than one `DPoP` header (§4.3 check 1).
+    Repeated,
+    /// Not a JWT: not three base64url segments, a header or claims that are not JSON objects,
+    /// a repeated member, a required claim missing or of the wrong type, or `crit` present
+    /// (§4.3 checks 2, 3).
+    Malformed,
+    /// The header's `typ` is not `dpop+jwt` (§4.3 check 4).
+    WrongType,
+    /// The header's `alg` is not an asymmetric algorithm of the configured allow-list; `none`
+    /// and HMAC never are (§4.3 check 5).
+    WrongAlgorithm,
+    /// The header's `jwk` is missing, is not a public key of the `alg`'s type and curve, or
+    /// is not encoded as RFC 7518 §6 says.
+    UnusableKey,
+    /// The header's `jwk` holds private key members (§4.3 check 7).
+    PrivateKey,
+    /// The signature does not verify with the header's `jwk` (§4.3 check 6).
+    BadSignature,
+    /// `htm` is not the request's method (§4.3 check 8).
+    WrongMethod,
+    /// `htu` is not the request's URI without query and fragment (§4.3 check 9).
+    WrongUrl,
+    /// `iat` is outside the accepted window around the server's clock (§4.3 check 11).
+    OutsideWindow,
+    /// A proof with the same key and `jti` was already used within the window (§11.1).
+    Replayed,
+    /// `ath` is missing or not the base64url SHA-256 of the access token (§4.3 check 12).
+    WrongTokenHash,
+    /// The proof's key is not the one the token is bound to: its RFC 7638 thumbprint is not
+    /// the token's `cnf.jkt` (§4.3 check 12, §6.1).
+    WrongKey,
+}
+
+impl ProofReason {
+    /// The stable reason code recorded in `tracing` events.
+    pub const fn code(self) -> &'static str {
+        match self {
+            ProofReason::Missing => "dpop_proof_missing",
+            ProofReason::Repeated => "dpop_proof_repeated",
+            ProofReason::Malformed => "dpop_proof_malformed",
+            ProofReason::WrongType => "dpop_proof_wrong_type",
+            ProofReason::WrongAlgorithm => "dpop_proof_wrong_algorithm",
+            ProofReason::UnusableKey => "dpop_proof_unusable_key",
+            ProofReason::PrivateKey => "dpop_proof_private_key",
+            ProofReason::BadSignature => "dpop_proof_bad_signature",
+            ProofReason::WrongMethod => "dpop_proof_wrong_method",
+            ProofReason::WrongUrl => "dpop_proof_wrong_url",
+            ProofReason::OutsideWindow => "dpop_proof_outside_window",
+            ProofReason::Replayed => "dpop_proof_replayed",
+            ProofReason::WrongTokenHash => "dpop_proof_wrong_ath",
+            ProofReason::WrongKey => "dpop_proof_wrong_key",
         }
     }
 }
@@ -135,6 +202,12 @@ impl StepUp {
     }
 }
 
+impl fmt::Display for ProofReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 /// Why a request was refused. One variant per row class of the conformance table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -148,6 +221,14 @@ pub enum Refusal {
     /// A well-formed but invalid token (row 5).
     #[error("invalid token: {0}")]
     Invalid(InvalidReason),
+    /// A DPoP proof that is missing, malformed, or does not match the request, the token or
+    /// the window, or was used before (row 19).
+    #[error("invalid DPoP proof: {0}")]
+    InvalidProof(ProofReason),
+    /// The server requires a nonce (RFC 9449 §9) and the proof has none, or one that is no
+    /// longer current (row 20): answered with `use_dpop_nonce` and a fresh `DPoP-Nonce`.
+    #[error("DPoP nonce required")]
+    UseDpopNonce,
     /// `exp` (plus leeway) is in the past (row 6).
     #[error("token expired")]
     Expired,
@@ -197,6 +278,8 @@ impl Refusal {
         match self {
             Refusal::Missing
             | Refusal::Invalid(_)
+            | Refusal::InvalidProof(_)
+            | Refusal::UseDpopNonce
             | Refusal::Expired
             | Refusal::NotYetValid
             | Refusal::Rejected => StatusCode::UNAUTHORIZED,
@@ -226,6 +309,8 @@ impl Refusal {
             Refusal::Invalid(_) | Refusal::Expired | Refusal::NotYetValid => Some("invalid_token"),
             Refusal::InsufficientScope(_) => Some("insufficient_scope"),
             Refusal::InsufficientUserAuthentication(_) => Some("insufficient_user_authentication"),
+            Refusal::InvalidProof(_) => Some("invalid_dpop_proof"),
+            Refusal::UseDpopNonce => Some("use_dpop_nonce"),
         }
     }
 
@@ -239,6 +324,8 @@ impl Refusal {
             Refusal::Malformed(Malformed::Repeated) => "repeated",
             Refusal::Malformed(_) => "malformed_request",
             Refusal::Invalid(reason) => reason.code(),
+            Refusal::InvalidProof(reason) => reason.code(),
+            Refusal::UseDpopNonce => "use_dpop_nonce",
             Refusal::Expired => "expired",
             Refusal::NotYetValid => "not_yet_valid",
             Refusal::InsufficientScope(_) => "insufficient_scope",
@@ -280,6 +367,8 @@ impl Refusal {
             }
             Refusal::Malformed(_) => "The request's credentials are malformed.",
             Refusal::Invalid(_) => "The access token is invalid.",
+            Refusal::InvalidProof(_) => "The DPoP proof is invalid.",
+            Refusal::UseDpopNonce => "The DPoP proof must carry the nonce the server gives.",
             Refusal::Expired => "The access token expired.",
             Refusal::NotYetValid => "The access token is not yet valid.",
             Refusal::InsufficientScope(_) => {

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use actix_web::body::BoxBody;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, ResponseError};
@@ -69,7 +69,9 @@ pub(crate) type BodyBuilder = Arc<dyn Fn(&Refusal) -> ErrorBody + Send + Sync>;
 /// [`AuthError::refusal`] tells why, for middleware and tests.
 pub struct AuthError {
     refusal: Refusal,
-    challenges: Vec<HeaderValue>,
+    /// The `WWW-Authenticate` challenges, then any header the refusing scheme adds (DPoP's
+    /// `DPoP-Nonce`): one list, so that the error stays small.
+    headers: Vec<(HeaderName, HeaderValue)>,
     body: ErrorBody,
 }
 
@@ -112,6 +114,15 @@ impl Endpoint<'_> {
     /// The bare challenge of `scheme`.
     fn challenge(&self, scheme: Scheme) -> Challenge {
         self.registry.challenge(scheme, self.realm)
+    }
+
+    /// The challenge of `scheme` with the RFC 6750 §3 attributes of `refusal`.
+    fn challenge_with_error(&self, scheme: Scheme, refusal: &Refusal) -> HeaderValue {
+        self.registry
+            .challenge_with(scheme, self.realm, |challenge| {
+                with_error(challenge, refusal, self)
+            })
+            .to_header_value()
     }
 
     /// One bare challenge per accepted scheme, in declaration order (rows 1, 2, 9).
@@ -165,7 +176,7 @@ impl AuthError {
             Refusal::Rejected => failed.map_or_else(|| endpoint.every_challenge(), own_challenge),
             // Rows 3-7, with the error attributes of RFC 6750 §3.
             _ => match reporting {
-                Some(scheme) => vec![with_error(endpoint.challenge(scheme), &refusal, endpoint)],
+                Some(scheme) => vec![endpoint.challenge_with_error(scheme, &refusal)],
                 // Row 7 has no form without RFC 6750 errors: a plain 403.
                 None if matches!(refusal, Refusal::InsufficientScope(_)) => Vec::new(),
                 // A custom scheme refusing a credential as invalid gets its own challenge.
@@ -176,9 +187,15 @@ impl AuthError {
             Some(build) => build(&refusal),
             None => ErrorBody::problem(&refusal),
         };
+        let extra = failed.and_then(|scheme| endpoint.registry.refusal_header(scheme, &refusal));
+        let headers = challenges
+            .into_iter()
+            .map(|challenge| (header::WWW_AUTHENTICATE, challenge))
+            .chain(extra)
+            .collect();
         AuthError {
             refusal,
-            challenges,
+            headers,
             body,
         }
     }
@@ -194,7 +211,7 @@ impl AuthError {
 /// scopes, never a broader one that a scope hierarchy says implies them: a client asks for the
 /// least it needs); for `insufficient_user_authentication`, the endpoint's `acr_values` and
 /// `max_age` (RFC 9470 §3), everything a new authentication must meet.
-fn with_error(mut challenge: Challenge, refusal: &Refusal, endpoint: &Endpoint<'_>) -> HeaderValue {
+fn with_error(mut challenge: Challenge, refusal: &Refusal, endpoint: &Endpoint<'_>) -> Challenge {
     if let Some(code) = refusal.error_code() {
         challenge = challenge.param("error", code);
     }
@@ -215,14 +232,14 @@ fn with_error(mut challenge: Challenge, refusal: &Refusal, endpoint: &Endpoint<'
         }
         _ => {}
     }
-    challenge.to_header_value()
+    challenge
 }
 
 impl fmt::Debug for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthError")
             .field("refusal", &self.refusal)
-            .field("challenges", &self.challenges)
+            .field("headers", &self.headers)
             .finish_non_exhaustive()
     }
 }
@@ -243,8 +260,8 @@ impl ResponseError for AuthError {
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
         let mut response = HttpResponse::build(self.refusal.status());
-        for challenge in &self.challenges {
-            response.append_header((header::WWW_AUTHENTICATE, challenge.clone()));
+        for header in &self.headers {
+            response.append_header(header.clone());
         }
         // RFC 9110 §10.2.3: when a 503 (§15.6.4) is worth retrying.
         let retry_after = match self.refusal {

@@ -8,8 +8,11 @@
 //!   served on 127.0.0.1, with key rotation, failures and delays on demand.
 //! - [`IntrospectionServer`] is an RFC 7662 introspection endpoint on 127.0.0.1 that checks
 //!   the client's authentication, with failures, delays and oversized answers on demand.
+//! - [`DpopKey`] is a DPoP client key: [`TestToken::bound_to`] mints tokens bound to it, and
+//!   [`DpopKey::proof`] signs the proof of one request ([`TestRequestExt::dpop`] sends both).
 //! - [`challenges`] parses a response's `WWW-Authenticate` headers, and
-//!   [`assert_requires_scope`] / [`assert_unauthenticated`] / [`assert_forbidden`] state what
+//!   [`assert_requires_scope`] / [`assert_unauthenticated`] / [`assert_dpop_unauthenticated`] /
+//!   [`assert_forbidden`] state what
 //!   an endpoint demands.
 //!
 //! "This endpoint needs scope `items:read`" in three lines:
@@ -51,10 +54,12 @@
 //! opt-level = 3
 //! ```
 
+pub mod dpop;
 pub mod introspection_server;
 pub mod key_server;
 mod signing;
 
+pub use dpop::{DpopKey, TestProof};
 pub use introspection_server::IntrospectionServer;
 pub use key_server::{KeyServer, TokenEndpoint};
 
@@ -95,7 +100,7 @@ pub mod internals {
 }
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderMap};
@@ -112,9 +117,7 @@ use crate::requirement::Requirement;
 use crate::{
     Algorithm, Authenticator, AuthenticatorBuilder, ClaimPath, Key, Principal, Refusal, Scheme,
 };
-use signing::SigningKey;
-
-const RSA_PRIVATE: &str = include_str!("TEST-ONLY-rsa-private.pem");
+use signing::{now, pem_body, SigningKey, RSA_PRIVATE};
 
 /// The realm of [`TestIssuer::authenticator`].
 pub const TEST_REALM: &str = "test";
@@ -610,6 +613,13 @@ impl TestToken<'_> {
         self
     }
 
+    /// Binds the token to a DPoP client key (RFC 9449 §6.1): `cnf` `{"jkt": <its
+    /// thumbprint>}`. Such a token is accepted only with a proof signed by that key, never as
+    /// a plain Bearer token.
+    pub fn bound_to(self, key: &DpopKey) -> Self {
+        self.claim("cnf", json!({ "jkt": key.thumbprint() }))
+    }
+
     /// Signs the token.
     pub fn sign(self) -> String {
         let mut claims = self.claims;
@@ -694,22 +704,45 @@ pub fn verify_bearer(auth: &Authenticator, token: &str) -> Result<Arc<Principal>
     }
 }
 
-/// The DER inside a PEM document.
-fn pem_body(pem: &str) -> Vec<u8> {
-    let body: String = pem
-        .lines()
-        .filter(|line| !line.starts_with("-----"))
-        .collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(body.trim())
-        .expect("the test key's PEM")
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs() as i64)
-        .unwrap_or_default()
+/// Verifies a DPoP request as an endpoint that accepts DPoP does (the proof's checks, the
+/// token's verification or the verified-token cache, the binding, the replay cache): `method`
+/// to `http://localhost:8080{path}` (actix's test host) with `token` and `proof`. Gives the
+/// principal or the reason it was refused. `auth` needs [`DpopConfig`](crate::DpopConfig).
+pub fn verify_dpop(
+    auth: &Authenticator,
+    method: &str,
+    path: &str,
+    token: &str,
+    proof: &[u8],
+) -> Result<Arc<Principal>, Refusal> {
+    const DPOP: Requirement = Requirement::new(&[Scheme::DPoP]);
+    let (Ok(_), Ok(method), Ok(authorization), Ok(proof)) = (
+        path.parse::<actix_web::http::Uri>(),
+        actix_web::http::Method::from_bytes(method.as_bytes()),
+        header::HeaderValue::from_str(&format!("DPoP {token}")),
+        header::HeaderValue::from_bytes(proof),
+    ) else {
+        return Err(Refusal::Malformed(Malformed::Token));
+    };
+    let req = TestRequest::default()
+        .method(method)
+        .uri(path)
+        .insert_header((header::AUTHORIZATION, authorization))
+        .insert_header(("dpop", proof))
+        .to_http_request();
+    let outcome = match auth.begin(&req, DPOP).now() {
+        Ok(outcome) => outcome,
+        Err(pending) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime to wait for the key source")
+            .block_on(pending),
+    };
+    match outcome {
+        Ok(Some(principal)) => Ok(principal),
+        Ok(None) => Err(Refusal::Missing),
+        Err(error) => Err(*error.refusal()),
+    }
 }
 
 /// Credentials for `actix_web::test::TestRequest`.
@@ -720,6 +753,9 @@ pub trait TestRequestExt {
     fn basic(self, user: &str, password: &str) -> Self;
     /// `X-API-Key: <key>` (the default API-key header).
     fn api_key(self, key: &str) -> Self;
+    /// `Authorization: DPoP <token>` and `DPoP: <proof>` (RFC 9449 §7.1); make the proof with
+    /// [`DpopKey::proof`].
+    fn dpop(self, token: &str, proof: &str) -> Self;
 }
 
 impl TestRequestExt for TestRequest {
@@ -735,6 +771,11 @@ impl TestRequestExt for TestRequest {
 
     fn api_key(self, key: &str) -> Self {
         self.insert_header(("x-api-key", key))
+    }
+
+    fn dpop(self, token: &str, proof: &str) -> Self {
+        self.insert_header((header::AUTHORIZATION, format!("DPoP {token}")))
+            .insert_header(("dpop", proof))
     }
 }
 
@@ -883,6 +924,23 @@ pub fn assert_unauthenticated<B>(res: &ServiceResponse<B>, scheme: &str, error: 
         .find(|c| c.scheme.eq_ignore_ascii_case(scheme))
         .unwrap_or_else(|| panic!("no {scheme} challenge in {found:?}"));
     assert_eq!(challenge.param("error"), error, "{challenge:?}");
+}
+
+/// Asserts a 401 whose DPoP challenge says `error` (`Some("invalid_dpop_proof")`,
+/// `Some("invalid_token")`) or none, and announces the proof algorithms in `algs` (RFC 9449
+/// §7.1).
+#[track_caller]
+pub fn assert_dpop_unauthenticated<B>(res: &ServiceResponse<B>, error: Option<&str>) {
+    assert_unauthenticated(res, "DPoP", error);
+    let found = challenges(res.headers());
+    let dpop = found
+        .iter()
+        .find(|c| c.scheme.eq_ignore_ascii_case("DPoP"))
+        .expect("checked above");
+    assert!(
+        dpop.param("algs").is_some_and(|algs| !algs.is_empty()),
+        "a DPoP challenge announces its algorithms: {dpop:?}"
+    );
 }
 
 #[cfg(test)]

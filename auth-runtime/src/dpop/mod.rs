@@ -1,0 +1,450 @@
+//! The DPoP scheme (RFC 9449): `Authorization: DPoP <token>` with a `DPoP` proof header. The
+//! token is verified as a Bearer token is (the same JWT verifier, a verified-token cache of
+//! its own, introspection's answers); the proof is checked on every request, never cached,
+//! and the token must be bound to the proof's key.
+//!
+//! - `settings` holds the builder's options ([`DpopConfig`](settings::DpopConfig));
+//! - `proof` parses a proof and makes the checks of §4.3 that need only the request;
+//! - `replay` remembers the proofs used (§11.1).
+
+pub(crate) mod nonce;
+pub(crate) mod proof;
+pub(crate) mod replay;
+pub(crate) mod settings;
+
+use std::sync::Arc;
+
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::HttpRequest;
+
+use crate::bearer::claims::Verified;
+use crate::bearer::introspection::{Active, Introspector};
+use crate::bearer::jwt::JwtVerifier;
+use crate::bearer::token_cache::TokenCache;
+use crate::clock;
+use crate::dpop::proof::{CheckedProof, ProofRules};
+use crate::dpop::replay::{FirstUse, ProofId, ReplayCache};
+use crate::http::authorization::{
+    check_b64token, query_has_access_token, Authorization, Malformed,
+};
+use crate::http::challenge::Challenge;
+use crate::http::refusal::{InvalidReason, ProofReason, Refusal};
+use crate::mechanism::{Mechanism, Verification};
+use crate::outcome::Outcome;
+use crate::principal::Principal;
+use crate::revocation::deny_list::{DenyList, TokenIds};
+use crate::scheme::Scheme;
+use crate::telemetry::CredentialFacts;
+
+/// The proof header (RFC 9449 §4.1).
+static DPOP: HeaderName = HeaderName::from_static("dpop");
+/// The server nonce header (RFC 9449 §8.1).
+static DPOP_NONCE: HeaderName = HeaderName::from_static("dpop-nonce");
+
+/// The DPoP mechanism.
+pub(crate) struct Dpop {
+    jwt: JwtVerifier,
+    cache: Option<Arc<TokenCache>>,
+    introspection: Option<Introspector>,
+    deny: DenyList,
+    rules: Arc<ProofRules>,
+    replay: Arc<dyn ReplayCache>,
+    /// The challenge's `algs` (§7.1).
+    algs: Box<str>,
+}
+
+/// What a DPoP request carries: the token and the one proof.
+pub(crate) struct Presented<'r> {
+    token: &'r [u8],
+    proof: &'r [u8],
+}
+
+impl Dpop {
+    pub(crate) fn new(
+        jwt: JwtVerifier,
+        cache: Option<Arc<TokenCache>>,
+        introspection: Option<Introspector>,
+        deny: DenyList,
+        rules: ProofRules,
+        replay: Arc<dyn ReplayCache>,
+        algs: String,
+    ) -> Self {
+        Dpop {
+            jwt,
+            cache,
+            introspection,
+            deny,
+            rules: Arc::new(rules),
+            replay,
+            algs: algs.into(),
+        }
+    }
+}
+
+impl Mechanism for Dpop {
+    type Credentials<'r> = Presented<'r>;
+
+    fn scheme(&self) -> Scheme {
+        Scheme::DPoP
+    }
+
+    /// `Authorization: DPoP <token>` (RFC 9449 §7.1) and exactly one `DPoP` header (§4.3
+    /// check 1). A token also sent as an `access_token` query parameter is `invalid_request`.
+    fn find<'r>(
+        &self,
+        req: &'r HttpRequest,
+        authorization: Option<Authorization<'r>>,
+    ) -> Result<Option<Presented<'r>>, Refusal> {
+        let Some(authorization) = authorization.filter(|a| a.is_scheme("DPoP")) else {
+            return Ok(None);
+        };
+        if query_has_access_token(req.query_string()) {
+            return Err(Refusal::Malformed(Malformed::Repeated));
+        }
+        let token = authorization
+            .bearer_credentials()
+            .map_err(Refusal::Malformed)?;
+        let mut proofs = req.headers().get_all(&DPOP);
+        let proof = match (proofs.next(), proofs.next()) {
+            (Some(proof), None) => proof.as_bytes(),
+            (None, _) => return Err(Refusal::InvalidProof(ProofReason::Missing)),
+            (Some(_), Some(_)) => return Err(Refusal::InvalidProof(ProofReason::Repeated)),
+        };
+        Ok(Some(Presented { token, proof }))
+    }
+
+    /// The proof first, in full, on every request; then the token, from the cache or verified
+    /// (or introspected); then the binding of the token to the proof's key, the deny-list, and
+    /// last the replay check, so that only proofs that would be accepted are remembered.
+    fn verify(&self, req: &HttpRequest, presented: Presented<'_>) -> Verification {
+        let now = clock::now();
+        let token = match check_b64token(presented.token) {
+            Ok(token) => token,
+            Err(malformed) => return Outcome::ready(Err(Refusal::Malformed(malformed))),
+        };
+        let proof = match self.rules.check(req, presented.proof, token, now) {
+            Ok(proof) => proof,
+            Err(refusal) => return Outcome::ready(Err(refusal)),
+        };
+        let introspector = self
+            .introspection
+            .as_ref()
+            .filter(|introspector| introspector.applies_to(token.as_bytes()));
+        if let Some(answer) = introspector.and_then(|i| i.cached(token.as_bytes(), now)) {
+            let admitted = answer.and_then(|active| self.admit(&active, token, &proof, now));
+            return Outcome::ready(admitted);
+        }
+        if let (Some(cache), None) = (&self.cache, introspector) {
+            let keys = self.jwt.keys();
+            let served = cache.lookup(
+                token.as_bytes(),
+                now,
+                |key| keys.load().holds(key),
+                |principal, ids| {
+                    let bound = bound_key(principal);
+                    self.accept(principal, ids, token, bound.as_deref(), &proof, now)
+                },
+            );
+            if let Some(served) = served {
+                return Outcome::ready(served);
+            }
+        }
+        if let Some(introspector) = introspector {
+            return match introspector.introspect(token).now() {
+                Ok(answer) => {
+                    Outcome::ready(answer.and_then(|a| self.admit(&a, token, &proof, now)))
+                }
+                Err(pending) => {
+                    let (this, token) = (self.parts(), token.to_owned());
+                    Outcome::pending(async move {
+                        let answer = pending.await?;
+                        this.admit(&answer, &token, &proof, clock::now())
+                    })
+                }
+            };
+        }
+        // Every request verifies a proof's signature: the registry times every verification.
+        match self.jwt.verify(token, now).now() {
+            Ok(verified) => Outcome::ready(
+                verified.and_then(|verified| self.remember(token, verified, &proof, now)),
+            ),
+            Err(pending) => {
+                let (this, token) = (self.parts(), token.to_owned());
+                Outcome::pending(async move {
+                    let verified = pending.await?;
+                    this.remember(&token, verified, &proof, clock::now())
+                })
+            }
+        }
+    }
+
+    /// OpenAPI has no `http` scheme for DPoP: the `Authorization` header, described.
+    #[cfg(feature = "openapi")]
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "Authorization",
+            "A DPoP-bound access token (RFC 9449): `Authorization: DPoP <token>` with a fresh \
+             proof in the `DPoP` header, signed by the key the token is bound to (`cnf.jkt`)",
+        )))
+    }
+
+    fn challenge(&self, realm: &str) -> Challenge {
+        Challenge::new("DPoP", realm)
+    }
+
+    /// `algs` follows the error attributes, as in RFC 9449 §7.1's examples.
+    fn finish_challenge(&self, challenge: Challenge) -> Challenge {
+        challenge.param("algs", &self.algs)
+    }
+
+    /// A `use_dpop_nonce` refusal gives the nonce to use (RFC 9449 §9).
+    fn refusal_header(&self, refusal: &Refusal) -> Option<(HeaderName, HeaderValue)> {
+        let nonces = self.rules.nonces.as_ref()?;
+        let nonce =
+            matches!(refusal, Refusal::UseDpopNonce).then(|| nonces.current(clock::now()))?;
+        Some((DPOP_NONCE.clone(), HeaderValue::from_str(&nonce).ok()?))
+    }
+
+    fn reports_errors(&self) -> bool {
+        true
+    }
+
+    /// The refused token's header and registered claims, read without trusting them.
+    fn refusal_facts(
+        &self,
+        _req: &HttpRequest,
+        authorization: Option<Authorization<'_>>,
+    ) -> CredentialFacts {
+        match authorization.filter(|a| a.is_scheme("DPoP")) {
+            Some(authorization) => {
+                crate::bearer::facts::of_token(authorization.credentials(), clock::now())
+            }
+            None => CredentialFacts::default(),
+        }
+    }
+}
+
+/// The thumbprint a principal's token is bound to (`cnf.jkt`); `Some("")` for a `cnf` this
+/// verifier cannot honour, which binds the token all the same.
+fn bound_key(principal: &Principal) -> Option<Box<str>> {
+    let cnf = principal.claim("cnf")?;
+    Some(match cnf.get("jkt").and_then(|jkt| jkt.as_str()) {
+        Some(jkt) => jkt.into(),
+        None => "".into(),
+    })
+}
+
+/// What a pending verification owns of the mechanism.
+struct Parts {
+    cache: Option<Arc<TokenCache>>,
+    jwt: JwtVerifier,
+    checks: Checks,
+}
+
+/// The checks after the token is known valid: the deny-list and the replay cache.
+#[derive(Clone)]
+struct Checks {
+    deny: DenyList,
+    replay: Arc<dyn ReplayCache>,
+    /// Seconds a proof is remembered after its `iat`.
+    window: u64,
+}
+
+impl Dpop {
+    fn checks(&self) -> Checks {
+        Checks {
+            deny: self.deny.clone(),
+            replay: Arc::clone(&self.replay),
+            window: self.rules.window,
+        }
+    }
+
+    fn parts(&self) -> Parts {
+        Parts {
+            cache: self.cache.clone(),
+            jwt: self.jwt.clone(),
+            checks: self.checks(),
+        }
+    }
+
+    fn accept(
+        &self,
+        principal: &Arc<Principal>,
+        ids: &TokenIds,
+        token: &str,
+        bound: Option<&str>,
+        proof: &CheckedProof,
+        now: u64,
+    ) -> Result<Arc<Principal>, Refusal> {
+        let accepted = Accepted {
+            principal,
+            ids,
+            token,
+            bound,
+        };
+        accept(
+            &self.deny,
+            &*self.replay,
+            self.rules.window,
+            accepted,
+            proof,
+            now,
+        )
+    }
+
+    fn admit(
+        &self,
+        active: &Active,
+        token: &str,
+        proof: &CheckedProof,
+        now: u64,
+    ) -> Result<Arc<Principal>, Refusal> {
+        accept_introspected(
+            &self.deny,
+            &*self.replay,
+            self.rules.window,
+            active,
+            token,
+            proof,
+            now,
+        )
+    }
+
+    fn remember(
+        &self,
+        token: &str,
+        verified: Verified,
+        proof: &CheckedProof,
+        now: u64,
+    ) -> Result<Arc<Principal>, Refusal> {
+        let checks = (&self.deny, &*self.replay, self.rules.window);
+        remember(&self.cache, &self.jwt, checks, token, verified, proof, now)
+    }
+}
+
+impl Parts {
+    fn admit(
+        &self,
+        active: &Active,
+        token: &str,
+        proof: &CheckedProof,
+        now: u64,
+    ) -> Result<Arc<Principal>, Refusal> {
+        let Checks {
+            deny,
+            replay,
+            window,
+        } = &self.checks;
+        accept_introspected(deny, &**replay, *window, active, token, proof, now)
+    }
+
+    fn remember(
+        &self,
+        token: &str,
+        verified: Verified,
+        proof: &CheckedProof,
+        now: u64,
+    ) -> Result<Arc<Principal>, Refusal> {
+        let Checks {
+            deny,
+            replay,
+            window,
+        } = &self.checks;
+        remember(
+            &self.cache,
+            &self.jwt,
+            (deny, &**replay, *window),
+            token,
+            verified,
+            proof,
+            now,
+        )
+    }
+}
+
+/// A valid token: its principal, what the deny-list knows it by, its bytes, and the key it is
+/// bound to.
+struct Accepted<'a> {
+    principal: &'a Arc<Principal>,
+    ids: &'a TokenIds,
+    token: &'a str,
+    bound: Option<&'a str>,
+}
+
+/// The checks after the token is known valid, in order: it is bound (a token without `cnf`
+/// presented as DPoP is `invalid_token`), to the proof's key (§4.3 check 12,
+/// `invalid_dpop_proof`), the deny-list does not refuse it (row 22), and the proof was not
+/// used before (§11.1).
+fn accept(
+    deny: &DenyList,
+    replay: &dyn ReplayCache,
+    window: u64,
+    token: Accepted<'_>,
+    proof: &CheckedProof,
+    now: u64,
+) -> Result<Arc<Principal>, Refusal> {
+    let bound = token
+        .bound
+        .ok_or(Refusal::Invalid(InvalidReason::NotKeyBound))?;
+    if bound != proof.thumbprint() {
+        return Err(Refusal::InvalidProof(ProofReason::WrongKey));
+    }
+    deny.verdict(token.ids, token.token.as_bytes(), now)
+        .into_result()?;
+    // Remembered until `iat + window`: after that the proof is refused by its `iat` anyway.
+    let until = proof.iat.saturating_add(window);
+    match replay.first_use(&ProofId::new(proof.id), until, now) {
+        FirstUse::Yes => Ok(Arc::clone(token.principal)),
+        FirstUse::Replayed => Err(Refusal::InvalidProof(ProofReason::Replayed)),
+        FirstUse::Full => Err(Refusal::Overloaded),
+    }
+}
+
+/// [`accept`] for an introspected token, whose principal is made a DPoP one.
+fn accept_introspected(
+    deny: &DenyList,
+    replay: &dyn ReplayCache,
+    window: u64,
+    active: &Active,
+    token: &str,
+    proof: &CheckedProof,
+    now: u64,
+) -> Result<Arc<Principal>, Refusal> {
+    let accepted = Accepted {
+        principal: &active.principal,
+        ids: &active.ids,
+        token,
+        bound: active.bound_key.as_deref(),
+    };
+    accept(deny, replay, window, accepted, proof, now)?;
+    Ok(Arc::new(active.principal.with_scheme(Scheme::DPoP)))
+}
+
+/// [`accept`] for a freshly verified token, cached once it is known bound (the binding is
+/// re-checked on every hit; the proof never enters the cache).
+fn remember(
+    cache: &Option<Arc<TokenCache>>,
+    jwt: &JwtVerifier,
+    (deny, replay, window): (&DenyList, &dyn ReplayCache, u64),
+    token: &str,
+    verified: Verified,
+    proof: &CheckedProof,
+    now: u64,
+) -> Result<Arc<Principal>, Refusal> {
+    let accepted = Accepted {
+        principal: &verified.principal,
+        ids: &verified.ids,
+        token,
+        bound: verified.bound_key.as_deref(),
+    };
+    let principal = accept(deny, replay, window, accepted, proof, now)?;
+    if let Some(cache) = cache {
+        let current_keys = || {
+            let keys = jwt.keys().load_full();
+            move |key| keys.holds(key)
+        };
+        cache.insert(token, &verified, now, current_keys);
+    }
+    Ok(principal)
+}

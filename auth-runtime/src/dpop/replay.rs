@@ -1,0 +1,192 @@
+//! The memory of DPoP proofs already used (RFC 9449 §11.1): [`ReplayCache`] and its bounded
+//! in-memory default, [`MemoryReplayCache`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+
+/// What a [`ReplayCache`] knows a proof by: a SHA-256 of the RFC 7638 thumbprint of the
+/// proof's key and its `jti`.
+///
+/// The proof's bytes are deliberately not part of it: a proof sent again in another valid
+/// encoding (an ECDSA signature `(r, n − s)`, for instance, verifies too) has the same key and
+/// `jti`, so it is the same proof here. Proofs of different clients never collide, whatever
+/// `jti` they choose.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProofId([u8; 32]);
+
+impl ProofId {
+    pub(crate) fn new(bytes: [u8; 32]) -> Self {
+        ProofId(bytes)
+    }
+
+    /// The identifier's 32 bytes, for a cache that stores them elsewhere.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ProofId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ProofId({:02x}{:02x}{:02x}{:02x}…)",
+            self.0[0], self.0[1], self.0[2], self.0[3]
+        )
+    }
+}
+
+/// What [`ReplayCache::first_use`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstUse {
+    /// The proof was not seen before; it is now remembered.
+    Yes,
+    /// The proof was seen before within its window: a replay.
+    Replayed,
+    /// The cache cannot remember one more proof (every entry is still within its window):
+    /// the request is answered `503` with `Retry-After`, never accepted unremembered.
+    Full,
+}
+
+/// Remembers the DPoP proofs used within their window, so that each is accepted once (RFC 9449
+/// §11.1). [`MemoryReplayCache`] (the default) remembers them in this instance; an
+/// application with several instances behind a load balancer that does not pin clients
+/// implements this trait over a store they share.
+///
+/// `first_use` is called on the request path, once per accepted proof, after every other
+/// check passed: it must be quick and must never wait for I/O while holding a lock.
+pub trait ReplayCache: Send + Sync + 'static {
+    /// Remembers `proof` until `until` (seconds since the epoch) if it is new at `now`, and
+    /// says whether it was. Checking and remembering are one atomic step: of two concurrent
+    /// calls with the same proof, exactly one gets [`FirstUse::Yes`].
+    fn first_use(&self, proof: &ProofId, until: u64, now: u64) -> FirstUse;
+}
+
+/// How many independently locked parts the in-memory cache has.
+const SHARDS: usize = 16;
+
+/// The default [`ReplayCache`]: the proofs of this instance, in memory, at most
+/// `max_entries` (default 1,000,000, about 40 MB when full) at a time. Entries leave when
+/// their window closes; when every entry is still within its window, new proofs are answered
+/// `503` (never accepted without being remembered).
+pub struct MemoryReplayCache {
+    shards: Box<[Mutex<Shard>]>,
+    per_shard: usize,
+}
+
+struct Shard {
+    /// Proof → until when it is remembered.
+    seen: HashMap<[u8; 16], u64>,
+    /// When the shard was last swept of closed windows.
+    swept_at: u64,
+}
+
+impl Default for MemoryReplayCache {
+    fn default() -> Self {
+        MemoryReplayCache::new(1_000_000)
+    }
+}
+
+impl fmt::Debug for MemoryReplayCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryReplayCache")
+            .field("max_entries", &(self.per_shard * SHARDS))
+            .finish_non_exhaustive()
+    }
+}
+
+impl MemoryReplayCache {
+    /// A cache of at most `max_entries` proofs (at least 16).
+    pub fn new(max_entries: usize) -> Self {
+        let per_shard = max_entries.div_ceil(SHARDS).max(1);
+        MemoryReplayCache {
+            shards: (0..SHARDS)
+                .map(|_| {
+                    Mutex::new(Shard {
+                        seen: HashMap::new(),
+                        swept_at: 0,
+                    })
+                })
+                .collect(),
+            per_shard,
+        }
+    }
+
+    /// How many proofs are remembered now.
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|shard| shard.lock().map_or(0, |shard| shard.seen.len()))
+            .sum()
+    }
+
+    /// Whether no proof is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl ReplayCache for MemoryReplayCache {
+    fn first_use(&self, proof: &ProofId, until: u64, now: u64) -> FirstUse {
+        let bytes = proof.as_bytes();
+        // The identifier is a SHA-256 output: any of its bytes pick a shard evenly, and 128 of
+        // its bits tell proofs apart.
+        let shard = &self.shards[usize::from(bytes[31]) % SHARDS];
+        let key: [u8; 16] = bytes[..16].try_into().unwrap_or_default();
+        let mut shard = match shard.lock() {
+            Ok(shard) => shard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(&seen_until) = shard.seen.get(&key) {
+            if seen_until >= now {
+                return FirstUse::Replayed;
+            }
+        }
+        // Closed windows are swept once a second, or at once when the shard is full.
+        if shard.seen.len() >= self.per_shard || now > shard.swept_at {
+            shard.seen.retain(|_, until| *until >= now);
+            shard.swept_at = now;
+        }
+        if shard.seen.len() >= self.per_shard {
+            return FirstUse::Full;
+        }
+        shard.seen.insert(key, until);
+        FirstUse::Yes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u8) -> ProofId {
+        let mut bytes = [0u8; 32];
+        bytes[0] = n;
+        bytes[31] = n;
+        ProofId(bytes)
+    }
+
+    #[test]
+    fn a_proof_is_new_once_then_replayed_until_its_window_closes() {
+        let cache = MemoryReplayCache::new(100);
+        assert_eq!(cache.first_use(&id(1), 110, 100), FirstUse::Yes);
+        assert_eq!(cache.first_use(&id(1), 110, 105), FirstUse::Replayed);
+        assert_eq!(cache.first_use(&id(1), 110, 110), FirstUse::Replayed);
+        assert_eq!(cache.first_use(&id(2), 110, 105), FirstUse::Yes);
+        assert_eq!(cache.first_use(&id(1), 121, 111), FirstUse::Yes);
+    }
+
+    #[test]
+    fn a_full_cache_refuses_rather_than_forgets() {
+        let cache = MemoryReplayCache::new(16);
+        // One entry per shard: each id below lands in shard n % 16.
+        for n in 0..16 {
+            assert_eq!(cache.first_use(&id(n), 200, 100), FirstUse::Yes);
+        }
+        assert_eq!(cache.first_use(&id(16), 200, 100), FirstUse::Full);
+        assert_eq!(cache.first_use(&id(0), 200, 150), FirstUse::Replayed);
+        // Once windows close, room comes back.
+        assert_eq!(cache.first_use(&id(16), 300, 201), FirstUse::Yes);
+        assert_eq!(cache.len(), 16);
+    }
+}

@@ -1,0 +1,1122 @@
+//! DPoP (RFC 9449) over the real service: every proof check of §4.3, the key binding
+//! (`cnf.jkt`), replays, the responses of CONFORMANCE rows 19 and 21, and the `allowed` /
+//! `required` modes. Client keys are real ES256, EdDSA and RS256 keys; tokens are signed by a
+//! real issuer key.
+
+use std::time::Duration;
+
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::{get, post, test, web, App, HttpResponse};
+use auth_runtime::testing::{
+    assert_dpop_unauthenticated, assert_unauthenticated, DpopKey, TestIssuer, TestRequestExt,
+};
+use auth_runtime::{
+    requires, Algorithm, AuthError, Authenticator, ConfigError, DpopConfig, DpopMode, Identity,
+    MemoryReplayCache, ProofReason, Refusal, Revocation,
+};
+use base64::Engine;
+use serde_json::json;
+
+#[get("/items")]
+#[requires(scheme = "DPoP", scope = "items:read")]
+async fn items(who: Identity) -> HttpResponse {
+    HttpResponse::Ok().body(format!(
+        "{} via {}",
+        who.subject().unwrap_or("?"),
+        who.scheme()
+    ))
+}
+
+#[post("/items")]
+#[requires(scheme = "DPoP", scope = "items:write")]
+async fn create_item(who: Identity) -> HttpResponse {
+    HttpResponse::Created().body(who.subject().unwrap_or("?").to_owned())
+}
+
+#[get("/either")]
+#[requires(scheme = any("DPoP", "Bearer"), scope = "items:read")]
+async fn either(who: Identity) -> HttpResponse {
+    HttpResponse::Ok().body(format!(
+        "{} via {}",
+        who.subject().unwrap_or("?"),
+        who.scheme()
+    ))
+}
+
+#[get("/bearer")]
+#[requires(scope = "items:read")]
+async fn bearer_only(who: Identity) -> HttpResponse {
+    HttpResponse::Ok().body(format!(
+        "{} via {}",
+        who.subject().unwrap_or("?"),
+        who.scheme()
+    ))
+}
+
+/// The origin `TestRequest`s are addressed to (actix's default host, plain http).
+const ORIGIN: &str = "http://localhost:8080";
+/// The default `algs` of the DPoP challenge.
+const ALGS: &str = "ES256 EdDSA ES384 RS256 PS256";
+
+fn routes(config: &mut web::ServiceConfig) {
+    config
+        .service(items)
+        .service(create_item)
+        .service(either)
+        .service(bearer_only);
+}
+
+fn authenticator(issuer: &TestIssuer, dpop: DpopConfig) -> Authenticator {
+    issuer
+        .builder()
+        .dpop(dpop)
+        .build()
+        .expect("valid DPoP configuration")
+}
+
+async fn app(
+    auth: &Authenticator,
+) -> impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error> {
+    test::init_service(App::new().configure(auth.configure()).configure(routes)).await
+}
+
+fn challenges(res: &ServiceResponse) -> Vec<String> {
+    res.headers()
+        .get_all(header::WWW_AUTHENTICATE)
+        .map(|value| value.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// `GET /items` with `token` and `proof`.
+fn get_items(token: &str, proof: &str) -> actix_http::Request {
+    test::TestRequest::get()
+        .uri("/items")
+        .dpop(token, proof)
+        .to_request()
+}
+
+/// The response to `GET /items` with a token bound to `client` and a proof made by `proof`.
+async fn call<S>(app: &S, req: actix_http::Request) -> ServiceResponse
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    test::call_service(app, req).await
+}
+
+/// Why the service refused `res`, as the server logs it.
+fn refusal(res: &ServiceResponse) -> Option<Refusal> {
+    let error = res.response().error()?;
+    error.as_error::<AuthError>().map(|error| *error.refusal())
+}
+
+/// Asserts the exact row 19 answer, refused for `reason`: 401, `DPoP realm="test",
+/// error="invalid_dpop_proof", algs="…"`, nothing else.
+#[track_caller]
+fn assert_invalid_proof(res: &ServiceResponse, reason: ProofReason) {
+    assert_eq!(refusal(res), Some(Refusal::InvalidProof(reason)));
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        challenges(res),
+        [format!(
+            r#"DPoP realm="test", error="invalid_dpop_proof", algs="{ALGS}""#
+        )]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accepted proofs.
+
+#[actix_web::test]
+async fn a_bound_token_with_a_fresh_proof_is_accepted_for_es256_eddsa_and_rs256_clients() {
+    let issuer = TestIssuer::es256();
+    let auth = authenticator(&issuer, DpopConfig::default());
+    let app = app(&auth).await;
+    for client in [DpopKey::es256(), DpopKey::eddsa(), DpopKey::rs256()] {
+        let token = issuer.token().scope("items:read").bound_to(&client).sign();
+        let proof = client
+            .proof("GET", &format!("{ORIGIN}/items"))
+            .token(&token)
+            .sign();
+        let res = call(&app, get_items(&token, &proof)).await;
+        assert_eq!(res.status(), StatusCode::OK, "{:?}", client.algorithm());
+        assert_eq!(test::read_body(res).await, "test-user via DPoP");
+    }
+}
+
+#[actix_web::test]
+async fn a_post_is_accepted_with_a_post_proof() {
+    let issuer = TestIssuer::eddsa();
+    let app = app(&authenticator(&issuer, DpopConfig::default())).await;
+    let client = DpopKey::es256();
+    let token = issuer.token().scope("items:write").bound_to(&client).sign();
+    let proof = client
+        .proof("POST", &format!("{ORIGIN}/items"))
+        .token(&token)
+        .sign();
+    let req = test::TestRequest::post().uri("/items").dpop(&token, &proof);
+    let res = call(&app, req.to_request()).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses without a proof or without credentials.
+
+#[actix_web::test]
+async fn no_credentials_get_the_dpop_challenge_with_its_algorithms() {
+    let issuer = TestIssuer::es256();
+    let app = app(&authenticator(&issuer, DpopConfig::default())).await;
+    let res = call(&app, test::TestRequest::get().uri("/items").to_request()).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        challenges(&res),
+        [format!(r#"DPoP realm="test", algs="{ALGS}""#)]
+    );
+    let res = call(&app, test::TestRequest::get().uri("/either").to_request()).await;
+    assert_eq!(
+        challenges(&res),
+        [
+            format!(r#"DPoP realm="test", algs="{ALGS}""#),
+            r#"Bearer realm="test""#.to_owned()
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn the_configured_algorithms_are_announced_and_enforced() {
+    let issuer = TestIssuer::es256();
+    let dpop = DpopConfig::default().algorithms([Algorithm::EdDSA]);
+    let app = app(&authenticator(&issuer, dpop)).await;
+    let res = call(&app, test::TestRequest::get().uri("/items").to_request()).await;
+    assert_eq!(challenges(&res), [r#"DPoP realm="test", algs="EdDSA""#]);
+    let client = DpopKey::es256();
+    let token = issuer.token().scope("items:read").bound_to(&client).sign();
+    let proof = client
+        .proof("GET", &format!("{ORIGIN}/items"))
+        .token(&token)
+        .sign();
+    let res = call(&app, get_items(&token, &proof)).await;
+    assert_eq!(
+        refusal(&res),
+        Some(Refusal::InvalidProof(ProofReason::WrongAlgorithm))
+    );
+    assert_eq!(
+        challenges(&res),
+        [r#"DPoP realm="test", error="invalid_dpop_proof", algs="EdDSA""#]
+    );
+    let client = DpopKey::eddsa();
+    let token = issuer.token().scope("items:read").bound_to(&client).sign();
+    let proof = client
+        .proof("GET", &format!("{ORIGIN}/items"))
+        .token(&token)
+        .sign();
+    assert_eq!(
+        call(&app, get_items(&token, &proof)).await.status(),
+        StatusCode::OK
+    );
+}
+
+/// Each refused proof, against one app whose token and client are otherwise right.
+struct Fixture {
+    issuer: TestIssuer,
+    client: DpopKey,
+    token: String,
+    auth: Authenticator,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Fixture::with(DpopConfig::default())
+    }
+
+    fn with(dpop: DpopConfig) -> Self {
+        let issuer = TestIssuer::es256();
+        let client = DpopKey::es256();
+        let token = issuer.token().scope("items:read").bound_to(&client).sign();
+        let auth = authenticator(&issuer, dpop);
+        Fixture {
+            issuer,
+            client,
+            token,
+            auth,
+        }
+    }
+
+    fn proof(&self) -> auth_runtime::testing::TestProof<'_> {
+        self.client
+            .proof("GET", &format!("{ORIGIN}/items"))
+            .token(&self.token)
+    }
+}
+
+#[actix_web::test]
+async fn a_request_without_a_dpop_header_is_an_invalid_proof() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    let req = test::TestRequest::get()
+        .uri("/items")
+        .insert_header((header::AUTHORIZATION, format!("DPoP {}", f.token)));
+    assert_invalid_proof(&call(&app, req.to_request()).await, ProofReason::Missing);
+}
+
+#[actix_web::test]
+async fn two_dpop_headers_are_an_invalid_proof() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    let (one, two) = (f.proof().sign(), f.proof().sign());
+    let req = test::TestRequest::get()
+        .uri("/items")
+        .dpop(&f.token, &one)
+        .append_header(("dpop", two));
+    assert_invalid_proof(&call(&app, req.to_request()).await, ProofReason::Repeated);
+    // Each alone is fine.
+    assert_eq!(
+        call(&app, get_items(&f.token, &one)).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
+async fn a_proof_that_is_not_a_jwt_is_an_invalid_proof() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    let good = f.proof().sign();
+    let (message, _) = good.rsplit_once('.').unwrap();
+    for garbage in [
+        "x",
+        "a.b.c",
+        "a.b.c.d",
+        message,
+        &format!("{good}.x"),
+        &format!("{good}="),
+    ] {
+        assert_invalid_proof(
+            &call(&app, get_items(&f.token, garbage)).await,
+            ProofReason::Malformed,
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_proof_whose_typ_is_not_dpop_jwt_is_invalid() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    for typ in ["JWT", "at+jwt", "application/dpop+jwt"] {
+        let proof = f.proof().header("typ", typ).sign();
+        assert_invalid_proof(
+            &call(&app, get_items(&f.token, &proof)).await,
+            ProofReason::WrongType,
+        );
+    }
+    let proof = f.proof().without_header("typ").sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &proof)).await,
+        ProofReason::WrongType,
+    );
+    // Media types compare case-insensitively (RFC 7515 §4.1.9).
+    let proof = f.proof().header("typ", "DPoP+JWT").sign();
+    assert_eq!(
+        call(&app, get_items(&f.token, &proof)).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
+async fn a_proof_with_none_hmac_or_a_disallowed_algorithm_is_invalid() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    // `none` with no signature, and HMAC "signed" with the public key as secret.
+    let unsigned = f.proof().header("alg", "none").sign();
+    let (message, _) = unsigned.rsplit_once('.').unwrap();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &format!("{message}."))).await,
+        ProofReason::WrongAlgorithm,
+    );
+    for alg in ["HS256", "ES512", "ES256K", "NONE"] {
+        let proof = f.proof().header("alg", alg).sign();
+        assert_invalid_proof(
+            &call(&app, get_items(&f.token, &proof)).await,
+            ProofReason::WrongAlgorithm,
+        );
+    }
+    // An allowed algorithm that is not the key's.
+    let proof = f.proof().header("alg", "RS256").sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &proof)).await,
+        ProofReason::UnusableKey,
+    );
+}
+
+#[actix_web::test]
+async fn a_proof_whose_jwk_holds_a_private_key_is_invalid() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    let mut jwk = f.client.public_jwk().clone();
+    jwk["d"] = json!("AAAA");
+    let proof = f.proof().header("jwk", jwk).sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &proof)).await,
+        ProofReason::PrivateKey,
+    );
+    let proof = f.proof().without_header("jwk").sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &proof)).await,
+        ProofReason::UnusableKey,
+    );
+    // A key in another encoding than RFC 7518's (a coordinate with a leading zero byte).
+    let mut jwk = f.client.public_jwk().clone();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut x = b64.decode(jwk["x"].as_str().unwrap()).unwrap();
+    x.insert(0, 0);
+    jwk["x"] = json!(b64.encode(x));
+    let proof = f.proof().header("jwk", jwk).sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &proof)).await,
+        ProofReason::UnusableKey,
+    );
+}
+
+#[actix_web::test]
+async fn a_proof_signed_by_another_key_is_invalid() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    let other = DpopKey::es256();
+    let proof = f.proof().signed_by(&other).sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &proof)).await,
+        ProofReason::BadSignature,
+    );
+}
+
+#[actix_web::test]
+async fn a_proof_for_another_method_is_invalid() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    for method in ["POST", "get", "HEAD"] {
+        let proof = f.proof().claim("htm", method).sign();
+        assert_invalid_proof(
+            &call(&app, get_items(&f.token, &proof)).await,
+            ProofReason::WrongMethod,
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_proof_for_another_uri_is_invalid() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    for htu in [
+        "http://localhost:8080/other",
+        "http://localhost:8080/items/",
+        "https://localhost:8080/items",
+        "http://localhost:8081/items",
+        "http://evil.example:8080/items",
+        "/items",
+        "not a url",
+    ] {
+        let proof = f.proof().claim("htu", htu).sign();
+        assert_invalid_proof(
+            &call(&app, get_items(&f.token, &proof)).await,
+            ProofReason::WrongUrl,
+        );
+    }
+    let proof = f.proof().without_claim("htu").sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &proof)).await,
+        ProofReason::Malformed,
+    );
+}
+
+#[actix_web::test]
+async fn htu_is_compared_after_normalisation_without_query_and_fragment() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    for htu in [
+        "HTTP://LocalHost:8080/items",
+        "http://localhost:8080/items?page=2#top",
+        "http://localhost:8080/a/../items",
+    ] {
+        let proof = f.proof().claim("htu", htu).sign();
+        let req = test::TestRequest::get()
+            .uri("/items?page=1")
+            .dpop(&f.token, &proof);
+        assert_eq!(
+            call(&app, req.to_request()).await.status(),
+            StatusCode::OK,
+            "{htu}"
+        );
+    }
+    // Default ports are the same origin: `Host: Example.COM` is `http://example.com:80`.
+    let proof = f.proof().claim("htu", "http://EXAMPLE.com:80/items").sign();
+    let req = test::TestRequest::get()
+        .uri("/items")
+        .insert_header((header::HOST, "Example.COM"))
+        .dpop(&f.token, &proof);
+    assert_eq!(call(&app, req.to_request()).await.status(), StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn forwarded_headers_are_ignored_unless_trusted() {
+    let forwarded = |proof: &str, token: &str| {
+        test::TestRequest::get()
+            .uri("/items")
+            .insert_header(("x-forwarded-proto", "https"))
+            .insert_header(("x-forwarded-host", "api.example"))
+            .dpop(token, proof)
+            .to_request()
+    };
+    let f = Fixture::new();
+    let app1 = app(&f.auth).await;
+    let proof = f.proof().claim("htu", "https://api.example/items").sign();
+    assert_invalid_proof(
+        &call(&app1, forwarded(&proof, &f.token)).await,
+        ProofReason::WrongUrl,
+    );
+    let proof = f.proof().sign();
+    assert_eq!(
+        call(&app1, forwarded(&proof, &f.token)).await.status(),
+        StatusCode::OK
+    );
+
+    let f = Fixture::with(DpopConfig::default().trust_forwarded_headers());
+    let app2 = app(&f.auth).await;
+    let proof = f
+        .proof()
+        .claim("htu", "https://api.example:443/items")
+        .sign();
+    assert_eq!(
+        call(&app2, forwarded(&proof, &f.token)).await.status(),
+        StatusCode::OK
+    );
+    let proof = f.proof().sign();
+    assert_invalid_proof(
+        &call(&app2, forwarded(&proof, &f.token)).await,
+        ProofReason::WrongUrl,
+    );
+}
+
+#[actix_web::test]
+async fn a_configured_external_origin_is_what_htu_must_name() {
+    let f = Fixture::with(DpopConfig::default().external_origin("https://API.example:443"));
+    let app = app(&f.auth).await;
+    let proof = f.proof().claim("htu", "https://api.example/items").sign();
+    assert_eq!(
+        call(&app, get_items(&f.token, &proof)).await.status(),
+        StatusCode::OK
+    );
+    let proof = f.proof().sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &proof)).await,
+        ProofReason::WrongUrl,
+    );
+}
+
+#[actix_web::test]
+async fn a_proof_issued_outside_the_window_is_invalid() {
+    let f = Fixture::with(DpopConfig::default().proof_window(Duration::from_secs(30)));
+    let app = app(&f.auth).await;
+    for seconds in [-31 - 5, 31 + 5, -3600] {
+        let proof = f.proof().issued_in(seconds).sign();
+        assert_invalid_proof(
+            &call(&app, get_items(&f.token, &proof)).await,
+            ProofReason::OutsideWindow,
+        );
+    }
+    for seconds in [-20, 20] {
+        let proof = f.proof().issued_in(seconds).sign();
+        assert_eq!(
+            call(&app, get_items(&f.token, &proof)).await.status(),
+            StatusCode::OK
+        );
+    }
+    let proof = f.proof().claim("iat", "now").sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &proof)).await,
+        ProofReason::Malformed,
+    );
+}
+
+#[actix_web::test]
+async fn a_proof_with_a_wrong_or_missing_ath_is_invalid() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    // Another token (RustCrypto's ECDSA is deterministic: the same claims would sign alike).
+    let other = f
+        .issuer
+        .token()
+        .scope("items:read")
+        .claim("jti", "another-token")
+        .bound_to(&f.client)
+        .sign();
+    let proof = f.proof().token(&other).sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &proof)).await,
+        ProofReason::WrongTokenHash,
+    );
+    let proof = f.proof().without_claim("ath").sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &proof)).await,
+        ProofReason::WrongTokenHash,
+    );
+}
+
+#[actix_web::test]
+async fn a_proof_without_jti_is_invalid() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    for proof in [
+        f.proof().without_claim("jti").sign(),
+        f.proof().jti("").sign(),
+    ] {
+        assert_invalid_proof(
+            &call(&app, get_items(&f.token, &proof)).await,
+            ProofReason::Malformed,
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_proof_with_crit_is_invalid() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    let proof = f.proof().header("crit", json!(["exp"])).sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &proof)).await,
+        ProofReason::Malformed,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key binding.
+
+#[actix_web::test]
+async fn a_token_bound_to_another_key_is_an_invalid_proof() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    let thief = DpopKey::es256();
+    let proof = thief
+        .proof("GET", &format!("{ORIGIN}/items"))
+        .token(&f.token)
+        .sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &proof)).await,
+        ProofReason::WrongKey,
+    );
+    // Also once the token is in the verified-token cache.
+    assert_eq!(
+        call(&app, get_items(&f.token, &f.proof().sign()))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let proof = thief
+        .proof("GET", &format!("{ORIGIN}/items"))
+        .token(&f.token)
+        .sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &proof)).await,
+        ProofReason::WrongKey,
+    );
+}
+
+#[actix_web::test]
+async fn a_token_without_cnf_presented_as_dpop_is_an_invalid_token() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    let unbound = f.issuer.token().scope("items:read").sign();
+    let proof = f.proof().token(&unbound).sign();
+    let res = call(&app, get_items(&unbound, &proof)).await;
+    assert_eq!(
+        refusal(&res),
+        Some(Refusal::Invalid(auth_runtime::InvalidReason::NotKeyBound))
+    );
+    assert_eq!(
+        challenges(&res),
+        [format!(
+            r#"DPoP realm="test", error="invalid_token", error_description="The access token is invalid", algs="{ALGS}""#
+        )]
+    );
+    // A `cnf` without `jkt` binds to nothing this server can check.
+    let odd = f
+        .issuer
+        .token()
+        .scope("items:read")
+        .claim("cnf", json!({ "x5t#S256": "abc" }))
+        .sign();
+    let proof = f.proof().token(&odd).sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&odd, &proof)).await,
+        ProofReason::WrongKey,
+    );
+}
+
+#[actix_web::test]
+async fn a_bound_token_presented_as_bearer_is_refused_never_downgraded() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    // Accepted with its proof first, so that it sits in DPoP's verified-token cache.
+    assert_eq!(
+        call(&app, get_items(&f.token, &f.proof().sign()))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let req = test::TestRequest::get().uri("/either").bearer(&f.token);
+    let res = call(&app, req.to_request()).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refusal(&res),
+        Some(Refusal::Invalid(auth_runtime::InvalidReason::KeyBound))
+    );
+    assert_eq!(
+        challenges(&res),
+        [
+            r#"Bearer realm="test", error="invalid_token", error_description="The access token is invalid""#
+        ]
+    );
+    // With a proof header too.
+    let proof = f
+        .client
+        .proof("GET", &format!("{ORIGIN}/either"))
+        .token(&f.token)
+        .sign();
+    let req = test::TestRequest::get()
+        .uri("/either")
+        .bearer(&f.token)
+        .insert_header(("dpop", proof));
+    assert_unauthenticated(
+        &call(&app, req.to_request()).await,
+        "Bearer",
+        Some("invalid_token"),
+    );
+}
+
+#[actix_web::test]
+async fn an_invalid_token_under_dpop_is_answered_invalid_token_in_the_dpop_challenge() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    let expired = f
+        .issuer
+        .token()
+        .scope("items:read")
+        .bound_to(&f.client)
+        .expired()
+        .sign();
+    let proof = f.proof().token(&expired).sign();
+    let res = call(&app, get_items(&expired, &proof)).await;
+    assert_eq!(
+        challenges(&res),
+        [format!(
+            r#"DPoP realm="test", error="invalid_token", error_description="The access token expired", algs="{ALGS}""#
+        )]
+    );
+    let forged = TestIssuer::es256()
+        .token()
+        .scope("items:read")
+        .bound_to(&f.client)
+        .sign();
+    let proof = f.proof().token(&forged).sign();
+    assert_dpop_unauthenticated(
+        &call(&app, get_items(&forged, &proof)).await,
+        Some("invalid_token"),
+    );
+}
+
+#[actix_web::test]
+async fn insufficient_scope_under_dpop_is_a_403_with_the_dpop_challenge() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    let proof = f
+        .client
+        .proof("POST", &format!("{ORIGIN}/items"))
+        .token(&f.token)
+        .sign();
+    let req = test::TestRequest::post()
+        .uri("/items")
+        .dpop(&f.token, &proof);
+    let res = call(&app, req.to_request()).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        challenges(&res),
+        [format!(
+            r#"DPoP realm="test", error="insufficient_scope", scope="items:write", algs="{ALGS}""#
+        )]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replays.
+
+#[actix_web::test]
+async fn a_replayed_proof_is_refused_even_when_the_token_is_cached() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    let first = f.proof().sign();
+    assert_eq!(
+        call(&app, get_items(&f.token, &first)).await.status(),
+        StatusCode::OK
+    );
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &first)).await,
+        ProofReason::Replayed,
+    );
+    let second = f.proof().sign();
+    let hits = f.auth.cache_stats().hits;
+    assert_eq!(
+        call(&app, get_items(&f.token, &second)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        f.auth.cache_stats().hits,
+        hits + 1,
+        "served from the token cache"
+    );
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &second)).await,
+        ProofReason::Replayed,
+    );
+}
+
+#[actix_web::test]
+async fn a_new_proof_reusing_a_jti_is_a_replay_but_another_clients_jti_is_not() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    let proof = f.proof().jti("same").sign();
+    assert_eq!(
+        call(&app, get_items(&f.token, &proof)).await.status(),
+        StatusCode::OK
+    );
+    let proof = f.proof().jti("same").sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &proof)).await,
+        ProofReason::Replayed,
+    );
+    // Another client's `jti` lives in its own space.
+    let other = DpopKey::eddsa();
+    let token = f.issuer.token().scope("items:read").bound_to(&other).sign();
+    let proof = other
+        .proof("GET", &format!("{ORIGIN}/items"))
+        .token(&token)
+        .jti("same")
+        .sign();
+    assert_eq!(
+        call(&app, get_items(&token, &proof)).await.status(),
+        StatusCode::OK
+    );
+}
+
+/// The order of P-256, big-endian.
+const P256_ORDER: [u8; 32] = [
+    0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51,
+];
+
+/// `n − s`, big-endian.
+fn negate(s: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; 32];
+    let mut borrow = 0i16;
+    for i in (0..32).rev() {
+        let mut digit = i16::from(P256_ORDER[i]) - i16::from(s[i]) - borrow;
+        borrow = i16::from(digit < 0);
+        if digit < 0 {
+            digit += 256;
+        }
+        out[i] = digit as u8;
+    }
+    out
+}
+
+#[actix_web::test]
+async fn a_proof_replayed_in_another_valid_encoding_is_still_a_replay() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    let proof = f.proof().sign();
+    // ECDSA signatures are malleable: (r, n − s) verifies as well as (r, s).
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let (message, signature) = proof.rsplit_once('.').unwrap();
+    let signature = b64.decode(signature).unwrap();
+    let mut twin = signature[..32].to_vec();
+    twin.extend(negate(&signature[32..]));
+    let twin = format!("{message}.{}", b64.encode(twin));
+    assert_ne!(twin, proof);
+    assert_eq!(
+        call(&app, get_items(&f.token, &proof)).await.status(),
+        StatusCode::OK
+    );
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &twin)).await,
+        ProofReason::Replayed,
+    );
+
+    // The twin alone verifies: it is refused above as a replay, not as a bad signature.
+    let f = Fixture::new();
+    let service = self::app(&f.auth).await;
+    let proof = f.proof().sign();
+    let (message, signature) = proof.rsplit_once('.').unwrap();
+    let signature = b64.decode(signature).unwrap();
+    let mut twin = signature[..32].to_vec();
+    twin.extend(negate(&signature[32..]));
+    let twin = format!("{message}.{}", b64.encode(twin));
+    assert_eq!(
+        call(&service, get_items(&f.token, &twin)).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
+async fn a_full_replay_cache_answers_503_rather_than_forget() {
+    let f = Fixture::with(DpopConfig::default().replay_cache(MemoryReplayCache::new(16)));
+    let app = app(&f.auth).await;
+    let mut refused = None;
+    for _ in 0..64 {
+        let res = call(&app, get_items(&f.token, &f.proof().sign())).await;
+        if res.status() != StatusCode::OK {
+            refused = Some(res);
+            break;
+        }
+    }
+    let res = refused.expect("16 entries cannot hold 64 proofs of one window");
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(res.headers().contains_key(header::RETRY_AFTER));
+}
+
+#[actix_web::test]
+async fn a_revoked_token_is_refused_under_dpop_even_when_cached() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    assert_eq!(
+        call(&app, get_items(&f.token, &f.proof().sign()))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    f.auth.revoke(Revocation::token(&f.token)).await.unwrap();
+    let res = call(&app, get_items(&f.token, &f.proof().sign())).await;
+    assert_dpop_unauthenticated(&res, Some("invalid_token"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server nonces.
+
+#[actix_web::test]
+async fn with_server_nonces_a_proof_without_the_nonce_gets_use_dpop_nonce_and_one() {
+    let f = Fixture::with(DpopConfig::default().server_nonces(Duration::from_secs(300)));
+    let app = app(&f.auth).await;
+    let res = call(&app, get_items(&f.token, &f.proof().sign())).await;
+    assert_eq!(refusal(&res), Some(Refusal::UseDpopNonce));
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        challenges(&res),
+        [format!(
+            r#"DPoP realm="test", error="use_dpop_nonce", algs="{ALGS}""#
+        )]
+    );
+    let nonce = res
+        .headers()
+        .get("dpop-nonce")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let proof = f.proof().nonce(&nonce).sign();
+    assert_eq!(
+        call(&app, get_items(&f.token, &proof)).await.status(),
+        StatusCode::OK
+    );
+    // Forged, altered or foreign nonces are not current.
+    let foreign = Fixture::with(DpopConfig::default().server_nonces(Duration::from_secs(300)));
+    let res = call(
+        &self::app(&foreign.auth).await,
+        get_items(&foreign.token, &foreign.proof().sign()),
+    )
+    .await;
+    let foreign_nonce = res
+        .headers()
+        .get("dpop-nonce")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for bad in [foreign_nonce.as_str(), "made-up", ""] {
+        let proof = f.proof().nonce(bad).sign();
+        let res = call(&app, get_items(&f.token, &proof)).await;
+        assert_eq!(refusal(&res), Some(Refusal::UseDpopNonce), "{bad}");
+        assert!(res.headers().contains_key("dpop-nonce"));
+    }
+}
+
+#[actix_web::test]
+async fn instances_sharing_a_nonce_secret_accept_each_others_nonces() {
+    let config = || {
+        DpopConfig::default()
+            .server_nonces(Duration::from_secs(300))
+            .nonce_secret(*b"TEST-ONLY-nonce-secret-0123456789")
+    };
+    let f = Fixture::with(config());
+    let other = f.issuer.builder().dpop(config()).build().unwrap();
+    let (app, other) = (app(&f.auth).await, self::app(&other).await);
+    let res = call(&other, get_items(&f.token, &f.proof().sign())).await;
+    let nonce = res
+        .headers()
+        .get("dpop-nonce")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let proof = f.proof().nonce(&nonce).sign();
+    assert_eq!(
+        call(&app, get_items(&f.token, &proof)).await.status(),
+        StatusCode::OK
+    );
+    assert!(matches!(
+        f.issuer
+            .builder()
+            .dpop(
+                DpopConfig::default()
+                    .server_nonces(Duration::from_secs(1))
+                    .nonce_secret(*b"short")
+            )
+            .build(),
+        Err(ConfigError::InvalidDpop(_))
+    ));
+}
+
+#[actix_web::test]
+async fn without_server_nonces_no_nonce_is_needed_or_given() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    let res = call(&app, get_items(&f.token, &f.proof().sign())).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(!res.headers().contains_key("dpop-nonce"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Modes.
+
+#[actix_web::test]
+async fn allowed_mode_lets_every_bearer_endpoint_accept_dpop_too() {
+    let f = Fixture::with(DpopConfig::default().mode(DpopMode::Allowed));
+    let app = app(&f.auth).await;
+    let res = call(&app, test::TestRequest::get().uri("/bearer").to_request()).await;
+    assert_eq!(
+        challenges(&res),
+        [
+            r#"Bearer realm="test""#.to_owned(),
+            format!(r#"DPoP realm="test", algs="{ALGS}""#)
+        ]
+    );
+    let proof = f
+        .client
+        .proof("GET", &format!("{ORIGIN}/bearer"))
+        .token(&f.token)
+        .sign();
+    let req = test::TestRequest::get()
+        .uri("/bearer")
+        .dpop(&f.token, &proof);
+    let res = call(&app, req.to_request()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(test::read_body(res).await, "test-user via DPoP");
+    let plain = f.issuer.token().scope("items:read").sign();
+    let req = test::TestRequest::get().uri("/bearer").bearer(&plain);
+    let res = call(&app, req.to_request()).await;
+    assert_eq!(test::read_body(res).await, "test-user via Bearer");
+}
+
+#[actix_web::test]
+async fn required_mode_lets_bearer_endpoints_accept_only_dpop() {
+    let f = Fixture::with(DpopConfig::default().mode(DpopMode::Required));
+    let app = app(&f.auth).await;
+    let res = call(&app, test::TestRequest::get().uri("/bearer").to_request()).await;
+    assert_eq!(
+        challenges(&res),
+        [format!(r#"DPoP realm="test", algs="{ALGS}""#)]
+    );
+    let plain = f.issuer.token().scope("items:read").sign();
+    let req = test::TestRequest::get().uri("/bearer").bearer(&plain);
+    let res = call(&app, req.to_request()).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        challenges(&res),
+        [format!(r#"DPoP realm="test", algs="{ALGS}""#)]
+    );
+    let proof = f
+        .client
+        .proof("GET", &format!("{ORIGIN}/bearer"))
+        .token(&f.token)
+        .sign();
+    let req = test::TestRequest::get()
+        .uri("/bearer")
+        .dpop(&f.token, &proof);
+    assert_eq!(call(&app, req.to_request()).await.status(), StatusCode::OK);
+    // An endpoint that declares both keeps DPoP only.
+    let res = call(&app, test::TestRequest::get().uri("/either").to_request()).await;
+    assert_eq!(
+        challenges(&res),
+        [format!(r#"DPoP realm="test", algs="{ALGS}""#)]
+    );
+}
+
+#[actix_web::test]
+async fn declared_mode_leaves_bearer_endpoints_alone() {
+    let f = Fixture::new();
+    let app = app(&f.auth).await;
+    let res = call(&app, test::TestRequest::get().uri("/bearer").to_request()).await;
+    assert_eq!(challenges(&res), [r#"Bearer realm="test""#]);
+    let proof = f
+        .client
+        .proof("GET", &format!("{ORIGIN}/bearer"))
+        .token(&f.token)
+        .sign();
+    let req = test::TestRequest::get()
+        .uri("/bearer")
+        .dpop(&f.token, &proof);
+    let res = call(&app, req.to_request()).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(challenges(&res), [r#"Bearer realm="test""#]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration.
+
+#[actix_web::test]
+async fn symmetric_algorithms_and_empty_settings_are_refused_at_build() {
+    let issuer = TestIssuer::es256();
+    let build = |dpop: DpopConfig| issuer.builder().dpop(dpop).build();
+    assert!(matches!(
+        build(DpopConfig::default().algorithms([Algorithm::ES256, Algorithm::HS256])),
+        Err(ConfigError::InvalidDpop(_))
+    ));
+    assert!(matches!(
+        build(DpopConfig::default().algorithms([])),
+        Err(ConfigError::InvalidDpop(_))
+    ));
+    assert!(matches!(
+        build(DpopConfig::default().proof_window(Duration::ZERO)),
+        Err(ConfigError::InvalidDpop(_))
+    ));
+    for origin in [
+        "api.example",
+        "https://api.example/base",
+        "ftp://api.example",
+        "https://u:p@api.example",
+    ] {
+        assert!(
+            matches!(
+                build(DpopConfig::default().external_origin(origin)),
+                Err(ConfigError::InvalidDpop(_))
+            ),
+            "{origin}"
+        );
+    }
+    assert!(build(DpopConfig::default()).is_ok());
+}
+
+#[actix_web::test]
+async fn dpop_needs_the_bearer_settings_to_verify_tokens() {
+    let users = auth_runtime::StaticUsers::new();
+    let built = Authenticator::builder()
+        .basic(users)
+        .dpop(DpopConfig::default())
+        .build();
+    assert!(matches!(built, Err(ConfigError::InvalidDpop(_))));
+}
