@@ -480,6 +480,19 @@ mod tests {
         requires(args, item).to_string()
     }
 
+    /// `expected` followed by the check of the attributes' order that the `openapi` feature
+    /// appends to the expansion of `handler` (nothing without the feature, which the
+    /// workspace's tests turn on through feature unification).
+    fn with_order_check(
+        mut expected: TokenStream,
+        handler: &str,
+        private: TokenStream,
+    ) -> TokenStream {
+        let ident = Ident::new(handler, Span::call_site());
+        expected.extend(order_check(&ident, "requires", &private));
+        expected
+    }
+
     /// Whether `expected` appears in `actual`, ignoring spacing (`>>` and `> >` are the same).
     fn assert_contains(actual: &str, expected: TokenStream) {
         let squash = |text: &str| text.split_whitespace().collect::<String>();
@@ -514,37 +527,41 @@ mod tests {
         );
         same(
             actual,
-            quote! {
-                #[doc(hidden)]
-                pub enum __auth_requirement_create {}
+            with_order_check(
+                quote! {
+                    #[doc(hidden)]
+                    pub enum __auth_requirement_create {}
 
-                impl ::auth_runtime::__private_v0_1_0::StaticRequirement for __auth_requirement_create {
-                    const REQUIREMENT: ::auth_runtime::__private_v0_1_0::Requirement =
-                        ::auth_runtime::__private_v0_1_0::BEARER
-                            .scope(&::auth_runtime::__private_v0_1_0::All(&[
-                                ::auth_runtime::__private_v0_1_0::Token("items:read"),
-                                ::auth_runtime::__private_v0_1_0::Token("items:write")
-                            ]));
-                }
-
-                /// Creates an item.
-                pub fn create(
-                    __auth_args: ::auth_runtime::__private_v0_1_0::Guarded<
-                        __auth_requirement_create,
-                        (web::Json<Item>, Identity, ::auth_runtime::__private_v0_1_0::Optional<Claims<MyClaims> >,)
-                    >,
-                ) -> impl ::core::future::Future<Output = impl Responder> {
-                    #[tracing::instrument]
-                    async fn create(body: web::Json<Item>, who: Identity, maybe: Option<Claims<MyClaims>>) -> impl Responder {
-                        HttpResponse::Ok()
+                    impl ::auth_runtime::__private_v0_1_0::StaticRequirement for __auth_requirement_create {
+                        const REQUIREMENT: ::auth_runtime::__private_v0_1_0::Requirement =
+                            ::auth_runtime::__private_v0_1_0::BEARER
+                                .scope(&::auth_runtime::__private_v0_1_0::All(&[
+                                    ::auth_runtime::__private_v0_1_0::Token("items:read"),
+                                    ::auth_runtime::__private_v0_1_0::Token("items:write")
+                                ]));
                     }
-                    ::auth_runtime::__private_v0_1_0::assert_extractor::<web::Json<Item>>();
-                    ::auth_runtime::__private_v0_1_0::assert_extractor::<Identity>();
-                    ::auth_runtime::__private_v0_1_0::assert_claims_type::<MyClaims>();
-                    let __auth_args = __auth_args.into_inner();
-                    create(__auth_args.0, __auth_args.1, __auth_args.2.into_option())
-                }
-            },
+
+                    /// Creates an item.
+                    pub fn create(
+                        __auth_args: ::auth_runtime::__private_v0_1_0::Guarded<
+                            __auth_requirement_create,
+                            (web::Json<Item>, Identity, ::auth_runtime::__private_v0_1_0::Optional<Claims<MyClaims> >,)
+                        >,
+                    ) -> impl ::core::future::Future<Output = impl Responder> {
+                        #[tracing::instrument]
+                        async fn create(body: web::Json<Item>, who: Identity, maybe: Option<Claims<MyClaims>>) -> impl Responder {
+                            HttpResponse::Ok()
+                        }
+                        ::auth_runtime::__private_v0_1_0::assert_extractor::<web::Json<Item>>();
+                        ::auth_runtime::__private_v0_1_0::assert_extractor::<Identity>();
+                        ::auth_runtime::__private_v0_1_0::assert_claims_type::<MyClaims>();
+                        let __auth_args = __auth_args.into_inner();
+                        create(__auth_args.0, __auth_args.1, __auth_args.2.into_option())
+                    }
+                },
+                "create",
+                quote!(::auth_runtime::__private_v0_1_0),
+            ),
         );
     }
 
@@ -570,22 +587,26 @@ mod tests {
         );
         same(
             actual,
-            quote! {
-                #[doc(hidden)]
-                enum __auth_requirement_ping {}
+            with_order_check(
+                quote! {
+                    #[doc(hidden)]
+                    enum __auth_requirement_ping {}
 
-                impl ::auth_runtime::__private_v0_1_0::StaticRequirement for __auth_requirement_ping {
-                    const REQUIREMENT: ::auth_runtime::__private_v0_1_0::Requirement =
-                        ::auth_runtime::__private_v0_1_0::BEARER;
-                }
+                    impl ::auth_runtime::__private_v0_1_0::StaticRequirement for __auth_requirement_ping {
+                        const REQUIREMENT: ::auth_runtime::__private_v0_1_0::Requirement =
+                            ::auth_runtime::__private_v0_1_0::BEARER;
+                    }
 
-                fn ping(
-                    __auth_args: ::auth_runtime::__private_v0_1_0::Guarded<__auth_requirement_ping, ()>,
-                ) -> impl ::core::future::Future<Output = &'static str> {
-                    async fn ping() -> &'static str { "pong" }
-                    ping()
-                }
-            },
+                    fn ping(
+                        __auth_args: ::auth_runtime::__private_v0_1_0::Guarded<__auth_requirement_ping, ()>,
+                    ) -> impl ::core::future::Future<Output = &'static str> {
+                        async fn ping() -> &'static str { "pong" }
+                        ping()
+                    }
+                },
+                "ping",
+                quote!(::auth_runtime::__private_v0_1_0),
+            ),
         );
     }
 
@@ -785,43 +806,47 @@ mod tests {
         );
         same(
             actual,
-            quote! {
-                #[cfg(test)]
-                #[doc(hidden)]
-                enum __auth_requirement_guarded {}
+            with_order_check(
+                quote! {
+                    #[cfg(test)]
+                    #[doc(hidden)]
+                    enum __auth_requirement_guarded {}
 
-                #[cfg(test)]
-                impl ::deps::auth::__private_v0_1_0::StaticRequirement for __auth_requirement_guarded {
-                    const REQUIREMENT: ::deps::auth::__private_v0_1_0::Requirement =
-                        ::deps::auth::__private_v0_1_0::BEARER
-                            .policy(__auth_requirement_guarded::__auth_policy)
-                            .policy_name("crate::policies::check");
-                }
-
-                #[cfg(test)]
-                impl __auth_requirement_guarded {
-                    fn __auth_policy(
-                        __auth_principal: ::deps::auth::__private_v0_1_0::Arc<::deps::auth::__private_v0_1_0::Principal>,
-                        __auth_request: ::deps::auth::__private_v0_1_0::HttpRequest,
-                    ) -> ::deps::auth::__private_v0_1_0::PolicyFuture {
-                        ::std::boxed::Box::pin(async move {
-                            ::deps::auth::__private_v0_1_0::run_policy(
-                                &crate::policies::check,
-                                &__auth_principal,
-                                &__auth_request
-                            ).await
-                        })
+                    #[cfg(test)]
+                    impl ::deps::auth::__private_v0_1_0::StaticRequirement for __auth_requirement_guarded {
+                        const REQUIREMENT: ::deps::auth::__private_v0_1_0::Requirement =
+                            ::deps::auth::__private_v0_1_0::BEARER
+                                .policy(__auth_requirement_guarded::__auth_policy)
+                                .policy_name("crate::policies::check");
                     }
-                }
 
-                #[cfg(test)]
-                fn guarded(
-                    __auth_args: ::deps::auth::__private_v0_1_0::Guarded<__auth_requirement_guarded, ()>,
-                ) -> impl ::core::future::Future<Output = ()> {
-                    async fn guarded() {}
-                    guarded()
-                }
-            },
+                    #[cfg(test)]
+                    impl __auth_requirement_guarded {
+                        fn __auth_policy(
+                            __auth_principal: ::deps::auth::__private_v0_1_0::Arc<::deps::auth::__private_v0_1_0::Principal>,
+                            __auth_request: ::deps::auth::__private_v0_1_0::HttpRequest,
+                        ) -> ::deps::auth::__private_v0_1_0::PolicyFuture {
+                            ::std::boxed::Box::pin(async move {
+                                ::deps::auth::__private_v0_1_0::run_policy(
+                                    &crate::policies::check,
+                                    &__auth_principal,
+                                    &__auth_request
+                                ).await
+                            })
+                        }
+                    }
+
+                    #[cfg(test)]
+                    fn guarded(
+                        __auth_args: ::deps::auth::__private_v0_1_0::Guarded<__auth_requirement_guarded, ()>,
+                    ) -> impl ::core::future::Future<Output = ()> {
+                        async fn guarded() {}
+                        guarded()
+                    }
+                },
+                "guarded",
+                quote!(::deps::auth::__private_v0_1_0),
+            ),
         );
     }
 
