@@ -1097,11 +1097,12 @@ mod tests {
             .unwrap()
             .starts_with("DPoP "));
         // A token without the binding is refused under DPoP.
-        let unbound = mint(
+        let unbound = mint_bound(
             DEVELOPMENT_SECRET,
             "quickstart",
             "quickstart-api",
             "items:read",
+            None,
         )
         .unwrap();
         let res = dpop_call(DpopMode::Allowed, dpop(&unbound)).await;
