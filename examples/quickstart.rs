@@ -63,8 +63,7 @@ use actix_web::{delete, get, post, web, App, HttpResponse, HttpServer};
 use auth_runtime::{
     check_app, inventory, public, requires, Authenticator, AuthenticatorBuilder, ConfigError,
     DpopConfig, DpopMode, Identity, Introspection, Key, ProtectedResource, RedisStore, Revocation,
-    StaticApiKeys,
-    StaticUsers,
+    StaticApiKeys, StaticUsers,
 };
 use jsonwebtoken::{EncodingKey, Header};
 use serde::Deserialize;

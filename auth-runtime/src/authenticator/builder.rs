@@ -718,32 +718,33 @@ impl AuthenticatorBuilder {
             .map(DpopConfig::mode_of)
             .unwrap_or_default();
         let mut dpop_cache = None;
-        let (keys, token_cache, introspector) = match bearer {
-            Some(bearer) => {
-                let dpop = self
-                    .dpop
-                    .map(|dpop| dpop.build(&bearer.mechanism, &deny, &token_cache_config, bearer_leeway))
-                    .transpose()?;
-                registry.register(bearer.mechanism)?;
-                if let Some((dpop, cache)) = dpop {
-                    registry.register(dpop)?;
-                    dpop_cache = cache;
+        let (keys, token_cache, introspector) =
+            match bearer {
+                Some(bearer) => {
+                    let dpop = self
+                        .dpop
+                        .map(|dpop| {
+                            dpop.build(&bearer.mechanism, &deny, &token_cache_config, bearer_leeway)
+                        })
+                        .transpose()?;
+                    registry.register(bearer.mechanism)?;
+                    if let Some((dpop, cache)) = dpop {
+                        registry.register(dpop)?;
+                        dpop_cache = cache;
+                    }
+                    (
+                        Some((bearer.keys, bearer.discovered_introspection)),
+                        bearer.cache,
+                        bearer.introspector,
+                    )
                 }
-                (
-                    Some((bearer.keys, bearer.discovered_introspection)),
-                    bearer.cache,
-                    bearer.introspector,
-                )
-            }
-            None if self.dpop.is_some() => {
-                return Err(ConfigError::InvalidDpop(
+                None if self.dpop.is_some() => return Err(ConfigError::InvalidDpop(
                     "DPoP verifies tokens with the Bearer settings: add a key (`.key(..)`), a key \
                      source (`.jwks_url(..)`, `.oidc_discovery(..)`) or `.introspection(..)`"
                         .into(),
-                ))
-            }
-            None => (None, None, None),
-        };
+                )),
+                None => (None, None, None),
+            };
         let api_keys = self.api_keys.map(|make| make(api_key_header));
         let mut credential_caches = Vec::new();
         let config = &self.credential_cache;
