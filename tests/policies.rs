@@ -82,6 +82,11 @@ async fn draft(body: web::Bytes) -> HttpResponse {
     HttpResponse::Ok().body(body)
 }
 
+/// `GET uri` with a Bearer `token`.
+fn get(uri: &str, token: &str) -> actix_http::Request {
+    test::TestRequest::get().uri(uri).bearer(token).to_request()
+}
+
 fn store() -> web::Data<Store> {
     web::Data::new(Store {
         owners: HashMap::from([(1, "alice"), (2, "bob")]),
@@ -121,34 +126,13 @@ async fn a_policy_gets_the_path_and_the_apps_data_after_authentication() {
         .scope("documents:read")
         .sign();
 
-    let res = test::call_service(
-        &app,
-        test::TestRequest::get()
-            .uri("/documents/1")
-            .bearer(&alice)
-            .to_request(),
-    )
-    .await;
+    let res = test::call_service(&app, get("/documents/1", &alice)).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(test::read_body(res).await, "alice reads 1");
 
-    let res = test::call_service(
-        &app,
-        test::TestRequest::get()
-            .uri("/documents/2")
-            .bearer(&alice)
-            .to_request(),
-    )
-    .await;
+    let res = test::call_service(&app, get("/documents/2", &alice)).await;
     assert_forbidden(&res);
-    let res = test::call_service(
-        &app,
-        test::TestRequest::get()
-            .uri("/documents/3")
-            .bearer(&alice)
-            .to_request(),
-    )
-    .await;
+    let res = test::call_service(&app, get("/documents/3", &alice)).await;
     assert_forbidden(&res);
     assert_eq!(store.lookups.load(Ordering::Relaxed), 3);
 
@@ -160,14 +144,7 @@ async fn a_policy_gets_the_path_and_the_apps_data_after_authentication() {
     .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let unscoped = issuer.token().subject("alice").sign();
-    let res = test::call_service(
-        &app,
-        test::TestRequest::get()
-            .uri("/documents/1")
-            .bearer(&unscoped)
-            .to_request(),
-    )
-    .await;
+    let res = test::call_service(&app, get("/documents/1", &unscoped)).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         store.lookups.load(Ordering::Relaxed),
@@ -187,14 +164,7 @@ async fn a_policy_whose_extractor_fails_denies() {
         .scope("documents:read")
         .sign();
     // `abc` is not a `u64`: the policy cannot decide, so it does not allow.
-    let res = test::call_service(
-        &app,
-        test::TestRequest::get()
-            .uri("/documents/abc")
-            .bearer(&alice)
-            .to_request(),
-    )
-    .await;
+    let res = test::call_service(&app, get("/documents/abc", &alice)).await;
     assert_forbidden(&res);
     assert_eq!(store.lookups.load(Ordering::Relaxed), 0);
 
@@ -205,14 +175,7 @@ async fn a_policy_whose_extractor_fails_denies() {
             .service(document),
     )
     .await;
-    let res = test::call_service(
-        &app,
-        test::TestRequest::get()
-            .uri("/documents/1")
-            .bearer(&alice)
-            .to_request(),
-    )
-    .await;
+    let res = test::call_service(&app, get("/documents/1", &alice)).await;
     assert_forbidden(&res);
 }
 
@@ -254,7 +217,6 @@ async fn the_handler_still_reads_the_body_after_the_policy() {
 async fn a_policy_may_take_the_principal_alone_or_the_request() {
     let issuer = TestIssuer::es256();
     let app = service(&issuer, store()).await;
-    let get = |uri: &str, token: &str| test::TestRequest::get().uri(uri).bearer(token).to_request();
 
     let alice = issuer
         .token()
