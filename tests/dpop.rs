@@ -386,6 +386,18 @@ async fn a_proof_signed_by_another_key_is_invalid() {
         &call(&app, get_items(&f.token, &proof)).await,
         ProofReason::BadSignature,
     );
+    // Once the client's header was accepted (its key is kept prepared), a proof with that
+    // header is still refused unless the client's key signed it.
+    let good = f.proof().sign();
+    assert_eq!(
+        call(&app, get_items(&f.token, &good)).await.status(),
+        StatusCode::OK
+    );
+    let proof = f.proof().signed_by(&other).sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &proof)).await,
+        ProofReason::BadSignature,
+    );
 }
 
 #[actix_web::test]

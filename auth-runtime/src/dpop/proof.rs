@@ -2,10 +2,13 @@
 //! request and the access token. The key binding (`cnf.jkt`) and the replay check come after,
 //! in `mod.rs`, once the token is known to be valid.
 
+use std::sync::Arc;
+
 use actix_web::http::header::HOST;
 use actix_web::HttpRequest;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey};
+use quick_cache::sync::Cache;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::Value;
@@ -23,6 +26,9 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL
 /// The length of a base64url SHA-256 digest.
 pub(crate) const DIGEST_B64_LEN: usize = 43;
 
+/// How many proof headers' keys are kept prepared (see [`ProofKeys`]).
+const PREPARED_KEYS: usize = 4096;
+
 /// The rules every proof is checked against; fixed at start-up.
 pub(crate) struct ProofRules {
     /// The accepted `alg` values: asymmetric only.
@@ -38,6 +44,31 @@ pub(crate) struct ProofRules {
     pub(crate) max_proof_bytes: usize,
     /// Server nonces, when required (§9).
     pub(crate) nonces: Option<Nonces>,
+    /// The keys of the proof headers seen lately, prepared.
+    pub(crate) keys: ProofKeys,
+}
+
+/// The keys of recent proof headers, ready to verify with.
+///
+/// A client signs every proof with the same key, so its proofs carry the same protected header
+/// (`typ`, `alg`, `jwk`) byte for byte. Everything this module derives from a header (whether
+/// it is acceptable, the algorithm, the key prepared for verification, its thumbprint) is a
+/// function of those bytes and of rules fixed at start-up, so it is kept under the header's
+/// base64url text: a client's next proof then costs its signature check, not a key parse.
+/// Only headers that passed every check are kept; a header in any other encoding is a new
+/// entry, checked in full. Bounded: the least used entries leave first.
+pub(crate) struct ProofKeys(Cache<Box<str>, Arc<ProofKey>>);
+
+impl ProofKeys {
+    pub(crate) fn new() -> Self {
+        ProofKeys(Cache::new(PREPARED_KEYS))
+    }
+}
+
+/// What a proof header yields once checked: its key, ready for the header's algorithm.
+struct ProofKey {
+    verifier: Verifier,
+    thumbprint: [u8; DIGEST_B64_LEN],
 }
 
 /// A proof that passed every check that does not depend on the token's claims.
@@ -149,30 +180,16 @@ impl ProofRules {
         else {
             return Err(refuse(Malformed));
         };
-        let header: Header = decode_json(header_b64)?;
-        if header.crit.is_some() {
-            return Err(refuse(Malformed));
-        }
-        let typ_ok = header
-            .typ
-            .as_deref()
-            .is_some_and(|typ| typ.eq_ignore_ascii_case("dpop+jwt"));
-        if !typ_ok {
-            return Err(refuse(WrongType));
-        }
-        let algorithm = header
-            .alg
-            .as_deref()
-            .and_then(algorithm_named)
-            .filter(|algorithm| self.algorithms.contains(algorithm))
-            .ok_or(refuse(WrongAlgorithm))?;
-        let jwk = header.jwk.ok_or(refuse(UnusableKey))?;
-        if jwk.has_private_members() {
-            return Err(refuse(PrivateKey));
-        }
-        let (verifier, thumbprint) = public_key(&jwk, algorithm)?;
+        let key = match self.keys.0.get(header_b64) {
+            Some(key) => key,
+            None => {
+                let key = Arc::new(self.header_key(header_b64)?);
+                self.keys.0.insert(header_b64.into(), Arc::clone(&key));
+                key
+            }
+        };
         let message = &proof[..header_b64.len() + 1 + claims_b64.len()];
-        match verifier.verify(message.as_bytes(), signature) {
+        match key.verifier.verify(message.as_bytes(), signature) {
             Ok(()) => {}
             Err(SignatureError::Malformed) => return Err(refuse(Malformed)),
             Err(SignatureError::Invalid) => return Err(refuse(BadSignature)),
@@ -208,13 +225,44 @@ impl ProofRules {
             return Err(refuse(WrongTokenHash));
         }
         let mut id = Sha256::new();
-        id.update(thumbprint);
+        id.update(key.thumbprint);
         id.update([0]);
         id.update(jti.as_bytes());
         Ok(CheckedProof {
-            thumbprint,
+            thumbprint: key.thumbprint,
             id: id.finalize().into(),
             iat,
+        })
+    }
+
+    /// The key of a proof's protected header: every check of the header (§4.3 checks 2 to 6).
+    fn header_key(&self, header_b64: &str) -> Result<ProofKey, Refusal> {
+        use ProofReason::*;
+        let header: Header = decode_json(header_b64)?;
+        if header.crit.is_some() {
+            return Err(refuse(Malformed));
+        }
+        let typ_ok = header
+            .typ
+            .as_deref()
+            .is_some_and(|typ| typ.eq_ignore_ascii_case("dpop+jwt"));
+        if !typ_ok {
+            return Err(refuse(WrongType));
+        }
+        let algorithm = header
+            .alg
+            .as_deref()
+            .and_then(algorithm_named)
+            .filter(|algorithm| self.algorithms.contains(algorithm))
+            .ok_or(refuse(WrongAlgorithm))?;
+        let jwk = header.jwk.ok_or(refuse(UnusableKey))?;
+        if jwk.has_private_members() {
+            return Err(refuse(PrivateKey));
+        }
+        let (verifier, thumbprint) = public_key(&jwk, algorithm)?;
+        Ok(ProofKey {
+            verifier,
+            thumbprint,
         })
     }
 
@@ -385,5 +433,57 @@ mod tests {
             public_key(&jwk, Algorithm::ES256).err(),
             Some(refuse(ProofReason::UnusableKey))
         );
+    }
+
+    /// Only headers that passed every check are kept, once each, and a kept header's proofs
+    /// still have their signatures checked.
+    #[cfg(feature = "testing")]
+    #[test]
+    fn only_accepted_headers_keep_their_key_and_signatures_are_still_checked() {
+        use crate::testing::DpopKey;
+        let rules = ProofRules {
+            algorithms: vec![Algorithm::ES256, Algorithm::EdDSA],
+            window: 60,
+            origin: None,
+            trust_forwarded: false,
+            max_proof_bytes: 8192,
+            nonces: None,
+            keys: ProofKeys::new(),
+        };
+        let req = actix_web::test::TestRequest::get()
+            .uri("/items")
+            .insert_header((HOST, "api.example"))
+            .to_http_request();
+        let url = "http://api.example/items";
+        let now = crate::clock::now();
+        let (client, other) = (DpopKey::es256(), DpopKey::es256());
+        let check = |proof: &str| rules.check(&req, proof.as_bytes(), "token", now);
+
+        let mut jwk = client.public_jwk().clone();
+        jwk["d"] = serde_json::json!("AAAA");
+        let private = client.proof("GET", url).token("token").header("jwk", jwk);
+        assert_eq!(
+            check(&private.sign()).err(),
+            Some(refuse(ProofReason::PrivateKey))
+        );
+        assert_eq!(rules.keys.0.len(), 0);
+
+        let first = check(&client.proof("GET", url).token("token").sign()).unwrap();
+        assert_eq!(first.thumbprint(), client.thumbprint());
+        assert_eq!(rules.keys.0.len(), 1);
+        let second = check(&client.proof("GET", url).token("token").sign()).unwrap();
+        assert_eq!(second.thumbprint(), client.thumbprint());
+        assert_ne!(first.id, second.id);
+        assert_eq!(rules.keys.0.len(), 1);
+
+        // The client's header, signed by another key.
+        let forged = client.proof("GET", url).token("token").signed_by(&other);
+        assert_eq!(
+            check(&forged.sign()).err(),
+            Some(refuse(ProofReason::BadSignature))
+        );
+        let eddsa = DpopKey::eddsa();
+        check(&eddsa.proof("GET", url).token("token").sign()).unwrap();
+        assert_eq!(rules.keys.0.len(), 2);
     }
 }

@@ -9,7 +9,7 @@ use jsonwebtoken::Algorithm;
 use crate::bearer::token_cache::{TokenCache, TokenCacheConfig};
 use crate::bearer::Bearer;
 use crate::dpop::nonce::Nonces;
-use crate::dpop::proof::ProofRules;
+use crate::dpop::proof::{ProofKeys, ProofRules};
 use crate::dpop::replay::{MemoryReplayCache, ReplayCache};
 use crate::dpop::Dpop;
 use crate::error::ConfigError;
@@ -297,6 +297,7 @@ impl DpopConfig {
             origin,
             trust_forwarded: self.trust_forwarded,
             max_proof_bytes: self.max_proof_bytes,
+            keys: ProofKeys::new(),
         };
         let replay = self
             .replay
