@@ -13,6 +13,8 @@ const USAGE: &str = "usage:
   auth-bench token <alg>                  algs: HS256, RS256, PS256, ES256, EdDSA
   auth-bench tokens <alg> <count>
   auth-bench report <dir>
+  auth-bench dpop-requests <alg> <client-alg> <count> <url>   lines `token proof` (client-algs: ES256, EdDSA)
+  auth-bench raw-verify <client-alg>      µs of CPU per proof signature check by hand (aws-lc-rs)
   auth-bench revocations <count>          revocation propagation and a Redis restart (needs redis-server)";
 
 /// Runs one command given its arguments (without the program name).
@@ -59,6 +61,28 @@ fn execute(args: &[&str], allocations: AllocationCounter) -> Result<(), String> 
                 .and_then(|()| out.flush())
                 .map_err(|e| format!("writing tokens: {e}"))
         }
+        ["dpop-requests", alg, client_alg, count, url] => {
+            let count = count
+                .parse()
+                .map_err(|_| format!("`{count}` is not a count"))?;
+            let requests = crate::dpop::requests(
+                keys::parse_algorithm(alg)?,
+                client_algorithm(client_alg)?,
+                count,
+                url,
+            );
+            let mut out = BufWriter::new(std::io::stdout().lock());
+            requests
+                .iter()
+                .try_for_each(|(token, proof)| writeln!(out, "{token} {proof}"))
+                .and_then(|()| out.flush())
+                .map_err(|e| format!("writing requests: {e}"))
+        }
+        ["raw-verify", client_alg] => {
+            let micros = crate::dpop::raw_verify_micros(client_algorithm(client_alg)?, 20_000);
+            println!("{micros:.2}");
+            Ok(())
+        }
         ["revocations", count] => {
             let count = count
                 .parse()
@@ -72,4 +96,17 @@ fn execute(args: &[&str], allocations: AllocationCounter) -> Result<(), String> 
         }
         _ => Err("unknown command".to_owned()),
     }
+}
+
+/// A DPoP client's algorithm, by name.
+fn client_algorithm(name: &str) -> Result<jsonwebtoken::Algorithm, String> {
+    crate::dpop::CLIENT_ALGORITHMS
+        .into_iter()
+        .find(|alg| format!("{alg:?}").eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            format!(
+                "unknown client algorithm `{name}`; expected one of {:?}",
+                crate::dpop::CLIENT_ALGORITHMS
+            )
+        })
 }

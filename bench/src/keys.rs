@@ -101,6 +101,18 @@ pub fn mint_scoped(alg: Algorithm, serial: u64, scope: &str) -> String {
     mint_with(&signer(alg), serial, scope)
 }
 
+/// A token as [`mint`] makes it (serial 0), bound to `client`'s key (`cnf.jkt`, RFC 9449 §6).
+pub fn mint_bound(alg: Algorithm, client: &auth_runtime::testing::DpopKey) -> String {
+    signer(alg)
+        .token()
+        .subject("user-0")
+        .scope(TOKEN_SCOPE)
+        .expires_in(LIFETIME_SECS as i64)
+        .claim("jti", 0)
+        .bound_to(client)
+        .sign()
+}
+
 /// `count` distinct tokens, signed on every available core.
 pub fn mint_many(alg: Algorithm, count: u64) -> Vec<String> {
     let key = signer(alg);

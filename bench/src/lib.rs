@@ -11,6 +11,10 @@
 //! auth-bench token <alg>                  print one token (reused by every request)
 //! auth-bench tokens <alg> <count>         print <count> distinct tokens, one a line
 //! auth-bench report <dir>                 print the table of the wrk outputs in <dir>
+//! auth-bench dpop-requests <alg> <client-alg> <count> <url>
+//!                                         print <count> lines `token proof`: one bound token,
+//!                                         a new DPoP proof of `GET <url>` each
+//! auth-bench raw-verify <client-alg>      print the µs of CPU one proof signature check costs
 //! ```
 //!
 //! `auth-bench-counting` is the same program with a counting allocator, for the
@@ -19,6 +23,7 @@
 //! before a run of new tokens), outside the stack's protection.
 
 pub mod cli;
+pub mod dpop;
 pub mod keys;
 pub mod report;
 pub mod revocations;

@@ -269,13 +269,28 @@ impl ProofRules {
     /// Whether `htu` is the URI of `req` without query and fragment, both normalised as
     /// RFC 3986 §6.2.2 and §6.2.3 say: scheme and host case, default ports, dot segments
     /// (RFC 9449 §4.3 check 9).
+    ///
+    /// A client usually writes `htu` exactly as the server sees the URI; that is a match
+    /// without normalising either.
     fn matches_request_uri(&self, req: &HttpRequest, htu: &str) -> bool {
+        let Some(expected) = self.request_uri(req) else {
+            return false;
+        };
+        if htu == expected {
+            return true;
+        }
         let Ok(mut claimed) = url::Url::parse(htu) else {
             return false;
         };
         claimed.set_query(None);
         claimed.set_fragment(None);
-        let expected = match &self.origin {
+        url::Url::parse(&expected).is_ok_and(|expected| expected == claimed)
+    }
+
+    /// The URI of `req` without its query, as the client addressed it: `None` when the `Host`
+    /// header is not text.
+    fn request_uri(&self, req: &HttpRequest) -> Option<String> {
+        Some(match &self.origin {
             Some(origin) => format!("{origin}{}", req.path()),
             None if self.trust_forwarded => {
                 let info = req.connection_info();
@@ -291,14 +306,13 @@ impl ProofRules {
                     Some(authority) => authority.as_str(),
                     None => match req.headers().get(HOST).map(|host| host.to_str()) {
                         Some(Ok(host)) => host,
-                        Some(Err(_)) => return false,
+                        Some(Err(_)) => return None,
                         None => req.app_config().host(),
                     },
                 };
                 format!("{scheme}://{host}{}", req.path())
             }
-        };
-        url::Url::parse(&expected).is_ok_and(|expected| expected == claimed)
+        })
     }
 }
 

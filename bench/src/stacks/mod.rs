@@ -29,6 +29,9 @@ pub enum Stack {
     /// [`Stack::Requires`] introspecting every token (RFC 7662) at an endpoint this process
     /// serves on another loopback port: after the first call, the introspection cache.
     RequiresIntrospection,
+    /// [`Stack::Requires`] with DPoP allowed on every Bearer endpoint (`DpopMode::Allowed`):
+    /// the same route takes the cached Bearer token and DPoP-bound tokens with their proofs.
+    RequiresDpop,
     /// actix-web-httpauth's `BearerAuth` extractor, `jsonwebtoken::decode` (its `aws_lc_rs`
     /// backend) and a scope check in the handler.
     HttpAuth,
@@ -39,12 +42,13 @@ pub enum Stack {
 
 impl Stack {
     /// Every stack, in the order the table lists them.
-    pub const ALL: [Stack; 7] = [
+    pub const ALL: [Stack; 8] = [
         Stack::NoAuth,
         Stack::Requires,
         Stack::RequiresNoCache,
         Stack::RequiresRevoked,
         Stack::RequiresIntrospection,
+        Stack::RequiresDpop,
         Stack::HttpAuth,
         Stack::Grants,
     ];
@@ -57,6 +61,7 @@ impl Stack {
             Stack::RequiresNoCache => "requires-nocache",
             Stack::RequiresRevoked => "requires-revoked",
             Stack::RequiresIntrospection => "requires-introspection",
+            Stack::RequiresDpop => "requires-dpop",
             Stack::HttpAuth => "httpauth",
             Stack::Grants => "grants",
         }
@@ -91,8 +96,8 @@ impl FromStr for Stack {
 pub enum Setup {
     /// See [`Stack::NoAuth`].
     NoAuth,
-    /// See [`Stack::Requires`], [`Stack::RequiresNoCache`], [`Stack::RequiresRevoked`] and
-    /// [`Stack::RequiresIntrospection`].
+    /// See [`Stack::Requires`], [`Stack::RequiresNoCache`], [`Stack::RequiresRevoked`],
+    /// [`Stack::RequiresIntrospection`] and [`Stack::RequiresDpop`].
     Requires(auth_runtime::Authenticator),
     /// See [`Stack::HttpAuth`].
     HttpAuth(web::Data<JwtVerifier>),
@@ -109,6 +114,7 @@ impl Setup {
             Stack::RequiresNoCache => Setup::Requires(requires::authenticator(alg, false)),
             Stack::RequiresRevoked => Setup::Requires(requires::with_revocations(alg, 10_000)),
             Stack::RequiresIntrospection => Setup::Requires(requires::introspecting(alg)),
+            Stack::RequiresDpop => Setup::Requires(requires::with_dpop(alg)),
             Stack::HttpAuth => Setup::HttpAuth(web::Data::new(JwtVerifier::new(alg))),
             Stack::Grants => Setup::Grants(web::Data::new(JwtVerifier::new(alg))),
         }
@@ -237,6 +243,33 @@ mod tests {
                 .to_request();
             let status = call_service(&app, req).await.status();
             assert_eq!(status, StatusCode::FORBIDDEN, "{stack}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn the_dpop_stack_takes_each_proof_once() {
+        let setup = Setup::new(Stack::RequiresDpop, Algorithm::ES256);
+        let app = init_service(App::new().configure(|config| setup.configure(config))).await;
+        let requests = crate::dpop::requests(
+            Algorithm::ES256,
+            Algorithm::EdDSA,
+            2,
+            "http://localhost:8080/items",
+        );
+        let request = |(token, proof): &(String, String)| {
+            TestRequest::get()
+                .uri("/items")
+                .insert_header((header::AUTHORIZATION, format!("DPoP {token}")))
+                .insert_header(("DPoP", proof.as_str()))
+                .to_request()
+        };
+        for (sent, expected) in [
+            (0, StatusCode::OK),
+            (1, StatusCode::OK),
+            (0, StatusCode::UNAUTHORIZED),
+        ] {
+            let status = call_service(&app, request(&requests[sent])).await.status();
+            assert_eq!(status, expected, "request {sent}");
         }
     }
 

@@ -1,7 +1,9 @@
 //! This library: `#[requires]` on the handler, one `Authenticator` registered on the app.
 
 use actix_web::{get, post, web, App, HttpResponse, HttpServer};
-use auth_runtime::{requires, Authenticator, Introspection, Revocation, TokenCacheConfig};
+use auth_runtime::{
+    requires, Authenticator, DpopConfig, DpopMode, Introspection, Revocation, TokenCacheConfig,
+};
 use jsonwebtoken::Algorithm;
 use serde_json::json;
 
@@ -27,6 +29,19 @@ pub(super) fn authenticator(alg: Algorithm, cache: bool) -> Authenticator {
         builder.token_cache(TokenCacheConfig::disabled())
     };
     builder
+        .build()
+        .expect("the benchmark's authentication configuration is valid")
+}
+
+/// [`authenticator`] with DPoP allowed on every Bearer endpoint, with the default proof rules
+/// (60 s window, the in-memory replay cache).
+pub(super) fn with_dpop(alg: Algorithm) -> Authenticator {
+    Authenticator::builder()
+        .realm("items")
+        .issuer(keys::ISSUER)
+        .audience(keys::AUDIENCE)
+        .key(keys::runtime_key(alg))
+        .dpop(DpopConfig::default().mode(DpopMode::Allowed))
         .build()
         .expect("the benchmark's authentication configuration is valid")
 }
