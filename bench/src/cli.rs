@@ -14,7 +14,7 @@ const USAGE: &str = "usage:
   auth-bench tokens <alg> <count>
   auth-bench report <dir>
   auth-bench dpop-requests <alg> <client-alg> <count> <url>   lines `token proof` (client-algs: ES256, EdDSA)
-  auth-bench raw-verify <client-alg>      µs of CPU per proof signature check by hand (aws-lc-rs)
+  auth-bench raw-verify <alg>             µs of CPU per signature check by hand (aws-lc-rs, key parsed once)
   auth-bench revocations <count>          revocation propagation and a Redis restart (needs redis-server)";
 
 /// Runs one command given its arguments (without the program name).
@@ -78,8 +78,8 @@ fn execute(args: &[&str], allocations: AllocationCounter) -> Result<(), String> 
                 .and_then(|()| out.flush())
                 .map_err(|e| format!("writing requests: {e}"))
         }
-        ["raw-verify", client_alg] => {
-            let micros = crate::dpop::raw_verify_micros(client_algorithm(client_alg)?, 20_000);
+        ["raw-verify", alg] => {
+            let micros = crate::raw::verify_micros(keys::parse_algorithm(alg)?, 20_000);
             println!("{micros:.2}");
             Ok(())
         }

@@ -149,7 +149,7 @@ fn mint_with(key: &TestIssuer, serial: u64, scope: &str) -> String {
 
 /// The issuer of the benchmark's tokens for `alg` (`auth_runtime::testing::TestIssuer`, the
 /// project's one token minter), with the fixed key every stack verifies with.
-fn signer(alg: Algorithm) -> TestIssuer {
+pub(crate) fn signer(alg: Algorithm) -> TestIssuer {
     let issuer = match alg {
         Algorithm::HS256 => TestIssuer::with_secret(alg, HMAC_SECRET),
         Algorithm::RS256 | Algorithm::PS256 => TestIssuer::from_pkcs8_pem(alg, RSA_PRIVATE),

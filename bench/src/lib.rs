@@ -14,7 +14,7 @@
 //! auth-bench dpop-requests <alg> <client-alg> <count> <url>
 //!                                         print <count> lines `token proof`: one bound token,
 //!                                         a new DPoP proof of `GET <url>` each
-//! auth-bench raw-verify <client-alg>      print the µs of CPU one proof signature check costs
+//! auth-bench raw-verify <alg>             print the µs of CPU one signature check costs by hand
 //! ```
 //!
 //! `auth-bench-counting` is the same program with a counting allocator, for the
@@ -25,6 +25,7 @@
 pub mod cli;
 pub mod dpop;
 pub mod keys;
+pub mod raw;
 pub mod report;
 pub mod revocations;
 pub mod server;

@@ -1,0 +1,127 @@
+//! One signature verification as a user would write it by hand at best with aws-lc-rs: the key
+//! parsed once (`hmac::Key`, `ParsedPublicKey`), the signature already decoded, the check alone.
+//! The targets compare a request's server CPU with a baseline plus this
+//! (`auth-bench raw-verify <alg>`, used by `scripts/load-bench.sh` and `scripts/dpop-bench.sh`).
+
+use std::time::Instant;
+
+use aws_lc_rs::hmac;
+use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
+use base64::Engine;
+use jsonwebtoken::Algorithm;
+
+use crate::keys;
+
+/// The benchmark's key for `alg`, held as a user holds it.
+enum Key {
+    Hmac(hmac::Key),
+    Public(ParsedPublicKey),
+}
+
+impl Key {
+    fn new(alg: Algorithm) -> Key {
+        let jwk = serde_json::to_value(keys::signer(alg).jwk()).expect("a JWK is JSON");
+        let param = |name: &str| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(jwk[name].as_str().expect("a JWK member"))
+                .expect("base64url")
+        };
+        let public = |algorithm, bytes: Vec<u8>| {
+            Key::Public(ParsedPublicKey::new(algorithm, bytes).expect("a valid public key"))
+        };
+        match alg {
+            Algorithm::HS256 => Key::Hmac(hmac::Key::new(hmac::HMAC_SHA256, &param("k"))),
+            Algorithm::RS256 | Algorithm::PS256 => {
+                let parameters = match alg {
+                    Algorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+                    _ => &signature::RSA_PSS_2048_8192_SHA256,
+                };
+                let (n, e) = (param("n"), param("e"));
+                let components = RsaPublicKeyComponents { n: &n, e: &e };
+                let key = components.to_parsed_public_key(parameters);
+                Key::Public(key.expect("a valid RSA key"))
+            }
+            Algorithm::ES256 => public(
+                &signature::ECDSA_P256_SHA256_FIXED,
+                [&[4u8][..], &param("x"), &param("y")].concat(),
+            ),
+            Algorithm::EdDSA => public(&signature::ED25519, param("x")),
+            other => unreachable!("no benchmark key for {other:?}"),
+        }
+    }
+
+    fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        match self {
+            Key::Hmac(key) => hmac::verify(key, message, signature).is_ok(),
+            Key::Public(key) => key.verify_sig(message, signature).is_ok(),
+        }
+    }
+}
+
+/// The CPU time of one verification of the signature of one of the benchmark's tokens signed
+/// with `alg`, in microseconds: the median of 5 batches of `iterations`.
+pub fn verify_micros(alg: Algorithm, iterations: u32) -> f64 {
+    let token = keys::mint(alg, 0);
+    let (message, signature) = token.rsplit_once('.').expect("a token is a JWS");
+    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(signature)
+        .expect("a token's signature is base64url");
+    let key = Key::new(alg);
+    let mut batches: Vec<f64> = (0..5)
+        .map(|_| {
+            let (cpu, wall) = (cpu_seconds(), Instant::now());
+            for _ in 0..iterations {
+                let message = std::hint::black_box(message.as_bytes());
+                assert!(key.verify(message, std::hint::black_box(&signature)));
+            }
+            let cpu = cpu_seconds() - cpu;
+            // Without a CPU clock, wall time (on the otherwise idle core the script pins to).
+            let seconds = if cpu > 0.0 {
+                cpu
+            } else {
+                wall.elapsed().as_secs_f64()
+            };
+            seconds * 1e6 / f64::from(iterations)
+        })
+        .collect();
+    batches.sort_by(f64::total_cmp);
+    batches[2]
+}
+
+/// This thread's CPU time in seconds, from `/proc/thread-self/schedstat` (Linux; 0 elsewhere).
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0.0, |ns| ns as f64 * 1e-9)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_algorithm_verifies_and_takes_time() {
+        for alg in keys::ALGORITHMS {
+            let micros = verify_micros(alg, 10);
+            assert!(micros > 0.0 && micros.is_finite(), "{alg:?}: {micros}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_signature_does_not_verify() {
+        for alg in keys::ALGORITHMS {
+            let token = keys::mint(alg, 0);
+            let (message, _) = token.rsplit_once('.').unwrap();
+            let other = keys::mint(alg, 1);
+            let (_, signature) = other.rsplit_once('.').unwrap();
+            let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(signature)
+                .unwrap();
+            assert!(
+                !Key::new(alg).verify(message.as_bytes(), &signature),
+                "{alg:?}"
+            );
+        }
+    }
+}
