@@ -1,11 +1,15 @@
 //! DPoP clients for tests: a client key ([`DpopKey`]) that signs proofs ([`TestProof`]), for
-//! tokens minted bound to it ([`TestToken::bound_to`](super::TestToken::bound_to)).
+//! tokens minted bound to it ([`TestToken::bound_to`](super::TestToken::bound_to)), and the
+//! server nonces of another time ([`server_nonce`]).
 
 use base64::Engine;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use crate::bearer::verifier::{Curve, Hash, RsaPadding};
+use crate::dpop::nonce::Nonces;
 use crate::testing::signing::{self, now, pem_body, SigningKey, RSA_PRIVATE};
 use crate::Algorithm;
 
@@ -236,4 +240,30 @@ impl<'a> TestProof<'a> {
         let signature = self.signer.signing.sign(message.as_bytes());
         format!("{message}.{}", b64(&signature))
     }
+}
+
+/// The server nonce (RFC 9449 §8) that an authenticator configured with
+/// `DpopConfig::server_nonces(period)` and `.nonce_secret(secret)` gives at `at`: what any
+/// instance sharing the secret handed out then. With `at` one period ago, a nonce of the previous
+/// period, without waiting for one to pass.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use auth_runtime::testing::server_nonce;
+///
+/// let secret = b"TEST-ONLY-nonce-secret-0123456789";
+/// let period = Duration::from_secs(300);
+/// let now = SystemTime::now();
+/// assert_ne!(server_nonce(secret, period, now), server_nonce(secret, period, now - period));
+/// ```
+///
+/// # Panics
+///
+/// When `DpopConfig` would refuse the settings: a secret under 32 bytes, a period under a
+/// second.
+pub fn server_nonce(secret: &[u8], period: Duration, at: SystemTime) -> String {
+    let nonces = Nonces::new(Some(secret), period.as_secs())
+        .unwrap_or_else(|error| panic!("unusable nonce settings: {error}"));
+    let at = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    nonces.current(at)
 }
