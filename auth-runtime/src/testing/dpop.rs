@@ -148,6 +148,15 @@ impl DpopKey {
         &self.thumbprint
     }
 
+    /// Signs `header` and `claims` as they are, whatever they hold (a proof whose JSON no
+    /// [`TestProof`] would write: repeated members, odd numbers, not JSON at all), into a
+    /// compact JWS: the value of a `DPoP` header.
+    pub fn sign_parts(&self, header: &[u8], claims: &[u8]) -> String {
+        let message = format!("{}.{}", b64(header), b64(claims));
+        let signature = self.signing.sign(message.as_bytes());
+        format!("{message}.{}", b64(&signature))
+    }
+
     /// Starts a proof for a request with `method` to `url` (RFC 9449 §4.2): `typ`
     /// `dpop+jwt`, this key's algorithm and public JWK, a random `jti`, `iat` now.
     pub fn proof(&self, method: &str, url: &str) -> TestProof<'_> {
@@ -236,9 +245,7 @@ impl<'a> TestProof<'a> {
     pub fn sign(self) -> String {
         let header = serde_json::to_vec(&self.header).expect("a JOSE header is JSON");
         let claims = serde_json::to_vec(&self.claims).expect("claims are JSON");
-        let message = format!("{}.{}", b64(&header), b64(&claims));
-        let signature = self.signer.signing.sign(message.as_bytes());
-        format!("{message}.{}", b64(&signature))
+        self.signer.sign_parts(&header, &claims)
     }
 }
 
