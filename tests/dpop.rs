@@ -1,15 +1,19 @@
 //! DPoP (RFC 9449) over the real service: every proof check of §4.3, the key binding
-//! (`cnf.jkt`), replays, the responses of CONFORMANCE rows 19 and 21, and the `allowed` /
-//! `required` modes. Client keys are real ES256, EdDSA and RS256 keys; tokens are signed by a
+//! (`cnf.jkt`), replays, the responses of CONFORMANCE rows 19 to 21, server nonces and the new
+//! nonce given on accepted requests when it rotated (§8.2), and the `allowed` / `required`
+//! modes. Client keys are real ES256, EdDSA and RS256 keys; tokens are signed by a
 //! real issuer key.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, test, web, App, HttpResponse};
+use auth_runtime::testing::key_server::KeyServer;
 use auth_runtime::testing::{
-    assert_dpop_unauthenticated, assert_unauthenticated, DpopKey, TestIssuer, TestRequestExt,
+    assert_dpop_unauthenticated, assert_unauthenticated, server_nonce, DpopKey, TestIssuer,
+    TestRequestExt,
 };
 use auth_runtime::{
     requires, Algorithm, AuthError, Authenticator, ConfigError, DpopConfig, DpopMode, Identity,
@@ -1131,4 +1135,322 @@ async fn dpop_needs_the_bearer_settings_to_verify_tokens() {
         .dpop(DpopConfig::default())
         .build();
     assert!(matches!(built, Err(ConfigError::InvalidDpop(_))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// A new server nonce on accepted requests when it rotated (RFC 9449 §8.2), given by the app-wide
+// middleware. Nonces of earlier periods are made with the shared secret, as another instance
+// would have given them (`testing::server_nonce`), instead of waiting for a period to pass.
+
+/// The nonce secret of these tests.
+const NONCE_SECRET: &[u8; 33] = b"TEST-ONLY-nonce-secret-0123456789";
+/// The nonce period of these tests.
+const NONCE_PERIOD: Duration = Duration::from_secs(300);
+
+/// Server nonces with the tests' secret and period.
+fn nonces() -> DpopConfig {
+    DpopConfig::default()
+        .server_nonces(NONCE_PERIOD)
+        .nonce_secret(*NONCE_SECRET)
+}
+
+/// The server nonce of `periods_ago` periods back, once at least 3 seconds of the current period
+/// are left: enough for a test to finish in the period it started in (at most a 3-second wait).
+async fn nonce_of(periods_ago: u32) -> String {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    let left = NONCE_PERIOD.as_secs() - now.as_secs() % NONCE_PERIOD.as_secs();
+    if left < 3 {
+        actix_web::rt::time::sleep(Duration::from_secs(left)).await;
+    }
+    let then = SystemTime::now() - NONCE_PERIOD * periods_ago;
+    server_nonce(NONCE_SECRET, NONCE_PERIOD, then)
+}
+
+/// The app with the app-wide middleware, as `check_app` requires it.
+async fn wrapped_app(
+    auth: &Authenticator,
+) -> impl Service<
+    actix_http::Request,
+    Response = ServiceResponse<EitherBody<BoxBody>>,
+    Error = actix_web::Error,
+> {
+    test::init_service(
+        App::new()
+            .wrap(auth.middleware())
+            .configure(auth.configure())
+            .configure(seen_routes),
+    )
+    .await
+}
+
+/// The response of the wrapped app to `req`.
+async fn call_wrapped<S>(app: &S, req: actix_http::Request) -> ServiceResponse
+where
+    S: Service<
+        actix_http::Request,
+        Response = ServiceResponse<EitherBody<BoxBody>>,
+        Error = actix_web::Error,
+    >,
+{
+    test::call_service(app, req).await.map_into_boxed_body()
+}
+
+/// The `DPoP-Nonce` of `res`, of which there is at most one (RFC 9449 §8).
+#[track_caller]
+fn given_nonce(res: &ServiceResponse) -> Option<String> {
+    let given: Vec<_> = res.headers().get_all("dpop-nonce").collect();
+    assert!(given.len() <= 1, "more than one DPoP-Nonce: {given:?}");
+    given
+        .first()
+        .map(|nonce| nonce.to_str().unwrap().to_owned())
+}
+
+/// Asserts that `res` gives the nonce current now, uncacheable (RFC 9449 §8.2).
+#[track_caller]
+fn assert_gives_the_current_nonce(res: &ServiceResponse) {
+    let current = server_nonce(NONCE_SECRET, NONCE_PERIOD, SystemTime::now());
+    assert_eq!(given_nonce(res), Some(current), "{:?}", res.headers());
+    assert_eq!(res.headers().get_all(header::CACHE_CONTROL).count(), 1);
+    assert_eq!(
+        res.headers().get(header::CACHE_CONTROL).unwrap(),
+        "no-store"
+    );
+}
+
+#[actix_web::test]
+async fn a_proof_with_the_previous_periods_nonce_is_accepted_and_the_response_gives_the_current_one(
+) {
+    let f = Fixture::with(nonces());
+    let app = wrapped_app(&f.auth).await;
+    let previous = nonce_of(1).await;
+    let proof = f.proof().nonce(&previous).sign();
+    let res = call_wrapped(&app, get_items(&f.token, &proof)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_gives_the_current_nonce(&res);
+    let given = given_nonce(&res).unwrap();
+    assert_ne!(given, previous);
+    assert_eq!(test::read_body(res).await, "test-user via DPoP");
+    // The client's next proof carries it: accepted, and nothing new to give.
+    let proof = f.proof().nonce(&given).sign();
+    let res = call_wrapped(&app, get_items(&f.token, &proof)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(given_nonce(&res), None);
+    assert!(!res.headers().contains_key(header::CACHE_CONTROL));
+}
+
+#[actix_web::test]
+async fn a_proof_with_the_current_nonce_gets_no_new_one() {
+    let f = Fixture::with(nonces());
+    let app = wrapped_app(&f.auth).await;
+    let proof = f.proof().nonce(&nonce_of(0).await).sign();
+    let res = call_wrapped(&app, get_items(&f.token, &proof)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(given_nonce(&res), None);
+    assert!(!res.headers().contains_key(header::CACHE_CONTROL));
+}
+
+#[actix_web::test]
+async fn without_server_nonces_no_accepted_request_is_given_a_nonce() {
+    let f = Fixture::new();
+    let app = wrapped_app(&f.auth).await;
+    // Whatever `nonce` the proof carries, none is needed and none is given.
+    for nonce in [None, Some(nonce_of(1).await), Some("made-up".to_owned())] {
+        let proof = match &nonce {
+            Some(nonce) => f.proof().nonce(nonce).sign(),
+            None => f.proof().sign(),
+        };
+        let res = call_wrapped(&app, get_items(&f.token, &proof)).await;
+        assert_eq!(res.status(), StatusCode::OK, "{nonce:?}");
+        assert_eq!(given_nonce(&res), None, "{nonce:?}");
+        assert!(!res.headers().contains_key(header::CACHE_CONTROL));
+    }
+}
+
+#[actix_web::test]
+async fn refusals_stay_as_they_were_when_the_proof_carries_the_previous_nonce() {
+    let f = Fixture::with(nonces());
+    let app = wrapped_app(&f.auth).await;
+    let previous = nonce_of(1).await;
+    // A valid proof, a token without the scope: the 403 of row 7, nothing more.
+    let unscoped = f.issuer.token().scope("other").bound_to(&f.client).sign();
+    let proof = f
+        .client
+        .proof("GET", &format!("{ORIGIN}/items"))
+        .token(&unscoped)
+        .nonce(&previous)
+        .sign();
+    let res = call_wrapped(&app, get_items(&unscoped, &proof)).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        challenges(&res),
+        [format!(
+            r#"DPoP realm="test", error="insufficient_scope", scope="items:read", algs="{ALGS}""#
+        )]
+    );
+    assert_eq!(given_nonce(&res), None);
+    // A proof for another method.
+    let proof = f
+        .client
+        .proof("POST", &format!("{ORIGIN}/items"))
+        .token(&f.token)
+        .nonce(&previous)
+        .sign();
+    let res = call_wrapped(&app, get_items(&f.token, &proof)).await;
+    assert_invalid_proof(&res, ProofReason::WrongMethod);
+    assert_eq!(given_nonce(&res), None);
+    // A replay: the first use is accepted and given the nonce, the replay is refused.
+    let proof = f.proof().nonce(&previous).sign();
+    let res = call_wrapped(&app, get_items(&f.token, &proof)).await;
+    assert_gives_the_current_nonce(&res);
+    let res = call_wrapped(&app, get_items(&f.token, &proof)).await;
+    assert_invalid_proof(&res, ProofReason::Replayed);
+    assert_eq!(given_nonce(&res), None);
+    // A nonce two periods old: row 20, with exactly one DPoP-Nonce, the current one.
+    let proof = f.proof().nonce(&nonce_of(2).await).sign();
+    let res = call_wrapped(&app, get_items(&f.token, &proof)).await;
+    assert_eq!(refusal(&res), Some(Refusal::UseDpopNonce));
+    assert_eq!(
+        given_nonce(&res),
+        Some(server_nonce(NONCE_SECRET, NONCE_PERIOD, SystemTime::now()))
+    );
+}
+
+// The routes of the wrapped app declare `#[requires]` above the route attribute, where the
+// middleware sees it.
+
+#[requires(scheme = "DPoP", scope = "items:read")]
+#[get("/items")]
+async fn items_seen(who: Identity) -> HttpResponse {
+    HttpResponse::Ok().body(format!(
+        "{} via {}",
+        who.subject().unwrap_or("?"),
+        who.scheme()
+    ))
+}
+
+#[requires(scope = "items:read")]
+#[get("/bearer")]
+async fn bearer_seen(who: Identity) -> HttpResponse {
+    HttpResponse::Ok().body(format!(
+        "{} via {}",
+        who.subject().unwrap_or("?"),
+        who.scheme()
+    ))
+}
+
+#[requires(scheme = "DPoP")]
+#[get("/cached")]
+async fn cached() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=600"))
+        .body("cacheable")
+}
+
+#[requires(scheme = "DPoP")]
+#[get("/missing")]
+async fn missing() -> actix_web::Result<HttpResponse> {
+    Err(actix_web::error::ErrorNotFound("no such item"))
+}
+
+/// An undeclared route: the app-wide rule of the middleware checks its credentials.
+#[get("/undeclared")]
+async fn undeclared(who: Option<Identity>) -> HttpResponse {
+    HttpResponse::Ok().body(format!("{:?}", who.map(|who| who.scheme())))
+}
+
+fn seen_routes(config: &mut web::ServiceConfig) {
+    config
+        .service(items_seen)
+        .service(bearer_seen)
+        .service(cached)
+        .service(missing)
+        .service(undeclared);
+}
+
+#[actix_web::test]
+async fn whatever_the_handler_answers_its_response_gives_the_new_nonce_uncacheable() {
+    let f = Fixture::with(nonces());
+    let app = wrapped_app(&f.auth).await;
+    let previous = nonce_of(1).await;
+    let get = |path: &str| {
+        let proof = f
+            .client
+            .proof("GET", &format!("{ORIGIN}{path}"))
+            .token(&f.token)
+            .nonce(&previous)
+            .sign();
+        test::TestRequest::get()
+            .uri(path)
+            .dpop(&f.token, &proof)
+            .to_request()
+    };
+    // The handler's own `Cache-Control` gives way to `no-store`.
+    let res = call_wrapped(&app, get("/cached")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_gives_the_current_nonce(&res);
+    // An error of the handler's, not a refusal.
+    let res = call_wrapped(&app, get("/missing")).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_gives_the_current_nonce(&res);
+    // A route without a declaration, whose credentials the app-wide rule checked.
+    let res = call_wrapped(&app, get("/undeclared")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_gives_the_current_nonce(&res);
+    assert_eq!(test::read_body(res).await, "Some(DPoP)");
+}
+
+#[actix_web::test]
+async fn bearer_routes_in_allowed_and_required_modes_give_the_new_nonce() {
+    for mode in [DpopMode::Allowed, DpopMode::Required] {
+        let f = Fixture::with(nonces().mode(mode));
+        let app = wrapped_app(&f.auth).await;
+        let proof = f
+            .client
+            .proof("GET", &format!("{ORIGIN}/bearer"))
+            .token(&f.token)
+            .nonce(&nonce_of(1).await)
+            .sign();
+        let req = test::TestRequest::get()
+            .uri("/bearer")
+            .dpop(&f.token, &proof);
+        let res = call_wrapped(&app, req.to_request()).await;
+        assert_eq!(res.status(), StatusCode::OK, "{mode:?}");
+        assert_gives_the_current_nonce(&res);
+        assert_eq!(test::read_body(res).await, "test-user via DPoP");
+    }
+}
+
+#[actix_web::test]
+async fn a_token_whose_key_is_fetched_first_still_gets_the_new_nonce() {
+    // The issuer's key comes from a JWKS on 127.0.0.1: the first request waits for it.
+    let f = Fixture::with(nonces());
+    let server = KeyServer::with_keys(vec![f.issuer.jwk()]).await;
+    let auth = Authenticator::builder()
+        .realm("test")
+        .issuer(f.issuer.issuer())
+        .audience(f.issuer.audience())
+        .jwks_url(server.jwks_url())
+        .allow_http()
+        .dpop(nonces())
+        .build()
+        .unwrap();
+    let app = wrapped_app(&auth).await;
+    let proof = f.proof().nonce(&nonce_of(1).await).sign();
+    let res = call_wrapped(&app, get_items(&f.token, &proof)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(server.jwks_fetches(), 1);
+    assert_gives_the_current_nonce(&res);
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn without_the_middleware_the_request_is_accepted_but_no_nonce_is_given() {
+    // Extractors cannot touch responses: the client learns the new nonce from `use_dpop_nonce`
+    // once its nonce is stale (documented on `DpopConfig::server_nonces`).
+    let f = Fixture::with(nonces());
+    let app = app(&f.auth).await;
+    let proof = f.proof().nonce(&nonce_of(1).await).sign();
+    let res = call(&app, get_items(&f.token, &proof)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(given_nonce(&res), None);
 }

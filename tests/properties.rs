@@ -463,6 +463,58 @@ fn regenerate_fuzz_seed_corpus() {
         challenge(&[b"", b"", b"", b""]),
     ];
     write("challenge", challenges);
+
+    // DPoP proofs. Raw: the `DPoP` header's bytes (a real proof, signed by a key the fuzz
+    // token is not bound to, and broken ones). Signed: a header and claims split by 0xFF, which
+    // the target signs with the bound key after filling in `$JWK`, `$IAT` and `$ATH`, so that
+    // mutations start from proofs that are accepted and reach every check after the signature.
+    let client = auth_runtime::testing::DpopKey::es256();
+    let real = client
+        .proof("GET", "http://localhost:8080/items")
+        .token("some-token")
+        .sign();
+    let signed = |header: &str, claims: &str| [header.as_bytes(), claims.as_bytes()].join(&0xff);
+    let header = r#"{"typ":"dpop+jwt","alg":"ES256","jwk":$JWK}"#;
+    let claims = |extra: &str| {
+        format!(
+            r#"{{"jti":"seed-jti","htm":"GET","htu":"http://localhost:8080/items","iat":$IAT,"ath":"$ATH"{extra}}}"#
+        )
+    };
+    let proofs = vec![
+        real.clone().into_bytes(),
+        format!("{real}.{real}").into_bytes(),
+        real.replace('-', "+").into_bytes(),
+        b"a.b.c".to_vec(),
+        b"..".to_vec(),
+        Vec::new(),
+        signed(header, &claims("")),
+        signed(header, &claims(r#","nonce":"n-1""#)),
+        signed(
+            header,
+            r#"{"jti":"seed-htu","htm":"GET","htu":"HTTP://LocalHost:8080/a/../items?q=1#f","iat":$IAT,"ath":"$ATH"}"#,
+        ),
+        signed(
+            header,
+            r#"{"jti":"seed-post","htm":"POST","htu":"http://localhost:8080/items","iat":$IAT,"ath":"$ATH"}"#,
+        ),
+        signed(
+            header,
+            r#"{"jti":"seed-float","htm":"GET","htu":"http://localhost:8080/items","iat":$IAT.5,"ath":"$ATH"}"#,
+        ),
+        signed(
+            r#"{"typ":"DPoP+JWT","alg":"ES256","jwk":$JWK,"crit":["x"]}"#,
+            &claims(""),
+        ),
+        signed(
+            r#"{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}}"#,
+            &claims(""),
+        ),
+        signed(
+            r#"{"typ":"dpop+jwt","alg":"ES256","alg":"none","jwk":$JWK}"#,
+            &claims(""),
+        ),
+    ];
+    write("dpop_proof", proofs);
 }
 
 // ---------------------------------------------------------------------------------------------

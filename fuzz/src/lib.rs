@@ -41,10 +41,20 @@ pub fn authenticator() -> &'static Authenticator {
     })
 }
 
-/// An authenticator that accepts DPoP (a `TestIssuer`'s ES256 key) and a token bound to a
-/// client key, built once, for `dpop_proof`.
-pub fn dpop() -> &'static (Authenticator, String) {
-    static DPOP: OnceLock<(Authenticator, String)> = OnceLock::new();
+/// The DPoP set-up of `dpop_proof`, built once: an authenticator that accepts DPoP (a
+/// `TestIssuer`'s ES256 key), a client key, and a token bound to it.
+pub struct Dpop {
+    /// Accepts DPoP with the default settings.
+    pub auth: Authenticator,
+    /// The client key the token is bound to (ephemeral: seeds name it `$JWK`).
+    pub client: auth_runtime::testing::DpopKey,
+    /// The access token, bound to `client`.
+    pub token: String,
+}
+
+/// The one [`Dpop`] set-up of this process.
+pub fn dpop() -> &'static Dpop {
+    static DPOP: OnceLock<Dpop> = OnceLock::new();
     DPOP.get_or_init(|| {
         let issuer = auth_runtime::testing::TestIssuer::es256();
         let client = auth_runtime::testing::DpopKey::es256();
@@ -54,6 +64,26 @@ pub fn dpop() -> &'static (Authenticator, String) {
             .build()
             .unwrap();
         let token = issuer.token().bound_to(&client).sign();
-        (auth, token)
+        Dpop {
+            auth,
+            client,
+            token,
+        }
     })
+}
+
+/// `haystack` with every `needle` replaced by `with`.
+pub fn replace(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while let Some(at) = rest
+        .windows(needle.len())
+        .position(|window| window == needle)
+    {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(with);
+        rest = &rest[at + needle.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
 }

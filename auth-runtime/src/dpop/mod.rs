@@ -14,7 +14,7 @@ pub(crate) mod settings;
 
 use std::sync::Arc;
 
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderName, HeaderValue, CACHE_CONTROL};
 use actix_web::HttpRequest;
 
 use crate::bearer::claims::Verified;
@@ -22,6 +22,7 @@ use crate::bearer::introspection::{Active, Introspector};
 use crate::bearer::jwt::JwtVerifier;
 use crate::bearer::token_cache::TokenCache;
 use crate::clock;
+use crate::dpop::nonce::Nonces;
 use crate::dpop::proof::{CheckedProof, ProofRules};
 use crate::dpop::replay::{FirstUse, ProofId, ReplayCache};
 use crate::http::authorization::{
@@ -29,6 +30,7 @@ use crate::http::authorization::{
 };
 use crate::http::challenge::Challenge;
 use crate::http::refusal::{InvalidReason, ProofReason, Refusal};
+use crate::http::response_headers;
 use crate::mechanism::{Mechanism, Verification};
 use crate::outcome::Outcome;
 use crate::principal::Principal;
@@ -115,7 +117,9 @@ impl Mechanism for Dpop {
 
     /// The proof first, in full, on every request; then the token, from the cache or verified
     /// (or introspected); then the binding of the token to the proof's key, the deny-list, and
-    /// last the replay check, so that only proofs that would be accepted are remembered.
+    /// last the replay check, so that only proofs that would be accepted are remembered. An
+    /// accepted proof whose server nonce is of the previous period has the current nonce given
+    /// in the response (RFC 9449 §8.2).
     fn verify(&self, req: &HttpRequest, presented: Presented<'_>) -> Verification {
         let now = clock::now();
         let token = match check_b64token(presented.token) {
@@ -126,6 +130,10 @@ impl Mechanism for Dpop {
             Ok(proof) => proof,
             Err(refusal) => return Outcome::ready(Err(refusal)),
         };
+        if proof.renews_nonce {
+            // Sent only if the request is not refused (`response_headers::apply`).
+            give_current_nonce(&self.rules, req);
+        }
         let introspector = self
             .introspection
             .as_ref()
@@ -200,10 +208,11 @@ impl Mechanism for Dpop {
 
     /// A `use_dpop_nonce` refusal gives the nonce to use (RFC 9449 §9).
     fn refusal_header(&self, refusal: &Refusal) -> Option<(HeaderName, HeaderValue)> {
-        let nonces = self.rules.nonces.as_ref()?;
-        let nonce =
-            matches!(refusal, Refusal::UseDpopNonce).then(|| nonces.current(clock::now()))?;
-        Some((DPOP_NONCE.clone(), HeaderValue::from_str(&nonce).ok()?))
+        if !matches!(refusal, Refusal::UseDpopNonce) {
+            return None;
+        }
+        let nonce = current_nonce(self.rules.nonces.as_ref()?)?;
+        Some((DPOP_NONCE.clone(), nonce))
     }
 
     fn reports_errors(&self) -> bool {
@@ -223,6 +232,24 @@ impl Mechanism for Dpop {
             None => CredentialFacts::default(),
         }
     }
+}
+
+/// The nonce current now, as a header value.
+fn current_nonce(nonces: &Nonces) -> Option<HeaderValue> {
+    // Base64url only: always a valid header value.
+    HeaderValue::from_str(&nonces.current(clock::now())).ok()
+}
+
+/// Records the current nonce for the response to `req` (RFC 9449 §8.2), in `DPoP-Nonce`, and
+/// `Cache-Control: no-store`, as §8.2 asks of every response carrying one: a response served
+/// again from a cache would hand out a stale nonce. A refusal never carries them, so they reach
+/// only the responses of accepted requests.
+fn give_current_nonce(rules: &ProofRules, req: &HttpRequest) {
+    let Some(nonce) = rules.nonces.as_ref().and_then(current_nonce) else {
+        return;
+    };
+    response_headers::add(req, DPOP_NONCE.clone(), nonce);
+    response_headers::add(req, CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
 /// The thumbprint a principal's token is bound to (`cnf.jkt`); `Some("")` for a `cnf` this

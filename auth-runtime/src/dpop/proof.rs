@@ -79,6 +79,9 @@ pub(crate) struct CheckedProof {
     pub(crate) id: [u8; 32],
     /// `iat`, in seconds since the epoch.
     pub(crate) iat: u64,
+    /// Whether its server nonce is of the previous period: accepted, and the response gives the
+    /// current one (RFC 9449 §8.2).
+    pub(crate) renews_nonce: bool,
 }
 
 impl CheckedProof {
@@ -213,9 +216,11 @@ impl ProofRules {
         if now.abs_diff(iat) > self.window {
             return Err(refuse(OutsideWindow));
         }
-        let stale =
-            |nonces: &Nonces| nonces.check(claims.nonce.as_deref(), now) == Freshness::Stale;
-        if self.nonces.as_ref().is_some_and(stale) {
+        let freshness = self
+            .nonces
+            .as_ref()
+            .map(|nonces| nonces.check(claims.nonce.as_deref(), now));
+        if freshness == Some(Freshness::Stale) {
             return Err(Refusal::UseDpopNonce);
         }
         let ath_ok = claims
@@ -232,6 +237,7 @@ impl ProofRules {
             thumbprint: key.thumbprint,
             id: id.finalize().into(),
             iat,
+            renews_nonce: freshness == Some(Freshness::Previous),
         })
     }
 

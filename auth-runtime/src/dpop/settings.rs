@@ -226,6 +226,18 @@ impl DpopConfig {
     /// in the last one or two `period`s; otherwise the answer is `401` with `DPoP
     /// error="use_dpop_nonce"` and a `DPoP-Nonce` header holding the current nonce. Nonces are
     /// stateless (the period and an HMAC of it): nothing is stored per client. Off by default.
+    ///
+    /// A nonce is current for one period and accepted through the next. A request accepted with
+    /// a nonce of the previous period gets the current one in `DPoP-Nonce` on its response
+    /// (RFC 9449 §8.2), with `Cache-Control: no-store` (replacing the handler's, as §8.2 asks of
+    /// responses carrying a nonce), whatever the handler answered; the library's own refusals
+    /// (a `403` for scopes, say) stay as they are. So a client that calls at least once a
+    /// period and uses the last nonce it was given is never refused for its nonce. This needs
+    /// the app-wide middleware, `.wrap(auth.middleware())` (extractors cannot touch responses;
+    /// [`check_app`](crate::check_app) requires it): without it such requests are still
+    /// accepted, but clients learn the new nonce only from a `use_dpop_nonce` refusal once the
+    /// old one is stale. Browser clients read `DPoP-Nonce` only if the application's CORS
+    /// layer lists it in `Access-Control-Expose-Headers`.
     pub fn server_nonces(mut self, period: Duration) -> Self {
         self.nonce_period = Some(period);
         self

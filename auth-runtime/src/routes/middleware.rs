@@ -16,6 +16,7 @@ use actix_web::{Error, HttpMessage};
 
 use crate::authenticator::{Authenticated, Authenticator};
 use crate::http::extract::{record_app_wide, AppWideRule};
+use crate::http::response_headers;
 use crate::outcome::Outcome;
 use crate::routes::declaration::RouteDeclaration;
 use crate::routes::table::{Route, RouteTable};
@@ -36,6 +37,13 @@ use crate::routes::table::{Route, RouteTable};
 /// - requests that match no resource (the default service answers), CORS preflights, the RFC 9728
 ///   metadata route and the patterns of
 ///   [`public_route`](crate::AuthenticatorBuilder::public_route) pass.
+///
+/// After the application answered, it adds the headers authentication asks for to the response,
+/// whatever the handler answered (its errors included; the library's own refusals stay as the
+/// conformance table says): with DPoP server nonces, a `DPoP-Nonce` holding the current nonce
+/// when the proof's nonce was of the previous period (RFC 9449 §8.2, see
+/// [`DpopConfig::server_nonces`](crate::DpopConfig::server_nonces)). A response that an inner
+/// middleware turned into an `Err` is not seen, so it gets none.
 ///
 /// A request without credentials costs one header look-up per configured scheme when
 /// `deny_by_default` is off.
@@ -220,9 +228,10 @@ where
         loop {
             let next = match self.as_mut().project() {
                 GateProjection::Passing { response } => {
-                    return response
-                        .poll(cx)
-                        .map_ok(ServiceResponse::map_into_left_body);
+                    return response.poll(cx).map_ok(|mut response| {
+                        response_headers::apply(&mut response);
+                        response.map_into_left_body()
+                    });
                 }
                 GateProjection::Refused { response } => {
                     let response = response.take().expect("`Gate` polled after it completed");

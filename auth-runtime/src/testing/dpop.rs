@@ -1,11 +1,15 @@
 //! DPoP clients for tests: a client key ([`DpopKey`]) that signs proofs ([`TestProof`]), for
-//! tokens minted bound to it ([`TestToken::bound_to`](super::TestToken::bound_to)).
+//! tokens minted bound to it ([`TestToken::bound_to`](super::TestToken::bound_to)), and the
+//! server nonces of another time ([`server_nonce`]).
 
 use base64::Engine;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use crate::bearer::verifier::{Curve, Hash, RsaPadding};
+use crate::dpop::nonce::Nonces;
 use crate::testing::signing::{self, now, pem_body, SigningKey, RSA_PRIVATE};
 use crate::Algorithm;
 
@@ -144,6 +148,15 @@ impl DpopKey {
         &self.thumbprint
     }
 
+    /// Signs `header` and `claims` as they are, whatever they hold (a proof whose JSON no
+    /// [`TestProof`] would write: repeated members, odd numbers, not JSON at all), into a
+    /// compact JWS: the value of a `DPoP` header.
+    pub fn sign_parts(&self, header: &[u8], claims: &[u8]) -> String {
+        let message = format!("{}.{}", b64(header), b64(claims));
+        let signature = self.signing.sign(message.as_bytes());
+        format!("{message}.{}", b64(&signature))
+    }
+
     /// Starts a proof for a request with `method` to `url` (RFC 9449 §4.2): `typ`
     /// `dpop+jwt`, this key's algorithm and public JWK, a random `jti`, `iat` now.
     pub fn proof(&self, method: &str, url: &str) -> TestProof<'_> {
@@ -232,8 +245,32 @@ impl<'a> TestProof<'a> {
     pub fn sign(self) -> String {
         let header = serde_json::to_vec(&self.header).expect("a JOSE header is JSON");
         let claims = serde_json::to_vec(&self.claims).expect("claims are JSON");
-        let message = format!("{}.{}", b64(&header), b64(&claims));
-        let signature = self.signer.signing.sign(message.as_bytes());
-        format!("{message}.{}", b64(&signature))
+        self.signer.sign_parts(&header, &claims)
     }
+}
+
+/// The server nonce (RFC 9449 §8) that an authenticator configured with
+/// `DpopConfig::server_nonces(period)` and `.nonce_secret(secret)` gives at `at`: what any
+/// instance sharing the secret handed out then. With `at` one period ago, a nonce of the previous
+/// period, without waiting for one to pass.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use auth_runtime::testing::server_nonce;
+///
+/// let secret = b"TEST-ONLY-nonce-secret-0123456789";
+/// let period = Duration::from_secs(300);
+/// let now = SystemTime::now();
+/// assert_ne!(server_nonce(secret, period, now), server_nonce(secret, period, now - period));
+/// ```
+///
+/// # Panics
+///
+/// When `DpopConfig` would refuse the settings: a secret under 32 bytes, a period under a
+/// second.
+pub fn server_nonce(secret: &[u8], period: Duration, at: SystemTime) -> String {
+    let nonces = Nonces::new(Some(secret), period.as_secs())
+        .unwrap_or_else(|error| panic!("unusable nonce settings: {error}"));
+    let at = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    nonces.current(at)
 }

@@ -9,7 +9,8 @@
 //! - [`IntrospectionServer`] is an RFC 7662 introspection endpoint on 127.0.0.1 that checks
 //!   the client's authentication, with failures, delays and oversized answers on demand.
 //! - [`DpopKey`] is a DPoP client key: [`TestToken::bound_to`] mints tokens bound to it, and
-//!   [`DpopKey::proof`] signs the proof of one request ([`TestRequestExt::dpop`] sends both).
+//!   [`DpopKey::proof`] signs the proof of one request ([`TestRequestExt::dpop`] sends both);
+//!   [`server_nonce`] is the server nonce of another time, one period ago say.
 //! - [`challenges`] parses a response's `WWW-Authenticate` headers, and
 //!   [`assert_requires_scope`] / [`assert_unauthenticated`] / [`assert_dpop_unauthenticated`] /
 //!   [`assert_forbidden`] state what
@@ -59,7 +60,7 @@ pub mod introspection_server;
 pub mod key_server;
 mod signing;
 
-pub use dpop::{DpopKey, TestProof};
+pub use dpop::{server_nonce, DpopKey, TestProof};
 pub use introspection_server::IntrospectionServer;
 pub use key_server::{KeyServer, TokenEndpoint};
 
