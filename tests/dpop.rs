@@ -1454,3 +1454,67 @@ async fn without_the_middleware_the_request_is_accepted_but_no_nonce_is_given() 
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(given_nonce(&res), None);
 }
+
+/// The app-wide middleware checks a request's credentials before the route's own check runs
+/// (for a route whose attribute is above `#[requires]`, it cannot tell the route's requirement
+/// and applies the app-wide rule): the second check of the same request is not a replay of
+/// the first. A replay in another request still is.
+#[actix_web::test]
+async fn with_the_middleware_a_proof_is_accepted_once_per_request_whatever_the_attribute_order() {
+    let f = Fixture::new();
+    let app = test::init_service(
+        App::new()
+            .wrap(f.auth.middleware())
+            .configure(f.auth.configure())
+            .configure(routes),
+    )
+    .await;
+    let proof = f.proof().sign();
+    let res = test::call_service(&app, get_items(&f.token, &proof))
+        .await
+        .map_into_boxed_body();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(test::read_body(res).await, "test-user via DPoP");
+    let res = test::call_service(&app, get_items(&f.token, &proof))
+        .await
+        .map_into_boxed_body();
+    assert_invalid_proof(&res, ProofReason::Replayed);
+    // A route that takes DPoP or Bearer, and a new proof: accepted once as well.
+    let proof = f
+        .client
+        .proof("GET", &format!("{ORIGIN}/either"))
+        .token(&f.token)
+        .sign();
+    let req = test::TestRequest::get()
+        .uri("/either")
+        .dpop(&f.token, &proof)
+        .to_request();
+    let res = test::call_service(&app, req).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+/// What the route's check is served from the middleware's check holds only for the credentials
+/// that check saw: a middleware between them that changes the proof gets it checked again.
+#[actix_web::test]
+async fn credentials_changed_after_the_middlewares_check_are_checked_again() {
+    use actix_web::dev::Service as _;
+    let f = Fixture::new();
+    let app = test::init_service(
+        App::new()
+            .wrap_fn(|mut req, srv| {
+                req.headers_mut().insert(
+                    header::HeaderName::from_static("dpop"),
+                    header::HeaderValue::from_static("not.a.proof"),
+                );
+                srv.call(req)
+            })
+            .wrap(f.auth.middleware())
+            .configure(f.auth.configure())
+            .configure(routes),
+    )
+    .await;
+    let res = test::call_service(&app, get_items(&f.token, &f.proof().sign()))
+        .await
+        .map_into_boxed_body();
+    assert_invalid_proof(&res, ProofReason::Malformed);
+}

@@ -14,8 +14,8 @@ pub(crate) mod settings;
 
 use std::sync::Arc;
 
-use actix_web::http::header::{HeaderName, HeaderValue, CACHE_CONTROL};
-use actix_web::HttpRequest;
+use actix_web::http::header::{HeaderName, HeaderValue, AUTHORIZATION, CACHE_CONTROL};
+use actix_web::{HttpMessage, HttpRequest};
 
 use crate::bearer::claims::Verified;
 use crate::bearer::introspection::{Active, Introspector};
@@ -115,12 +115,161 @@ impl Mechanism for Dpop {
         Ok(Some(Presented { token, proof }))
     }
 
+    /// Checks the request's proof and token ([`Dpop::verify_once`]) once per request: with the
+    /// app-wide middleware, a request's credentials are checked before its route's own check
+    /// runs, and the route's check is served the principal the first one accepted (a second
+    /// check would verify the signature again and find the proof used: by this very request).
+    /// Refusals are not kept: a refused request ends at its first check.
+    fn verify(&self, req: &HttpRequest, presented: Presented<'_>) -> Verification {
+        if let Some(principal) = accepted_before(req) {
+            return Outcome::ready(Ok(principal));
+        }
+        match self.verify_once(req, presented).now() {
+            Ok(verified) => {
+                remember_accepted(req, &verified);
+                Outcome::ready(verified)
+            }
+            Err(pending) => {
+                let req = req.clone();
+                Outcome::pending(async move {
+                    let verified = pending.await;
+                    remember_accepted(&req, &verified);
+                    verified
+                })
+            }
+        }
+    }
+
+    /// OpenAPI has no `http` scheme for DPoP: the `Authorization` header, described.
+    #[cfg(feature = "openapi")]
+    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "Authorization",
+            "A DPoP-bound access token (RFC 9449): `Authorization: DPoP <token>` with a fresh \
+             proof in the `DPoP` header, signed by the key the token is bound to (`cnf.jkt`)",
+        )))
+    }
+
+    fn challenge(&self, realm: &str) -> Challenge {
+        Challenge::new("DPoP", realm)
+    }
+
+    /// `algs` follows the error attributes, as in RFC 9449 §7.1's examples.
+    fn finish_challenge(&self, challenge: Challenge) -> Challenge {
+        challenge.param("algs", &self.algs)
+    }
+
+    /// A `use_dpop_nonce` refusal gives the nonce to use (RFC 9449 §9).
+    fn refusal_header(&self, refusal: &Refusal) -> Option<(HeaderName, HeaderValue)> {
+        if !matches!(refusal, Refusal::UseDpopNonce) {
+            return None;
+        }
+        let nonce = current_nonce(self.rules.nonces.as_ref()?)?;
+        Some((DPOP_NONCE.clone(), nonce))
+    }
+
+    fn reports_errors(&self) -> bool {
+        true
+    }
+
+    /// The refused token's header and registered claims, read without trusting them.
+    fn refusal_facts(
+        &self,
+        _req: &HttpRequest,
+        authorization: Option<Authorization<'_>>,
+    ) -> CredentialFacts {
+        match authorization.filter(|a| a.is_scheme("DPoP")) {
+            Some(authorization) => {
+                crate::bearer::facts::of_token(authorization.credentials(), clock::now())
+            }
+            None => CredentialFacts::default(),
+        }
+    }
+}
+
+/// The DPoP credentials a request had accepted, and the principal they gave: kept in the
+/// request's extensions (the server's own; no client can set them).
+struct AcceptedRequest {
+    authorization: Option<HeaderValue>,
+    proof: Option<HeaderValue>,
+    principal: Arc<Principal>,
+}
+
+/// The principal of `req`'s DPoP credentials if the same request already had them accepted,
+/// with its headers as they are now.
+fn accepted_before(req: &HttpRequest) -> Option<Arc<Principal>> {
+    let extensions = req.extensions();
+    let accepted = extensions.get::<AcceptedRequest>()?;
+    let headers = req.headers();
+    let same = accepted.authorization.as_ref() == headers.get(AUTHORIZATION)
+        && accepted.proof.as_ref() == headers.get(&DPOP);
+    same.then(|| Arc::clone(&accepted.principal))
+}
+
+/// Keeps an accepted `verified` for `req`'s later checks.
+fn remember_accepted(req: &HttpRequest, verified: &Result<Arc<Principal>, Refusal>) {
+    let Ok(principal) = verified else { return };
+    let headers = req.headers();
+    let accepted = AcceptedRequest {
+        authorization: headers.get(AUTHORIZATION).cloned(),
+        proof: headers.get(&DPOP).cloned(),
+        principal: Arc::clone(principal),
+    };
+    req.extensions_mut().insert(accepted);
+}
+
+/// The nonce current now, as a header value.
+fn current_nonce(nonces: &Nonces) -> Option<HeaderValue> {
+    // Base64url only: always a valid header value.
+    HeaderValue::from_str(&nonces.current(clock::now())).ok()
+}
+
+/// Records the current nonce for the response to `req` (RFC 9449 §8.2), in `DPoP-Nonce`, and
+/// `Cache-Control: no-store`, as §8.2 asks of every response carrying one: a response served
+/// again from a cache would hand out a stale nonce. A refusal never carries them, so they reach
+/// only the responses of accepted requests.
+fn give_current_nonce(rules: &ProofRules, req: &HttpRequest) {
+    let Some(nonce) = rules.nonces.as_ref().and_then(current_nonce) else {
+        return;
+    };
+    response_headers::add(req, DPOP_NONCE.clone(), nonce);
+    response_headers::add(req, CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// The thumbprint a principal's token is bound to (`cnf.jkt`); `Some("")` for a `cnf` this
+/// verifier cannot honour, which binds the token all the same.
+fn bound_key(principal: &Principal) -> Option<Box<str>> {
+    let cnf = principal.claim("cnf")?;
+    Some(match cnf.get("jkt").and_then(|jkt| jkt.as_str()) {
+        Some(jkt) => jkt.into(),
+        None => "".into(),
+    })
+}
+
+/// What a pending verification owns of the mechanism.
+struct Parts {
+    cache: Option<Arc<TokenCache>>,
+    jwt: JwtVerifier,
+    checks: Checks,
+}
+
+/// The checks after the token is known valid: the deny-list and the replay cache.
+#[derive(Clone)]
+struct Checks {
+    deny: DenyList,
+    replay: Arc<dyn ReplayCache>,
+    /// Seconds a proof is remembered after its `iat`.
+    window: u64,
+}
+
+impl Dpop {
     /// The proof first, in full, on every request; then the token, from the cache or verified
     /// (or introspected); then the binding of the token to the proof's key, the deny-list, and
     /// last the replay check, so that only proofs that would be accepted are remembered. An
     /// accepted proof whose server nonce is of the previous period has the current nonce given
     /// in the response (RFC 9449 §8.2).
-    fn verify(&self, req: &HttpRequest, presented: Presented<'_>) -> Verification {
+    fn verify_once(&self, req: &HttpRequest, presented: Presented<'_>) -> Verification {
         let now = clock::now();
         let token = match check_b64token(presented.token) {
             Ok(token) => token,
@@ -186,99 +335,6 @@ impl Mechanism for Dpop {
         }
     }
 
-    /// OpenAPI has no `http` scheme for DPoP: the `Authorization` header, described.
-    #[cfg(feature = "openapi")]
-    fn openapi(&self) -> utoipa::openapi::security::SecurityScheme {
-        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-            "Authorization",
-            "A DPoP-bound access token (RFC 9449): `Authorization: DPoP <token>` with a fresh \
-             proof in the `DPoP` header, signed by the key the token is bound to (`cnf.jkt`)",
-        )))
-    }
-
-    fn challenge(&self, realm: &str) -> Challenge {
-        Challenge::new("DPoP", realm)
-    }
-
-    /// `algs` follows the error attributes, as in RFC 9449 §7.1's examples.
-    fn finish_challenge(&self, challenge: Challenge) -> Challenge {
-        challenge.param("algs", &self.algs)
-    }
-
-    /// A `use_dpop_nonce` refusal gives the nonce to use (RFC 9449 §9).
-    fn refusal_header(&self, refusal: &Refusal) -> Option<(HeaderName, HeaderValue)> {
-        if !matches!(refusal, Refusal::UseDpopNonce) {
-            return None;
-        }
-        let nonce = current_nonce(self.rules.nonces.as_ref()?)?;
-        Some((DPOP_NONCE.clone(), nonce))
-    }
-
-    fn reports_errors(&self) -> bool {
-        true
-    }
-
-    /// The refused token's header and registered claims, read without trusting them.
-    fn refusal_facts(
-        &self,
-        _req: &HttpRequest,
-        authorization: Option<Authorization<'_>>,
-    ) -> CredentialFacts {
-        match authorization.filter(|a| a.is_scheme("DPoP")) {
-            Some(authorization) => {
-                crate::bearer::facts::of_token(authorization.credentials(), clock::now())
-            }
-            None => CredentialFacts::default(),
-        }
-    }
-}
-
-/// The nonce current now, as a header value.
-fn current_nonce(nonces: &Nonces) -> Option<HeaderValue> {
-    // Base64url only: always a valid header value.
-    HeaderValue::from_str(&nonces.current(clock::now())).ok()
-}
-
-/// Records the current nonce for the response to `req` (RFC 9449 §8.2), in `DPoP-Nonce`, and
-/// `Cache-Control: no-store`, as §8.2 asks of every response carrying one: a response served
-/// again from a cache would hand out a stale nonce. A refusal never carries them, so they reach
-/// only the responses of accepted requests.
-fn give_current_nonce(rules: &ProofRules, req: &HttpRequest) {
-    let Some(nonce) = rules.nonces.as_ref().and_then(current_nonce) else {
-        return;
-    };
-    response_headers::add(req, DPOP_NONCE.clone(), nonce);
-    response_headers::add(req, CACHE_CONTROL, HeaderValue::from_static("no-store"));
-}
-
-/// The thumbprint a principal's token is bound to (`cnf.jkt`); `Some("")` for a `cnf` this
-/// verifier cannot honour, which binds the token all the same.
-fn bound_key(principal: &Principal) -> Option<Box<str>> {
-    let cnf = principal.claim("cnf")?;
-    Some(match cnf.get("jkt").and_then(|jkt| jkt.as_str()) {
-        Some(jkt) => jkt.into(),
-        None => "".into(),
-    })
-}
-
-/// What a pending verification owns of the mechanism.
-struct Parts {
-    cache: Option<Arc<TokenCache>>,
-    jwt: JwtVerifier,
-    checks: Checks,
-}
-
-/// The checks after the token is known valid: the deny-list and the replay cache.
-#[derive(Clone)]
-struct Checks {
-    deny: DenyList,
-    replay: Arc<dyn ReplayCache>,
-    /// Seconds a proof is remembered after its `iat`.
-    window: u64,
-}
-
-impl Dpop {
     fn checks(&self) -> Checks {
         Checks {
             deny: self.deny.clone(),
