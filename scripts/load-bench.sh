@@ -4,7 +4,10 @@
 # `GET /items` handler behind each stack on one actix worker pinned to one core, drives it
 # with wrk pinned to the other core, over loopback only, and prints one table: requests/s,
 # p50/p99 latency and the ratio to no-auth (medians over rounds; the stacks are alternated
-# round-robin so that drift cancels), the cache hit rate and the allocations per request.
+# round-robin so that drift cancels), the cache hit rate and the allocations per request;
+# then, for new tokens, the speed issue's targets: `requires` against the best hand-written
+# stack, and its server CPU per request against no-auth's plus one signature check by hand
+# (`auth-bench raw-verify`, aws-lc-rs with the key parsed once, run on the server's core).
 #
 #   scripts/load-bench.sh                           # every algorithm, 3 rounds of 10 s
 #   DURATION=5 ROUNDS=2 scripts/load-bench.sh       # quicker
@@ -196,6 +199,9 @@ if awk '{ exit !($1 > 1.0) }' /proc/loadavg; then
     say "load average $load_before: other processes compete for the cores; expect a wide spread"
 fi
 for alg in "${algs[@]}"; do
+    # One signature check by hand on the server's core, before its runs: the baseline of the
+    # targets table.
+    taskset -c "$SERVER_CPU" "$BIN" raw-verify "$alg" >"$OUT/raw__$alg.txt"
     token=$("$BIN" token "$alg")
     tokens_file="$TOKENS_DIR/$alg.txt"
 

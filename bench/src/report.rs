@@ -4,7 +4,9 @@
 //! output) with `.before.json` and `.after.json` ([`Stats`] read around the run), and per
 //! allocation pass `<tokens>__<alg>__<stack>__allocs.wrk` with the same two snapshots, taken
 //! from the counting binary. `<tokens>` is `reused` (one token for every request) or `fresh`
-//! (a new token on every request).
+//! (a new token on every request). `raw__<alg>.txt` holds the microseconds of CPU one
+//! signature check by hand costs (`auth-bench raw-verify`): with it, a second table gives the
+//! speed issue's targets for new tokens.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -138,6 +140,8 @@ struct Measurements {
 /// own cost, also when the load generator is the bottleneck.
 pub struct Report {
     rows: BTreeMap<RowKey, Measurements>,
+    /// Microseconds of one signature check by hand, by algorithm (index into `ALGORITHMS`).
+    raw_verify_us: BTreeMap<usize, f64>,
     warnings: Vec<String>,
 }
 
@@ -148,6 +152,7 @@ impl Report {
             std::fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
         let mut report = Report {
             rows: BTreeMap::new(),
+            raw_verify_us: BTreeMap::new(),
             warnings: Vec::new(),
         };
         let mut names: Vec<String> = entries
@@ -155,6 +160,13 @@ impl Report {
             .filter(|name| name.ends_with(".wrk"))
             .collect();
         names.sort();
+        for (alg, name) in ALGORITHMS.iter().enumerate() {
+            let path = dir.join(format!("raw__{name:?}.txt"));
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                let micros = number(text.trim()).map_err(|e| format!("{}: {e}", path.display()))?;
+                report.raw_verify_us.insert(alg, micros);
+            }
+        }
         for name in names {
             let stem = name.trim_end_matches(".wrk");
             let read = |suffix: &str| std::fs::read_to_string(dir.join(format!("{stem}{suffix}")));
@@ -226,6 +238,67 @@ impl Report {
             .collect();
         median(ratios)
     }
+
+    /// The median server CPU per request of `key`'s row, in microseconds.
+    fn cpu_us(&self, key: RowKey) -> Option<f64> {
+        median(self.rows.get(&key)?.cpu_ns_per_request.clone()).map(|ns| ns / 1000.0)
+    }
+
+    /// The median requests per second of `key`'s row.
+    fn requests_per_sec(&self, key: RowKey) -> Option<f64> {
+        let rounds = &self.rows.get(&key)?.rounds;
+        median(rounds.values().map(|run| run.requests_per_sec).collect())
+    }
+
+    /// The targets of the speed issue, new token on every request, one row per algorithm:
+    /// `#[requires]` against the best hand-written stack (≥ 1.0), and its server CPU per
+    /// request against no-auth's plus one signature check by hand (≤ 1.2).
+    fn write_targets(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key = |alg, stack| RowKey {
+            tokens: Tokens::Fresh,
+            alg,
+            stack,
+        };
+        let mut header = false;
+        for (&alg, &raw) in &self.raw_verify_us {
+            let Some(requires) = self.requests_per_sec(key(alg, Stack::Requires)) else {
+                continue;
+            };
+            if !header {
+                writeln!(
+                    f,
+                    "\nTargets, new token every request: `requires` against the best hand-written stack (≥ 1.0), and its server CPU per request against no-auth's plus one signature check by hand (≤ 1.2).\n"
+                )?;
+                writeln!(f, "| alg | requires req/s | best hand-written req/s | ratio | no-auth CPU/req | one check by hand | requires CPU/req | ratio |")?;
+                writeln!(f, "|---|---:|---:|---:|---:|---:|---:|---:|")?;
+                header = true;
+            }
+            let best = [Stack::HttpAuth, Stack::Grants]
+                .into_iter()
+                .filter_map(|stack| self.requests_per_sec(key(alg, stack)))
+                .reduce(f64::max);
+            let (best, speed) = match best {
+                Some(best) => (format!("{best:.0}"), format!("{:.2}", requires / best)),
+                None => ("—".to_owned(), "—".to_owned()),
+            };
+            let noauth = self.cpu_us(key(alg, Stack::NoAuth));
+            let cpu = self.cpu_us(key(alg, Stack::Requires));
+            let show = |micros: Option<f64>| micros.map_or("—".to_owned(), latency);
+            let cost = match (noauth, cpu) {
+                (Some(noauth), Some(cpu)) => format!("{:.2}", cpu / (noauth + raw)),
+                _ => "—".to_owned(),
+            };
+            writeln!(
+                f,
+                "| {:?} | {requires:.0} | {best} | {speed} | {} | {} | {} | {cost} |",
+                ALGORITHMS[alg],
+                show(noauth),
+                latency(raw),
+                show(cpu),
+            )?;
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Display for Report {
@@ -272,6 +345,7 @@ impl fmt::Display for Report {
                 latency(p99),
             )?;
         }
+        self.write_targets(f)?;
         for warning in &self.warnings {
             writeln!(f, "\nwarning: {warning}")?;
         }
@@ -432,6 +506,49 @@ Transfer/sec:     16.00MB
         );
         assert!(
             table.contains("warning: reused__HS256__noauth__r1: 4 non-2xx"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn targets_compare_with_the_best_hand_written_stack_and_one_check_by_hand() {
+        let dir = std::env::temp_dir().join(format!("auth-bench-targets-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+        // 98,024.6 req/s and 490,123 requests (noauth); requires half as fast, httpauth a
+        // quarter, grants a fifth.
+        for (stack, wrk, cpu_ns) in [
+            ("noauth", WRK.to_owned(), 4_901_230_000u64),
+            (
+                "requires",
+                WRK.replace("98024.60", "49012.30"),
+                5_881_476_000,
+            ),
+            (
+                "httpauth",
+                WRK.replace("98024.60", "24506.15"),
+                9_000_000_000,
+            ),
+            ("grants", WRK.replace("98024.60", "19604.92"), 9_000_000_000),
+        ] {
+            write(&format!("fresh__HS256__{stack}__r1.wrk"), &wrk);
+            write(
+                &format!("fresh__HS256__{stack}__r1.before.json"),
+                r#"{"allocations":null,"cache_hits":0,"cache_misses":0,"cpu_ns":0}"#,
+            );
+            write(
+                &format!("fresh__HS256__{stack}__r1.after.json"),
+                &format!(
+                    r#"{{"allocations":null,"cache_hits":0,"cache_misses":0,"cpu_ns":{cpu_ns}}}"#
+                ),
+            );
+        }
+        write("raw__HS256.txt", "2.00\n");
+        let table = Report::read(&dir).unwrap().to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        // CPU/req: noauth 10.0 µs, requires 12.0 µs: 12 / (10 + 2) = 1.00; req/s 2× httpauth's.
+        assert!(
+            table.contains("| HS256 | 49012 | 24506 | 2.00 | 10.0 µs | 2.0 µs | 12.0 µs | 1.00 |"),
             "{table}"
         );
     }
