@@ -1518,3 +1518,30 @@ async fn credentials_changed_after_the_middlewares_check_are_checked_again() {
         .map_into_boxed_body();
     assert_invalid_proof(&res, ProofReason::Malformed);
 }
+
+/// `.max_proof_bytes(n)`: a proof of exactly `n` bytes is checked, one byte longer than
+/// allowed is malformed before anything is decoded.
+#[actix_web::test]
+async fn a_proof_longer_than_the_limit_is_malformed_and_one_at_the_limit_is_checked() {
+    let issuer = TestIssuer::es256();
+    let client = DpopKey::es256();
+    let token = issuer.token().scope("items:read").bound_to(&client).sign();
+    let proof = || {
+        client
+            .proof("GET", &format!("{ORIGIN}/items"))
+            .token(&token)
+            .jti("0123456789abcdef")
+            .sign()
+    };
+    let len = proof().len();
+    let at_limit = authenticator(&issuer, DpopConfig::default().max_proof_bytes(len));
+    let app = app(&at_limit).await;
+    let res = call(&app, get_items(&token, &proof())).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let below = authenticator(&issuer, DpopConfig::default().max_proof_bytes(len - 1));
+    let app = self::app(&below).await;
+    assert_invalid_proof(
+        &call(&app, get_items(&token, &proof())).await,
+        ProofReason::Malformed,
+    );
+}
