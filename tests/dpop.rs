@@ -1545,3 +1545,77 @@ async fn a_proof_longer_than_the_limit_is_malformed_and_one_at_the_limit_is_chec
         ProofReason::Malformed,
     );
 }
+
+/// Instances sharing a `RedisReplayCache` (a real `redis-server`): a proof accepted by one is a
+/// replay on the other; while Redis is down, proofs are refused with `503` and `Retry-After`
+/// (never accepted unremembered), and accepted again once it is back.
+#[actix_web::test]
+async fn a_proof_used_on_one_instance_is_a_replay_on_another_sharing_redis() {
+    use auth_runtime::{RedisReplayCache, RedisStore};
+    use auth_tests::redis_server::RedisServer;
+    use std::sync::Arc;
+    let Some(redis) =
+        RedisServer::start("a_proof_used_on_one_instance_is_a_replay_on_another_sharing_redis")
+    else {
+        return;
+    };
+    let issuer = TestIssuer::es256();
+    let client = DpopKey::es256();
+    let token = issuer.token().scope("items:read").bound_to(&client).sign();
+    let instance = || {
+        let store = RedisStore::new(&redis.url())
+            .unwrap()
+            .timeouts(Duration::from_millis(300), Duration::from_millis(300));
+        let store = Arc::new(store);
+        issuer
+            .builder()
+            .revocation_store(Arc::clone(&store))
+            .dpop(DpopConfig::default().replay_cache(RedisReplayCache::new(store)))
+            .build()
+            .unwrap()
+    };
+    let (one, two) = (instance(), instance());
+    let (one, two) = (app(&one).await, app(&two).await);
+    let proof = || {
+        client
+            .proof("GET", &format!("{ORIGIN}/items"))
+            .token(&token)
+            .sign()
+    };
+    let used = proof();
+    assert_eq!(
+        call(&one, get_items(&token, &used)).await.status(),
+        StatusCode::OK
+    );
+    assert_invalid_proof(
+        &call(&two, get_items(&token, &used)).await,
+        ProofReason::Replayed,
+    );
+    assert_invalid_proof(
+        &call(&one, get_items(&token, &used)).await,
+        ProofReason::Replayed,
+    );
+    assert_eq!(
+        call(&two, get_items(&token, &proof())).await.status(),
+        StatusCode::OK
+    );
+
+    redis.stop();
+    let res = call(&one, get_items(&token, &proof())).await;
+    assert_eq!(refusal(&res), Some(Refusal::ReplaysUnavailable));
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(res.headers().contains_key(header::RETRY_AFTER));
+    redis.restart();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = call(&one, get_items(&token, &proof())).await.status();
+        if status == StatusCode::OK {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {status} after Redis returned"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+}

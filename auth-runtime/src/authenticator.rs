@@ -543,6 +543,10 @@ impl Authenticator {
                 target: "auth_runtime", decision = "refused", reason, status, scheme, path,
                 "the revocation store has been unreachable for longer than the configured limit"
             ),
+            Refusal::ReplaysUnavailable => tracing::error!(
+                target: "auth_runtime", decision = "refused", reason, status, scheme, path,
+                "the DPoP replay cache cannot be reached: proofs are refused until it answers"
+            ),
             // A flood (or too small a queue): the operator should know, but nothing is broken.
             Refusal::Overloaded => tracing::warn!(
                 target: "auth_runtime", decision = "refused", reason, status, scheme, path,

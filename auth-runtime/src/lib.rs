@@ -369,8 +369,10 @@ pub use bearer::keys::Key;
 pub use bearer::token_cache::{CacheStats, TokenCacheConfig};
 pub use credential_cache::CredentialCacheConfig;
 pub use custom::CustomScheme;
-pub use dpop::replay::{FirstUse, MemoryReplayCache, ProofId, ReplayCache};
+pub use dpop::replay::{FirstUse, MemoryReplayCache, ProofId, ReplayCache, ReplayCheck};
 pub use dpop::settings::{DpopConfig, DpopMode};
+#[cfg(feature = "redis")]
+pub use dpop::shared_replay::RedisReplayCache;
 pub use error::ConfigError;
 pub use http::challenge::Challenge;
 pub use http::extract::{Claims, FromPrincipal, Identity, Optional};

@@ -11,6 +11,8 @@ pub(crate) mod nonce;
 pub(crate) mod proof;
 pub(crate) mod replay;
 pub(crate) mod settings;
+#[cfg(feature = "redis")]
+pub(crate) mod shared_replay;
 
 use std::sync::Arc;
 
@@ -24,7 +26,7 @@ use crate::bearer::token_cache::TokenCache;
 use crate::clock;
 use crate::dpop::nonce::Nonces;
 use crate::dpop::proof::{CheckedProof, ProofRules};
-use crate::dpop::replay::{FirstUse, ProofId, ReplayCache};
+use crate::dpop::replay::{FirstUse, ProofId, ReplayCache, ReplayCheck};
 use crate::http::authorization::{
     check_b64token, query_has_access_token, Authorization, Malformed,
 };
@@ -115,26 +117,49 @@ impl Mechanism for Dpop {
         Ok(Some(Presented { token, proof }))
     }
 
-    /// Checks the request's proof and token ([`Dpop::verify_once`]) once per request: with the
-    /// app-wide middleware, a request's credentials are checked before its route's own check
-    /// runs, and the route's check is served the principal the first one accepted (a second
-    /// check would verify the signature again and find the proof used: by this very request).
-    /// Refusals are not kept: a refused request ends at its first check.
+    /// The proof first, in full, on every request; then the token, from the cache or verified
+    /// (or introspected) with the binding of the token to the proof's key and the deny-list
+    /// ([`Dpop::verify_token`]); last the replay check, so that only proofs that would be
+    /// accepted are remembered. An accepted proof whose server nonce is of the previous period
+    /// has the current nonce given in the response (RFC 9449 §8.2).
+    ///
+    /// A request is checked once: with the app-wide middleware, its credentials are checked
+    /// before its route's own check runs, and the route's check is served the principal the
+    /// first one accepted (a second check would verify the signature again and find the proof
+    /// used: by this very request). Refusals are not kept: a refused request ends at its first
+    /// check.
     fn verify(&self, req: &HttpRequest, presented: Presented<'_>) -> Verification {
         if let Some(principal) = accepted_before(req) {
             return Outcome::ready(Ok(principal));
         }
-        match self.verify_once(req, presented).now() {
-            Ok(verified) => {
-                remember_accepted(req, &verified);
-                Outcome::ready(verified)
+        let now = clock::now();
+        let token = match check_b64token(presented.token) {
+            Ok(token) => token,
+            Err(malformed) => return Outcome::ready(Err(Refusal::Malformed(malformed))),
+        };
+        let proof = match self.rules.check(req, presented.proof, token, now) {
+            Ok(proof) => proof,
+            Err(refusal) => return Outcome::ready(Err(refusal)),
+        };
+        if proof.renews_nonce {
+            // Sent only if the request is not refused (`response_headers::apply`).
+            give_current_nonce(&self.rules, req);
+        }
+        let id = ProofId::new(proof.id);
+        // Remembered until `iat + window`: after that the proof is refused by its `iat` anyway.
+        let until = proof.iat.saturating_add(self.rules.window);
+        match self.verify_token(token, proof, now).now() {
+            Ok(Ok(principal)) => {
+                let check = self.replay.first_use(&id, until, now);
+                first_use(req, principal, check)
             }
+            Ok(Err(refusal)) => Outcome::ready(Err(refusal)),
             Err(pending) => {
-                let req = req.clone();
+                let (replay, req) = (Arc::clone(&self.replay), req.clone());
                 Outcome::pending(async move {
-                    let verified = pending.await;
-                    remember_accepted(&req, &verified);
-                    verified
+                    let principal = pending.await?;
+                    let check = replay.first_use(&id, until, clock::now());
+                    first_use(&req, principal, check).await
                 })
             }
         }
@@ -251,38 +276,13 @@ fn bound_key(principal: &Principal) -> Option<Box<str>> {
 struct Parts {
     cache: Option<Arc<TokenCache>>,
     jwt: JwtVerifier,
-    checks: Checks,
-}
-
-/// The checks after the token is known valid: the deny-list and the replay cache.
-#[derive(Clone)]
-struct Checks {
     deny: DenyList,
-    replay: Arc<dyn ReplayCache>,
-    /// Seconds a proof is remembered after its `iat`.
-    window: u64,
 }
 
 impl Dpop {
-    /// The proof first, in full, on every request; then the token, from the cache or verified
-    /// (or introspected); then the binding of the token to the proof's key, the deny-list, and
-    /// last the replay check, so that only proofs that would be accepted are remembered. An
-    /// accepted proof whose server nonce is of the previous period has the current nonce given
-    /// in the response (RFC 9449 §8.2).
-    fn verify_once(&self, req: &HttpRequest, presented: Presented<'_>) -> Verification {
-        let now = clock::now();
-        let token = match check_b64token(presented.token) {
-            Ok(token) => token,
-            Err(malformed) => return Outcome::ready(Err(Refusal::Malformed(malformed))),
-        };
-        let proof = match self.rules.check(req, presented.proof, token, now) {
-            Ok(proof) => proof,
-            Err(refusal) => return Outcome::ready(Err(refusal)),
-        };
-        if proof.renews_nonce {
-            // Sent only if the request is not refused (`response_headers::apply`).
-            give_current_nonce(&self.rules, req);
-        }
+    /// The token of a request whose `proof` passed its checks: from the cache or verified (or
+    /// introspected), then bound to the proof's key and not revoked.
+    fn verify_token(&self, token: &str, proof: CheckedProof, now: u64) -> Verification {
         let introspector = self
             .introspection
             .as_ref()
@@ -335,19 +335,11 @@ impl Dpop {
         }
     }
 
-    fn checks(&self) -> Checks {
-        Checks {
-            deny: self.deny.clone(),
-            replay: Arc::clone(&self.replay),
-            window: self.rules.window,
-        }
-    }
-
     fn parts(&self) -> Parts {
         Parts {
             cache: self.cache.clone(),
             jwt: self.jwt.clone(),
-            checks: self.checks(),
+            deny: self.deny.clone(),
         }
     }
 
@@ -366,14 +358,7 @@ impl Dpop {
             token,
             bound,
         };
-        accept(
-            &self.deny,
-            &*self.replay,
-            self.rules.window,
-            accepted,
-            proof,
-            now,
-        )
+        accept(&self.deny, accepted, proof, now)
     }
 
     fn admit(
@@ -383,15 +368,7 @@ impl Dpop {
         proof: &CheckedProof,
         now: u64,
     ) -> Result<Arc<Principal>, Refusal> {
-        accept_introspected(
-            &self.deny,
-            &*self.replay,
-            self.rules.window,
-            active,
-            token,
-            proof,
-            now,
-        )
+        accept_introspected(&self.deny, active, token, proof, now)
     }
 
     fn remember(
@@ -401,8 +378,15 @@ impl Dpop {
         proof: &CheckedProof,
         now: u64,
     ) -> Result<Arc<Principal>, Refusal> {
-        let checks = (&self.deny, &*self.replay, self.rules.window);
-        remember(&self.cache, &self.jwt, checks, token, verified, proof, now)
+        remember(
+            &self.cache,
+            &self.jwt,
+            &self.deny,
+            token,
+            verified,
+            proof,
+            now,
+        )
     }
 }
 
@@ -414,12 +398,7 @@ impl Parts {
         proof: &CheckedProof,
         now: u64,
     ) -> Result<Arc<Principal>, Refusal> {
-        let Checks {
-            deny,
-            replay,
-            window,
-        } = &self.checks;
-        accept_introspected(deny, &**replay, *window, active, token, proof, now)
+        accept_introspected(&self.deny, active, token, proof, now)
     }
 
     fn remember(
@@ -429,15 +408,10 @@ impl Parts {
         proof: &CheckedProof,
         now: u64,
     ) -> Result<Arc<Principal>, Refusal> {
-        let Checks {
-            deny,
-            replay,
-            window,
-        } = &self.checks;
         remember(
             &self.cache,
             &self.jwt,
-            (deny, &**replay, *window),
+            &self.deny,
             token,
             verified,
             proof,
@@ -457,12 +431,10 @@ struct Accepted<'a> {
 
 /// The checks after the token is known valid, in order: it is bound (a token without `cnf`
 /// presented as DPoP is `invalid_token`), to the proof's key (§4.3 check 12,
-/// `invalid_dpop_proof`), the deny-list does not refuse it (row 22), and the proof was not
-/// used before (§11.1).
+/// `invalid_dpop_proof`), and the deny-list does not refuse it (row 22). The replay check
+/// (§11.1) comes last, in `verify`.
 fn accept(
     deny: &DenyList,
-    replay: &dyn ReplayCache,
-    window: u64,
     token: Accepted<'_>,
     proof: &CheckedProof,
     now: u64,
@@ -475,20 +447,38 @@ fn accept(
     }
     deny.verdict(token.ids, token.token.as_bytes(), now)
         .into_result()?;
-    // Remembered until `iat + window`: after that the proof is refused by its `iat` anyway.
-    let until = proof.iat.saturating_add(window);
-    match replay.first_use(&ProofId::new(proof.id), until, now) {
-        FirstUse::Yes => Ok(Arc::clone(token.principal)),
+    Ok(Arc::clone(token.principal))
+}
+
+/// The verdict of the replay check on an otherwise accepted request, kept for the request's
+/// later checks when it is accepted.
+fn first_use(req: &HttpRequest, principal: Arc<Principal>, check: ReplayCheck) -> Verification {
+    let verdict = |answer| match answer {
+        FirstUse::Yes => Ok(principal),
         FirstUse::Replayed => Err(Refusal::InvalidProof(ProofReason::Replayed)),
         FirstUse::Full => Err(Refusal::Overloaded),
+        FirstUse::Unavailable => Err(Refusal::ReplaysUnavailable),
+    };
+    match check.0.now() {
+        Ok(answer) => {
+            let verified = verdict(answer);
+            remember_accepted(req, &verified);
+            Outcome::ready(verified)
+        }
+        Err(pending) => {
+            let req = req.clone();
+            Outcome::pending(async move {
+                let verified = verdict(pending.await);
+                remember_accepted(&req, &verified);
+                verified
+            })
+        }
     }
 }
 
 /// [`accept`] for an introspected token, whose principal is made a DPoP one.
 fn accept_introspected(
     deny: &DenyList,
-    replay: &dyn ReplayCache,
-    window: u64,
     active: &Active,
     token: &str,
     proof: &CheckedProof,
@@ -500,7 +490,7 @@ fn accept_introspected(
         token,
         bound: active.bound_key.as_deref(),
     };
-    accept(deny, replay, window, accepted, proof, now)?;
+    accept(deny, accepted, proof, now)?;
     Ok(Arc::new(active.principal.with_scheme(Scheme::DPoP)))
 }
 
@@ -509,7 +499,7 @@ fn accept_introspected(
 fn remember(
     cache: &Option<Arc<TokenCache>>,
     jwt: &JwtVerifier,
-    (deny, replay, window): (&DenyList, &dyn ReplayCache, u64),
+    deny: &DenyList,
     token: &str,
     verified: Verified,
     proof: &CheckedProof,
@@ -521,7 +511,7 @@ fn remember(
         token,
         bound: verified.bound_key.as_deref(),
     };
-    let principal = accept(deny, replay, window, accepted, proof, now)?;
+    let principal = accept(deny, accepted, proof, now)?;
     if let Some(cache) = cache {
         let current_keys = || {
             let keys = jwt.keys().load_full();

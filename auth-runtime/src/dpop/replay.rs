@@ -1,9 +1,13 @@
-//! The memory of DPoP proofs already used (RFC 9449 §11.1): [`ReplayCache`] and its bounded
-//! in-memory default, [`MemoryReplayCache`].
+//! The memory of DPoP proofs already used (RFC 9449 §11.1): [`ReplayCache`], its bounded
+//! in-memory default, [`MemoryReplayCache`], and what a cache answers, now or later
+//! ([`ReplayCheck`]).
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::sync::Mutex;
+
+use crate::outcome::Outcome;
 
 /// What a [`ReplayCache`] knows a proof by: a SHA-256 of the RFC 7638 thumbprint of the
 /// proof's key and its `jti`.
@@ -46,6 +50,39 @@ pub enum FirstUse {
     /// The cache cannot remember one more proof (every entry is still within its window):
     /// the request is answered `503` with `Retry-After`, never accepted unremembered.
     Full,
+    /// A shared store could not answer (unreachable, too slow): the request is answered `503`
+    /// with `Retry-After`, never accepted unremembered.
+    Unavailable,
+}
+
+/// What [`ReplayCache::first_use`] answers: at once (a cache in memory), or once a shared
+/// store replied, without blocking the worker meanwhile.
+pub struct ReplayCheck(pub(crate) Outcome<FirstUse>);
+
+impl ReplayCheck {
+    /// The answer, known now.
+    pub fn ready(answer: FirstUse) -> Self {
+        ReplayCheck(Outcome::ready(answer))
+    }
+
+    /// The answer `answer` will give: the request waits for it on its worker, as for any
+    /// other I/O. It should end within a bounded time (a store's response timeout), with
+    /// [`FirstUse::Unavailable`] when the store does not answer.
+    pub fn pending(answer: impl Future<Output = FirstUse> + 'static) -> Self {
+        ReplayCheck(Outcome::pending(answer))
+    }
+}
+
+impl From<FirstUse> for ReplayCheck {
+    fn from(answer: FirstUse) -> Self {
+        ReplayCheck::ready(answer)
+    }
+}
+
+impl fmt::Debug for ReplayCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReplayCheck")
+    }
 }
 
 /// Remembers the DPoP proofs used within their window, so that each is accepted once (RFC 9449
@@ -54,12 +91,14 @@ pub enum FirstUse {
 /// implements this trait over a store they share.
 ///
 /// `first_use` is called on the request path, once per accepted proof, after every other
-/// check passed: it must be quick and must never wait for I/O while holding a lock.
+/// check passed. A cache in memory answers at once (`FirstUse::Yes.into()`); one over a shared
+/// store answers with [`ReplayCheck::pending`] and never blocks the worker on the network nor
+/// holds a lock across I/O (see `RedisReplayCache`, feature `redis`).
 pub trait ReplayCache: Send + Sync + 'static {
     /// Remembers `proof` until `until` (seconds since the epoch) if it is new at `now`, and
     /// says whether it was. Checking and remembering are one atomic step: of two concurrent
     /// calls with the same proof, exactly one gets [`FirstUse::Yes`].
-    fn first_use(&self, proof: &ProofId, until: u64, now: u64) -> FirstUse;
+    fn first_use(&self, proof: &ProofId, until: u64, now: u64) -> ReplayCheck;
 }
 
 /// How many independently locked parts the in-memory cache has.
@@ -127,7 +166,14 @@ impl MemoryReplayCache {
 }
 
 impl ReplayCache for MemoryReplayCache {
-    fn first_use(&self, proof: &ProofId, until: u64, now: u64) -> FirstUse {
+    fn first_use(&self, proof: &ProofId, until: u64, now: u64) -> ReplayCheck {
+        self.record(proof, until, now).into()
+    }
+}
+
+impl MemoryReplayCache {
+    /// [`ReplayCache::first_use`], answered at once.
+    fn record(&self, proof: &ProofId, until: u64, now: u64) -> FirstUse {
         let bytes = proof.as_bytes();
         // The identifier is a SHA-256 output: any of its bytes pick a shard evenly, and 128 of
         // its bits tell proofs apart.
@@ -169,11 +215,11 @@ mod tests {
     #[test]
     fn a_proof_is_new_once_then_replayed_until_its_window_closes() {
         let cache = MemoryReplayCache::new(100);
-        assert_eq!(cache.first_use(&id(1), 110, 100), FirstUse::Yes);
-        assert_eq!(cache.first_use(&id(1), 110, 105), FirstUse::Replayed);
-        assert_eq!(cache.first_use(&id(1), 110, 110), FirstUse::Replayed);
-        assert_eq!(cache.first_use(&id(2), 110, 105), FirstUse::Yes);
-        assert_eq!(cache.first_use(&id(1), 121, 111), FirstUse::Yes);
+        assert_eq!(cache.record(&id(1), 110, 100), FirstUse::Yes);
+        assert_eq!(cache.record(&id(1), 110, 105), FirstUse::Replayed);
+        assert_eq!(cache.record(&id(1), 110, 110), FirstUse::Replayed);
+        assert_eq!(cache.record(&id(2), 110, 105), FirstUse::Yes);
+        assert_eq!(cache.record(&id(1), 121, 111), FirstUse::Yes);
     }
 
     #[test]
@@ -181,12 +227,12 @@ mod tests {
         let cache = MemoryReplayCache::new(16);
         // One entry per shard: each id below lands in shard n % 16.
         for n in 0..16 {
-            assert_eq!(cache.first_use(&id(n), 200, 100), FirstUse::Yes);
+            assert_eq!(cache.record(&id(n), 200, 100), FirstUse::Yes);
         }
-        assert_eq!(cache.first_use(&id(16), 200, 100), FirstUse::Full);
-        assert_eq!(cache.first_use(&id(0), 200, 150), FirstUse::Replayed);
+        assert_eq!(cache.record(&id(16), 200, 100), FirstUse::Full);
+        assert_eq!(cache.record(&id(0), 200, 150), FirstUse::Replayed);
         // Once windows close, room comes back.
-        assert_eq!(cache.first_use(&id(16), 300, 201), FirstUse::Yes);
+        assert_eq!(cache.record(&id(16), 300, 201), FirstUse::Yes);
         assert_eq!(cache.len(), 16);
     }
 }

@@ -266,6 +266,10 @@ pub enum Refusal {
     /// (row 23).
     #[error("revocation store unavailable")]
     RevocationsUnavailable,
+    /// The DPoP replay cache could not say whether a proof was used before (a shared store
+    /// that cannot be reached): the proof is never accepted unremembered (RFC 9449 §11.1).
+    #[error("DPoP replay cache unavailable")]
+    ReplaysUnavailable,
     /// The handler needs authentication but no [`Authenticator`](crate::Authenticator) is
     /// registered in the application.
     #[error("no authenticator registered")]
@@ -289,7 +293,8 @@ impl Refusal {
             Refusal::KeysUnavailable
             | Refusal::Overloaded
             | Refusal::IntrospectionUnavailable
-            | Refusal::RevocationsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            | Refusal::RevocationsUnavailable
+            | Refusal::ReplaysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Refusal::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -304,7 +309,8 @@ impl Refusal {
             | Refusal::KeysUnavailable
             | Refusal::Overloaded
             | Refusal::IntrospectionUnavailable
-            | Refusal::RevocationsUnavailable => None,
+            | Refusal::RevocationsUnavailable
+            | Refusal::ReplaysUnavailable => None,
             Refusal::Malformed(_) => Some("invalid_request"),
             Refusal::Invalid(_) | Refusal::Expired | Refusal::NotYetValid => Some("invalid_token"),
             Refusal::InsufficientScope(_) => Some("insufficient_scope"),
@@ -336,6 +342,7 @@ impl Refusal {
             Refusal::Overloaded => "overloaded",
             Refusal::IntrospectionUnavailable => "introspection_unavailable",
             Refusal::RevocationsUnavailable => "revocations_unavailable",
+            Refusal::ReplaysUnavailable => "replays_unavailable",
             Refusal::NotConfigured => "not_configured",
         }
     }
@@ -383,7 +390,8 @@ impl Refusal {
             }
             Refusal::KeysUnavailable
             | Refusal::IntrospectionUnavailable
-            | Refusal::RevocationsUnavailable => {
+            | Refusal::RevocationsUnavailable
+            | Refusal::ReplaysUnavailable => {
                 "Credentials cannot be verified right now; retry later."
             }
             Refusal::NotConfigured => "The server cannot authenticate this request.",

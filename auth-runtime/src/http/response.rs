@@ -169,6 +169,7 @@ impl AuthError {
             | Refusal::Overloaded
             | Refusal::IntrospectionUnavailable
             | Refusal::RevocationsUnavailable
+            | Refusal::ReplaysUnavailable
             | Refusal::Forbidden(_) => Vec::new(),
             // Rows 1, 2, 9: one challenge per accepted scheme, in declaration order.
             Refusal::Missing => endpoint.every_challenge(),
@@ -267,7 +268,8 @@ impl ResponseError for AuthError {
         let retry_after = match self.refusal {
             Refusal::KeysUnavailable
             | Refusal::IntrospectionUnavailable
-            | Refusal::RevocationsUnavailable => Some(RETRY_AFTER_SECONDS),
+            | Refusal::RevocationsUnavailable
+            | Refusal::ReplaysUnavailable => Some(RETRY_AFTER_SECONDS),
             Refusal::Overloaded => Some(RETRY_AFTER_OVERLOADED_SECONDS),
             _ => None,
         };

@@ -67,6 +67,18 @@ pub enum WhenStoreUnreachable {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MemoryStore;
 
+/// A store shared by handle: `Arc::new(RedisStore::new(..)?)` given to the builder and kept
+/// for a [`RedisReplayCache`](crate::RedisReplayCache) on the same connection.
+impl<S: RevocationStore> RevocationStore for std::sync::Arc<S> {
+    fn attach(&self, list: DenyList) -> Result<(), ConfigError> {
+        (**self).attach(list)
+    }
+
+    fn share(&self, revocation: &Revocation) -> ShareFuture {
+        (**self).share(revocation)
+    }
+}
+
 impl RevocationStore for MemoryStore {
     fn attach(&self, list: DenyList) -> Result<(), ConfigError> {
         list.never_stale();
