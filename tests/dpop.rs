@@ -552,6 +552,36 @@ async fn a_proof_issued_outside_the_window_is_invalid() {
     );
 }
 
+/// The window is inclusive: `iat` exactly `window` seconds old is accepted, one second more is
+/// not. (Tried again when the clock's second changes during a request.)
+#[actix_web::test]
+async fn a_proof_exactly_at_the_edge_of_the_window_is_accepted() {
+    let f = Fixture::with(DpopConfig::default().proof_window(Duration::from_secs(30)));
+    let app = app(&f.auth).await;
+    let unix_now = || {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    for attempt in 0..5 {
+        let before = unix_now();
+        let at_edge = f.proof().claim("iat", before - 30).sign();
+        let status = call(&app, get_items(&f.token, &at_edge)).await.status();
+        if unix_now() != before {
+            assert!(attempt < 4, "the clock moved during every attempt");
+            continue;
+        }
+        assert_eq!(status, StatusCode::OK);
+        break;
+    }
+    let beyond = f.proof().claim("iat", unix_now() - 31).sign();
+    assert_invalid_proof(
+        &call(&app, get_items(&f.token, &beyond)).await,
+        ProofReason::OutsideWindow,
+    );
+}
+
 #[actix_web::test]
 async fn a_proof_with_a_wrong_or_missing_ath_is_invalid() {
     let f = Fixture::new();
