@@ -127,7 +127,8 @@
 //!   [`Key`]s or keys that rotate (below); verified tokens are cached
 //!   ([`TokenCacheConfig`]) so a client reusing its token pays for the signature once.
 //! - **DPoP** (RFC 9449): tokens bound to the client's key (`cnf.jkt`), each request with a
-//!   fresh proof checked as §4.3 says, replays refused ([`DpopConfig`], [`ReplayCache`]);
+//!   fresh proof checked as §4.3 says, replays refused ([`DpopConfig`], [`ReplayCache`]; with
+//!   the `redis` feature, `RedisReplayCache` refuses them across instances);
 //!   [`DpopMode`] extends it to every Bearer endpoint.
 //!   Opaque tokens are introspected (RFC 7662, [`Introspection`]).
 //! - **Basic** (RFC 7617): [`StaticUsers`] holds argon2id hashes; or implement
