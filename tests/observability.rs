@@ -165,6 +165,58 @@ async fn a_refused_token_is_logged_with_what_it_carried() {
     assert!(refusal_line(&log).contains("token.nbf_in_secs=7"), "{log}");
 }
 
+#[get("/bound")]
+#[requires(scheme = "DPoP", scope = "read")]
+async fn bound() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+/// A refused DPoP-bound token is logged with what it carried, as a Bearer token is.
+#[actix_rt::test]
+async fn a_refused_dpop_token_is_logged_with_what_it_carried() {
+    use auth_runtime::testing::{DpopKey, TestIssuer, TestRequestExt};
+    use auth_runtime::DpopConfig;
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let issuer = TestIssuer::es256();
+    let auth = issuer
+        .builder()
+        .dpop(DpopConfig::default())
+        .build()
+        .unwrap();
+    let app = test::init_service(App::new().configure(auth.configure()).service(bound)).await;
+    let client = DpopKey::es256();
+    let token = issuer
+        .token()
+        .scope("read")
+        .expires_in(-3600)
+        .bound_to(&client)
+        .sign();
+    let proof = client
+        .proof("GET", "http://localhost:8080/bound")
+        .token(&token)
+        .sign();
+    let req = test::TestRequest::get().uri("/bound").dpop(&token, &proof);
+    let res = app.call(req.to_request()).await.unwrap();
+    assert_eq!(res.status(), 401);
+    let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let line = refusal_line(&log);
+    for field in [
+        r#"reason="expired""#,
+        r#"scheme="DPoP""#,
+        r#"token.alg="ES256""#,
+        "token.exp_in_secs=-3",
+    ] {
+        assert!(line.contains(field), "{field} missing from {line}");
+    }
+    assert!(!log.contains(&token[..40]), "the token was logged: {log}");
+}
+
 #[actix_rt::test]
 async fn an_insufficient_scope_or_role_is_logged_with_what_is_missing() {
     let (status, log) = logged(get("/items", &token("read other")), tracing::Level::INFO).await;
