@@ -220,6 +220,35 @@ async fn the_configured_algorithms_are_announced_and_enforced() {
     );
 }
 
+/// Every asymmetric algorithm a proof may use, configured alone: announced, and accepted.
+#[actix_web::test]
+async fn each_asymmetric_algorithm_can_be_configured_and_verifies() {
+    let issuer = TestIssuer::es256();
+    for alg in [
+        Algorithm::ES384,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::PS384,
+        Algorithm::PS512,
+    ] {
+        let dpop = DpopConfig::default().algorithms([alg]);
+        let app = app(&authenticator(&issuer, dpop)).await;
+        let res = call(&app, test::TestRequest::get().uri("/items").to_request()).await;
+        assert_eq!(
+            challenges(&res),
+            [format!(r#"DPoP realm="test", algs="{alg:?}""#)]
+        );
+        let client = DpopKey::new(alg);
+        let token = issuer.token().scope("items:read").bound_to(&client).sign();
+        let proof = client
+            .proof("GET", &format!("{ORIGIN}/items"))
+            .token(&token)
+            .sign();
+        let res = call(&app, get_items(&token, &proof)).await;
+        assert_eq!(res.status(), StatusCode::OK, "{alg:?}");
+    }
+}
+
 /// Each refused proof, against one app whose token and client are otherwise right.
 struct Fixture {
     issuer: TestIssuer,
@@ -355,13 +384,19 @@ async fn a_proof_with_none_hmac_or_a_disallowed_algorithm_is_invalid() {
 async fn a_proof_whose_jwk_holds_a_private_key_is_invalid() {
     let f = Fixture::new();
     let app = app(&f.auth).await;
-    let mut jwk = f.client.public_jwk().clone();
-    jwk["d"] = json!("AAAA");
-    let proof = f.proof().header("jwk", jwk).sign();
-    assert_invalid_proof(
-        &call(&app, get_items(&f.token, &proof)).await,
-        ProofReason::PrivateKey,
-    );
+    // Every private member of RFC 7518 §6 (EC and OKP `d`, RSA's `p` … `oth`, oct's `k`),
+    // each alone.
+    for member in ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] {
+        let mut jwk = f.client.public_jwk().clone();
+        jwk[member] = json!("AAAA");
+        let proof = f.proof().header("jwk", jwk).sign();
+        let res = call(&app, get_items(&f.token, &proof)).await;
+        assert_eq!(
+            refusal(&res),
+            Some(Refusal::InvalidProof(ProofReason::PrivateKey)),
+            "{member}"
+        );
+    }
     let proof = f.proof().without_header("jwk").sign();
     assert_invalid_proof(
         &call(&app, get_items(&f.token, &proof)).await,

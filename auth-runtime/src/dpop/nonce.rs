@@ -12,6 +12,13 @@ use crate::error::ConfigError;
 /// The bytes of a nonce's tag.
 const TAG_BYTES: usize = 16;
 
+/// The bytes of a nonce: its period, then its tag.
+const NONCE_BYTES: usize = 8 + TAG_BYTES;
+
+/// Room to decode a nonce into: a few bytes more than one holds, so that a longer value decodes
+/// and is refused by its length rather than by a full buffer (either way it is stale).
+const DECODE_BYTES: usize = NONCE_BYTES + 3;
+
 /// Makes and checks nonces.
 pub(crate) struct Nonces {
     key: Hmac<Sha256>,
@@ -68,7 +75,7 @@ impl Nonces {
     /// The nonce current at `now`.
     pub(crate) fn current(&self, now: u64) -> String {
         let period = now / self.period;
-        let mut bytes = [0u8; 8 + TAG_BYTES];
+        let mut bytes = [0u8; NONCE_BYTES];
         bytes[..8].copy_from_slice(&period.to_be_bytes());
         bytes[8..].copy_from_slice(&self.tag(period)[..TAG_BYTES]);
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
@@ -76,13 +83,13 @@ impl Nonces {
 
     /// What `nonce` is worth at `now`.
     pub(crate) fn check(&self, nonce: Option<&str>, now: u64) -> Freshness {
-        let mut bytes = [0u8; 8 + TAG_BYTES + 3];
+        let mut bytes = [0u8; DECODE_BYTES];
         let decoded = nonce.and_then(|nonce| {
             base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .decode_slice(nonce, &mut bytes)
                 .ok()
         });
-        if decoded != Some(8 + TAG_BYTES) {
+        if decoded != Some(NONCE_BYTES) {
             return Freshness::Stale;
         }
         let period = u64::from_be_bytes(bytes[..8].try_into().unwrap_or_default());
@@ -94,7 +101,7 @@ impl Nonces {
         };
         let mut mac = self.key.clone();
         mac.update(&period.to_be_bytes());
-        match mac.verify_truncated_left(&bytes[8..8 + TAG_BYTES]) {
+        match mac.verify_truncated_left(&bytes[8..NONCE_BYTES]) {
             Ok(()) => freshness,
             Err(_) => Freshness::Stale,
         }
