@@ -249,6 +249,34 @@ async fn each_asymmetric_algorithm_can_be_configured_and_verifies() {
     }
 }
 
+/// An RSA key in another encoding than RFC 7518 §6.3.1's (a leading zero byte on `n` or on
+/// `e`): one key has one thumbprint, so it is unusable.
+#[actix_web::test]
+async fn an_rsa_jwk_with_a_leading_zero_in_n_or_e_is_unusable() {
+    let issuer = TestIssuer::es256();
+    let app = app(&authenticator(&issuer, DpopConfig::default())).await;
+    let client = DpopKey::rs256();
+    let token = issuer.token().scope("items:read").bound_to(&client).sign();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    for member in ["n", "e"] {
+        let mut jwk = client.public_jwk().clone();
+        let mut bytes = b64.decode(jwk[member].as_str().unwrap()).unwrap();
+        bytes.insert(0, 0);
+        jwk[member] = json!(b64.encode(bytes));
+        let proof = client
+            .proof("GET", &format!("{ORIGIN}/items"))
+            .token(&token)
+            .header("jwk", jwk)
+            .sign();
+        let res = call(&app, get_items(&token, &proof)).await;
+        assert_eq!(
+            refusal(&res),
+            Some(Refusal::InvalidProof(ProofReason::UnusableKey)),
+            "{member}"
+        );
+    }
+}
+
 /// Each refused proof, against one app whose token and client are otherwise right.
 struct Fixture {
     issuer: TestIssuer,

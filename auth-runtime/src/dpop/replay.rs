@@ -235,4 +235,53 @@ mod tests {
         assert_eq!(cache.record(&id(16), 300, 201), FirstUse::Yes);
         assert_eq!(cache.len(), 16);
     }
+
+    #[test]
+    fn a_full_shard_is_swept_at_once_even_within_the_second_of_its_last_sweep() {
+        // One entry per shard; ids 0 and 16 share shard 0.
+        let cache = MemoryReplayCache::new(16);
+        assert_eq!(cache.record(&id(0), 99, 100), FirstUse::Yes);
+        assert_eq!(cache.record(&id(16), 200, 100), FirstUse::Yes);
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn closed_windows_are_swept_on_the_first_use_of_each_new_second_only() {
+        let cache = MemoryReplayCache::new(1_600);
+        assert!(cache.is_empty());
+        // Shard 1 throughout (the last byte of the id).
+        let id = |n: u8| {
+            let mut bytes = [0u8; 32];
+            bytes[0] = n;
+            bytes[31] = 1;
+            ProofId(bytes)
+        };
+        assert_eq!(cache.record(&id(1), 100, 100), FirstUse::Yes);
+        assert!(!cache.is_empty());
+        // A new second: the entry whose window closed (100 < 101) is swept.
+        assert_eq!(cache.record(&id(2), 100, 101), FirstUse::Yes);
+        assert_eq!(cache.len(), 1);
+        // Within the same second no sweep runs again: the entry just remembered past its
+        // window stays until the next second.
+        assert_eq!(cache.record(&id(3), 200, 101), FirstUse::Yes);
+        assert_eq!(cache.len(), 2);
+        assert_eq!(cache.record(&id(4), 200, 102), FirstUse::Yes);
+        assert_eq!(cache.len(), 2);
+    }
+
+    #[test]
+    fn debug_output_names_the_size_and_a_prefix_of_the_id_only() {
+        let cache = MemoryReplayCache::new(1_000);
+        assert_eq!(
+            format!("{cache:?}"),
+            "MemoryReplayCache { max_entries: 1008, .. }"
+        );
+        let mut bytes = [0u8; 32];
+        bytes[..4].copy_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
+        assert_eq!(format!("{:?}", ProofId(bytes)), "ProofId(deadbeef…)");
+        assert_eq!(
+            format!("{:?}", ReplayCheck::ready(FirstUse::Yes)),
+            "ReplayCheck"
+        );
+    }
 }

@@ -381,6 +381,13 @@ mod tests {
             DpopMode::Required.accepted(&[Basic]),
             Accepted::Borrowed(..)
         ));
+        // Nothing to widen: borrowed, without building a list.
+        for declared in [&[Basic][..], &[DPoP, Bearer]] {
+            assert!(matches!(
+                DpopMode::Allowed.accepted(declared),
+                Accepted::Borrowed(..)
+            ));
+        }
         // More schemes than fit inline.
         let many = [
             Custom("a"),
