@@ -1208,6 +1208,10 @@ async fn symmetric_algorithms_and_empty_settings_are_refused_at_build() {
         "https://api.example/base",
         "ftp://api.example",
         "https://u:p@api.example",
+        "https://u@api.example",
+        "https://:p@api.example",
+        "https://api.example/?q=1",
+        "https://api.example/#f",
     ] {
         assert!(
             matches!(
@@ -1711,4 +1715,18 @@ async fn a_proof_used_on_one_instance_is_a_replay_on_another_sharing_redis() {
         );
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The shared replay cache's `Debug` names the store's address, never its password.
+#[actix_web::test]
+async fn a_redis_replay_cache_shows_its_address_not_its_password() {
+    use auth_runtime::{RedisReplayCache, RedisStore};
+    let store = RedisStore::new("redis://:TEST-ONLY-secret@127.0.0.1:6390/").unwrap();
+    let shown = format!("{:?}", RedisReplayCache::new(std::sync::Arc::new(store)));
+    assert!(
+        shown.starts_with("RedisReplayCache { store: RedisStore {"),
+        "{shown}"
+    );
+    assert!(shown.contains("127.0.0.1:6390"), "{shown}");
+    assert!(!shown.contains("TEST-ONLY-secret"), "{shown}");
 }

@@ -403,4 +403,16 @@ mod tests {
         assert_eq!(widened.len(), 9);
         assert_eq!(&widened[7..], [Bearer, DPoP]);
     }
+
+    #[test]
+    fn debug_shows_the_rules_never_the_nonce_secret() {
+        let config = DpopConfig::default()
+            .server_nonces(Duration::from_secs(60))
+            .nonce_secret(*b"TEST-ONLY nonce secret, 32 bytes");
+        assert_eq!(
+            format!("{config:?}"),
+            "DpopConfig { algorithms: [ES256, EdDSA, ES384, RS256, PS256], window: 60s, \
+             origin: None, trust_forwarded: false, mode: Declared, nonce_period: Some(60s), .. }"
+        );
+    }
 }
