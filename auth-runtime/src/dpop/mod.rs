@@ -288,7 +288,8 @@ impl Dpop {
             .as_ref()
             .filter(|introspector| introspector.applies_to(token.as_bytes()));
         if let Some(answer) = introspector.and_then(|i| i.cached(token.as_bytes(), now)) {
-            let admitted = answer.and_then(|active| self.admit(&active, token, &proof, now));
+            let admitted = answer
+                .and_then(|active| accept_introspected(&self.deny, &active, token, &proof, now));
             return Outcome::ready(admitted);
         }
         if let (Some(cache), None) = (&self.cache, introspector) {
@@ -308,28 +309,44 @@ impl Dpop {
         }
         if let Some(introspector) = introspector {
             return match introspector.introspect(token).now() {
-                Ok(answer) => {
-                    Outcome::ready(answer.and_then(|a| self.admit(&a, token, &proof, now)))
-                }
+                Ok(answer) => Outcome::ready(
+                    answer.and_then(|a| accept_introspected(&self.deny, &a, token, &proof, now)),
+                ),
                 Err(pending) => {
                     let (this, token) = (self.parts(), token.to_owned());
                     Outcome::pending(async move {
                         let answer = pending.await?;
-                        this.admit(&answer, &token, &proof, clock::now())
+                        accept_introspected(&this.deny, &answer, &token, &proof, clock::now())
                     })
                 }
             };
         }
         // Every request verifies a proof's signature: the registry times every verification.
         match self.jwt.verify(token, now).now() {
-            Ok(verified) => Outcome::ready(
-                verified.and_then(|verified| self.remember(token, verified, &proof, now)),
-            ),
+            Ok(verified) => Outcome::ready(verified.and_then(|verified| {
+                remember(
+                    &self.cache,
+                    &self.jwt,
+                    &self.deny,
+                    token,
+                    verified,
+                    &proof,
+                    now,
+                )
+            })),
             Err(pending) => {
                 let (this, token) = (self.parts(), token.to_owned());
                 Outcome::pending(async move {
                     let verified = pending.await?;
-                    this.remember(&token, verified, &proof, clock::now())
+                    remember(
+                        &this.cache,
+                        &this.jwt,
+                        &this.deny,
+                        &token,
+                        verified,
+                        &proof,
+                        clock::now(),
+                    )
                 })
             }
         }
@@ -359,64 +376,6 @@ impl Dpop {
             bound,
         };
         accept(&self.deny, accepted, proof, now)
-    }
-
-    fn admit(
-        &self,
-        active: &Active,
-        token: &str,
-        proof: &CheckedProof,
-        now: u64,
-    ) -> Result<Arc<Principal>, Refusal> {
-        accept_introspected(&self.deny, active, token, proof, now)
-    }
-
-    fn remember(
-        &self,
-        token: &str,
-        verified: Verified,
-        proof: &CheckedProof,
-        now: u64,
-    ) -> Result<Arc<Principal>, Refusal> {
-        remember(
-            &self.cache,
-            &self.jwt,
-            &self.deny,
-            token,
-            verified,
-            proof,
-            now,
-        )
-    }
-}
-
-impl Parts {
-    fn admit(
-        &self,
-        active: &Active,
-        token: &str,
-        proof: &CheckedProof,
-        now: u64,
-    ) -> Result<Arc<Principal>, Refusal> {
-        accept_introspected(&self.deny, active, token, proof, now)
-    }
-
-    fn remember(
-        &self,
-        token: &str,
-        verified: Verified,
-        proof: &CheckedProof,
-        now: u64,
-    ) -> Result<Arc<Principal>, Refusal> {
-        remember(
-            &self.cache,
-            &self.jwt,
-            &self.deny,
-            token,
-            verified,
-            proof,
-            now,
-        )
     }
 }
 
