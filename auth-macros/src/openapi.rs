@@ -57,6 +57,12 @@ pub(crate) fn hoist(
     private: &TokenStream,
     errors: &mut Errors,
 ) -> Option<TokenStream> {
+    // Most handlers have no `#[utoipa::path]`: look at the attributes' tokens before parsing
+    // the whole function, body and all (in a debug-built macro, that parse took a tenth of the
+    // expansion's time).
+    if !may_have_utoipa_path(item) {
+        return None;
+    }
     let mut function: syn::ItemFn = syn::parse2(item.clone()).ok()?;
     let position = function.attrs.iter().position(is_utoipa_path)?;
     let utoipa = function.attrs.remove(position);
@@ -93,6 +99,33 @@ pub(crate) fn hoist(
         #[#krate::#attribute(#documented #args_separator #args)]
         #function
     })
+}
+
+/// Whether an outer attribute of `item` may be `#[utoipa::path ..]`, from its first tokens:
+/// never `false` for one that is (`is_utoipa_path` decides on the parsed attribute).
+fn may_have_utoipa_path(item: &TokenStream) -> bool {
+    let mut tokens = item.clone().into_iter();
+    while let Some(TokenTree::Punct(pound)) = tokens.next() {
+        let Some(TokenTree::Group(attribute)) = tokens.next() else {
+            return false;
+        };
+        if pound.as_char() != '#' || attribute.delimiter() != Delimiter::Bracket {
+            return false;
+        }
+        let mut path = attribute.stream().into_iter();
+        match path.next() {
+            Some(TokenTree::Ident(first)) if first == "utoipa" => {
+                let rest: Vec<String> = path.take(3).map(|token| token.to_string()).collect();
+                if rest == [":", ":", "path"] {
+                    return true;
+                }
+            }
+            // Tokens a `macro_rules!` passed on may be wrapped in an invisible group.
+            Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::None => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 fn has_argument(tokens: &TokenStream, name: &str) -> bool {
@@ -137,5 +170,50 @@ pub(crate) fn order_check(ident: &Ident, attribute: &str, private: &TokenStream)
         #[allow(unused_imports)]
         use #module::*;
         const _: () = #check;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proc_macro2::Group;
+
+    #[test]
+    fn the_prefilter_finds_utoipa_path_among_the_outer_attributes() {
+        let found = |item: TokenStream| may_have_utoipa_path(&item);
+        assert!(found(quote! {
+            /// Docs.
+            #[get("/x")]
+            #[utoipa::path(responses((status = 200)))]
+            async fn f() {}
+        }));
+        assert!(found(quote!(
+            #[utoipa::path]
+            async fn f() {}
+        )));
+        assert!(!found(quote!(
+            #[get("/x")]
+            async fn f() {}
+        )));
+        assert!(!found(quote!(
+            #[utoipa::paths]
+            async fn f() {}
+        )));
+        assert!(!found(quote!(
+            #[utoipa]
+            async fn f() {}
+        )));
+        assert!(!found(quote!(
+            #[path]
+            async fn f() {}
+        )));
+        assert!(!found(quote!(
+            async fn f() {
+                #[utoipa::path]
+                fn g() {}
+            }
+        )));
+        let wrapped = Group::new(Delimiter::None, quote!(utoipa::path(get)));
+        assert!(found(quote!(#[#wrapped] async fn f() {})));
     }
 }
