@@ -435,6 +435,7 @@ async fn a_full_queue_is_answered_503_with_retry_after_and_cached_users_are_stil
         .with_ansi(false)
         .finish();
     let _logging = tracing::subscriber::set_default(subscriber);
+    refresh_log_interest();
     let paused = pause_hashing(&passwords);
     let mut first = Box::pin(app.call(reports_with(basic("alice:guess-1"))));
     let mut second = Box::pin(app.call(reports_with(basic("nobody:guess-2"))));

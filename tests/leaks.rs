@@ -79,6 +79,7 @@ async fn exchange(req: test::TestRequest) -> (u16, String, String) {
             .route("/whoami", web::get().to(whoami)),
     )
     .await;
+    refresh_log_interest();
     let res = app.call(req.to_request()).await.unwrap();
     let status = res.status().as_u16();
     let mut seen = format!("{:?}\n", res.status());

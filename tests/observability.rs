@@ -92,6 +92,7 @@ async fn logged(req: test::TestRequest, level: tracing::Level) -> (u16, String) 
             .service(reports),
     )
     .await;
+    refresh_log_interest();
     let res = app.call(req.to_request()).await.unwrap();
     let status = res.status().as_u16();
     let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
@@ -202,6 +203,7 @@ async fn a_refused_dpop_token_is_logged_with_what_it_carried() {
         .token(&token)
         .sign();
     let req = test::TestRequest::get().uri("/bound").dpop(&token, &proof);
+    refresh_log_interest();
     let res = app.call(req.to_request()).await.unwrap();
     assert_eq!(res.status(), 401);
     let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();

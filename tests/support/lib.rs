@@ -245,3 +245,13 @@ pub fn active(scope: &str) -> Value {
         "scope": scope,
     })
 }
+
+/// Call after installing a thread-local `tracing` subscriber (`set_default`), right before the
+/// code whose log a test reads. `tracing` caches, per log statement, whether any subscriber
+/// wants it; a statement that another test's thread registered while this thread installed
+/// the process's first thread-local subscriber can keep "no one wants it", and its events then
+/// never reach the subscriber (a test failed so in CI). Recomputing the cache after the set-up
+/// leaves only a registration still running at this instant, microseconds after it began.
+pub fn refresh_log_interest() {
+    tracing::callsite::rebuild_interest_cache();
+}
