@@ -36,12 +36,7 @@ pub(crate) fn is_utoipa_path(attr: &Attribute) -> bool {
 pub(crate) fn take_documented_flag(args: TokenStream) -> (bool, TokenStream) {
     let mut tokens = args.clone().into_iter();
     match tokens.next() {
-        Some(TokenTree::Ident(ident)) if ident == DOCUMENTED => {
-            let rest: TokenStream = tokens
-                .skip_while(|token| matches!(token, TokenTree::Punct(p) if p.as_char() == ','))
-                .collect();
-            (true, rest)
-        }
+        Some(TokenTree::Ident(ident)) if ident == DOCUMENTED => (true, tokens.collect()),
         _ => (false, args),
     }
 }
@@ -91,12 +86,12 @@ pub(crate) fn hoist(
     let krate = krate.map_or_else(|| quote!(::auth_runtime), |krate| quote!(#krate));
     let attribute = Ident::new(attribute, Span::call_site());
     let documented = Ident::new(DOCUMENTED, Span::call_site());
-    let args_separator = (!args.is_empty()).then(|| quote!(,));
     Some(quote! {
         #[#path(#tokens #separator extensions(("x-auth-runtime" = json!(
             #private::requirement_json(&<#marker as #private::StaticRequirement>::REQUIREMENT)
         ))))]
-        #[#krate::#attribute(#documented #args_separator #args)]
+        // The flag, then the arguments as written (no comma between: the flag is one token).
+        #[#krate::#attribute(#documented #args)]
         #function
     })
 }
@@ -128,19 +123,15 @@ fn may_have_utoipa_path(item: &TokenStream) -> bool {
     false
 }
 
+/// Whether one of the comma-separated arguments in `tokens` starts with the identifier `name`.
 fn has_argument(tokens: &TokenStream, name: &str) -> bool {
     let mut previous_is_separator = true;
     for token in tokens.clone() {
         match &token {
             TokenTree::Ident(ident) if previous_is_separator && ident == name => return true,
-            TokenTree::Punct(punct) if punct.as_char() == ',' => {
-                previous_is_separator = true;
-                continue;
-            }
-            TokenTree::Group(group) if group.delimiter() == Delimiter::None => {}
-            _ => {}
+            TokenTree::Punct(punct) => previous_is_separator = punct.as_char() == ',',
+            _ => previous_is_separator = false,
         }
-        previous_is_separator = false;
     }
     false
 }
@@ -213,7 +204,41 @@ mod tests {
                 fn g() {}
             }
         )));
+        assert!(!found(quote!(
+            #[other::path]
+            async fn f() {}
+        )));
         let wrapped = Group::new(Delimiter::None, quote!(utoipa::path(get)));
         assert!(found(quote!(#[#wrapped] async fn f() {})));
+        let parenthesised = Group::new(Delimiter::Parenthesis, quote!(utoipa::path));
+        assert!(!found(quote!(#[#parenthesised] async fn f() {})));
+        // Only `#` and a bracketed group make an attribute.
+        for (pound, delimiter) in [('#', Delimiter::Parenthesis), ('!', Delimiter::Bracket)] {
+            let pound = proc_macro2::Punct::new(pound, proc_macro2::Spacing::Alone);
+            let group = Group::new(delimiter, quote!(get));
+            let utoipa = quote!(#[utoipa::path]);
+            assert!(!found(quote!(#pound #group #utoipa async fn f() {})));
+        }
+    }
+
+    #[test]
+    fn only_a_top_level_extensions_argument_counts() {
+        let has = |tokens: TokenStream| has_argument(&tokens, "extensions");
+        assert!(has(quote!(get, extensions(("x-a" = json!(1))))));
+        assert!(has(quote!(extensions(("x-a" = json!(1))), get)));
+        assert!(!has(quote!(get, path = "/extensions")));
+        assert!(!has(quote!(get, responses((status = 200, extensions)))));
+        assert!(!has(quote!(get, tag = extensions)));
+        assert!(!has(quote!(get, my_extensions(1))));
+    }
+
+    #[test]
+    fn the_documented_flag_is_taken_off_the_arguments() {
+        let (documented, rest) = take_documented_flag(quote!(__auth_documented scope = "a"));
+        assert!(documented);
+        assert_eq!(rest.to_string(), quote!(scope = "a").to_string());
+        let (documented, rest) = take_documented_flag(quote!(scope = "a"));
+        assert!(!documented);
+        assert_eq!(rest.to_string(), quote!(scope = "a").to_string());
     }
 }
