@@ -313,6 +313,10 @@ mod tests {
             .optional_credentials
             .is_none());
         assert!(param(parse_quote!(Identity)).optional_credentials.is_none());
+        // A qualified path names another type, whatever its last segment.
+        assert!(param(parse_quote!(<X as Tr>::Option<Identity>))
+            .optional_credentials
+            .is_none());
         assert!(param(parse_quote!(Option<String>)).claims.is_none());
     }
 

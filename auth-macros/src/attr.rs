@@ -971,6 +971,10 @@ mod tests {
                 quote!(acr = any("a", any("b"))),
                 "`any(..)` cannot be nested in `acr = any(..)`; list every value in one `any(..)`",
             ),
+            (
+                quote!(acr = any("a", mfa)),
+                "an `acr` value is a string literal; write `\"mfa\"`",
+            ),
         ] {
             let (requirement, errors) = parse(args);
             assert_eq!(errors, [message]);

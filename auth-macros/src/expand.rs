@@ -979,6 +979,36 @@ mod tests {
     }
 
     #[test]
+    fn only_route_takes_a_method_argument() {
+        let actual = expansion(
+            quote!(),
+            quote! {
+                #[get("/x", method = "POST")]
+                async fn x() {}
+            },
+        );
+        assert!(
+            actual.contains("unknown argument `method` of the route attribute"),
+            "{actual}"
+        );
+    }
+
+    #[test]
+    fn utoipa_path_is_hoisted_once() {
+        let item = quote! {
+            #[utoipa::path(get, path = "/x")]
+            async fn x() {}
+        };
+        let first = expansion(quote!(scope = "a"), item.clone());
+        assert!(first.contains("x-auth-runtime"), "{first}");
+        assert!(first.contains("__auth_documented scope = \"a\""), "{first}");
+        // The attribute emitted again below `#[utoipa::path]` expands the handler.
+        let again = expansion(quote!(__auth_documented scope = "a"), item);
+        assert!(!again.contains("x-auth-runtime"), "{again}");
+        assert!(again.contains("__auth_requirement_x"), "{again}");
+    }
+
+    #[test]
     fn public_names_the_public_requirement_and_takes_only_crate() {
         let actual = public(
             quote!(),
