@@ -991,6 +991,17 @@ mod tests {
             actual.contains("unknown argument `method` of the route attribute"),
             "{actual}"
         );
+        let actual = expansion(
+            quote!(),
+            quote! {
+                #[route("/x", method = "PURGE")]
+                async fn x() {}
+            },
+        );
+        assert!(
+            actual.contains("knows the standard methods only (`GET`, `POST`, …), not `PURGE`"),
+            "{actual}"
+        );
     }
 
     #[test]
