@@ -313,6 +313,18 @@ mod tests {
             .optional_credentials
             .is_none());
         assert!(param(parse_quote!(Identity)).optional_credentials.is_none());
+        // Parentheses and the invisible group `macro_rules!` puts around `$ty` are looked through.
+        assert!(param(parse_quote!((Option<Identity>)))
+            .optional_credentials
+            .is_some());
+        let grouped = Type::Group(syn::TypeGroup {
+            group_token: Default::default(),
+            elem: Box::new(parse_quote!(Option<Identity>)),
+        });
+        assert!(param(grouped).optional_credentials.is_some());
+        assert!(param(parse_quote!(Option<<X as Tr>::Identity>))
+            .optional_credentials
+            .is_none());
         // A qualified path names another type, whatever its last segment.
         assert!(param(parse_quote!(<X as Tr>::Option<Identity>))
             .optional_credentials

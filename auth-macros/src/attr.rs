@@ -827,6 +827,59 @@ mod tests {
         requirement
     }
 
+    #[test]
+    fn a_combinator_with_a_refused_member_is_dropped_whole() {
+        let default_schemes = schemes_text(&parse_ok(quote!()));
+        let (requirement, errors) = parse(quote!(scheme = any("Bearer", "Nope")));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(schemes_text(&requirement), default_schemes);
+        for args in [quote!(scope = all("a", 5)), quote!(scope = any("a", 5))] {
+            let (requirement, errors) = parse(args);
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(requirement.scope.is_none());
+        }
+    }
+
+    #[test]
+    fn scheme_all_suggests_any_with_the_schemes_only_when_all_were_understood() {
+        let (_, errors) = parse(quote!(scheme = all("Bearer", "Basic")));
+        assert!(
+            errors[0].contains("write `scheme = any(\"Bearer\", \"Basic\")`"),
+            "{errors:?}"
+        );
+        let (_, errors) = parse(quote!(scheme = all("Bearer", "Nope")));
+        assert!(
+            errors
+                .iter()
+                .any(|error| error.contains("write `scheme = any(..)` to accept")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn max_age_as_a_string_suggests_the_number_only_for_a_number() {
+        let (_, errors) = parse(quote!(max_age = "300"));
+        assert_eq!(
+            errors,
+            ["`max_age` takes a number, not a string; write `max_age = 300`"]
+        );
+        let (_, errors) = parse(quote!(max_age = "five"));
+        assert_eq!(
+            errors,
+            ["`max_age` takes a whole number of seconds; write `max_age = 300`"]
+        );
+    }
+
+    #[test]
+    fn a_policy_path_with_attributes_is_refused() {
+        let (requirement, errors) = parse(quote!(
+            policy = #[cfg(x)]
+            crate::check
+        ));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(requirement.policy.is_none());
+    }
+
     fn schemes_text(requirement: &Requirement) -> Vec<String> {
         requirement.schemes.iter().map(Scheme::text).collect()
     }

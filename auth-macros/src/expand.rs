@@ -1005,6 +1005,44 @@ mod tests {
     }
 
     #[test]
+    fn a_function_without_a_braced_body_is_refused() {
+        let actual = expansion(
+            quote!(),
+            quote! {
+                async fn f() (x)
+            },
+        );
+        assert!(actual.contains("compile_error"), "{actual}");
+        assert!(!actual.contains("__auth_requirement"), "{actual}");
+    }
+
+    #[test]
+    fn utoipa_path_gets_the_extension_after_its_own_arguments_whatever_is_above_it() {
+        let actual = expansion(
+            quote!(scope = "a"),
+            quote! {
+                /// Docs.
+                #[utoipa::path(get, path = "/x")]
+                async fn x() {}
+            },
+        );
+        assert!(!actual.contains("compile_error"), "{actual}");
+        assert!(
+            actual.contains(r#"# [utoipa :: path (get , path = "/x" , extensions"#),
+            "{actual}"
+        );
+        assert!(actual.contains(r#"# [doc = r" Docs."]"#), "{actual}");
+        let bare = expansion(
+            quote!(),
+            quote! {
+                #[utoipa::path()]
+                async fn x() {}
+            },
+        );
+        assert!(bare.contains("# [utoipa :: path (extensions"), "{bare}");
+    }
+
+    #[test]
     fn utoipa_path_is_hoisted_once() {
         let item = quote! {
             #[utoipa::path(get, path = "/x")]

@@ -60,6 +60,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_suggestion_is_at_most_a_third_of_its_length_away() {
+        // "scope": 5 letters, so one edit at most; "authorization": 13, so four.
+        assert_eq!(closest("scop", &["scope"]), Some("scope"));
+        assert_eq!(closest("sxoxe", &["scope"]), None);
+        assert_eq!(
+            closest("autxorixatxon", &["authorization"]),
+            Some("authorization")
+        );
+        assert_eq!(
+            closest("axtxorixatxon", &["authorization"]),
+            Some("authorization")
+        );
+        assert_eq!(closest("axtxoxixatxon", &["authorization"]), None);
+    }
+
+    #[test]
     fn distance_counts_insertions_deletions_and_substitutions() {
         assert_eq!(edit_distance("", ""), 0);
         assert_eq!(edit_distance("scope", "scope"), 0);
