@@ -1055,6 +1055,17 @@ mod tests {
         let again = expansion(quote!(__auth_documented scope = "a"), item);
         assert!(!again.contains("x-auth-runtime"), "{again}");
         assert!(again.contains("__auth_requirement_x"), "{again}");
+        // The order check is for handlers whose `#[utoipa::path]` may be above the attribute.
+        if cfg!(feature = "openapi") {
+            assert!(!again.contains("__auth_openapi_x"), "{again}");
+            let plain = expansion(
+                quote!(scope = "a"),
+                quote!(
+                    async fn x() {}
+                ),
+            );
+            assert!(plain.contains("__auth_openapi_x"), "{plain}");
+        }
     }
 
     #[test]

@@ -222,6 +222,27 @@ mod tests {
     }
 
     #[test]
+    fn the_order_check_names_the_attribute_and_the_handler() {
+        let private = quote!(::auth_runtime::__private_v0_1_0);
+        let ident = Ident::new("items", Span::call_site());
+        let requires = order_check(&ident, "requires", &private).to_string();
+        let public = order_check(&ident, "public", &private).to_string();
+        if cfg!(feature = "openapi") {
+            assert!(requires.contains("mod __auth_openapi_items"), "{requires}");
+            assert!(
+                requires.contains("requires_before_utoipa_path :: < __path_items >"),
+                "{requires}"
+            );
+            assert!(
+                public.contains("public_before_utoipa_path :: < __path_items >"),
+                "{public}"
+            );
+        } else {
+            assert!(requires.is_empty() && public.is_empty());
+        }
+    }
+
+    #[test]
     fn only_a_top_level_extensions_argument_counts() {
         let has = |tokens: TokenStream| has_argument(&tokens, "extensions");
         assert!(has(quote!(get, extensions(("x-a" = json!(1))))));
