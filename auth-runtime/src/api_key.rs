@@ -205,6 +205,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn debug_counts_the_keys_and_shows_none() {
+        let keys = StaticApiKeys::new()
+            .key("demo-key-123", "bot", ["m"])
+            .unwrap()
+            .key("demo-key-456", "cron", ["m"])
+            .unwrap();
+        let shown = format!("{keys:?}");
+        assert_eq!(shown, "StaticApiKeys { keys: 2, .. }");
+    }
+
+    #[test]
     fn only_digests_are_stored() {
         let keys = StaticApiKeys::new()
             .key("demo-key-123", "bot", ["m"])

@@ -249,6 +249,18 @@ mod tests {
     }
 
     #[test]
+    fn the_sweep_keeps_the_entries_still_fresh() {
+        let cache = cache(CredentialCacheConfig::default().max_age(Duration::from_secs(60)));
+        let first = cache.tag(&[b"a"]);
+        cache.insert(first, 1);
+        std::thread::sleep(Duration::from_millis(1100));
+        // A second later this insert sweeps; `a` is a second old of its sixty.
+        cache.insert(cache.tag(&[b"b"]), 2);
+        assert_eq!(cache.len(), 2);
+        assert_eq!(cache.get(&first), Some(1));
+    }
+
+    #[test]
     fn the_cache_is_bounded_in_entries() {
         let cache = cache(CredentialCacheConfig::default().max_entries(100));
         for i in 0..10_000u32 {
