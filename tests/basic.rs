@@ -188,35 +188,6 @@ async fn status_of(
         .status()
 }
 
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Log(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl Log {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl std::io::Write for Log {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Log {
-    type Writer = Log;
-
-    fn make_writer(&'a self) -> Log {
-        self.clone()
-    }
-}
-
 /// Polls `future` once; whether it is still pending.
 async fn poll_once<F: Future + ?Sized>(future: &mut Pin<Box<F>>) -> bool {
     std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx).is_pending())).await
@@ -429,12 +400,7 @@ async fn a_full_queue_is_answered_503_with_retry_after_and_cached_users_are_stil
         actix_rt::time::sleep(Duration::from_millis(5)).await;
     }
 
-    let log = Log::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(log.clone())
-        .with_ansi(false)
-        .finish();
-    let _logging = tracing::subscriber::set_default(subscriber);
+    let (_logging, log) = capture_logs(tracing::Level::INFO);
     refresh_log_interest();
     let paused = pause_hashing(&passwords);
     let mut first = Box::pin(app.call(reports_with(basic("alice:guess-1"))));

@@ -28,38 +28,9 @@ async fn open() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
-
 /// Everything `check_app` logs with a subscriber at `level`.
 async fn logged_at(level: tracing::Level) -> String {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(level)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (_guard, captured) = capture_logs(level);
     let auth = builder()
         .basic(
             StaticUsers::new()
@@ -75,8 +46,7 @@ async fn logged_at(level: tracing::Level) -> String {
         .service(open)
         .service(web::scope("/api").service(items));
     check_app(app).await.unwrap();
-    let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
-    log
+    captured.text()
 }
 
 #[actix_web::test]

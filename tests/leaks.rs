@@ -2,9 +2,6 @@
 //! body) nor the `tracing` output contains the credential, a password, key material, or — in
 //! the response — the precise reason. The reason code does reach the log.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use actix_web::dev::Service;
 use actix_web::{get, test, web, App, HttpResponse};
 use auth_runtime::testing::internals::{decode_basic, Authorization, Requirement};
@@ -27,41 +24,12 @@ async fn whoami(who: Identity) -> HttpResponse {
     HttpResponse::Ok().body(who.subject().unwrap_or("?").to_owned())
 }
 
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
-
 const PASSWORD: &str = "correct-horse-battery-staple";
 const API_KEY: &str = "sk-live-0123456789abcdef";
 
 /// Sends `req`, returning everything the client sees and everything that was logged.
 async fn exchange(req: test::TestRequest) -> (u16, String, String) {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (_guard, captured) = capture_logs(tracing::Level::TRACE);
 
     let auth = builder()
         .basic(
@@ -95,7 +63,7 @@ async fn exchange(req: test::TestRequest) -> (u16, String, String) {
         .error()
         .map(|error| format!("{error}\n{error:?}\n"));
     seen.push_str(&String::from_utf8_lossy(&test::read_body(res).await));
-    let mut logged = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let mut logged = captured.text();
     logged.push_str(&error.unwrap_or_default());
     (status, seen, logged)
 }

@@ -2,8 +2,7 @@
 //! credential), and the metrics of decisions, verification time and key-source health read
 //! back through a recorder.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::dev::Service;
@@ -42,39 +41,10 @@ async fn maybe(_who: Option<Identity>) -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
-
 /// Sends `req` to the test application with the logs captured at `level`; the status and
 /// the log.
 async fn logged(req: test::TestRequest, level: tracing::Level) -> (u16, String) {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(level)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (_guard, captured) = capture_logs(level);
     let auth = builder()
         .role_claims(["roles"])
         .basic(
@@ -95,7 +65,7 @@ async fn logged(req: test::TestRequest, level: tracing::Level) -> (u16, String) 
     refresh_log_interest();
     let res = app.call(req.to_request()).await.unwrap();
     let status = res.status().as_u16();
-    let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let log = captured.text();
     (status, log)
 }
 
@@ -177,13 +147,7 @@ async fn bound() -> HttpResponse {
 async fn a_refused_dpop_token_is_logged_with_what_it_carried() {
     use auth_runtime::testing::{DpopKey, TestIssuer, TestRequestExt};
     use auth_runtime::DpopConfig;
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::INFO)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (_guard, captured) = capture_logs(tracing::Level::INFO);
     let issuer = TestIssuer::es256();
     let auth = issuer
         .builder()
@@ -206,7 +170,7 @@ async fn a_refused_dpop_token_is_logged_with_what_it_carried() {
     refresh_log_interest();
     let res = app.call(req.to_request()).await.unwrap();
     assert_eq!(res.status(), 401);
-    let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let log = captured.text();
     let line = refusal_line(&log);
     for field in [
         r#"reason="expired""#,

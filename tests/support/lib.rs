@@ -5,6 +5,7 @@
 pub mod key_server;
 pub mod redis_server;
 
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use auth_runtime::testing::{IntrospectionServer, TestIssuer};
@@ -244,6 +245,49 @@ pub fn active(scope: &str) -> Value {
         "exp": now() + 600,
         "scope": scope,
     })
+}
+
+/// What a thread-local `tracing` subscriber wrote, as `capture_logs` installs it.
+#[derive(Clone, Default)]
+pub struct CapturedLog(Arc<Mutex<Vec<u8>>>);
+
+impl CapturedLog {
+    /// Everything logged so far, as text (without colours).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLog {
+    type Writer = CapturedLog;
+
+    fn make_writer(&'a self) -> CapturedLog {
+        self.clone()
+    }
+}
+
+/// Captures everything this thread logs at `level` or more severe while the guard lives.
+/// Call `refresh_log_interest` once the test's set-up is done, right before the code whose
+/// log it reads.
+pub fn capture_logs(level: tracing::Level) -> (tracing::subscriber::DefaultGuard, CapturedLog) {
+    let captured = CapturedLog::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(level)
+        .with_ansi(false)
+        .finish();
+    (tracing::subscriber::set_default(subscriber), captured)
 }
 
 /// Call after installing a thread-local `tracing` subscriber (`set_default`), right before the
