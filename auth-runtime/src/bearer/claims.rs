@@ -374,6 +374,8 @@ impl<'de> serde::Deserialize<'de> for StrictJson {
     }
 }
 
+/// The visits `serde_json`'s `deserialize_any` makes: it never calls `visit_string`,
+/// `visit_none` or `visit_some`, so they keep serde's defaults.
 struct StrictVisitor;
 
 impl<'de> serde::de::Visitor<'de> for StrictVisitor {
@@ -403,20 +405,8 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
         Ok(Value::String(value.to_owned()))
     }
 
-    fn visit_string<E>(self, value: String) -> Result<Value, E> {
-        Ok(Value::String(value))
-    }
-
     fn visit_unit<E>(self) -> Result<Value, E> {
         Ok(Value::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(StrictVisitor)
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
@@ -437,5 +427,145 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
             object.insert(name, value);
         }
         Ok(Value::Object(object))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const NOW: u64 = 1_800_000_000;
+    const LEEWAY: u64 = 60;
+
+    fn rules(audiences: &[&str]) -> ClaimRules {
+        ClaimRules {
+            issuers: Vec::new(),
+            audiences: audiences.iter().map(|aud| (*aud).to_owned()).collect(),
+            leeway: LEEWAY,
+            typ: None,
+            required_claims: Vec::new(),
+            scope_claims: vec![ClaimPath::from("scope")],
+            role_claims: Vec::new(),
+            hierarchy: Arc::new(ScopeHierarchy::default()),
+            scheme: Scheme::Bearer,
+        }
+    }
+
+    fn refusal(rules: &ClaimRules, claims: Value) -> Option<Refusal> {
+        rules.check(None, claims, 1, NOW).err()
+    }
+
+    #[test]
+    fn claims_keep_every_json_value_and_refuse_a_repeated_member() {
+        let payload = br#"{"s":"a\u0041","e":"\u00e9t\u00e9","n":-5,"u":7,"f":1.5,"b":true,"z":null,"a":[1,{"x":-2}],"o":{"k":"v"}}"#;
+        assert_eq!(
+            parse_claims(payload).unwrap(),
+            json!({
+                "s": "aA", "e": "été", "n": -5, "u": 7, "f": 1.5, "b": true, "z": null,
+                "a": [1, { "x": -2 }], "o": { "k": "v" },
+            })
+        );
+        let malformed = Some(Refusal::Invalid(InvalidReason::Malformed));
+        for refused in [
+            &br#"{"scope":"none","scope":"admin"}"#[..],
+            br#"{"cnf":{"jkt":"a","jkt":"b"}}"#,
+            br#"[{"sub":"alice"}]"#,
+            br#""claims""#,
+            b"{",
+        ] {
+            assert_eq!(parse_claims(refused).err(), malformed);
+        }
+    }
+
+    #[test]
+    fn exp_and_nbf_hold_up_to_the_leeway_and_not_a_second_more() {
+        let rules = rules(&[]);
+        assert_eq!(refusal(&rules, json!({ "exp": NOW - LEEWAY })), None);
+        assert_eq!(
+            refusal(&rules, json!({ "exp": NOW - LEEWAY - 1 })),
+            Some(Refusal::Expired)
+        );
+        let exp = NOW + 600;
+        assert_eq!(
+            refusal(&rules, json!({ "exp": exp, "nbf": NOW + LEEWAY })),
+            None
+        );
+        assert_eq!(
+            refusal(&rules, json!({ "exp": exp, "nbf": NOW + LEEWAY + 1 })),
+            Some(Refusal::NotYetValid)
+        );
+    }
+
+    #[test]
+    fn an_empty_audience_array_names_no_one() {
+        let exp = NOW + 600;
+        assert_eq!(refusal(&rules(&[]), json!({ "exp": exp, "aud": [] })), None);
+        assert_eq!(
+            refusal(&rules(&["api"]), json!({ "exp": exp, "aud": [] })),
+            Some(Refusal::Invalid(InvalidReason::WrongAudience))
+        );
+        assert_eq!(
+            refusal(
+                &rules(&["api"]),
+                json!({ "exp": exp, "aud": ["other", "api"] })
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn exp_is_required_of_a_jwt_but_not_of_an_introspection_response() {
+        let rules = rules(&[]);
+        assert_eq!(
+            refusal(&rules, json!({ "sub": "alice" })),
+            Some(Refusal::Invalid(InvalidReason::MissingClaim))
+        );
+        let verified = rules
+            .check_introspection(json!({ "active": true, "sub": "alice" }), NOW)
+            .unwrap();
+        assert_eq!(verified.exp, u64::MAX);
+        assert_eq!(verified.key, 0);
+    }
+
+    #[test]
+    fn an_introspected_client_token_gets_its_client_id_as_subject_and_a_sub_is_kept() {
+        let rules = rules(&[]);
+        let subject = |claims: Value| {
+            let verified = rules.check_introspection(claims, NOW).unwrap();
+            verified.principal.subject().map(str::to_owned)
+        };
+        assert_eq!(
+            subject(json!({ "active": true, "client_id": "reporting" })).as_deref(),
+            Some("reporting")
+        );
+        assert_eq!(
+            subject(json!({ "active": true, "sub": "alice", "client_id": "reporting" })).as_deref(),
+            Some("alice")
+        );
+        assert_eq!(subject(json!({ "active": true, "client_id": 7 })), None);
+    }
+
+    #[test]
+    fn cnf_jkt_binds_the_token_to_that_thumbprint_and_any_other_confirmation_to_none() {
+        let rules = rules(&[]);
+        let bound = |claims: Value| rules.check(None, claims, 1, NOW).unwrap().bound_key;
+        let exp = NOW + 600;
+        assert_eq!(bound(json!({ "exp": exp })), None);
+        assert_eq!(
+            bound(json!({ "exp": exp, "cnf": { "jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" } }))
+                .as_deref(),
+            Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I")
+        );
+        assert_eq!(
+            bound(json!({ "exp": exp, "cnf": { "x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2" } }))
+                .as_deref(),
+            Some("")
+        );
+        assert_eq!(
+            bound(json!({ "exp": exp, "cnf": { "jkt": 7 } })).as_deref(),
+            Some("")
+        );
     }
 }

@@ -121,4 +121,23 @@ mod tests {
         let huge = format!("{}.x.y", "A".repeat(MAX_SEGMENT + 4));
         assert_eq!(of_token(huge.as_bytes(), 0), CredentialFacts::default());
     }
+
+    #[test]
+    fn a_segment_of_the_maximum_length_is_read_and_one_longer_is_not() {
+        // 12,288 bytes of JSON are exactly MAX_SEGMENT (16,384) base64url characters.
+        let header = |padding: usize| {
+            let json = format!(r#"{{"alg":"RS256","x":"{}"}}"#, "a".repeat(padding));
+            segment(&json)
+        };
+        let longest = header(12_288 - 22);
+        assert_eq!(longest.len(), MAX_SEGMENT);
+        let facts = of_token(format!("{longest}.x.y").as_bytes(), 0);
+        assert_eq!(facts.alg.as_deref(), Some("RS256"));
+        let longer = header(12_288 - 22 + 1);
+        assert!(longer.len() > MAX_SEGMENT);
+        assert_eq!(
+            of_token(format!("{longer}.x.y").as_bytes(), 0),
+            CredentialFacts::default()
+        );
+    }
 }
