@@ -164,10 +164,6 @@ impl<'de> Visitor<'de> for TextVisitor {
     fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
         Ok(Cow::Owned(value.to_owned()))
     }
-
-    fn visit_string<E>(self, value: String) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(value))
-    }
 }
 
 #[cfg(test)]
@@ -289,6 +285,24 @@ mod tests {
             "{".repeat(300)
         );
         assert_eq!(decode(&brackets).unwrap().kid.unwrap().len(), 601);
+    }
+
+    #[test]
+    fn depth_is_the_deepest_nesting_not_the_number_of_brackets() {
+        // 130 brackets, none deeper than MAX_DEPTH: the scan runs and lets it through.
+        let deepest = format!("{}{}", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
+        let siblings = format!(r#"{{"alg":"HS256","x":{deepest},"y":[],"z":{{}}}}"#);
+        assert!(decode(&siblings).is_ok());
+        // Closing brackets inside a string do not lower the depth: 200 deep is refused (and
+        // would be read: serde_json skips an unknown member without a depth limit).
+        let hidden = format!(
+            r#"{{"alg":"HS256","x":{}"{}",{}{}}}"#,
+            "[".repeat(100),
+            "]".repeat(100),
+            "[".repeat(100),
+            "]".repeat(200)
+        );
+        assert_eq!(decode(&hidden).map(drop), invalid(InvalidReason::Malformed));
     }
 
     #[test]
