@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, test, web, App, HttpResponse};
 use auth_runtime::testing::{verify_bearer, TestIssuer};
 use auth_runtime::{
-    requires, Algorithm, Authenticator, Identity, InvalidReason, Refusal, StaticApiKeys,
+    requires, Algorithm, Authenticator, Identity, InvalidReason, Key, Refusal, StaticApiKeys,
     StaticUsers,
 };
 use auth_tests::key_server::{jwk, KeyServer};
@@ -245,6 +245,23 @@ async fn alg_none_in_any_casing_with_or_without_a_signature_is_invalid_token() {
         tokens.push((format!("{header}, unsigned"), unsigned));
     }
     assert_invalid_tokens(&authenticator(), tokens).await;
+}
+
+/// `Key::public_pem` takes the algorithm from the key's type and nothing else: each key verifies
+/// one algorithm (RFC 8725 §3.1).
+#[actix_rt::test]
+async fn a_public_key_in_pem_is_bound_to_the_algorithm_of_its_type() {
+    let rsa_pem = std::str::from_utf8(rsa_public_pem()).unwrap();
+    for (pem, algorithm) in [
+        (rsa_pem, Algorithm::RS256),
+        (P256_PUBLIC, Algorithm::ES256),
+        (P384_PUBLIC, Algorithm::ES384),
+        (ED25519_PUBLIC, Algorithm::EdDSA),
+    ] {
+        assert_eq!(Key::public_pem(pem).unwrap().algorithm(), algorithm);
+    }
+    let garbage = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
+    assert!(Key::public_pem(garbage).is_err());
 }
 
 #[actix_rt::test]
