@@ -681,9 +681,53 @@ mod tests {
         for name in ["ed25519", "eddsa", "none", "ES512", "Ed448", " HS256", ""] {
             assert_eq!(AlgName::parse(name), None, "{name}");
         }
-        for name in ["HS256", "RS512", "ES384", "EdDSA", "Ed25519"] {
+        for name in [
+            "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+            "ES256", "ES384", "EdDSA", "Ed25519",
+        ] {
             assert_eq!(AlgName::parse(name).unwrap().as_str(), name);
         }
+    }
+
+    #[test]
+    fn debug_shows_the_algorithm_its_name_and_the_kid_and_no_key_material() {
+        let key = key(json!({
+            "kty": "OKP", "crv": "Ed25519", "alg": "Ed25519", "kid": "k1", "x": ED25519_X
+        }))
+        .unwrap();
+        assert_eq!(
+            format!("{key:?}"),
+            r#"Key { algorithm: EdDSA, name: Some("Ed25519"), kid: Some("k1"), .. }"#
+        );
+        let secret = b"TEST-ONLY-hmac-secret-0123456789-abcdef";
+        let debug = format!("{:?}", Key::hs256(secret).unwrap());
+        assert_eq!(
+            debug,
+            r#"Key { algorithm: HS256, name: None, kid: None, .. }"#
+        );
+    }
+
+    #[test]
+    fn a_refused_jwk_says_why() {
+        let refused = |jwk: Value| {
+            let jwk: Jwk = serde_json::from_value(jwk).unwrap();
+            match Key::from_jwk(&jwk) {
+                Err(ConfigError::InvalidJwk { kid, reason }) => (kid, reason),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            refused(
+                json!({ "kty": "OKP", "crv": "Ed25519", "use": "enc", "kid": "e", "x": ED25519_X })
+            ),
+            (
+                Some("e".to_owned()),
+                "its `use` is not `sig` (RFC 7517 §4.2)".to_owned()
+            )
+        );
+        let (kid, reason) = refused(json!({ "kty": "RSA", "n": rsa_n(1024), "e": "AQAB" }));
+        assert_eq!(kid, None);
+        assert!(reason.contains("2048"), "{reason}");
     }
 
     #[test]
