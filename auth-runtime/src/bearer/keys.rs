@@ -708,6 +708,39 @@ mod tests {
     }
 
     #[test]
+    fn a_typed_jwk_is_bound_to_its_alg() {
+        use base64::Engine;
+        let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([7u8; 64]);
+        let from_typed = |jwk: Value| {
+            let jwk: Jwk = serde_json::from_value(jwk).unwrap();
+            Key::from_jwk(&jwk).unwrap().algorithm()
+        };
+        for algorithm in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
+            let alg = format!("{algorithm:?}");
+            assert_eq!(
+                from_typed(json!({ "kty": "oct", "alg": alg, "k": secret })),
+                algorithm
+            );
+        }
+        for algorithm in [
+            Algorithm::RS256,
+            Algorithm::RS384,
+            Algorithm::RS512,
+            Algorithm::PS256,
+            Algorithm::PS384,
+            Algorithm::PS512,
+        ] {
+            let alg = format!("{algorithm:?}");
+            let jwk = json!({ "kty": "RSA", "alg": alg, "n": rsa_n(2048), "e": "AQAB" });
+            assert_eq!(from_typed(jwk), algorithm);
+        }
+        let p256 = json!({ "kty": "EC", "crv": "P-256", "alg": "ES256", "x": P256_X, "y": P256_Y });
+        assert_eq!(from_typed(p256), Algorithm::ES256);
+        let ed25519 = json!({ "kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "x": ED25519_X });
+        assert_eq!(from_typed(ed25519), Algorithm::EdDSA);
+    }
+
+    #[test]
     fn a_refused_jwk_says_why() {
         let refused = |jwk: Value| {
             let jwk: Jwk = serde_json::from_value(jwk).unwrap();
