@@ -10,8 +10,8 @@ use actix_web::http::StatusCode;
 use actix_web::{get, test, web, App, HttpResponse};
 use auth_runtime::testing::{verify_bearer, TestIssuer};
 use auth_runtime::{
-    requires, Algorithm, Authenticator, Identity, InvalidReason, Key, Refusal, StaticApiKeys,
-    StaticUsers,
+    requires, Algorithm, Authenticator, ConfigError, Identity, InvalidReason, Key, Refusal,
+    StaticApiKeys, StaticUsers,
 };
 use auth_tests::key_server::{jwk, KeyServer};
 use auth_tests::*;
@@ -262,6 +262,40 @@ async fn a_public_key_in_pem_is_bound_to_the_algorithm_of_its_type() {
     }
     let garbage = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
     assert!(Key::public_pem(garbage).is_err());
+}
+
+/// A key given for an algorithm of another family or curve is refused at start-up, saying so.
+#[actix_rt::test]
+async fn a_key_for_another_family_or_curve_is_refused_as_a_mismatch() {
+    let rsa_pem = rsa_public_pem();
+    let mismatch = |result: Result<Key, ConfigError>| match result {
+        Err(ConfigError::AlgorithmMismatch { algorithm, key }) => (algorithm, key),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        mismatch(Key::rsa_pem(Algorithm::ES256, rsa_pem)),
+        (Algorithm::ES256, "an RSA key")
+    );
+    assert_eq!(
+        mismatch(Key::rsa_der(Algorithm::EdDSA, pem_to_der(P256_PUBLIC))),
+        (Algorithm::EdDSA, "an RSA key")
+    );
+    assert_eq!(
+        mismatch(Key::ec_pem(Algorithm::RS256, P256_PUBLIC)),
+        (Algorithm::RS256, "an EC key")
+    );
+    assert_eq!(
+        mismatch(Key::ec_pem(Algorithm::ES384, P256_PUBLIC)),
+        (Algorithm::ES384, "a key on another curve")
+    );
+    assert_eq!(
+        mismatch(Key::ec_pem(Algorithm::ES256, P384_PUBLIC)),
+        (Algorithm::ES256, "a key on another curve")
+    );
+    assert_eq!(
+        mismatch(Key::hmac(Algorithm::RS256, [7u8; 64])),
+        (Algorithm::RS256, "an HMAC secret")
+    );
 }
 
 #[actix_rt::test]
