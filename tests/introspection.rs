@@ -7,8 +7,10 @@ use std::time::Duration;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, test, App, HttpResponse};
-use auth_runtime::testing::IntrospectionServer;
-use auth_runtime::{requires, Authenticator, ConfigError, Identity, Introspection};
+use auth_runtime::testing::{
+    assert_dpop_unauthenticated, DpopKey, IntrospectionServer, TestRequestExt,
+};
+use auth_runtime::{requires, Authenticator, ConfigError, DpopConfig, Identity, Introspection};
 use auth_tests::key_server::{jwk, KeyServer};
 use auth_tests::*;
 use jsonwebtoken::Algorithm;
@@ -18,6 +20,16 @@ use serde_json::{json, Value};
 #[requires(scope = "read")]
 async fn items(who: Identity) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "sub": who.subject(), "scopes": who.scopes() }))
+}
+
+#[get("/bound")]
+#[requires(scheme = "DPoP", scope = "read")]
+async fn bound(who: Identity) -> HttpResponse {
+    HttpResponse::Ok().body(format!(
+        "{} via {}",
+        who.subject().unwrap_or("?"),
+        who.scheme()
+    ))
 }
 
 async fn call(auth: &Authenticator, token: &str) -> ServiceResponse {
@@ -353,4 +365,48 @@ fn misconfigurations_stop_the_build() {
         Introspection::endpoint(url).client_secret_basic("a", "s3cret")
     );
     assert!(!shown.contains("s3cret"), "{shown}");
+}
+
+/// An opaque token bound to a client's key (`cnf.jkt` in the introspection answer, RFC 9449
+/// §6.2) is good with a proof of that key only, and never as a plain Bearer token.
+#[actix_rt::test]
+async fn an_introspected_dpop_bound_token_needs_a_proof_of_its_key() {
+    let server = introspection_server().await;
+    let auth = introspecting(&server)
+        .dpop(DpopConfig::default())
+        .build()
+        .unwrap();
+    let client = DpopKey::es256();
+    let token = token_with(
+        &server,
+        json!({ "token_type": "DPoP", "cnf": { "jkt": client.thumbprint() } }),
+    );
+    let app = test::init_service(
+        App::new()
+            .configure(auth.configure())
+            .service(items)
+            .service(bound),
+    )
+    .await;
+    let url = "http://localhost:8080/bound";
+    let with_proof = |key: &DpopKey| {
+        let proof = key.proof("GET", url).token(&token).sign();
+        test::TestRequest::get()
+            .uri("/bound")
+            .dpop(&token, &proof)
+            .to_request()
+    };
+    let res = app.call(with_proof(&client)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(test::read_body(res).await, "user-42 via DPoP");
+    let thief = DpopKey::es256();
+    let res = app.call(with_proof(&thief)).await.unwrap();
+    assert_dpop_unauthenticated(&res, Some("invalid_dpop_proof"));
+    let as_bearer = test::TestRequest::get()
+        .uri("/items")
+        .insert_header(bearer(&token))
+        .to_request();
+    let res = app.call(as_bearer).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_of(&res).as_deref(), Some("invalid_token"));
 }
