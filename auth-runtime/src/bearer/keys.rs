@@ -736,6 +736,13 @@ mod tests {
         }
         let p256 = json!({ "kty": "EC", "crv": "P-256", "alg": "ES256", "x": P256_X, "y": P256_Y });
         assert_eq!(from_typed(p256), Algorithm::ES256);
+        // tests/keys/TEST-ONLY-p384-public.pem's point.
+        let (x, y) = (
+            "aqEIxyH3X1EvfwmfwkkiI_WxocHfBXHu7w1lOjJgv1MHg7wNPrmOEPJ1cw8HR94I",
+            "tC4pgTg2iVIdbK08Y3ZUxOMbJswqKq9hN8pUTZsgJ8oroATsjbraiz4yCycunz1a",
+        );
+        let p384 = json!({ "kty": "EC", "crv": "P-384", "alg": "ES384", "x": x, "y": y });
+        assert_eq!(from_typed(p384), Algorithm::ES384);
         let ed25519 = json!({ "kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "x": ED25519_X });
         assert_eq!(from_typed(ed25519), Algorithm::EdDSA);
     }
