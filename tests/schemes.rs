@@ -707,3 +707,64 @@ async fn claims_without_the_attribute_are_refused_with_the_principals_own_scheme
         ]
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Scheme names: each a token, none used twice.
+
+/// A custom scheme that never finds credentials, named `NAME`.
+macro_rules! named_scheme {
+    ($type:ident, $name:literal) => {
+        struct $type;
+
+        impl CustomScheme for $type {
+            const NAME: &'static str = $name;
+
+            fn is_present(&self, _req: &HttpRequest) -> bool {
+                false
+            }
+
+            async fn verify(&self, _req: &HttpRequest) -> Result<Principal, Refusal> {
+                Err(Refusal::Rejected)
+            }
+        }
+    };
+}
+
+named_scheme!(LowerSession, "session");
+named_scheme!(SpacedName, "Two Words");
+named_scheme!(EmptyName, "");
+named_scheme!(LowerBasic, "basic");
+named_scheme!(OtherName, "Ticket");
+
+#[actix_web::test]
+async fn a_scheme_name_used_twice_or_not_a_token_is_refused_at_build() {
+    let refused = |builder: auth_runtime::AuthenticatorBuilder| match builder.build() {
+        Err(auth_runtime::ConfigError::InvalidSchemeName(name)) => name,
+        Err(other) => panic!("refused for another reason: {other}"),
+        Ok(_) => panic!("built"),
+    };
+    // Names are compared case-insensitively, as clients compare schemes.
+    let twice = Authenticator::builder()
+        .custom_scheme(SessionCookie)
+        .custom_scheme(LowerSession);
+    assert_eq!(refused(twice), "session");
+    let builtin = Authenticator::builder()
+        .basic(StaticUsers::new())
+        .custom_scheme(LowerBasic);
+    assert_eq!(refused(builtin), "basic");
+    assert_eq!(
+        refused(Authenticator::builder().custom_scheme(SpacedName)),
+        "Two Words"
+    );
+    assert_eq!(
+        refused(Authenticator::builder().custom_scheme(EmptyName)),
+        ""
+    );
+    // Distinct tokens are fine.
+    Authenticator::builder()
+        .custom_scheme(SessionCookie)
+        .custom_scheme(OtherName)
+        .basic(StaticUsers::new())
+        .build()
+        .expect("two custom schemes and Basic");
+}

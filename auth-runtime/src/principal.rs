@@ -212,3 +212,63 @@ impl serde::Serialize for Scopes {
         serializer.collect_seq(self.iter())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn scopes_count_each_token_once_in_the_order_first_seen() {
+        let mut scopes = Scopes::new();
+        assert!(scopes.is_empty());
+        assert_eq!(scopes.len(), 0);
+        scopes.extend_from_list("  b a  b ");
+        scopes.insert("c");
+        scopes.insert("a");
+        assert!(!scopes.is_empty());
+        assert_eq!(scopes.len(), 3);
+        assert_eq!(scopes.iter().collect::<Vec<_>>(), ["b", "a", "c"]);
+        assert!(scopes.contains("c") && !scopes.contains("C"));
+        assert_eq!(scopes, ["b", "a", "b", "c"].into_iter().collect());
+        assert_eq!(
+            serde_json::to_value(&scopes).unwrap(),
+            json!(["b", "a", "c"])
+        );
+    }
+
+    #[test]
+    fn a_principal_reads_back_what_it_was_given() {
+        let alice = Principal::user(Scheme::Basic, "alice")
+            .with_scopes(["r", "w", "r"])
+            .with_roles(["admin"])
+            .with_acr("urn:mace:incommon:iap:silver")
+            .with_auth_time(1_700_000_000);
+        assert_eq!(alice.scheme(), Scheme::Basic);
+        assert_eq!(alice.subject(), Some("alice"));
+        assert_eq!(alice.claim("sub"), Some(&json!("alice")));
+        assert_eq!(alice.claims(), &json!({ "sub": "alice" }));
+        assert_eq!(alice.scopes().len(), 2);
+        assert!(alice.roles().contains("admin") && !alice.roles().contains("r"));
+        assert_eq!(alice.acr(), Some("urn:mace:incommon:iap:silver"));
+        assert_eq!(alice.auth_time(), Some(1_700_000_000));
+        assert!(!alice.scopes_closed());
+
+        let as_dpop = alice.with_scheme(Scheme::DPoP);
+        assert_eq!(as_dpop.scheme(), Scheme::DPoP);
+        assert_eq!(as_dpop.subject(), Some("alice"));
+        assert_eq!(as_dpop.scopes(), alice.scopes());
+        assert_eq!(as_dpop.acr(), alice.acr());
+        assert_eq!(as_dpop.auth_time(), alice.auth_time());
+    }
+
+    #[test]
+    fn closing_the_scopes_is_remembered() {
+        let mut principal = Principal::new(Scheme::Bearer, Scopes::new(), json!({}));
+        assert_eq!(principal.subject(), None);
+        principal.close_scopes().insert("implied");
+        assert!(principal.scopes_closed());
+        assert!(principal.scopes().contains("implied"));
+    }
+}
