@@ -8,7 +8,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, test, web, App, HttpResponse};
 use auth_runtime::{
     check_app, inventory, public, requires, Algorithm, Authenticator, Claims, ConfigError,
-    Identity, Optional, StaticUsers,
+    Identity, Optional, StaticApiKeys, StaticUsers,
 };
 use auth_tests::*;
 use serde_json::{json, Value};
@@ -261,6 +261,29 @@ async fn a_wrong_basic_password_is_refused_on_undeclared_routes() {
             [r#"Basic realm="test-realm", charset="UTF-8""#]
         );
     }
+}
+
+#[actix_web::test]
+async fn an_api_key_outside_the_authorization_header_is_checked_on_undeclared_routes() {
+    // The only scheme finds its credentials in its own header, never in `Authorization`.
+    let keys = StaticApiKeys::new()
+        .key("demo-key-123", "metrics-bot", ["metrics:read"])
+        .unwrap();
+    let auth = Authenticator::builder().api_keys(keys).build().unwrap();
+    for path in UNDECLARED {
+        let res = call(&auth, get(path).insert_header(("X-API-Key", "wrong-key"))).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(challenges(&res), [r#"ApiKey realm="api""#], "{path}");
+    }
+    let res = call(
+        &auth,
+        get("/open/identity").insert_header(("X-API-Key", "demo-key-123")),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body(res).await, "hello metrics-bot");
+    let res = call(&auth, get("/open")).await;
+    assert_eq!(res.status(), StatusCode::OK);
 }
 
 #[actix_web::test]

@@ -91,6 +91,13 @@ async fn metadata_is_served_at_the_path_suffixed_well_known_url() {
             .scopes_supported(["items:read", "items:write"]),
     );
     assert_eq!(auth.resource_metadata_url(), Some(METADATA_URL));
+    assert_eq!(
+        auth.resource_metadata_paths(),
+        [
+            "/.well-known/oauth-protected-resource/v1",
+            "/.well-known/oauth-protected-resource"
+        ]
+    );
     let res = call(&auth, get("/.well-known/oauth-protected-resource/v1")).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
@@ -146,6 +153,10 @@ async fn a_host_only_identifier_is_served_at_the_bare_well_known_path() {
     assert_eq!(
         auth.resource_metadata_url(),
         Some("https://api.example.com/.well-known/oauth-protected-resource")
+    );
+    assert_eq!(
+        auth.resource_metadata_paths(),
+        ["/.well-known/oauth-protected-resource"]
     );
     let res = call(&auth, get("/.well-known/oauth-protected-resource")).await;
     assert_eq!(res.status(), StatusCode::OK);

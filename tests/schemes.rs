@@ -768,3 +768,35 @@ async fn a_scheme_name_used_twice_or_not_a_token_is_refused_at_build() {
         .build()
         .expect("two custom schemes and Basic");
 }
+
+#[actix_web::test]
+async fn the_authenticator_reads_back_its_configuration() {
+    let default = Authenticator::builder()
+        .basic(StaticUsers::new())
+        .build()
+        .unwrap();
+    assert_eq!(default.realm(), "api");
+    assert!(!default.denies_by_default());
+    assert!(default.public_routes().is_empty());
+
+    let auth = Authenticator::builder()
+        .realm("reports")
+        .basic(StaticUsers::new())
+        .custom_scheme(SessionCookie)
+        .deny_by_default()
+        .public_route("/static")
+        .build()
+        .unwrap();
+    assert_eq!(auth.realm(), "reports");
+    assert_eq!(auth.schemes(), [Scheme::Basic, Scheme::Custom("Session")]);
+    assert!(auth.denies_by_default());
+    assert_eq!(auth.public_routes(), ["/static"]);
+    let debug = format!("{auth:?}");
+    assert!(
+        debug.starts_with("Authenticator {")
+            && debug.contains(r#"realm: "reports""#)
+            && debug.contains("Basic")
+            && debug.contains("Session"),
+        "{debug}"
+    );
+}
