@@ -410,3 +410,28 @@ async fn an_introspected_dpop_bound_token_needs_a_proof_of_its_key() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(error_of(&res).as_deref(), Some("invalid_token"));
 }
+
+#[actix_rt::test]
+async fn a_token_of_exactly_the_size_limit_is_introspected_once_and_one_byte_more_never() {
+    let server = introspection_server().await;
+    let at_limit = format!("{:A<40}", opaque_token());
+    let auth = introspecting(&server)
+        .max_token_bytes(at_limit.len())
+        .build()
+        .unwrap();
+    server.activate(&at_limit, active("read"));
+    assert_eq!(status(&auth, &at_limit).await, StatusCode::OK);
+    assert_eq!(status(&auth, &at_limit).await, StatusCode::OK);
+    assert_eq!(
+        server.calls(),
+        1,
+        "the second request was served from the cache"
+    );
+
+    let over = format!("{at_limit}A");
+    server.activate(&over, active("read"));
+    let res = call(&auth, &over).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_of(&res).as_deref(), Some("invalid_token"));
+    assert_eq!(server.calls(), 1, "a token over the limit is never sent");
+}

@@ -409,3 +409,121 @@ impl Endpoint {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hierarchy::ScopeHierarchy;
+    use crate::scheme::Scheme;
+
+    fn active(until: u64, nbf: Option<u64>) -> Entry {
+        Entry::Active(Arc::new(Active {
+            principal: Arc::new(Principal::user(Scheme::Bearer, "user-42")),
+            ids: TokenIds::new(None, Some("user-42"), None),
+            bound_key: None,
+            nbf,
+            until,
+        }))
+    }
+
+    #[test]
+    fn an_active_answer_is_served_until_its_time_is_up() {
+        let entry = active(100, None);
+        assert!(matches!(entry.serve(99, 0), Some(Ok(_))));
+        assert!(entry.serve(100, 0).is_none());
+        assert!(entry.serve(101, 0).is_none());
+    }
+
+    #[test]
+    fn an_active_answer_is_not_yet_valid_before_its_nbf_less_the_leeway() {
+        let entry = active(1000, Some(50));
+        for (now, served) in [(44, false), (45, true), (50, true), (60, true)] {
+            match entry.serve(now, 5) {
+                Some(Ok(_)) => assert!(served, "at {now}"),
+                Some(Err(Refusal::NotYetValid)) => assert!(!served, "at {now}"),
+                _ => panic!("at {now}: neither served nor not yet valid"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_refusal_is_served_until_its_time_is_up() {
+        let entry = Entry::Refused {
+            refusal: Refusal::Expired,
+            until: 100,
+        };
+        assert!(matches!(entry.serve(99, 0), Some(Err(Refusal::Expired))));
+        assert!(entry.serve(100, 0).is_none());
+    }
+
+    fn shared() -> (Shared, mpsc::UnboundedReceiver<Job>) {
+        let (jobs, receiver) = mpsc::unbounded_channel();
+        let shared = Shared {
+            mac: Hmac::<Sha256>::new_from_slice(&[7; 32]).unwrap(),
+            cache: Cache::new(16),
+            flights: Mutex::new(HashMap::new()),
+            jobs,
+            rules: ClaimRules {
+                issuers: Vec::new(),
+                audiences: Vec::new(),
+                leeway: 0,
+                typ: None,
+                required_claims: Vec::new(),
+                scope_claims: Vec::new(),
+                role_claims: Vec::new(),
+                hierarchy: Arc::new(ScopeHierarchy::default()),
+                scheme: Scheme::Bearer,
+            },
+            every_token: false,
+            max_token_bytes: 64,
+            max_age: 60,
+            negative_age: 60,
+            outage_until_ms: AtomicU64::new(0),
+            outage_cooldown: Duration::from_secs(5),
+            epoch: Instant::now(),
+        };
+        (shared, receiver)
+    }
+
+    #[test]
+    fn a_call_starts_at_once_after_start_and_joins_a_flight_in_the_air() {
+        let (shared, mut jobs) = shared();
+        // Right after start no outage was recorded: the first call is made, even in the first
+        // millisecond.
+        let key = shared.key_of(b"opaque-1");
+        shared.join_or_start("opaque-1", key).unwrap();
+        shared.join_or_start("opaque-1", key).unwrap();
+        assert_eq!(jobs.try_recv().unwrap().token, "opaque-1");
+        assert!(
+            jobs.try_recv().is_err(),
+            "the second request joined the first call"
+        );
+    }
+
+    #[test]
+    fn no_call_is_made_during_an_outage_or_with_too_many_in_the_air() {
+        let (shared, mut jobs) = shared();
+        shared.outage_until_ms.store(60_000, Ordering::Relaxed);
+        let key = shared.key_of(b"opaque-1");
+        assert!(matches!(
+            shared.join_or_start("opaque-1", key),
+            Err(Refusal::IntrospectionUnavailable)
+        ));
+        shared.outage_until_ms.store(0, Ordering::Relaxed);
+        for n in 0..MAX_FLIGHTS {
+            let token = format!("opaque-{n}");
+            let key = shared.key_of(token.as_bytes());
+            shared.join_or_start(&token, key).unwrap();
+        }
+        let key = shared.key_of(b"one-too-many");
+        assert!(matches!(
+            shared.join_or_start("one-too-many", key),
+            Err(Refusal::IntrospectionUnavailable)
+        ));
+        let mut started = 0;
+        while jobs.try_recv().is_ok() {
+            started += 1;
+        }
+        assert_eq!(started, MAX_FLIGHTS);
+    }
+}
