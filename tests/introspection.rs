@@ -435,3 +435,45 @@ async fn a_token_of_exactly_the_size_limit_is_introspected_once_and_one_byte_mor
     assert_eq!(error_of(&res).as_deref(), Some("invalid_token"));
     assert_eq!(server.calls(), 1, "a token over the limit is never sent");
 }
+
+#[actix_rt::test]
+async fn an_answer_of_exactly_the_size_limit_is_read_and_one_byte_more_is_not() {
+    for chunked in [false, true] {
+        let server = introspection_server().await;
+        server.serve_chunked(chunked);
+        let token = opaque_token();
+        let mut answer = active("read");
+        answer["active"] = json!(true);
+        // Past the 1,088 bytes a slip of the default's `64 * 1024` would allow.
+        answer["padding"] = json!("x".repeat(2000));
+        server.answer(&token, answer.clone());
+        let size = serde_json::to_vec(&answer).unwrap().len();
+        let with_limit = |bytes| {
+            builder()
+                .allow_http()
+                .introspection(
+                    Introspection::endpoint(server.url())
+                        .client_secret_basic(CLIENT_ID, CLIENT_SECRET)
+                        .max_response_bytes(bytes),
+                )
+                .build()
+                .unwrap()
+        };
+        let default = introspecting(&server).build().unwrap();
+        assert_eq!(
+            status(&default, &token).await,
+            StatusCode::OK,
+            "chunked: {chunked}"
+        );
+        assert_eq!(
+            status(&with_limit(size), &token).await,
+            StatusCode::OK,
+            "chunked: {chunked}"
+        );
+        assert_eq!(
+            status(&with_limit(size - 1), &token).await,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "chunked: {chunked}"
+        );
+    }
+}

@@ -4,11 +4,15 @@
 //! and starting again on the same port.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::ServerHandle;
 use actix_web::http::header;
 use actix_web::web::{self, Bytes};
@@ -33,6 +37,7 @@ struct State {
     failing: AtomicBool,
     delay_ms: AtomicU64,
     oversized: AtomicUsize,
+    chunked: AtomicBool,
 }
 
 /// The endpoint. Every method that changes its behaviour takes effect on the next call.
@@ -118,6 +123,12 @@ impl IntrospectionServer {
     /// Answers with a valid JSON object padded to `bytes` bytes (0: normal answers).
     pub fn serve_oversized(&self, bytes: usize) {
         self.state.oversized.store(bytes, Ordering::SeqCst);
+    }
+
+    /// Sends every answer without `Content-Length`, in chunks of at most 16 bytes (`false`:
+    /// one body of a declared length, the default).
+    pub fn serve_chunked(&self, chunked: bool) {
+        self.state.chunked.store(chunked, Ordering::SeqCst);
     }
 
     /// Stops listening: connections are refused until [`restart`](Self::restart).
@@ -231,5 +242,34 @@ async fn introspect(req: HttpRequest, body: Bytes, state: web::Data<State>) -> H
         .get(token)
         .cloned()
         .unwrap_or_else(|| json!({ "active": false }));
-    HttpResponse::Ok().json(answer)
+    if !state.chunked.load(Ordering::SeqCst) {
+        return HttpResponse::Ok().json(answer);
+    }
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(Chunked(serde_json::to_vec(&answer).unwrap_or_default()))
+}
+
+/// A body sent in chunks of at most 16 bytes, without a declared length.
+struct Chunked(Vec<u8>);
+
+impl MessageBody for Chunked {
+    type Error = Infallible;
+
+    fn size(&self) -> BodySize {
+        BodySize::Stream
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Infallible>>> {
+        if self.0.is_empty() {
+            return Poll::Ready(None);
+        }
+        let at = self.0.len().min(16);
+        let rest = self.0.split_off(at);
+        let chunk = std::mem::replace(&mut self.0, rest);
+        Poll::Ready(Some(Ok(Bytes::from(chunk))))
+    }
 }

@@ -238,3 +238,28 @@ impl Introspection {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_the_endpoint_client_and_method_never_the_secret() {
+        let shown = format!(
+            "{:?}",
+            Introspection::endpoint("https://idp.example.com/introspect")
+                .client_secret_post("items-api", "an-obviously-fake-secret")
+                .every_token()
+        );
+        assert!(shown.starts_with("Introspection {"), "{shown}");
+        for part in [
+            "https://idp.example.com/introspect",
+            "items-api",
+            "Post",
+            "every_token: true",
+        ] {
+            assert!(shown.contains(part), "{part} not in {shown}");
+        }
+        assert!(!shown.contains("an-obviously-fake-secret"), "{shown}");
+    }
+}
