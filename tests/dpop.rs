@@ -976,6 +976,8 @@ async fn a_proof_replayed_in_another_valid_encoding_is_still_a_replay() {
 async fn a_full_replay_cache_answers_503_rather_than_forget() {
     let f = Fixture::with(DpopConfig::default().replay_cache(MemoryReplayCache::new(16)));
     let app = app(&f.auth).await;
+    let (logging, log) = auth_tests::capture_logs(tracing::Level::WARN);
+    auth_tests::refresh_log_interest();
     let mut refused = None;
     for _ in 0..64 {
         let res = call(&app, get_items(&f.token, &f.proof().sign())).await;
@@ -987,6 +989,16 @@ async fn a_full_replay_cache_answers_503_rather_than_forget() {
     let res = refused.expect("16 entries cannot hold 64 proofs of one window");
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(res.headers().contains_key(header::RETRY_AFTER));
+    // A warning for the operator that names the cache, not a password queue.
+    drop(logging);
+    let logged = log.text();
+    assert!(
+        logged.lines().any(|line| line.contains("WARN")
+            && line.contains(r#"reason="overloaded""#)
+            && line.contains("the DPoP replay cache is full")),
+        "{logged}"
+    );
+    assert!(!logged.contains("password"), "{logged}");
 }
 
 #[actix_web::test]
@@ -1698,10 +1710,20 @@ async fn a_proof_used_on_one_instance_is_a_replay_on_another_sharing_redis() {
     );
 
     redis.stop();
+    let (logging, log) = auth_tests::capture_logs(tracing::Level::ERROR);
+    auth_tests::refresh_log_interest();
     let res = call(&one, get_items(&token, &proof())).await;
     assert_eq!(refusal(&res), Some(Refusal::ReplaysUnavailable));
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(res.headers().contains_key(header::RETRY_AFTER));
+    drop(logging);
+    let logged = log.text();
+    assert!(
+        logged.lines().any(|line| line.contains("ERROR")
+            && line.contains(r#"reason="replays_unavailable""#)
+            && line.contains("the DPoP replay cache cannot be reached")),
+        "{logged}"
+    );
     redis.restart();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {

@@ -274,10 +274,22 @@ async fn a_failing_slow_or_oversized_endpoint_is_503_then_recovers() {
         .unwrap();
     let pause = || actix_web::rt::time::sleep(Duration::from_millis(150));
     server.fail(true);
+    let (logging, log) = capture_logs(tracing::Level::ERROR);
+    refresh_log_interest();
     let res = call(&auth, &token_with(&server, json!({}))).await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(res.headers().get(header::RETRY_AFTER).is_some());
     assert!(res.headers().get(header::WWW_AUTHENTICATE).is_none());
+    // An error for the operator, without the token.
+    drop(logging);
+    let logged = log.text();
+    assert!(
+        logged.lines().any(|line| line.contains("ERROR")
+            && line.contains(r#"reason="introspection_unavailable""#)
+            && line.contains("the introspection endpoint is unavailable")),
+        "{logged}"
+    );
+    assert!(!logged.contains("opaque-"), "{logged}");
     server.fail(false);
     pause().await;
     server.slow_down(Duration::from_millis(1000));

@@ -459,7 +459,19 @@ async fn start_and_retry_or_fail_fast_when_the_provider_is_down_at_start_up() {
 
     let auth = trusting(&server).build().unwrap();
     let token = token_for(Algorithm::ES384, "k");
+    let (logging, log) = capture_logs(tracing::Level::ERROR);
+    refresh_log_interest();
     assert_keys_unavailable(call(&auth, &token).await).await;
+    drop(logging);
+    // An error for the operator, with what the token carried.
+    let logged = log.text();
+    assert!(
+        logged.lines().any(|line| line.contains("ERROR")
+            && line.contains(r#"reason="keys_unavailable""#)
+            && line.contains(r#"token.kid="k""#)
+            && line.contains("no usable verification key: the key source is unreachable")),
+        "{logged}"
+    );
     server.fail(false);
     wait_until_accepted(&auth, &token).await;
 }

@@ -431,9 +431,20 @@ fn row_23_past_the_staleness_limit_503_then_recovery_when_redis_returns() {
         verify(&auth, &token).is_ok()
     });
     redis.stop();
+    let (logging, log) = capture_logs(tracing::Level::ERROR);
+    refresh_log_interest();
     eventually(Duration::from_secs(5), "503 once stale", || {
         verify(&auth, &token) == Err(Refusal::RevocationsUnavailable)
     });
+    drop(logging);
+    // An error for the operator.
+    let logged = log.text();
+    assert!(
+        logged.lines().any(|line| line.contains("ERROR")
+            && line.contains(r#"reason="revocations_unavailable""#)
+            && line.contains("the revocation store has been unreachable")),
+        "{logged}"
+    );
     redis.restart();
     eventually(Duration::from_secs(10), "serving again", || {
         verify(&auth, &token).is_ok()

@@ -541,6 +541,7 @@ async fn the_api_key_header_is_configurable() {
 
 #[actix_rt::test]
 async fn a_scheme_the_authenticator_lacks_is_a_500_with_a_log_line_not_a_panic() {
+    let (_logging, log) = capture_logs(tracing::Level::ERROR);
     let bearer_only = authenticator();
     let app = test::init_service(
         App::new()
@@ -548,6 +549,7 @@ async fn a_scheme_the_authenticator_lacks_is_a_500_with_a_log_line_not_a_panic()
             .configure(routes),
     )
     .await;
+    refresh_log_interest();
     let res = app
         .call(
             get("/basic-only")
@@ -560,6 +562,19 @@ async fn a_scheme_the_authenticator_lacks_is_a_500_with_a_log_line_not_a_panic()
     // A scheme named in an attribute but never registered.
     let res = app.call(get("/session").to_request()).await.unwrap();
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    // Each is an error for the operator, naming the scheme and what to configure.
+    let logged = log.text();
+    let lines: Vec<&str> = logged.lines().collect();
+    assert_eq!(lines.len(), 2, "{logged}");
+    for (line, scheme) in lines.iter().zip(["Basic", "Session"]) {
+        assert!(
+            line.contains("ERROR")
+                && line.contains(r#"reason="not_configured""#)
+                && line.contains(&format!("accepts the {scheme} scheme"))
+                && line.contains("configure it on `Authenticator::builder()`"),
+            "{line}"
+        );
+    }
 }
 
 #[actix_rt::test]

@@ -547,7 +547,13 @@ impl Authenticator {
                 target: "auth_runtime", decision = "refused", reason, status, scheme, path,
                 "the DPoP replay cache cannot be reached: proofs are refused until it answers"
             ),
-            // A flood (or too small a queue): the operator should know, but nothing is broken.
+            // A flood (or too small a queue or cache): the operator should know, but nothing
+            // is broken.
+            Refusal::Overloaded if failed == Some(Scheme::DPoP) => tracing::warn!(
+                target: "auth_runtime", decision = "refused", reason, status, scheme, path,
+                "the DPoP replay cache is full of proofs still inside their window: answered 503 \
+                 (raise its capacity, `MemoryReplayCache::new`, or share one in Redis)"
+            ),
             Refusal::Overloaded => tracing::warn!(
                 target: "auth_runtime", decision = "refused", reason, status, scheme, path,
                 "too many credentials waiting for the password hash: answered 503"
