@@ -436,7 +436,9 @@ async fn a_full_queue_is_answered_503_with_retry_after_and_cached_users_are_stil
     assert_eq!(refusals.len(), 3, "{logged}");
     for line in refusals {
         assert!(
-            line.contains("WARN") && line.contains("reason=\"overloaded\""),
+            line.contains("WARN")
+                && line.contains("reason=\"overloaded\"")
+                && line.contains("waiting for the password hash"),
             "{line}"
         );
         assert!(!line.contains("guess"), "{line}");
