@@ -431,6 +431,7 @@ mod tests {
                 &[WELL_KNOWN_PATH],
             ),
         ] {
+            assert_eq!(ProtectedResource::new(identifier).identifier(), identifier);
             let checked = check(identifier).unwrap();
             assert_eq!(checked.url(), url, "{identifier}");
             assert_eq!(checked.paths, paths, "{identifier}");
@@ -448,6 +449,8 @@ mod tests {
             "/items",
             "urn:example:items",
             "https://user:secret@api.example.com/",
+            "https://user@api.example.com/",
+            "https://:secret@api.example.com/",
             "https://api.example.com/#top",
             "https://api.example.com/a%20b",
             "https://api.example.com/{id}",
@@ -459,6 +462,18 @@ mod tests {
                 "{identifier}: {error}"
             );
             assert!(!error.to_string().contains("secret"), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_refusal_says_why() {
+        for (identifier, reason) in [
+            ("http://api.example.com", "plain http is refused"),
+            ("ftp://api.example.com/", "an https URL"),
+            ("https://user@api.example.com/", "credentials"),
+        ] {
+            let error = check(identifier).err().unwrap().to_string();
+            assert!(error.contains(reason), "{identifier}: {error}");
         }
     }
 

@@ -351,4 +351,32 @@ mod tests {
         };
         assert_eq!(limited.refresh_interval(None), Duration::from_secs(300));
     }
+
+    #[test]
+    fn the_refresh_follows_max_age_within_a_minute_and_a_day() {
+        let config = JwksConfig::default();
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        assert_eq!(config.refresh_interval(None), minutes(15));
+        assert_eq!(config.refresh_interval(Some(minutes(42))), minutes(42));
+        assert_eq!(
+            config.refresh_interval(Some(Duration::from_secs(5))),
+            minutes(1)
+        );
+        assert_eq!(
+            config.refresh_interval(Some(minutes(7 * 24 * 60))),
+            minutes(24 * 60)
+        );
+        // With a staleness limit, at most half of it, never under the minimum.
+        let limited = JwksConfig {
+            max_staleness: Some(minutes(30)),
+            ..JwksConfig::default()
+        };
+        assert_eq!(limited.refresh_interval(Some(minutes(60))), minutes(15));
+        assert_eq!(limited.refresh_interval(Some(minutes(10))), minutes(10));
+        let tight = JwksConfig {
+            max_staleness: Some(Duration::from_secs(30)),
+            ..JwksConfig::default()
+        };
+        assert_eq!(tight.refresh_interval(None), minutes(1));
+    }
 }
