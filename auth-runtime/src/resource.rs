@@ -488,6 +488,7 @@ mod tests {
         let resource = || ProtectedResource::new("https://api.example.com");
         assert!(refused(resource().documentation("docs.example.com")));
         assert!(refused(resource().policy_uri("mailto:legal@example.com")));
+        assert!(refused(resource().policy_uri("ftp://example.com/policy")));
         assert!(refused(resource().tos_uri("https://u:p@example.com/tos")));
         assert!(refused(resource().name("")));
         assert!(refused(resource().scopes_supported(["items read"])));

@@ -265,6 +265,8 @@ mod tests {
             ("ftp://idp.example/jwks", PlainHttp::AnyHost),
             ("/jwks", PlainHttp::AnyHost),
             ("https://user:secret@idp.example/jwks", PlainHttp::Refused),
+            ("https://user@idp.example/jwks", PlainHttp::Refused),
+            ("https://:secret@idp.example/jwks", PlainHttp::Refused),
             ("http://user:secret@127.0.0.1/jwks", PlainHttp::Loopback),
             ("https://idp.example/jwks#x", PlainHttp::Refused),
         ] {
@@ -378,5 +380,41 @@ mod tests {
             ..JwksConfig::default()
         };
         assert_eq!(tight.refresh_interval(None), minutes(1));
+    }
+
+    #[test]
+    fn the_remote_settings_accept_their_bounds_and_refuse_past_them() {
+        let config = |change: fn(&mut JwksConfig)| {
+            let mut config = JwksConfig {
+                remote: vec![RemoteSpec::JwksUrl("https://idp.example/jwks".into())],
+                ..JwksConfig::default()
+            };
+            change(&mut config);
+            config.remote_source().map(|source| source.is_some())
+        };
+        // Equal bounds are fine: a fixed interval, connect as long as the whole fetch, a
+        // staleness limit of exactly the minimum interval.
+        assert!(config(|c| {
+            c.refresh_min = Duration::from_secs(300);
+            c.refresh_max = Duration::from_secs(300);
+            c.connect_timeout = Duration::from_secs(3);
+            c.total_timeout = Duration::from_secs(3);
+            c.max_staleness = Some(Duration::from_secs(300));
+        })
+        .unwrap());
+        for past in [
+            (|c: &mut JwksConfig| c.refresh_min = Duration::ZERO) as fn(&mut JwksConfig),
+            |c| c.refresh_min = c.refresh_max + Duration::from_secs(1),
+            |c| c.cooldown = Duration::ZERO,
+            |c| c.connect_timeout = Duration::ZERO,
+            |c| c.connect_timeout = c.total_timeout + Duration::from_secs(1),
+            |c| c.max_bytes = 0,
+            |c| c.max_staleness = Some(c.refresh_min - Duration::from_secs(1)),
+        ] {
+            assert!(matches!(
+                config(past),
+                Err(ConfigError::InvalidKeySource(_))
+            ));
+        }
     }
 }
