@@ -86,7 +86,19 @@ impl JwtVerifier {
         let may_fetch = miss != Miss::AlgorithmMismatch && (!complete || miss == Miss::UnknownKid);
         let wait = match may_fetch.then(|| self.keys.demand()) {
             Some(Demand::Wait(wait)) => wait,
-            Some(Demand::Refused) | None => return Outcome::ready(Err(refusal_of(miss, complete))),
+            Some(Demand::Refused) => {
+                // A fetch may have finished between the look above and the demand, which its
+                // cooldown then refuses: answer with the keys as they are now. (Seen with a
+                // thousand requests racing one rotation: a few were refused a key just
+                // fetched.)
+                let latest = self.keys.load();
+                let view = latest.view();
+                return Outcome::ready(match view.select(&header) {
+                    Ok(key) => self.rules.verify_with(token, &header, key, now),
+                    Err(miss) => Err(refusal_of(miss, view.is_complete())),
+                });
+            }
+            None => return Outcome::ready(Err(refusal_of(miss, complete))),
         };
         let verifier = self.clone();
         let token = token.to_owned();
