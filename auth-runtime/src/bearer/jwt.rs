@@ -88,9 +88,9 @@ impl JwtVerifier {
             Some(Demand::Wait(wait)) => wait,
             Some(Demand::Refused) => {
                 // A fetch may have finished between the look above and the demand, which its
-                // cooldown then refuses: answer with the keys as they are now. (Seen with a
-                // thousand requests racing one rotation: a few were refused a key just
-                // fetched.)
+                // cooldown then refuses: answer with the keys as they are now, not refuse a
+                // key that was just fetched (a window that many requests racing one key
+                // rotation can hit).
                 let latest = self.keys.load();
                 let view = latest.view();
                 return Outcome::ready(match view.select(&header) {
