@@ -491,6 +491,43 @@ async fn an_attribute_below_the_route_attribute_is_invisible_to_the_middleware()
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let res = call(&auth(false), get("/below")).await;
     assert_eq!(body(res).await, "hello stranger");
+    // With credentials the middleware answers it as undeclared; the guard then says so, once
+    // per route.
+    let (logging, log) = capture_logs(tracing::Level::WARN);
+    refresh_log_interest();
+    for _ in 0..2 {
+        let res = call(
+            &auth(false),
+            get("/below").insert_header(bearer(&token(""))),
+        )
+        .await;
+        assert_eq!(body(res).await, "hello user-42");
+    }
+    drop(logging);
+    let logged = log.text();
+    let warnings: Vec<&str> = logged
+        .lines()
+        .filter(|line| line.contains("cannot see this route's `#[requires]`"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{logged}");
+    assert!(
+        warnings[0].contains("WARN") && warnings[0].contains("route=/below"),
+        "{logged}"
+    );
+}
+
+#[actix_web::test]
+async fn the_handler_s_extractor_reuses_the_middleware_s_verification() {
+    let auth = auth(false);
+    let res = call(
+        &auth,
+        get("/open/identity").insert_header(bearer(&token(""))),
+    )
+    .await;
+    assert_eq!(body(res).await, "hello user-42");
+    // Verified once, by the middleware; the extractor took its answer, not the token cache.
+    let stats = auth.cache_stats();
+    assert_eq!((stats.misses, stats.hits), (1, 0), "{stats:?}");
 }
 
 // ---------------------------------------------------------------------------------------------

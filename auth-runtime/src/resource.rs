@@ -490,6 +490,13 @@ mod tests {
         assert!(refused(resource().policy_uri("mailto:legal@example.com")));
         assert!(refused(resource().policy_uri("ftp://example.com/policy")));
         assert!(refused(resource().tos_uri("https://u:p@example.com/tos")));
+        assert!(refused(resource().tos_uri("https://u@example.com/tos")));
+        assert!(refused(
+            resource().authorization_server("https://user@idp.example.com")
+        ));
+        assert!(refused(
+            resource().authorization_server("https://idp.example.com/#f")
+        ));
         assert!(refused(resource().name("")));
         assert!(refused(resource().scopes_supported(["items read"])));
         assert!(refused(

@@ -430,3 +430,18 @@ impl<R: StaticRequirement, Args: FromRequest> Future for GuardedFuture<R, Args> 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn optional_reads_as_the_option_it_holds() {
+        let present = Optional(Some("alice"));
+        assert_eq!(*present, Some("alice"));
+        assert_eq!(present.into_option(), Some("alice"));
+        let absent: Optional<&str> = Optional(None);
+        assert!(absent.is_none());
+        assert_eq!(absent.into_option(), None);
+    }
+}
