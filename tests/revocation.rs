@@ -149,7 +149,19 @@ fn a_token_revocation_is_kept_until_the_token_expires() {
     let exp = now_secs() + 600;
     let until = kept[0].expires_at().unwrap();
     assert!(until > exp && until <= exp + 600, "{until} for exp {exp}");
-    // A jti revocation without a known expiry is kept for the retention.
+    // A jti revocation without a known expiry is kept for the retention: a day by default.
+    let before = now_secs();
+    revoke(&auth, Revocation::jti("j-default"));
+    let kept = auth.revocations().revocations();
+    let jti = kept
+        .iter()
+        .find(|kept| kept.to_json().contains("j-default"))
+        .unwrap();
+    let until = jti.expires_at().unwrap();
+    assert!(
+        until >= before + 86_400 && until <= now_secs() + 86_400,
+        "{until} for a revocation at {before}"
+    );
     let short = builder()
         .revocation_retention(Duration::from_secs(1))
         .build()
