@@ -280,4 +280,13 @@ mod tests {
         assert_eq!(seconds(&[("cache-control", "max-age=soon")]), None);
         assert_eq!(seconds(&[]), None);
     }
+
+    #[test]
+    fn network_text_in_a_message_is_cut_at_200_characters() {
+        assert_eq!(truncate("short"), "short");
+        let long = "é".repeat(250);
+        assert_eq!(truncate(&long), "é".repeat(200));
+        let exact = "x".repeat(200);
+        assert_eq!(truncate(&exact), exact);
+    }
 }
