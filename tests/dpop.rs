@@ -1200,6 +1200,20 @@ async fn declared_mode_leaves_bearer_endpoints_alone() {
 // Configuration.
 
 #[actix_web::test]
+async fn dpop_without_a_bearer_key_source_is_refused_at_build() {
+    let error = Authenticator::builder()
+        .basic(auth_runtime::StaticUsers::new())
+        .dpop(DpopConfig::default())
+        .build()
+        .err()
+        .expect("DPoP needs the Bearer settings");
+    assert!(
+        matches!(&error, ConfigError::InvalidDpop(reason) if reason.contains("Bearer settings")),
+        "{error}"
+    );
+}
+
+#[actix_web::test]
 async fn symmetric_algorithms_and_empty_settings_are_refused_at_build() {
     let issuer = TestIssuer::es256();
     let build = |dpop: DpopConfig| issuer.builder().dpop(dpop).build();

@@ -483,3 +483,17 @@ fn first_use_is_shared_between_instances() {
     assert!(!block_on(one.first_use("proof-1", Duration::from_secs(60))).unwrap());
     assert!(block_on(two.first_use("proof-2", Duration::from_secs(60))).unwrap());
 }
+
+#[test]
+fn refusing_after_less_than_a_second_is_refused_at_build() {
+    let build = |limit| {
+        builder()
+            .when_store_unreachable(WhenStoreUnreachable::RefuseAfter(limit))
+            .build()
+    };
+    assert!(matches!(
+        build(Duration::from_millis(500)),
+        Err(auth_runtime::ConfigError::InvalidRevocation(_))
+    ));
+    assert!(build(Duration::from_secs(1)).is_ok());
+}
