@@ -1205,8 +1205,7 @@ async fn dpop_without_a_bearer_key_source_is_refused_at_build() {
         .basic(auth_runtime::StaticUsers::new())
         .dpop(DpopConfig::default())
         .build()
-        .err()
-        .expect("DPoP needs the Bearer settings");
+        .expect_err("DPoP needs the Bearer settings");
     assert!(
         matches!(&error, ConfigError::InvalidDpop(reason) if reason.contains("Bearer settings")),
         "{error}"
