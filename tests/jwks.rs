@@ -474,14 +474,12 @@ async fn start_and_retry_or_fail_fast_when_the_provider_is_down_at_start_up() {
     assert_keys_unavailable(call(&auth, &token).await).await;
     drop(logging);
     // An error for the operator, with what the token carried.
-    let logged = log.text();
-    assert!(
-        logged.lines().any(|line| line.contains("ERROR")
-            && line.contains(r#"reason="keys_unavailable""#)
-            && line.contains(r#"token.kid="k""#)
-            && line.contains("no usable verification key: the key source is unreachable")),
-        "{logged}"
-    );
+    log.assert_line_with(&[
+        "ERROR",
+        r#"reason="keys_unavailable""#,
+        r#"token.kid="k""#,
+        "no usable verification key: the key source is unreachable",
+    ]);
     server.fail(false);
     wait_until_accepted(&auth, &token).await;
 }

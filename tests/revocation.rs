@@ -450,13 +450,11 @@ fn row_23_past_the_staleness_limit_503_then_recovery_when_redis_returns() {
     });
     drop(logging);
     // An error for the operator.
-    let logged = log.text();
-    assert!(
-        logged.lines().any(|line| line.contains("ERROR")
-            && line.contains(r#"reason="revocations_unavailable""#)
-            && line.contains("the revocation store has been unreachable")),
-        "{logged}"
-    );
+    log.assert_line_with(&[
+        "ERROR",
+        r#"reason="revocations_unavailable""#,
+        "the revocation store has been unreachable",
+    ]);
     redis.restart();
     eventually(Duration::from_secs(10), "serving again", || {
         verify(&auth, &token).is_ok()

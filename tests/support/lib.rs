@@ -256,6 +256,19 @@ impl CapturedLog {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
+
+    /// Panics, showing everything logged, unless one line holds every one of `parts`, e.g.
+    /// `["ERROR", r#"reason="keys_unavailable""#, "no usable verification key"]`.
+    #[track_caller]
+    pub fn assert_line_with(&self, parts: &[&str]) {
+        let logged = self.text();
+        assert!(
+            logged
+                .lines()
+                .any(|line| parts.iter().all(|part| line.contains(part))),
+            "no line logged holds all of {parts:?}:\n{logged}"
+        );
+    }
 }
 
 impl std::io::Write for CapturedLog {
