@@ -24,6 +24,11 @@
 #   --timeout SECS     the longest a mutant's test run may take; one that takes longer is
 #                      reported as a timeout (default 300)
 #   --build-timeout SECS   the longest a mutant's build may take (default 600)
+#   --features "F..."  cargo features to build with besides auth-runtime/testing (repeatable),
+#                      e.g. "auth-tests/rust-crypto" with --no-default-features
+#   --no-default-features   build without the default features: with --features
+#                      "auth-tests/rust-crypto", the pure-Rust signature backend
+#                      (bearer/verifier/rust_crypto.rs, testing/signing/rust_crypto.rs)
 #   --jobs N           mutants built and tested at once (default 1; each needs a build
 #                      directory and a core or two)
 #   --output DIR       where cargo-mutants writes its report (default mutants.out/shard-K-of-N)
@@ -48,6 +53,7 @@ test_packages="auth-runtime auth-macros auth-tests"
 timeout=300
 build_timeout=600
 jobs=1
+features=()
 output=""
 list=false
 while [ $# -gt 0 ]; do
@@ -60,6 +66,8 @@ while [ $# -gt 0 ]; do
         --timeout) timeout=$2; shift 2 ;;
         --build-timeout) build_timeout=$2; shift 2 ;;
         --jobs) jobs=$2; shift 2 ;;
+        --features) features+=(--features "$2"); shift 2 ;;
+        --no-default-features) features+=(--no-default-features); shift ;;
         --output) output=$2; shift 2 ;;
         --list) list=true; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -82,7 +90,7 @@ else
     unset CARGO_TARGET_DIR
 fi
 
-args=(--package auth-runtime --package auth-macros "${files[@]}" "${regexes[@]}")
+args=(--package auth-runtime --package auth-macros "${files[@]}" "${regexes[@]}" "${features[@]}")
 if $list; then
     exec cargo mutants --list "${args[@]}"
 fi
