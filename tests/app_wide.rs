@@ -98,6 +98,14 @@ async fn below(who: Option<Identity>) -> HttpResponse {
     HttpResponse::Ok().body(greeting(who))
 }
 
+// A declaration whose full pattern the start-up checks cannot find: its dynamic segment refuses
+// the placeholder they resolve patterns with.
+#[requires(scope = "read")]
+#[get("/tags/{slug:[a-z]+}")]
+async fn tagged(slug: web::Path<String>) -> HttpResponse {
+    HttpResponse::Ok().body(slug.into_inner())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Set-up.
 
@@ -569,6 +577,49 @@ async fn check_app_lists_undeclared_routes_under_deny_by_default() {
 }
 
 #[actix_web::test]
+async fn a_declared_route_whose_pattern_is_not_found_is_listed_and_refused_at_start_up() {
+    let auth = auth(false);
+    let app = || {
+        App::new()
+            .wrap(auth.middleware())
+            .configure(auth.configure())
+            .service(tagged)
+    };
+    let listed = inventory(app()).await.unwrap();
+    assert_eq!(listed.unresolved().len(), 1, "{listed}");
+    let named = &listed.unresolved()[0];
+    assert!(
+        named.ends_with("app_wide::tagged (/tags/{slug:[a-z]+})"),
+        "{named}"
+    );
+    assert_eq!(listed.to_json()["unresolved"], json!([named]));
+    assert!(
+        listed
+            .to_string()
+            .contains("declared, but its full pattern was not found"),
+        "{listed}"
+    );
+    let error = check_app(app()).await.unwrap_err();
+    assert!(
+        matches!(&error, ConfigError::UnresolvedRoutes(list) if list == named),
+        "{error:?}"
+    );
+    // Its own guard still answers.
+    let service = test::init_service(app()).await;
+    let res = service.call(get("/tags/abc").to_request()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = service
+        .call(
+            get("/tags/abc")
+                .insert_header(bearer(&token("read")))
+                .to_request(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[actix_web::test]
 async fn the_inventory_lists_every_route_with_its_requirement() {
     let auth = auth(false);
     let listed = inventory(app(&auth)).await.unwrap();
@@ -607,6 +658,27 @@ async fn the_inventory_lists_every_route_with_its_requirement() {
         .iter()
         .all(|route| !route["path"].as_str().unwrap().contains("__auth")));
     assert_eq!(listed.scopes(), ["read", "write"]);
+    // The typed accessors say what the JSON says, route by route.
+    assert_eq!(listed.routes().len(), routes.len());
+    for (route, row) in listed.routes().iter().zip(routes) {
+        assert_eq!(route.method().map(|m| m.as_str()), row["method"].as_str());
+        assert_eq!(route.pattern(), row["path"]);
+        assert_eq!(route.handler(), row["handler"].as_str());
+        assert_eq!(route.requirement().is_some(), row["declared"]);
+        assert_eq!(route.is_public(), row["public"]);
+        assert_eq!(
+            route
+                .requirement()
+                .filter(|r| !r.is_public())
+                .map(|r| r.is_optional()),
+            row["optional"].as_bool(),
+            "{row}"
+        );
+    }
+    let undeclared: Vec<&str> = listed.undeclared().map(|route| route.pattern()).collect();
+    assert!(undeclared.contains(&"/open/option"), "{undeclared:?}");
+    assert!(!undeclared.contains(&"/static"), "{undeclared:?}");
+    assert!(!undeclared.contains(&"/api/items"), "{undeclared:?}");
     let text = listed.to_string();
     assert!(text.contains("GET     /open/option"), "{text}");
     assert!(text.contains("NO DECLARATION"), "{text}");

@@ -242,10 +242,9 @@ fn minimal(sets: Vec<Vec<String>>) -> Vec<Vec<String>> {
     let contains = |big: &Vec<String>, small: &Vec<String>| small.iter().all(|s| big.contains(s));
     let mut kept: Vec<Vec<String>> = Vec::new();
     for (index, set) in sets.iter().enumerate() {
+        // A set contains itself, but is neither smaller nor earlier than itself.
         let absorbed = sets.iter().enumerate().any(|(other_index, other)| {
-            other_index != index
-                && contains(set, other)
-                && (other.len() < set.len() || other_index < index)
+            contains(set, other) && (other.len() < set.len() || other_index < index)
         });
         if !absorbed {
             kept.push(set.clone());
@@ -332,6 +331,9 @@ mod tests {
         );
         // a or (a and b) is a; (a or b) and (b or c) is b or (a and c).
         assert_eq!(sets(json!({"any": ["a", {"all": ["a", "b"]}]})), [["a"]]);
+        // A set named twice is kept once, where it was named first.
+        assert_eq!(sets(json!({"any": ["a", "a"]})), [["a"]]);
+        assert_eq!(sets(json!({"any": ["a", "b", "a"]})), [["a"], ["b"]]);
         assert_eq!(
             sets(json!({"all": [{"any": ["a", "b"]}, {"any": ["b", "c"]}]})),
             [vec!["a", "c"], vec!["b"]]
@@ -352,6 +354,50 @@ mod tests {
             serde_json::to_value(&security[0]).unwrap(),
             json!({"Bearer": []})
         );
+    }
+
+    #[test]
+    fn the_expansion_gives_up_past_four_times_the_cap() {
+        // With a cap of 4, no step may build more than 16 sets, even when they would collapse.
+        let four = json!({"any": ["a", "b", "c", "d"]});
+        let three = json!({"any": ["a", "b", "c"]});
+        let single = |expression: Value| alternatives(&expression, 4);
+        let letters = |sets: &[&[&str]]| {
+            sets.iter()
+                .map(|set| set.iter().map(|s| s.to_string()).collect())
+                .collect::<Vec<Vec<String>>>()
+        };
+        // `any`: 16 sets are built (all but 4 absorbed), 18 are not.
+        let any = |parts: Vec<Value>| single(json!({ "any": parts }));
+        assert_eq!(
+            any(vec![four.clone(); 4]),
+            Some(letters(&[&["a"], &["b"], &["c"], &["d"]]))
+        );
+        assert_eq!(any(vec![three.clone(); 6]), None);
+        assert_eq!(
+            any(vec![three.clone(); 5]),
+            Some(letters(&[&["a"], &["b"], &["c"]]))
+        );
+        // `all`: a product of 16 sets is built, one of 24 is not, though it would collapse.
+        assert_eq!(
+            single(json!({"all": [four.clone(), four.clone()]})),
+            Some(letters(&[&["a"], &["b"], &["c"], &["d"]]))
+        );
+        let six = ["a", "b", "c", "d", "e", "f"];
+        let with = |extra: &str| {
+            let mut all = six.to_vec();
+            all.push(extra);
+            json!({ "all": all })
+        };
+        let collapsing = json!({"all": [
+            four,
+            {"any": ["e", "f"]},
+            {"any": [with("p"), with("q"), with("r")]},
+        ]});
+        assert_eq!(single(collapsing), None);
+        // Anything else is no expression.
+        assert_eq!(single(json!({"one": ["a"]})), None);
+        assert_eq!(single(json!(["a"])), None);
     }
 
     #[test]

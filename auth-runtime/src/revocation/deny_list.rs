@@ -567,11 +567,66 @@ mod tests {
             verdict(json!({"sub": "bob", "iat": 0})),
             Verdict::Allowed
         ));
-        // Past its time a revocation no longer refuses anything.
+        // From its end on, a revocation no longer refuses anything.
         assert!(matches!(
             list.verdict(&ids(json!({"jti": "j1"})), b"x.y.z", now + 60),
             Verdict::Allowed
         ));
+        let subject = ids(json!({"sub": "ann", "iat": now - 11}));
+        assert!(matches!(
+            list.verdict(&subject, b"x.y.z", now + 59),
+            Verdict::Revoked
+        ));
+        assert!(matches!(
+            list.verdict(&subject, b"x.y.z", now + 60),
+            Verdict::Allowed
+        ));
+    }
+
+    #[test]
+    fn the_verdict_skips_the_lookups_exactly_while_nothing_is_revoked() {
+        let list = DenyList::new(None);
+        let any = || list.shared.any.load(Ordering::Acquire);
+        assert!(!any());
+        list.insert(Revocation::subject("ann", NOW).until(u64::MAX));
+        assert!(any());
+        assert!(Snapshot::build(std::iter::empty()).is_empty());
+        for revocation in [
+            Revocation::token("h.p.s"),
+            Revocation::jti("j"),
+            Revocation::subject("ann", NOW),
+        ] {
+            let revocation = revocation.until(u64::MAX);
+            assert!(!Snapshot::build([&revocation].into_iter()).is_empty());
+        }
+    }
+
+    #[test]
+    fn token_digests_are_hashed_by_their_first_eight_bytes() {
+        let mut one = [0u8; 32];
+        one[0] = 0xff;
+        let other = [0u8; 32];
+        let hash = |digest: [u8; 32]| DigestHasher.hash_one(digest);
+        // The length that every digest also writes is the same constant in both.
+        assert_eq!(hash(one) ^ hash(other), 0xff);
+        let mut far = [0u8; 32];
+        far[7] = 1;
+        assert_eq!(hash(far) ^ hash(other), 1 << 56);
+    }
+
+    #[test]
+    fn debug_counts_the_revocations_and_shows_none() {
+        let list = DenyList::new(None);
+        list.insert(Revocation::jti("secret-jti").until(u64::MAX));
+        assert_eq!(format!("{list:?}"), "DenyList { revocations: 1, .. }");
+    }
+
+    #[test]
+    fn a_revocation_is_in_force_up_to_the_second_before_its_end() {
+        let revocation = Revocation::jti("j").until(NOW);
+        assert!(revocation.in_force(NOW - 1));
+        assert!(!revocation.in_force(NOW));
+        assert!(Revocation::jti("j").in_force(u64::MAX));
     }
 
     #[test]
@@ -585,6 +640,16 @@ mod tests {
     fn a_stale_list_is_unavailable_only_with_a_limit() {
         let limited = DenyList::new(Some(30));
         let id = ids(json!({}));
+        // Up to the limit's last second since the last synchronisation, then no more.
+        let synced = limited.shared.last_sync.load(Ordering::Relaxed);
+        assert!(matches!(
+            limited.verdict(&id, b"h.p.s", synced + 30),
+            Verdict::Allowed
+        ));
+        assert!(matches!(
+            limited.verdict(&id, b"h.p.s", synced + 31),
+            Verdict::Unavailable
+        ));
         assert!(matches!(
             limited.verdict(&id, b"h.p.s", clock::now() + 29),
             Verdict::Allowed
@@ -612,7 +677,18 @@ mod tests {
             Revocation::from_json(json.as_bytes()),
             Some(revocation.clone())
         );
-        assert!(!format!("{revocation:?}").contains("ann"));
+        assert_eq!(
+            format!("{revocation:?}"),
+            r#"Revocation { kind: "subject", until: Some(9), .. }"#
+        );
+        assert_eq!(
+            format!("{:?}", Revocation::token("h.p.s")),
+            r#"Revocation { kind: "token", until: None, .. }"#
+        );
+        assert_eq!(
+            format!("{:?}", Revocation::jti("j")),
+            r#"Revocation { kind: "jti", until: None, .. }"#
+        );
         assert_eq!(Revocation::from_json(b"{\"kind\":\"nope\"}"), None);
     }
 

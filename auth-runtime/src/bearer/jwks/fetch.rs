@@ -282,6 +282,32 @@ mod tests {
     }
 
     #[test]
+    fn the_logs_name_the_url_the_keys_come_from() {
+        let url = |text: &str| Url::parse(text).unwrap();
+        let jwks = Fetcher::new(
+            Source::Jwks(url("https://idp.example/keys")),
+            &JwksConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(jwks.describe(), "https://idp.example/keys");
+        // Discovery: its document's URL until it names the keys, then the keys' URL.
+        let mut discovery = Fetcher::new(
+            Source::Discovery {
+                issuer: "https://idp.example".into(),
+                url: url("https://idp.example/.well-known/openid-configuration"),
+            },
+            &JwksConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            discovery.describe(),
+            "https://idp.example/.well-known/openid-configuration"
+        );
+        discovery.jwks_uri = Some(url("https://idp.example/jwks.json"));
+        assert_eq!(discovery.describe(), "https://idp.example/jwks.json");
+    }
+
+    #[test]
     fn network_text_in_a_message_is_cut_at_200_characters() {
         assert_eq!(truncate("short"), "short");
         let long = "é".repeat(250);
