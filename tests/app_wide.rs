@@ -106,6 +106,13 @@ async fn tagged(slug: web::Path<String>) -> HttpResponse {
     HttpResponse::Ok().body(slug.into_inner())
 }
 
+// Another: an earlier resource matches its path.
+#[requires(scope = "read")]
+#[get("/labels/special")]
+async fn special_label() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Set-up.
 
@@ -490,6 +497,24 @@ async fn deny_by_default_leaves_declared_unmatched_preflight_and_configured_rout
         .insert_header(("Access-Control-Request-Method", "GET"));
     let res = call(&auth, preflight).await;
     assert_ne!(res.status(), StatusCode::UNAUTHORIZED);
+    // Not preflights: OPTIONS without the header, the header on another method.
+    let options = test::TestRequest::default()
+        .method(actix_web::http::Method::OPTIONS)
+        .uri("/open");
+    let res = call(&auth, options).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = call(
+        &auth,
+        get("/open").insert_header(("Access-Control-Request-Method", "GET")),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // A method no declaration of the path names is not declared.
+    let put = test::TestRequest::default()
+        .method(actix_web::http::Method::PUT)
+        .uri("/items");
+    let res = call(&auth, put).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[actix_web::test]
@@ -604,6 +629,18 @@ async fn a_declared_route_whose_pattern_is_not_found_is_listed_and_refused_at_st
         matches!(&error, ConfigError::UnresolvedRoutes(list) if list == named),
         "{error:?}"
     );
+    // A declared path that an earlier resource's pattern matches first.
+    let shadowed = App::new()
+        .wrap(auth.middleware())
+        .configure(auth.configure())
+        .route("/labels/{name}", web::get().to(plain_handler))
+        .service(special_label);
+    let listed = inventory(shadowed).await.unwrap();
+    assert_eq!(listed.unresolved().len(), 1, "{listed}");
+    assert!(
+        listed.unresolved()[0].ends_with("app_wide::special_label (/labels/special)"),
+        "{listed}"
+    );
     // Its own guard still answers.
     let service = test::init_service(app()).await;
     let res = service.call(get("/tags/abc").to_request()).await.unwrap();
@@ -682,5 +719,6 @@ async fn the_inventory_lists_every_route_with_its_requirement() {
     let text = listed.to_string();
     assert!(text.contains("GET     /open/option"), "{text}");
     assert!(text.contains("NO DECLARATION"), "{text}");
+    assert!(!text.contains("route-introspection"), "{text}");
     assert!(text.contains(r#"Bearer or Basic, scope "read""#), "{text}");
 }

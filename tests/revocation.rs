@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use auth_runtime::testing::verify_bearer;
 use auth_runtime::{
-    Algorithm, Authenticator, InvalidReason, RedisStore, Refusal, Revocation, WhenStoreUnreachable,
+    Algorithm, Authenticator, InvalidReason, RedisStore, Refusal, Revocation, RevocationStore,
+    WhenStoreUnreachable,
 };
 use auth_tests::redis_server::RedisServer;
 use auth_tests::*;
@@ -163,13 +164,14 @@ fn a_token_revocation_is_kept_until_the_token_expires() {
         "{until} for a revocation at {before}"
     );
     let short = builder()
-        .revocation_retention(Duration::from_secs(1))
+        .revocation_retention(Duration::from_secs(2))
         .build()
         .unwrap();
     let token = mint(Algorithm::HS256, &claims_with("read", json!({"jti": "j"})));
     revoke(&short, Revocation::jti("j"));
     assert_eq!(verify(&short, &token).unwrap_err(), REVOKED);
-    sleep(Duration::from_millis(2100));
+    // (Two seconds, not one: kept "for a second" may end at the next tick of the clock.)
+    sleep(Duration::from_millis(3100));
     assert!(verify(&short, &token).is_ok(), "the revocation expired");
     short.revocations().purge();
     assert!(short.revocations().is_empty());
@@ -346,6 +348,15 @@ fn a_redis_restarted_empty_gets_the_revocations_back_and_no_decision_goes_wrong(
                 }
             });
         }
+        // The traffic stops when this closure ends, by a panic too (or the scope would wait
+        // for it forever).
+        struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+        impl Drop for StopOnDrop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        let _stop = StopOnDrop(&stop);
         sleep(Duration::from_millis(300));
         redis.restart();
         assert_eq!(
@@ -359,7 +370,6 @@ fn a_redis_restarted_empty_gets_the_revocations_back_and_no_decision_goes_wrong(
             || redis.integer(&["ZCARD", "auth-runtime:revocations"]) == 5,
         );
         sleep(Duration::from_millis(300));
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
     });
     assert_eq!(wrong.into_inner(), 0, "wrong decisions during the restart");
     assert!(checked.into_inner() > 100);
@@ -377,25 +387,71 @@ fn revocations_made_while_redis_is_down_are_shared_when_it_returns() {
     else {
         return;
     };
+    let logs = background_logs();
+    // An earlier test's server may have had the same port.
+    let earlier = logs.text().len();
     let (a, b) = (instance(&redis), instance(&redis));
     let token = mint(
         Algorithm::HS256,
         &claims_with("read", json!({"jti": "offline"})),
     );
+    eventually(Duration::from_secs(5), "both subscribe", || {
+        subscribers(&redis) == 2
+    });
     redis.stop();
     let shared = block_on(a.revoke(Revocation::jti("offline")));
-    assert!(shared.is_err(), "not shared while Redis is down");
+    let error = shared
+        .expect_err("not shared while Redis is down")
+        .to_string();
+    assert!(
+        error.contains("could not be shared: Redis answered with a connection error;"),
+        "{error}"
+    );
     assert_eq!(
         verify(&a, &token).unwrap_err(),
         REVOKED,
         "in force here at once"
     );
     assert!(verify(&b, &token).is_ok(), "b keeps serving");
+    // Down for several periodic checks.
+    sleep(Duration::from_millis(800));
     redis.restart();
     eventually(
         Duration::from_secs(10),
         "b learns it once Redis is back",
         || verify(&b, &token) == Err(REVOKED),
+    );
+    // For the operator, per instance: the dropped connection, the outage once (not at every
+    // retry), its end.
+    let address = format!("redis=127.0.0.1:{}", redis.port());
+    let count = |parts: &[&str]| {
+        logs.text()[earlier..]
+            .lines()
+            .filter(|line| line.contains(&address) && parts.iter().all(|p| line.contains(p)))
+            .count()
+    };
+    eventually(
+        Duration::from_secs(5),
+        "both log the end of the outage",
+        || count(&["INFO", "reachable again; revocations are in sync"]) == 2,
+    );
+    assert_eq!(
+        count(&[
+            "WARN",
+            "the connection to the Redis revocation store dropped"
+        ]),
+        2,
+        "{}",
+        &logs.text()[earlier..]
+    );
+    assert_eq!(
+        count(&[
+            "ERROR",
+            "unreachable: serving with the revocations received until now"
+        ]),
+        2,
+        "{}",
+        &logs.text()[earlier..]
     );
 }
 
@@ -419,12 +475,15 @@ fn redis_entries_expire_with_the_tokens_they_revoke() {
     let other = instance(&redis);
     sleep(Duration::from_millis(3100));
     redis.command(&["INCR", "auth-runtime:version"]);
+    // (By whichever instance synchronises first; each drops it from its own list.)
     eventually(
         Duration::from_secs(5),
         "the expired entry is dropped",
         || redis.integer(&["ZCARD", "auth-runtime:revocations"]) == 0,
     );
-    assert!(other.revocations().is_empty());
+    eventually(Duration::from_secs(5), "and from the list", || {
+        other.revocations().is_empty()
+    });
 }
 
 #[test]
@@ -482,6 +541,190 @@ fn first_use_is_shared_between_instances() {
     assert!(block_on(two.first_use("proof-2", Duration::from_secs(60))).unwrap());
 }
 
+/// An instance that checks Redis once an hour (the first check at start-up): what it learns
+/// sooner comes by pub/sub.
+fn hourly_instance(redis: &RedisServer) -> Authenticator {
+    let store = RedisStore::new(&redis.url())
+        .unwrap()
+        .sync_interval(Duration::from_secs(3600))
+        .timeouts(Duration::from_millis(300), Duration::from_millis(300));
+    builder().revocation_store(store).build().unwrap()
+}
+
+/// How many connections listen on the revocations channel.
+fn subscribers(redis: &RedisServer) -> i64 {
+    let reply = redis.command(&["PUBSUB", "NUMSUB", "auth-runtime:revocations"]);
+    // `*2 $24 auth-runtime:revocations :N`: the count is after the last colon.
+    reply
+        .trim_end()
+        .rsplit_once(':')
+        .and_then(|(_, count)| count.parse().ok())
+        .unwrap_or_else(|| panic!("PUBSUB NUMSUB answered {reply:?}"))
+}
+
+/// How many times Redis ran `command` since the last `CONFIG RESETSTAT`.
+fn calls(redis: &RedisServer, command: &str) -> u64 {
+    let info = redis.command(&["INFO", "commandstats"]);
+    let prefix = format!("cmdstat_{command}:calls=");
+    info.lines()
+        .find_map(|line| line.strip_prefix(prefix.as_str()))
+        .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap())
+}
+
+/// Writes `revocations` to Redis as an instance does (set, version, message), but publishes
+/// only the last one's message: the others' are lost. Atomic, as one script.
+fn write_losing_messages(redis: &RedisServer, revocations: &[Revocation]) {
+    let script = r"
+        local version = 0
+        for i, json in ipairs(ARGV) do
+            redis.call('ZADD', KEYS[1], 4000000000, json)
+            version = redis.call('INCR', KEYS[2])
+        end
+        redis.call('PUBLISH', KEYS[1], version .. ' ' .. ARGV[#ARGV])
+        return version
+    ";
+    let jsons: Vec<String> = revocations.iter().map(Revocation::to_json).collect();
+    let mut args = vec![
+        "EVAL",
+        script,
+        "2",
+        "auth-runtime:revocations",
+        "auth-runtime:version",
+    ];
+    args.extend(jsons.iter().map(String::as_str));
+    let reply = redis.command(&args);
+    assert!(reply.starts_with(':'), "{reply:?}");
+}
+
+#[test]
+fn revocations_arrive_by_pub_sub_between_periodic_checks() {
+    let Some(redis) = RedisServer::start("revocations_arrive_by_pub_sub_between_periodic_checks")
+    else {
+        return;
+    };
+    let one = hourly_instance(&redis);
+    let two = hourly_instance(&redis);
+    eventually(Duration::from_secs(5), "both subscribe", || {
+        subscribers(&redis) == 2
+    });
+    let token = mint(
+        Algorithm::ES256,
+        &claims_with("read", json!({"jti": "pushed-1"})),
+    );
+    assert!(verify(&two, &token).is_ok());
+    revoke(&one, Revocation::jti("pushed-1"));
+    eventually(Duration::from_secs(5), "the message arrives", || {
+        verify(&two, &token) == Err(REVOKED)
+    });
+}
+
+#[test]
+fn messages_in_order_cost_no_resynchronisation_and_a_gap_causes_one() {
+    let Some(redis) =
+        RedisServer::start("messages_in_order_cost_no_resynchronisation_and_a_gap_causes_one")
+    else {
+        return;
+    };
+    let one = instance(&redis);
+    let two = instance(&redis);
+    eventually(Duration::from_secs(5), "both subscribe", || {
+        subscribers(&redis) == 2
+    });
+    // Both have synchronised once; from now on, messages in order keep them in sync.
+    sleep(Duration::from_millis(300));
+    redis.command(&["CONFIG", "RESETSTAT"]);
+    for n in 0..5 {
+        revoke(&one, Revocation::jti(format!("in-order-{n}")));
+    }
+    eventually(Duration::from_secs(5), "the messages arrive", || {
+        two.revocations().len() == 5
+    });
+    // A message delivered twice is not a gap either.
+    let last = one
+        .revocations()
+        .revocations()
+        .into_iter()
+        .find(|revocation| revocation.to_json().contains("in-order-4"))
+        .unwrap();
+    let version = redis.command(&["GET", "auth-runtime:version"]);
+    let version = version.lines().nth(1).unwrap().to_owned();
+    redis.command(&[
+        "PUBLISH",
+        "auth-runtime:revocations",
+        &format!("{version} {}", last.to_json()),
+    ]);
+    sleep(Duration::from_millis(500));
+    assert_eq!(
+        calls(&redis, "zrangebyscore"),
+        0,
+        "no instance resynchronised"
+    );
+    assert!(calls(&redis, "get") > 0, "the periodic checks ran");
+
+    // Two messages, the first lost: the gap makes each instance resynchronise, and the lost
+    // revocation arrives that way.
+    let lost = Revocation::jti("lost").until(now_secs() + 600);
+    let next = Revocation::jti("after-the-gap").until(now_secs() + 600);
+    write_losing_messages(&redis, &[lost.clone(), next.clone()]);
+    for auth in [&one, &two] {
+        eventually(
+            Duration::from_secs(5),
+            "the lost revocation arrives",
+            || auth.revocations().contains(&lost) && auth.revocations().contains(&next),
+        );
+    }
+    assert!(calls(&redis, "zrangebyscore") > 0);
+}
+
+#[test]
+fn a_change_without_any_message_is_found_by_the_periodic_check() {
+    let Some(redis) =
+        RedisServer::start("a_change_without_any_message_is_found_by_the_periodic_check")
+    else {
+        return;
+    };
+    let auth = instance(&redis);
+    eventually(Duration::from_secs(5), "it subscribes", || {
+        subscribers(&redis) == 1
+    });
+    sleep(Duration::from_millis(300));
+    let unseen = Revocation::jti("unseen").until(now_secs() + 600);
+    // Written as an instance writes, but the message goes to a channel no one hears.
+    let reply = redis.command(&[
+        "EVAL",
+        "redis.call('ZADD', KEYS[1], 4000000000, ARGV[1]) return redis.call('INCR', KEYS[2])",
+        "2",
+        "auth-runtime:revocations",
+        "auth-runtime:version",
+        &unseen.to_json(),
+    ]);
+    assert!(reply.starts_with(':'), "{reply:?}");
+    eventually(Duration::from_secs(5), "the check finds it", || {
+        auth.revocations().contains(&unseen)
+    });
+}
+
+#[test]
+fn zero_redis_timeouts_are_refused_at_build() {
+    for (connect, response) in [(0, 300), (300, 0)] {
+        let store = RedisStore::new("redis://127.0.0.1:6390/")
+            .unwrap()
+            .timeouts(
+                Duration::from_millis(connect),
+                Duration::from_millis(response),
+            );
+        let built = builder().revocation_store(store).build();
+        assert!(
+            matches!(
+                &built,
+                Err(auth_runtime::ConfigError::InvalidRevocation(why)) if why.contains("timeouts")
+            ),
+            "{connect} {response}: {:?}",
+            built.err()
+        );
+    }
+}
+
 #[test]
 fn refusing_after_less_than_a_second_is_refused_at_build() {
     let build = |limit| {
@@ -493,5 +736,29 @@ fn refusing_after_less_than_a_second_is_refused_at_build() {
         build(Duration::from_millis(500)),
         Err(auth_runtime::ConfigError::InvalidRevocation(_))
     ));
-    assert!(build(Duration::from_secs(1)).is_ok());
+    // A single instance's store has nothing to fall behind: never stale, never a 503.
+    let alone = build(Duration::from_secs(1)).unwrap();
+    sleep(Duration::from_millis(2100));
+    assert_eq!(alone.revocations().staleness(), 0);
+    assert!(verify(&alone, &token("read")).is_ok());
+}
+
+#[test]
+fn a_store_shared_by_handle_writes_what_it_is_given_kept_until_revoked_otherwise() {
+    let Some(redis) = RedisServer::start(
+        "a_store_shared_by_handle_writes_what_it_is_given_kept_until_revoked_otherwise",
+    ) else {
+        return;
+    };
+    let store = Arc::new(RedisStore::new(&redis.url()).unwrap());
+    let _auth = builder()
+        .revocation_store(Arc::clone(&store))
+        .build()
+        .unwrap();
+    // Straight through the store: a revocation without an end is kept in Redis for good.
+    let forever = Revocation::jti("forever");
+    block_on(store.share(&forever)).unwrap();
+    let reply = redis.command(&["ZSCORE", "auth-runtime:revocations", &forever.to_json()]);
+    let score: f64 = reply.lines().nth(1).unwrap().parse().unwrap();
+    assert!(score > 1e18, "{reply:?}");
 }

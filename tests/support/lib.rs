@@ -5,7 +5,7 @@
 pub mod key_server;
 pub mod redis_server;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use auth_runtime::testing::{IntrospectionServer, TestIssuer};
@@ -301,6 +301,27 @@ pub fn capture_logs(level: tracing::Level) -> (tracing::subscriber::DefaultGuard
         .with_ansi(false)
         .finish();
     (tracing::subscriber::set_default(subscriber), captured)
+}
+
+/// What the threads without a subscriber of their own log at INFO or more severe, from the
+/// first call on, for the rest of the test binary: the library's background threads (the key
+/// refresher, the revocation store's). Their lines name what they serve (an address, a URL), by
+/// which a test finds its own.
+pub fn background_logs() -> CapturedLog {
+    static LOG: OnceLock<CapturedLog> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let captured = CapturedLog::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(captured.clone())
+            .with_max_level(tracing::Level::INFO)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global subscriber in the test binary");
+        tracing::callsite::rebuild_interest_cache();
+        captured
+    })
+    .clone()
 }
 
 /// Call after installing a thread-local `tracing` subscriber (`set_default`), right before the

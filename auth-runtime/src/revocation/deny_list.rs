@@ -428,7 +428,10 @@ impl DenyList {
 
     /// Drops the revocations whose time has passed.
     pub fn purge(&self) {
-        let now = clock::now();
+        self.purge_at(clock::now());
+    }
+
+    fn purge_at(&self, now: u64) {
         let Ok(mut entries) = self.shared.entries.lock() else {
             return;
         };
@@ -612,6 +615,44 @@ mod tests {
         let mut far = [0u8; 32];
         far[7] = 1;
         assert_eq!(hash(far) ^ hash(other), 1 << 56);
+    }
+
+    #[test]
+    fn purging_drops_what_has_ended_and_reopens_the_fast_path() {
+        let list = DenyList::new(None);
+        let now = clock::now();
+        let a = Revocation::jti("a").until(now + 60);
+        let b = Revocation::jti("b").until(now + 120);
+        assert_eq!(list.extend([a.clone(), b.clone()]), 2);
+        assert_eq!(list.extend([a.clone()]), 0);
+        assert!(!list.is_empty());
+        assert!(list.contains(&a) && list.contains(&b));
+        assert!(!list.contains(&Revocation::jti("c").until(now + 60)));
+        list.purge_at(now + 60);
+        assert!(!list.contains(&a) && list.contains(&b));
+        assert!(list.shared.any.load(Ordering::Acquire));
+        list.purge_at(now + 120);
+        assert!(list.is_empty());
+        assert!(!list.shared.any.load(Ordering::Acquire));
+    }
+
+    #[test]
+    fn staleness_counts_from_the_last_synchronisation_unless_never_stale() {
+        let list = DenyList::new(Some(30));
+        list.shared
+            .last_sync
+            .store(clock::now() - 100, Ordering::Relaxed);
+        assert!((100..=101).contains(&list.staleness()));
+        list.synced();
+        assert!(list.staleness() <= 1);
+        // A store with nothing to synchronise with: never stale, never unavailable.
+        list.never_stale();
+        assert_eq!(list.staleness(), 0);
+        let id = ids(json!({}));
+        assert!(matches!(
+            list.verdict(&id, b"h.p.s", clock::now() + 1_000_000),
+            Verdict::Allowed
+        ));
     }
 
     #[test]
