@@ -344,15 +344,8 @@ pub mod __private_v0_1_0;
 // A new version without a new name for the module above would let a macro of another version
 // compile against it.
 const _: () = {
-    let (version, named) = (env!("CARGO_PKG_VERSION").as_bytes(), b"0.1.0");
-    let mut same = version.len() == named.len();
-    let mut i = 0;
-    while same && i < named.len() {
-        same = version[i] == named[i];
-        i += 1;
-    }
     assert!(
-        same,
+        matches!(env!("CARGO_PKG_VERSION").as_bytes(), b"0.1.0"),
         "the crate version changed: rename `__private_v0_1_0` after the new version (0.2.0: `__private_v0_2_0`) and update this check"
     );
 };
