@@ -13,7 +13,7 @@ use actix_web::{guard, test, App, HttpMessage, HttpRequest, HttpResponse, Resour
 use crate::authenticator::Authenticator;
 use crate::error::ConfigError;
 use crate::routes::declaration::register_declared;
-use crate::routes::inventory::{self as listing, Inventory};
+use crate::routes::inventory::Inventory;
 use crate::routes::middleware::{Inspected, PROBE};
 use crate::routes::table::RouteTable;
 
@@ -188,13 +188,19 @@ fn inspect(req: &HttpRequest) -> Found {
         Some(Inspected(table)) => table,
         None => Rc::new(RouteTable::build(req, auth.public_routes())),
     };
-    let inventory = Inventory::new(&table, middleware, introspected(req));
+    // Without actix-web's route introspection, only the declared routes are known.
+    #[cfg(feature = "route-introspection")]
+    let resources = introspected(req);
+    #[cfg(not(feature = "route-introspection"))]
+    let resources = None;
+    let inventory = Inventory::new(&table, middleware, resources);
     Found::Inventory(Box::new(inventory), auth.denies_by_default())
 }
 
 /// Every resource of the application, from actix-web's route introspection.
 #[cfg(feature = "route-introspection")]
-fn introspected(req: &HttpRequest) -> Option<Vec<listing::Resource>> {
+fn introspected(req: &HttpRequest) -> Option<Vec<crate::routes::inventory::Resource>> {
+    use crate::routes::inventory as listing;
     use actix_web::introspection::{IntrospectionNode, IntrospectionTree, ResourceType};
 
     fn walk(node: &IntrospectionNode, into: &mut Vec<listing::Resource>) {
@@ -213,9 +219,4 @@ fn introspected(req: &HttpRequest) -> Option<Vec<listing::Resource>> {
     let mut resources = Vec::new();
     walk(&tree.root, &mut resources);
     Some(resources)
-}
-
-#[cfg(not(feature = "route-introspection"))]
-fn introspected(_: &HttpRequest) -> Option<Vec<listing::Resource>> {
-    None
 }
