@@ -180,6 +180,13 @@ mod tests {
         assert!(Challenge::check_value("a\nb").is_err());
         assert!(Challenge::check_value("a\tb").is_err());
         assert!(Challenge::check_value("a\u{85}b").is_err());
+        // The Unicode line and paragraph separators, which some clients read as line ends.
+        assert!(Challenge::check_value("a\u{2028}b").is_err());
+        assert!(Challenge::check_value("a\u{2029}b").is_err());
+        assert_eq!(
+            Challenge::new("Bearer", "a\u{2028}b\u{2029}c").as_str(),
+            r#"Bearer realm="abc""#
+        );
     }
 
     #[test]

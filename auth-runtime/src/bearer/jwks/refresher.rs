@@ -321,3 +321,54 @@ impl Shared {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bearer::jwks::key_set::RemoteKeys;
+
+    /// A refresher whose thread never started: its status is set by hand.
+    fn unstarted() -> Refresher {
+        let current = Arc::new(ArcSwap::from_pointee(KeySet::new(
+            Vec::new(),
+            RemoteKeys::Missing,
+        )));
+        let url = reqwest::Url::parse("https://idp.example/keys").unwrap();
+        let remote = RemoteSource {
+            source: Source::Jwks(url),
+            settings: JwksConfig::default(),
+        };
+        Refresher::new(current, Vec::new(), remote).unwrap()
+    }
+
+    fn first_fetch(refresher: &Refresher) -> Option<String> {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(refresher.first_fetch())
+    }
+
+    #[test]
+    fn the_first_fetch_reports_its_failure_or_a_refresher_that_stopped_before_it() {
+        let refresher = unstarted();
+        refresher.shared.status.send_modify(|status| {
+            status.stopped = true;
+        });
+        assert_eq!(
+            first_fetch(&refresher).as_deref(),
+            Some("the key refresher stopped before its first fetch")
+        );
+        // Stopped after a fetch: that fetch's outcome.
+        refresher.shared.status.send_modify(|status| {
+            status.completed = 1;
+        });
+        assert_eq!(first_fetch(&refresher), None);
+        refresher.shared.status.send_modify(|status| {
+            status.last_failure = Some("the key source answered 500".into());
+        });
+        assert_eq!(
+            first_fetch(&refresher).as_deref(),
+            Some("the key source answered 500")
+        );
+    }
+}
