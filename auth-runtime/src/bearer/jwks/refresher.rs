@@ -349,6 +349,17 @@ mod tests {
     }
 
     #[test]
+    fn a_thread_that_ends_marks_the_refresher_stopped_so_that_no_one_waits_for_it() {
+        let refresher = unstarted();
+        refresher.shared.status.send_modify(|status| {
+            status.in_flight = true;
+        });
+        drop(MarkStopped(Arc::clone(&refresher.shared)));
+        let status = refresher.shared.status.borrow().clone();
+        assert!(status.stopped && !status.in_flight, "{status:?}");
+    }
+
+    #[test]
     fn the_first_fetch_reports_its_failure_or_a_refresher_that_stopped_before_it() {
         let refresher = unstarted();
         refresher.shared.status.send_modify(|status| {
