@@ -398,3 +398,39 @@ impl Refusal {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reason codes are a contract with whoever reads the logs: each is pinned here.
+    #[test]
+    fn reason_codes_are_stable() {
+        for (reason, code) in [
+            (ProofReason::Missing, "dpop_proof_missing"),
+            (ProofReason::Repeated, "dpop_proof_repeated"),
+            (ProofReason::Malformed, "dpop_proof_malformed"),
+            (ProofReason::WrongType, "dpop_proof_wrong_type"),
+            (ProofReason::WrongAlgorithm, "dpop_proof_wrong_algorithm"),
+            (ProofReason::UnusableKey, "dpop_proof_unusable_key"),
+            (ProofReason::PrivateKey, "dpop_proof_private_key"),
+            (ProofReason::BadSignature, "dpop_proof_bad_signature"),
+            (ProofReason::WrongMethod, "dpop_proof_wrong_method"),
+            (ProofReason::WrongUrl, "dpop_proof_wrong_url"),
+            (ProofReason::OutsideWindow, "dpop_proof_outside_window"),
+            (ProofReason::Replayed, "dpop_proof_replayed"),
+            (ProofReason::WrongTokenHash, "dpop_proof_wrong_ath"),
+            (ProofReason::WrongKey, "dpop_proof_wrong_key"),
+        ] {
+            assert_eq!(reason.code(), code);
+            assert_eq!(reason.to_string(), code);
+        }
+        for (reason, code) in [
+            (StepUpReason::AcrNotAccepted, "acr_not_accepted"),
+            (StepUpReason::AuthTimeMissing, "auth_time_missing"),
+            (StepUpReason::AuthenticationTooOld, "authentication_too_old"),
+        ] {
+            assert_eq!(reason.code(), code);
+        }
+    }
+}
