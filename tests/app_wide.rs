@@ -672,6 +672,7 @@ async fn the_inventory_lists_every_route_with_its_requirement() {
     };
     let scoped = find("GET", "/api/items");
     assert_eq!(scoped["declared"], true);
+    assert_eq!(scoped["public"], false);
     assert_eq!(scoped["schemes"], json!(["Bearer"]));
     assert_eq!(scoped["scope"], json!("read"));
     assert!(scoped["handler"]

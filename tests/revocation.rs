@@ -421,8 +421,7 @@ fn revocations_made_while_redis_is_down_are_shared_when_it_returns() {
         "b learns it once Redis is back",
         || verify(&b, &token) == Err(REVOKED),
     );
-    // For the operator, per instance: the dropped connection, the outage once (not at every
-    // retry), its end.
+    // For the operator, per instance: the outage once (not at every retry) and its end.
     let address = format!("redis=127.0.0.1:{}", redis.port());
     let count = |parts: &[&str]| {
         logs.text()[earlier..]
@@ -435,15 +434,13 @@ fn revocations_made_while_redis_is_down_are_shared_when_it_returns() {
         "both log the end of the outage",
         || count(&["INFO", "reachable again; revocations are in sync"]) == 2,
     );
-    assert_eq!(
-        count(&[
-            "WARN",
-            "the connection to the Redis revocation store dropped"
-        ]),
-        2,
-        "{}",
-        &logs.text()[earlier..]
-    );
+    // An instance whose periodic check hit the dropped connection first logs the outage
+    // without this warning; at least one of the two hears of the drop itself.
+    let dropped = count(&[
+        "WARN",
+        "the connection to the Redis revocation store dropped",
+    ]);
+    assert!((1..=2).contains(&dropped), "{}", &logs.text()[earlier..]);
     assert_eq!(
         count(&[
             "ERROR",
