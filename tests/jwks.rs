@@ -323,6 +323,49 @@ async fn background_refresh_follows_max_age_and_picks_up_rotation() {
     server.wait_for_jwks_fetches(fetches + 1).await;
 }
 
+/// The refresher's log, seen by the operator at INFO: a line for the first key set and for each
+/// change of it, none for a refetch that changed nothing (that one is at DEBUG).
+#[actix_rt::test]
+async fn a_fetched_key_set_is_logged_when_it_changes_and_not_when_it_stays() {
+    let logs = background_logs();
+    // An earlier test's key server may have had the same port.
+    let earlier = logs.text().len();
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::ES256, "first")]).await;
+    let fetched = |logs: &CapturedLog| -> Vec<String> {
+        logs.text()[earlier..]
+            .lines()
+            .filter(|line| {
+                line.contains("verification keys fetched") && line.contains(&server.jwks_url())
+            })
+            .map(str::to_owned)
+            .collect()
+    };
+    let auth = trusting(&server)
+        .unknown_kid_cooldown(Duration::from_millis(200))
+        .build_and_fetch()
+        .await
+        .unwrap();
+    let lines = fetched(&logs);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains(" INFO ") && lines[0].contains(r#"kids=["first"]"#));
+
+    // An unknown kid refetches the same keys: nothing for the operator.
+    assert_invalid_token(&call(&auth, &token_for(Algorithm::ES256, "made-up")).await);
+    assert_eq!(server.jwks_fetches(), 2);
+    assert_eq!(fetched(&logs).len(), 1, "{}", logs.text());
+
+    // A rotation is.
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    server.publish(vec![jwk(Algorithm::EdDSA, "second")]);
+    assert_eq!(
+        status(&auth, &token_for(Algorithm::EdDSA, "second")).await,
+        StatusCode::OK
+    );
+    let lines = fetched(&logs);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[1].contains(r#"kids=["second"]"#), "{lines:?}");
+}
+
 #[actix_rt::test]
 async fn a_thousand_concurrent_requests_with_an_unknown_kid_cause_one_fetch() {
     let server = KeyServer::with_keys(vec![jwk(Algorithm::ES256, "old")]).await;
@@ -1010,8 +1053,11 @@ async fn a_key_server_can_listen_on_a_fixed_port_of_the_loopback_interface() {
     first.stop().await;
     let again = KeyServer::start_on_port(port).await.unwrap();
     assert_eq!(again.url(), format!("http://127.0.0.1:{port}"));
+    let res = reqwest::get(again.jwks_url()).await.unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
     assert_eq!(
-        reqwest::get(again.jwks_url()).await.unwrap().status(),
-        reqwest::StatusCode::OK
+        res.json::<Value>().await.unwrap(),
+        json!({ "keys": [] }),
+        "a key set without keys until some are published"
     );
 }
