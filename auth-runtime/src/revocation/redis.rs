@@ -571,7 +571,9 @@ impl KindName for redis::RedisError {
     fn kind_name(&self) -> String {
         if self.is_timeout() {
             "nothing in time".to_owned()
-        } else if self.is_io_error() || self.is_connection_dropped() {
+        } else if self.is_io_error() {
+            // Every dropped connection is an I/O error too (`is_connection_dropped` picks some
+            // kinds of I/O errors out of them), so this covers refused, reset and unreachable.
             "with a connection error".to_owned()
         } else {
             format!("an error ({:?})", self.kind())
@@ -582,6 +584,30 @@ impl KindName for redis::RedisError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_is_named_by_its_kind_only() {
+        use std::io;
+        let io_error = |kind| redis::RedisError::from(io::Error::new(kind, "secret detail"));
+        for kind in [
+            io::ErrorKind::ConnectionRefused,
+            io::ErrorKind::ConnectionReset,
+            io::ErrorKind::HostUnreachable,
+            io::ErrorKind::PermissionDenied,
+        ] {
+            assert_eq!(
+                io_error(kind).kind_name(),
+                "with a connection error",
+                "{kind:?}"
+            );
+        }
+        assert_eq!(
+            io_error(io::ErrorKind::TimedOut).kind_name(),
+            "nothing in time"
+        );
+        let refused = redis::RedisError::from((redis::ErrorKind::AuthenticationFailed, "secret"));
+        assert_eq!(refused.kind_name(), "an error (AuthenticationFailed)");
+    }
 
     #[test]
     fn messages_carry_the_version_then_the_revocation() {
