@@ -1154,10 +1154,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "carries no challenge")]
     fn assert_forbidden_refuses_an_insufficient_scope_403() {
-        const READ: crate::ScopeExpr = crate::ScopeExpr::Token("read");
-        const NEEDS_READ: Requirement = Requirement::new(&[Scheme::Bearer]).scope(&READ);
-        let issuer = TestIssuer::hs256();
-        let res = respond(&issuer.authenticator(), &issuer.token().sign(), &NEEDS_READ);
+        let res = insufficient_scope();
         assert_requires_scope(&res, "read");
         assert_forbidden(&res);
     }
@@ -1167,5 +1164,60 @@ mod tests {
     fn assert_forbidden_refuses_a_401() {
         let res = respond(&TestIssuer::hs256().authenticator(), "x", &NEEDS_ADMIN);
         assert_forbidden(&res);
+    }
+
+    // Each assertion helper fails where its user's test must fail: a helper that passes
+    // everything would make every test written with it pass.
+
+    const READ: crate::ScopeExpr = crate::ScopeExpr::Token("read");
+    const NEEDS_READ: Requirement = Requirement::new(&[Scheme::Bearer]).scope(&READ);
+
+    /// A 403 `insufficient_scope` naming `read`.
+    fn insufficient_scope() -> ServiceResponse {
+        let issuer = TestIssuer::hs256();
+        respond(&issuer.authenticator(), &issuer.token().sign(), &NEEDS_READ)
+    }
+
+    #[test]
+    #[should_panic(expected = "expected 403 insufficient_scope")]
+    fn assert_requires_scope_refuses_a_401() {
+        let res = respond(&TestIssuer::hs256().authenticator(), "x", &NEEDS_READ);
+        assert_requires_scope(&res, "read");
+    }
+
+    #[test]
+    #[should_panic(expected = "is not among the required")]
+    fn assert_requires_scope_refuses_a_403_for_another_scope() {
+        let res = insufficient_scope();
+        assert_requires_scope(&res, "read");
+        assert_requires_scope(&res, "write");
+    }
+
+    #[test]
+    #[should_panic(expected = "insufficient_user_authentication")]
+    fn assert_requires_step_up_refuses_an_insufficient_scope_403() {
+        assert_requires_step_up(&insufficient_scope(), StatusCode::FORBIDDEN, None, None);
+    }
+
+    #[test]
+    #[should_panic(expected = "expected 401")]
+    fn assert_unauthenticated_refuses_a_403() {
+        assert_unauthenticated(&insufficient_scope(), "Bearer", None);
+    }
+
+    #[test]
+    #[should_panic(expected = "invalid_token")]
+    fn assert_unauthenticated_refuses_another_error() {
+        let res = respond(&TestIssuer::hs256().authenticator(), "x", &NEEDS_READ);
+        assert_unauthenticated(&res, "Bearer", Some("invalid_token"));
+        assert_unauthenticated(&res, "Bearer", None);
+    }
+
+    #[test]
+    #[should_panic(expected = "no DPoP challenge")]
+    fn assert_dpop_unauthenticated_refuses_a_bearer_only_401() {
+        let res = respond(&TestIssuer::hs256().authenticator(), "x", &NEEDS_READ);
+        assert_unauthenticated(&res, "Bearer", Some("invalid_token"));
+        assert_dpop_unauthenticated(&res, Some("invalid_token"));
     }
 }
