@@ -952,9 +952,14 @@ mod tests {
     fn every_algorithm_mints_verifiable_tokens() {
         for algorithm in [
             Algorithm::HS256,
+            Algorithm::HS384,
             Algorithm::HS512,
             Algorithm::RS256,
+            Algorithm::RS384,
+            Algorithm::RS512,
+            Algorithm::PS256,
             Algorithm::PS384,
+            Algorithm::PS512,
             Algorithm::ES256,
             Algorithm::ES384,
             Algorithm::EdDSA,
