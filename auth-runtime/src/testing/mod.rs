@@ -986,6 +986,107 @@ mod tests {
         assert_eq!(principal.subject(), Some("eve"));
     }
 
+    /// The JOSE header and the claims of `token`, unverified.
+    fn decode(token: &str) -> (Value, Value) {
+        let part = |index: usize| -> Value {
+            let text = token.split('.').nth(index).unwrap();
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(text)
+                .unwrap();
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        (part(0), part(1))
+    }
+
+    #[test]
+    fn a_token_carries_exactly_what_it_was_given() {
+        let issuer = TestIssuer::es256();
+        let (header, claims) = decode(&issuer.token().sign());
+        assert_eq!(
+            header,
+            json!({ "alg": "ES256", "typ": "JWT", "kid": issuer.kid() })
+        );
+        let iat = claims["iat"].as_i64().unwrap();
+        assert!((now() - iat).abs() <= 1, "{claims}");
+        assert_eq!(
+            claims,
+            json!({
+                "iss": "https://issuer.test", "aud": "test-api", "sub": "test-user",
+                "iat": iat, "exp": iat + 3600,
+            })
+        );
+
+        let client = DpopKey::es256();
+        let (header, claims) = decode(
+            &issuer
+                .token()
+                .subject("ann")
+                .scope(" a  b ")
+                .scope("c")
+                .expires_in(120)
+                .not_before_in(Duration::from_secs(30))
+                .issuer("https://other.test")
+                .audience("api")
+                .typ("at+jwt")
+                .kid("k-1")
+                .header("x-extension", 1)
+                .acr("gold")
+                .authenticated_ago(100)
+                .roles(["r1"])
+                .roles(["r2"])
+                .claim("extra", json!({ "n": 2 }))
+                .bound_to(&client)
+                .sign(),
+        );
+        assert_eq!(
+            header,
+            json!({ "alg": "ES256", "typ": "at+jwt", "kid": "k-1", "x-extension": 1 })
+        );
+        let iat = claims["iat"].as_i64().unwrap();
+        let (nbf, auth_time) = (claims["nbf"].as_i64(), claims["auth_time"].as_i64());
+        assert!(
+            matches!(nbf, Some(nbf) if nbf - iat == 30 || nbf - iat == 31),
+            "{claims}"
+        );
+        assert!(
+            matches!(auth_time, Some(at) if iat - at == 100 || iat - at == 99),
+            "{claims}"
+        );
+        assert_eq!(
+            claims,
+            json!({
+                "iss": "https://other.test", "aud": "api", "sub": "ann", "scope": "a b c",
+                "iat": iat, "exp": iat + 120, "nbf": nbf, "acr": "gold",
+                "auth_time": auth_time, "roles": ["r1", "r2"], "extra": { "n": 2 },
+                "cnf": { "jkt": client.thumbprint() },
+            })
+        );
+
+        let (header, claims) = decode(&issuer.token().without_kid().expired().auth_time(7).sign());
+        assert_eq!(header, json!({ "alg": "ES256", "typ": "JWT" }));
+        assert_eq!(
+            claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+            -3600
+        );
+        assert_eq!(claims["auth_time"], 7);
+        // A claim set explicitly wins over the one the token would write.
+        let (_, claims) = decode(&issuer.token().claim("exp", 5).claim("sub", "s").sign());
+        assert_eq!((&claims["exp"], &claims["sub"]), (&json!(5), &json!("s")));
+    }
+
+    #[test]
+    fn nested_roles_replace_what_is_not_an_object_on_their_path() {
+        let issuer = TestIssuer::hs256().with_role_claim("realm_access.roles");
+        let (_, claims) = decode(
+            &issuer
+                .token()
+                .claim("realm_access", "not an object")
+                .roles(["admin"])
+                .sign(),
+        );
+        assert_eq!(claims["realm_access"], json!({ "roles": ["admin"] }));
+    }
+
     #[test]
     fn tokens_of_one_issuer_fail_with_another() {
         let token = TestIssuer::es256().token().sign();
