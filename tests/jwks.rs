@@ -566,6 +566,13 @@ async fn an_oversized_jwks_is_cut_off_while_it_streams() {
         "{} bytes were produced for a 1 MiB limit",
         server.oversized_bytes_sent()
     );
+    // A streamed body within the limit, in several chunks, is read whole (and then refused
+    // for what it is: whitespace, not a key set).
+    let server = KeyServer::start().await;
+    server.serve_oversized_stream(256 << 10);
+    let error = trusting(&server).build_and_fetch().await.unwrap_err();
+    assert!(!error.to_string().contains("larger than"), "{error}");
+    assert_eq!(server.oversized_bytes_sent(), 256 << 10);
     // With a `Content-Length`, the body is not even read.
     server.serve_oversized_document(64 << 10);
     let error = trusting(&server)
