@@ -230,6 +230,39 @@ async fn the_leeway_configured_applies_to_max_age() {
     assert_requires_step_up(&res, StatusCode::UNAUTHORIZED, None, Some(300));
 }
 
+/// Seconds since the Unix epoch, as the library's clock reads them.
+fn epoch_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[actix_web::test]
+async fn a_login_exactly_max_age_and_leeway_old_is_still_accepted() {
+    // RFC 9470 §4 (as `exp`): too old is older than max_age plus the leeway, not as old.
+    let issuer = TestIssuer::hs256();
+    let auth = issuer
+        .builder()
+        .leeway(std::time::Duration::from_secs(5))
+        .build()
+        .unwrap();
+    loop {
+        let before = epoch_seconds();
+        let token = issuer.token().authenticated_ago(305).sign();
+        let status = call_with(&auth, "/recent", &token).await.status();
+        // Only when minting and checking fell in the same second was the login exactly 305
+        // seconds old.
+        if epoch_seconds() == before {
+            assert_eq!(status, StatusCode::OK);
+            break;
+        }
+    }
+    let token = issuer.token().authenticated_ago(307).sign();
+    let res = call_with(&auth, "/recent", &token).await;
+    assert_requires_step_up(&res, StatusCode::UNAUTHORIZED, None, Some(300));
+}
+
 #[actix_web::test]
 async fn auth_time_in_the_future_is_accepted_as_recent() {
     // A clock ahead of ours says the login is recent: never older than max_age.
