@@ -274,3 +274,59 @@ pub fn server_nonce(secret: &[u8], period: Duration, at: SystemTime) -> String {
     let at = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
     nonces.current(at)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The JOSE header and the claims of `proof`, unverified.
+    fn decode(proof: &str) -> (Value, Value) {
+        let part = |index: usize| -> Value {
+            let text = proof.split('.').nth(index).unwrap();
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(text)
+                .unwrap();
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        (part(0), part(1))
+    }
+
+    #[test]
+    fn a_key_names_its_algorithm_and_shows_no_private_part() {
+        for algorithm in [Algorithm::ES256, Algorithm::EdDSA, Algorithm::PS384] {
+            let key = DpopKey::new(algorithm);
+            assert_eq!(key.algorithm(), algorithm);
+            let shown = format!("{key:?}");
+            assert!(
+                shown.contains(&format!("{algorithm:?}")) && shown.contains(key.thumbprint()),
+                "{shown}"
+            );
+            assert!(!shown.contains("signing"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn a_proof_carries_what_it_was_given() {
+        let key = DpopKey::es256();
+        let (header, claims) = decode(
+            &key.proof("POST", "https://api.test/items")
+                .token("a.b.c")
+                .nonce("n-1")
+                .issued_in(-30)
+                .sign(),
+        );
+        assert_eq!(
+            header,
+            json!({ "typ": "dpop+jwt", "alg": "ES256", "jwk": key.public_jwk() })
+        );
+        let iat = claims["iat"].as_i64().unwrap();
+        assert!((now() - 30 - iat).abs() <= 1, "{claims}");
+        assert_eq!(claims["htm"], "POST");
+        assert_eq!(claims["htu"], "https://api.test/items");
+        assert_eq!(claims["nonce"], "n-1");
+        assert_eq!(claims["ath"], b64(&Sha256::digest(b"a.b.c")));
+        assert_eq!(claims["jti"].as_str().map(str::len), Some(22));
+        let (_, later) = decode(&key.proof("GET", "/").issued_in(30).sign());
+        assert!((now() + 30 - later["iat"].as_i64().unwrap()).abs() <= 1);
+    }
+}
