@@ -305,6 +305,13 @@ async fn a_failing_slow_or_oversized_endpoint_is_503_then_recovers() {
     server.serve_oversized(0);
     pause().await;
     assert_eq!(status(&auth, &token).await, StatusCode::OK);
+    // An endpoint that is down: connections refused, until it listens again.
+    server.stop().await;
+    let token = token_with(&server, json!({}));
+    assert_eq!(status(&auth, &token).await, StatusCode::SERVICE_UNAVAILABLE);
+    server.restart().await;
+    pause().await;
+    assert_eq!(status(&auth, &token).await, StatusCode::OK);
 }
 
 #[actix_rt::test]
@@ -459,6 +466,23 @@ async fn an_answer_of_exactly_the_size_limit_is_read_and_one_byte_more_is_not() 
         answer["padding"] = json!("x".repeat(2000));
         server.answer(&token, answer.clone());
         let size = serde_json::to_vec(&answer).unwrap().len();
+        let sent = reqwest::Client::new()
+            .post(server.url())
+            .form(&[
+                ("client_id", CLIENT_ID),
+                ("client_secret", CLIENT_SECRET),
+                ("token", token.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            sent.headers().get("content-length").is_none(),
+            chunked,
+            "{:?}",
+            sent.headers()
+        );
+        assert_eq!(sent.bytes().await.unwrap().len(), size);
         let with_limit = |bytes| {
             builder()
                 .allow_http()
