@@ -512,3 +512,19 @@ async fn an_answer_of_exactly_the_size_limit_is_read_and_one_byte_more_is_not() 
         );
     }
 }
+
+#[actix_rt::test]
+async fn a_dropped_introspection_server_stops_listening() {
+    let server = introspection_server().await;
+    let url = server.url();
+    let client = reqwest::Client::new();
+    assert!(client.post(&url).send().await.is_ok(), "listening");
+    drop(server);
+    for _ in 0..50 {
+        if client.post(&url).send().await.is_err() {
+            return;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{url} still answers after its server was dropped");
+}
