@@ -217,10 +217,9 @@ async fn introspect(req: HttpRequest, body: Bytes, state: web::Data<State>) -> H
     }
     state.calls.fetch_add(1, Ordering::SeqCst);
     *state.last_method.lock().unwrap() = Some(method);
+    // No delay is a sleep of zero: one yield to the runtime.
     let delay = state.delay_ms.load(Ordering::SeqCst);
-    if delay > 0 {
-        actix_web::rt::time::sleep(Duration::from_millis(delay)).await;
-    }
+    actix_web::rt::time::sleep(Duration::from_millis(delay)).await;
     if state.failing.load(Ordering::SeqCst) {
         return HttpResponse::InternalServerError().finish();
     }
