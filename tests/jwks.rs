@@ -529,6 +529,7 @@ async fn start_and_retry_or_fail_fast_when_the_provider_is_down_at_start_up() {
 
 #[actix_rt::test]
 async fn a_slow_provider_times_out_without_blocking_other_requests() {
+    let logs = background_logs();
     let server = KeyServer::with_keys(vec![jwk(Algorithm::ES256, "known")]).await;
     let auth = trusting(&server)
         .fetch_timeouts(Duration::from_millis(500), Duration::from_secs(1))
@@ -553,6 +554,12 @@ async fn a_slow_provider_times_out_without_blocking_other_requests() {
     assert_invalid_token(&waiting.await);
     assert_eq!(server.jwks_fetches(), 2);
     assert_eq!(status(&auth, &known).await, StatusCode::OK);
+    // The refresher told the operator why.
+    logs.assert_line_with(&[
+        "WARN",
+        &server.jwks_url(),
+        "fetching verification keys failed; the last good keys stay in use",
+    ]);
 }
 
 #[actix_rt::test]
@@ -574,6 +581,7 @@ async fn an_oversized_jwks_is_cut_off_while_it_streams() {
     assert!(!error.to_string().contains("larger than"), "{error}");
     assert_eq!(server.oversized_bytes_sent(), 256 << 10);
     // With a `Content-Length`, the body is not even read.
+    let server = KeyServer::start().await;
     server.serve_oversized_document(64 << 10);
     let error = trusting(&server)
         .max_jwks_bytes(16 << 10)
