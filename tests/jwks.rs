@@ -691,6 +691,7 @@ async fn jku_x5u_and_embedded_keys_in_the_header_are_never_followed() {
     assert_invalid_token(&call(&auth, &token).await);
     assert_eq!(attacker.hits(), 0, "the attacker's server was contacted");
     assert_eq!(server.jwks_fetches(), 3);
+    assert_eq!(server.hits(), 3, "the key source's requests are counted as hits");
 }
 
 // ---------------------------------------------------------------------------------------------
