@@ -292,6 +292,11 @@ async fn rotation_is_picked_up_without_restart() {
     let new = token_for(Algorithm::EdDSA, "2026-02");
     assert_eq!(status(&auth, &new).await, StatusCode::OK);
     assert_eq!(server.jwks_fetches(), 2, "the unknown kid caused one fetch");
+    assert_eq!(
+        server.discovery_fetches(),
+        0,
+        "a JWKS URL needs no discovery"
+    );
     // The withdrawn key is gone with the fetch; within the cooldown, no new fetch for it.
     assert_invalid_token(&call(&auth, &old).await);
     assert_eq!(server.jwks_fetches(), 2);
@@ -691,7 +696,11 @@ async fn jku_x5u_and_embedded_keys_in_the_header_are_never_followed() {
     assert_invalid_token(&call(&auth, &token).await);
     assert_eq!(attacker.hits(), 0, "the attacker's server was contacted");
     assert_eq!(server.jwks_fetches(), 3);
-    assert_eq!(server.hits(), 3, "the key source's requests are counted as hits");
+    assert_eq!(
+        server.hits(),
+        3,
+        "the key source's requests are counted as hits"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1076,4 +1085,23 @@ async fn a_key_server_can_listen_on_a_fixed_port_of_the_loopback_interface() {
         json!({ "keys": [] }),
         "a key set without keys until some are published"
     );
+}
+
+#[actix_rt::test]
+async fn a_key_server_serves_until_it_is_stopped() {
+    let server = std::sync::Arc::new(KeyServer::start().await);
+    let serving = actix_web::rt::spawn({
+        let server = std::sync::Arc::clone(&server);
+        async move { server.serve_forever().await }
+    });
+    actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !serving.is_finished(),
+        "serve_forever returned while serving"
+    );
+    server.stop().await;
+    actix_web::rt::time::timeout(Duration::from_secs(10), serving)
+        .await
+        .expect("serve_forever returns once the server is stopped")
+        .unwrap();
 }

@@ -45,6 +45,8 @@ struct State {
     delay_ms: AtomicU64,
     oversized: Mutex<Option<Oversized>>,
     oversized_bytes_sent: Arc<AtomicUsize>,
+    /// Woken by [`KeyServer::stop`], for [`KeyServer::serve_forever`].
+    stopped: tokio::sync::Notify,
 }
 
 #[derive(Clone, Copy)]
@@ -223,6 +225,7 @@ impl KeyServer {
         if let Some(handle) = handle {
             handle.stop(false).await;
         }
+        self.state.stopped.notify_waiters();
     }
 
     /// Listens again on the same port, with the same state.
@@ -237,10 +240,12 @@ impl KeyServer {
     /// for a program whose only job is to serve, such as `examples/dev_provider.rs`.
     pub async fn serve_forever(&self) {
         loop {
+            // Registered before the check, so that a `stop` in between still wakes it.
+            let stopped = self.state.stopped.notified();
             if self.handle.lock().unwrap().is_none() {
                 return;
             }
-            actix_web::rt::time::sleep(Duration::from_secs(3600)).await;
+            stopped.await;
         }
     }
 
