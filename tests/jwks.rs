@@ -1105,3 +1105,18 @@ async fn a_key_server_serves_until_it_is_stopped() {
         .expect("serve_forever returns once the server is stopped")
         .unwrap();
 }
+
+#[actix_rt::test]
+async fn a_dropped_key_server_stops_listening() {
+    let server = KeyServer::start().await;
+    let url = server.jwks_url();
+    assert!(reqwest::get(&url).await.is_ok(), "listening");
+    drop(server);
+    for _ in 0..50 {
+        if reqwest::get(&url).await.is_err() {
+            return;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{url} still answers after its server was dropped");
+}
