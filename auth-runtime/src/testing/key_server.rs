@@ -299,10 +299,9 @@ async fn answer(req: HttpRequest, body: Bytes, state: web::Data<State>) -> HttpR
         _ => return HttpResponse::NotFound().finish(),
     };
     counter.fetch_add(1, Ordering::SeqCst);
+    // No delay is a sleep of zero: one yield to the runtime.
     let delay = state.delay_ms.load(Ordering::SeqCst);
-    if delay > 0 {
-        actix_web::rt::time::sleep(Duration::from_millis(delay)).await;
-    }
+    actix_web::rt::time::sleep(Duration::from_millis(delay)).await;
     if state.failing.load(Ordering::SeqCst) {
         return HttpResponse::InternalServerError().finish();
     }
