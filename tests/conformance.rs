@@ -489,6 +489,37 @@ async fn row_5_wrong_typ_where_at_jwt_is_required() {
 }
 
 #[actix_rt::test]
+async fn row_5_a_required_typ_and_required_claims() {
+    let auth = builder()
+        .require_type("example+jwt")
+        .require_claim("jti")
+        .require_claim("client_id")
+        .build()
+        .unwrap();
+    let with_typ = |typ: &str, claims: &Value| {
+        let mut header = header(Algorithm::RS256);
+        header.typ = Some(typ.into());
+        mint_with(&header, claims, &signer(Algorithm::RS256))
+    };
+    let complete = claims_with("read", json!({ "jti": "j-1", "client_id": "c" }));
+    for typ in ["example+jwt", "Example+JWT"] {
+        let token = with_typ(typ, &complete);
+        let res = call_with(auth.clone(), get_with_token("/items", &token)).await;
+        assert_eq!(res.status(), StatusCode::OK, "typ {typ}");
+    }
+    let refused = [
+        with_typ("JWT", &complete),
+        with_typ("at+jwt", &complete),
+        with_typ("example+jwt", &claims_with("read", json!({ "jti": "j-2" }))),
+        with_typ("example+jwt", &claims_with("read", json!({ "client_id": "c" }))),
+    ];
+    for token in refused {
+        let res = call_with(auth.clone(), get_with_token("/items", &token)).await;
+        assert_refused(res, StatusCode::UNAUTHORIZED, INVALID_TOKEN, &token).await;
+    }
+}
+
+#[actix_rt::test]
 async fn row_5_crit_header_is_refused() {
     let header = format!(
         r#"{{"alg":"HS256","kid":"{}","crit":["exp"]}}"#,
