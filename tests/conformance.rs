@@ -511,7 +511,10 @@ async fn row_5_a_required_typ_and_required_claims() {
         with_typ("JWT", &complete),
         with_typ("at+jwt", &complete),
         with_typ("example+jwt", &claims_with("read", json!({ "jti": "j-2" }))),
-        with_typ("example+jwt", &claims_with("read", json!({ "client_id": "c" }))),
+        with_typ(
+            "example+jwt",
+            &claims_with("read", json!({ "client_id": "c" })),
+        ),
     ];
     for token in refused {
         let res = call_with(auth.clone(), get_with_token("/items", &token)).await;

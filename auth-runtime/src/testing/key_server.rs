@@ -374,6 +374,9 @@ struct Padding {
     sent: Arc<AtomicUsize>,
 }
 
+/// The size of the chunks an oversized streamed body is sent in.
+const PADDING_CHUNK: usize = 64 << 10;
+
 impl MessageBody for Padding {
     type Error = std::convert::Infallible;
 
@@ -388,7 +391,7 @@ impl MessageBody for Padding {
         if self.remaining == 0 {
             return Poll::Ready(None);
         }
-        let chunk = self.remaining.min(64 * 1024);
+        let chunk = self.remaining.min(PADDING_CHUNK);
         self.remaining -= chunk;
         self.sent.fetch_add(chunk, Ordering::SeqCst);
         Poll::Ready(Some(Ok(Bytes::from(vec![b' '; chunk]))))

@@ -1075,6 +1075,18 @@ mod tests {
     }
 
     #[test]
+    fn a_token_endpoint_shows_what_it_issues_and_no_key() {
+        let shown = format!("{:?}", TokenEndpoint::new(TestIssuer::es256()));
+        assert!(
+            shown.starts_with("TokenEndpoint")
+                && shown.contains("https://issuer.test")
+                && shown.contains("ES256")
+                && shown.contains("test-api"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn nested_roles_replace_what_is_not_an_object_on_their_path() {
         let issuer = TestIssuer::hs256().with_role_claim("realm_access.roles");
         let (_, claims) = decode(
