@@ -347,4 +347,35 @@ mod tests {
         drop(admitted);
         passwords.pause_hashing(false);
     }
+
+    #[cfg(feature = "testing")]
+    #[test]
+    fn each_hashing_thread_admits_one_check_and_max_waiting_more() {
+        use base64::Engine;
+        use std::future::Future;
+        use std::task::{Context, Poll, Waker};
+
+        let passwords = Passwords::new().hashing_threads(3).max_waiting(0);
+        passwords.pause_hashing(true);
+        let encoded = base64::engine::general_purpose::STANDARD.encode("nobody:pw");
+        let credentials = crate::basic::decode(encoded.as_bytes()).unwrap();
+        let mut checks: Vec<_> = (0..4)
+            .map(|_| Box::pin(passwords.check(&credentials, None)))
+            .collect();
+        let polled: Vec<_> = checks
+            .iter_mut()
+            .map(|check| check.as_mut().poll(&mut Context::from_waker(Waker::noop())))
+            .collect();
+        assert!(polled[..3].iter().all(Poll::is_pending));
+        assert!(matches!(polled[3], Poll::Ready(Err(Refusal::Overloaded))));
+        let shown = format!("{passwords:?}");
+        assert!(
+            shown.starts_with("Passwords")
+                && shown.contains("in_progress: 3")
+                && shown.contains("overloaded: 1"),
+            "{shown}"
+        );
+        drop(checks);
+        passwords.pause_hashing(false);
+    }
 }

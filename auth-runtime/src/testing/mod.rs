@@ -1075,6 +1075,62 @@ mod tests {
     }
 
     #[test]
+    fn an_issuer_tells_what_it_signs_with_and_its_jwk_verifies() {
+        for algorithm in [
+            Algorithm::HS256,
+            Algorithm::RS256,
+            Algorithm::ES256,
+            Algorithm::ES384,
+            Algorithm::EdDSA,
+        ] {
+            let issuer = TestIssuer::new(algorithm)
+                .with_issuer("https://other.test")
+                .with_audience("api");
+            assert_eq!(
+                (issuer.algorithm(), issuer.issuer(), issuer.audience()),
+                (algorithm, "https://other.test", "api")
+            );
+            let shown = format!("{issuer:?}");
+            assert!(
+                shown.contains(&format!("{algorithm:?}")) && shown.contains(issuer.kid()),
+                "{shown}"
+            );
+            // The published JWK is the signing key's public half (the x and y of a point).
+            let key = Key::from_jwk(&issuer.jwk()).unwrap();
+            let auth = Authenticator::builder()
+                .issuer("https://other.test")
+                .audience("api")
+                .key(key)
+                .build()
+                .unwrap();
+            let token = issuer.token().sign();
+            assert!(verify_bearer(&auth, &token).is_ok(), "{algorithm:?}");
+        }
+    }
+
+    #[test]
+    fn an_issuer_from_a_pem_is_the_same_key_every_time() {
+        for (algorithm, pem) in [
+            (
+                Algorithm::ES256,
+                include_str!("../../../tests/keys/TEST-ONLY-p256-private.pem"),
+            ),
+            (
+                Algorithm::EdDSA,
+                include_str!("../../../tests/keys/TEST-ONLY-ed25519-private.pem"),
+            ),
+        ] {
+            let first = TestIssuer::from_pkcs8_pem(algorithm, pem);
+            let again = TestIssuer::from_pkcs8_pem(algorithm, pem).with_kid(first.kid());
+            let token = first.token().sign();
+            assert!(
+                verify_bearer(&again.authenticator(), &token).is_ok(),
+                "{algorithm:?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_token_endpoint_shows_what_it_issues_and_no_key() {
         let shown = format!("{:?}", TokenEndpoint::new(TestIssuer::es256()));
         assert!(
