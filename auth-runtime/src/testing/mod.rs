@@ -1131,6 +1131,32 @@ mod tests {
     }
 
     #[test]
+    fn request_helpers_set_exactly_their_headers() {
+        let header_of = |req: TestRequest, name: &str| {
+            req.to_http_request()
+                .headers()
+                .get(name)
+                .map(|value| value.to_str().unwrap().to_owned())
+        };
+        let authorization = header::AUTHORIZATION.as_str();
+        assert_eq!(
+            header_of(TestRequest::default().bearer("t"), authorization).as_deref(),
+            Some("Bearer t")
+        );
+        assert_eq!(
+            header_of(TestRequest::default().basic("ann", "pw"), authorization).as_deref(),
+            Some("Basic YW5uOnB3")
+        );
+        assert_eq!(
+            header_of(TestRequest::default().api_key("k-1"), "x-api-key").as_deref(),
+            Some("k-1")
+        );
+        let dpop = || TestRequest::default().dpop("t", "p.r.f");
+        assert_eq!(header_of(dpop(), authorization).as_deref(), Some("DPoP t"));
+        assert_eq!(header_of(dpop(), "dpop").as_deref(), Some("p.r.f"));
+    }
+
+    #[test]
     fn a_token_endpoint_shows_what_it_issues_and_no_key() {
         let shown = format!("{:?}", TokenEndpoint::new(TestIssuer::es256()));
         assert!(
