@@ -174,6 +174,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_password_check_given_is_the_one_used() {
+        let passwords = Passwords::new().cache(crate::CredentialCacheConfig::disabled());
+        let users = StaticUsers::new().with_passwords(passwords.clone());
+        let shown = format!("{:?}", users.passwords());
+        assert_eq!(shown, format!("{passwords:?}"));
+        assert_ne!(shown, format!("{:?}", Passwords::new()));
+    }
+
+    #[test]
     fn passwords_are_kept_as_argon2id_hashes_only() {
         let users = StaticUsers::new()
             .user("alice", "wonderland", ["r"])
