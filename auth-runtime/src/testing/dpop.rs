@@ -278,18 +278,7 @@ pub fn server_nonce(secret: &[u8], period: Duration, at: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The JOSE header and the claims of `proof`, unverified.
-    fn decode(proof: &str) -> (Value, Value) {
-        let part = |index: usize| -> Value {
-            let text = proof.split('.').nth(index).unwrap();
-            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(text)
-                .unwrap();
-            serde_json::from_slice(&bytes).unwrap()
-        };
-        (part(0), part(1))
-    }
+    use crate::testing::tests::decode;
 
     #[test]
     fn a_key_names_its_algorithm_and_shows_no_private_part() {

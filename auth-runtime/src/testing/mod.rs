@@ -986,8 +986,8 @@ mod tests {
         assert_eq!(principal.subject(), Some("eve"));
     }
 
-    /// The JOSE header and the claims of `token`, unverified.
-    fn decode(token: &str) -> (Value, Value) {
+    /// The JOSE header and the claims of `token` (or of a DPoP proof), unverified.
+    pub(super) fn decode(token: &str) -> (Value, Value) {
         let part = |index: usize| -> Value {
             let text = token.split('.').nth(index).unwrap();
             let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
