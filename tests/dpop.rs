@@ -590,6 +590,86 @@ async fn a_configured_external_origin_is_what_htu_must_name() {
     );
 }
 
+/// The test-only certificate of `localhost` and `127.0.0.1` (tests/keys/README.md).
+const TLS_CERT: &[u8] = include_bytes!("keys/TEST-ONLY-localhost-tls-cert.pem");
+const TLS_KEY: &[u8] = include_bytes!("keys/TEST-ONLY-localhost-tls-key.pem");
+
+/// Serves `routes` with `auth` on a free loopback port, over TLS with the test-only
+/// certificate when `tls`: the server's address and handle.
+fn serve(auth: Authenticator, tls: bool) -> (std::net::SocketAddr, actix_web::dev::ServerHandle) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let server = actix_web::HttpServer::new(move || {
+        App::new().configure(auth.configure()).configure(routes)
+    })
+    .workers(1);
+    let server = if tls {
+        let certs = CertificateDer::pem_slice_iter(TLS_CERT)
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let key = PrivateKeyDer::from_pem_slice(TLS_KEY).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+        server.bind_rustls_0_23(("127.0.0.1", 0), config)
+    } else {
+        server.bind(("127.0.0.1", 0))
+    }
+    .unwrap();
+    let address = server.addrs()[0];
+    let server = server.run();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    (address, handle)
+}
+
+/// Without a configured origin, `htu` names the scheme of the connection the request came
+/// on: `https` over TLS (a request line carries no scheme, so only the connection tells), and
+/// `http` over plain TCP. A real client over real TLS, which trusts only the test certificate.
+#[actix_web::test]
+async fn over_tls_htu_is_https_and_over_tcp_http() {
+    let issuer = TestIssuer::es256();
+    let client = DpopKey::es256();
+    let token = issuer.token().scope("items:read").bound_to(&client).sign();
+    for (scheme, other, tls) in [("https", "http", true), ("http", "https", false)] {
+        let (address, server) = serve(authenticator(&issuer, DpopConfig::default()), tls);
+        let http = reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(TLS_CERT).unwrap())
+            .resolve("localhost", address)
+            .build()
+            .unwrap();
+        let port = address.port();
+        let url = format!("{scheme}://localhost:{port}/items");
+        let get = |htu: String| {
+            http.get(&url)
+                .header("Authorization", format!("DPoP {token}"))
+                .header("DPoP", client.proof("GET", &htu).token(&token).sign())
+                .send()
+        };
+
+        let res = get(url.clone()).await.unwrap();
+        assert_eq!(res.status(), 200, "{url}");
+        assert_eq!(res.text().await.unwrap(), "test-user via DPoP");
+
+        let res = get(format!("{other}://localhost:{port}/items"))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401, "{url}");
+        assert_eq!(
+            res.headers()["www-authenticate"],
+            format!(r#"DPoP realm="test", error="invalid_dpop_proof", algs="{ALGS}""#),
+        );
+        server.stop(true).await;
+    }
+}
+
 #[actix_web::test]
 async fn a_proof_issued_outside_the_window_is_invalid() {
     let f = Fixture::with(DpopConfig::default().proof_window(Duration::from_secs(30)));
