@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use jsonwebtoken::jwk::{
     AlgorithmParameters, EllipticCurve, EllipticCurveKeyParameters, Jwk, KeyAlgorithm,
     KeyOperations, OctetKeyPairParameters, PublicKeyUse, RSAKeyParameters,
@@ -467,10 +469,25 @@ fn ec_jwk(ec: &EllipticCurveKeyParameters, declared: Option<AlgName>) -> Result<
         }
     };
     agrees(declared, algorithm)?;
+    // Each coordinate is the full size of the curve's (RFC 7518 §6.2.1.2–3), not only the
+    // two together: `x` of 1 byte and `y` of 63 make a point of the right length, but not a
+    // JWK of P-256.
+    let size = if algorithm == Algorithm::ES256 {
+        32
+    } else {
+        48
+    };
+    let full = |coordinate: &str| {
+        URL_SAFE_NO_PAD
+            .decode(coordinate)
+            .is_ok_and(|bytes| bytes.len() == size)
+    };
+    if !full(&ec.x) || !full(&ec.y) {
+        return Err(JwkRefusal::Unusable(
+            "its coordinates do not have the length of its curve".into(),
+        ));
+    }
     let decoding = DecodingKey::from_ec_components(&ec.x, &ec.y).map_err(undecodable)?;
-    check_curve(algorithm, &decoding).map_err(|_| {
-        JwkRefusal::Unusable("its coordinates do not have the length of its curve".into())
-    })?;
     Key::bind(algorithm, decoding).map_err(unusable)
 }
 
@@ -801,6 +818,7 @@ mod tests {
             // unsupported curves, wrong lengths
             json!({ "kty": "EC", "crv": "P-521", "alg": "ES256", "x": P256_X, "y": P256_Y }),
             json!({ "kty": "EC", "crv": "P-384", "x": P256_X, "y": P256_Y }),
+            json!({ "kty": "EC", "crv": "P-256", "x": P256_X, "y": P256_X.repeat(2) }),
             json!({ "kty": "OKP", "crv": "P-256", "alg": "EdDSA", "x": ED25519_X }),
             json!({ "kty": "OKP", "crv": "Ed25519", "x": "AQAB" }),
             // weak keys (RFC 7518 §3.2, §3.3)
@@ -814,6 +832,48 @@ mod tests {
                 "{jwk}"
             );
         }
+    }
+
+    #[test]
+    fn each_ec_coordinate_has_the_full_size_of_the_curves() {
+        // The bytes of a valid point, split elsewhere between `x` and `y`: the same 64 bytes,
+        // so the same point, but not a P-256 JWK (RFC 7518 §6.2.1.2).
+        let mut point = URL_SAFE_NO_PAD.decode(P256_X).unwrap();
+        point.extend(URL_SAFE_NO_PAD.decode(P256_Y).unwrap());
+        for split in [1, 31, 33, 63] {
+            let (x, y) = point.split_at(split);
+            let jwk = json!({
+                "kty": "EC", "crv": "P-256",
+                "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y),
+            });
+            match key(jwk) {
+                Err(JwkRefusal::Unusable(reason)) => assert_eq!(
+                    reason, "its coordinates do not have the length of its curve",
+                    "{split}"
+                ),
+                other => panic!("{split}: {other:?}"),
+            }
+        }
+        // One coordinate right and the other a byte long or short.
+        let (x, y) = point.split_at(32);
+        for (x, y) in [(x, &point[32..63]), (&point[..31], y)] {
+            let jwk = json!({
+                "kty": "EC", "crv": "P-256",
+                "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y),
+            });
+            match key(jwk) {
+                Err(JwkRefusal::Unusable(reason)) => assert_eq!(
+                    reason,
+                    "its coordinates do not have the length of its curve"
+                ),
+                other => panic!("{other:?}"),
+            }
+        }
+        let jwk = json!({
+            "kty": "EC", "crv": "P-256",
+            "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y),
+        });
+        assert_eq!(key(jwk).unwrap().algorithm(), Algorithm::ES256);
     }
 
     #[test]
