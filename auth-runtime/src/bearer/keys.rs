@@ -171,8 +171,9 @@ impl Key {
     ///   `verify` (§4.3), or an `alg` that is not a JWS signature algorithm;
     /// - an `alg` that contradicts the key's type or curve (an `ES384` P-256 key, an `HS256`
     ///   RSA key);
-    /// - curves other than P-256, P-384 and Ed25519, coordinates of the wrong length, and RSA
-    ///   moduli shorter than 2048 bits (RFC 7518 §3.3) or longer than 8192.
+    /// - curves other than P-256, P-384 and Ed25519, an EC `x` or `y` that is not exactly the
+    ///   size of a coordinate of its curve (RFC 7518 §6.2.1.2–3), an Ed25519 key that is not
+    ///   32 bytes, and RSA moduli shorter than 2048 bits (RFC 7518 §3.3) or longer than 8192.
     ///
     /// Certificate members (`x5c`, `x5u`, `x5t`) are not consulted: the key is the JWK's own
     /// parameters, nothing is fetched.
