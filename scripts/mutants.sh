@@ -35,7 +35,10 @@
 #   --list             only list the mutants that would be tested
 #
 # Environment: MUTANTS_TARGET_DIR, when set, is the one target directory of every build (the
-# dependencies are then built once for all runs); otherwise each copy builds in its own.
+# dependencies are then built once for all runs); otherwise each copy builds in its own. No
+# other cargo command may build the workspace in that directory while a run goes on: the
+# workspace's crates have the same artifact names there, and cargo can then take a mutant's
+# copy as already built and test the other build instead (seen: three false results).
 # Mutants that are equivalent to the original code are excluded, each with its reason, in
 # .cargo/mutants.toml.
 #
