@@ -596,6 +596,34 @@ async fn an_oversized_jwks_is_cut_off_while_it_streams() {
     assert!(error.to_string().contains("larger than"), "{error}");
 }
 
+/// `max_jwks_bytes` is the largest body read, with a `Content-Length` and streamed without
+/// one: a body of exactly that size is read (and then refused for what it is, whitespace),
+/// one byte more is cut off as too large.
+#[actix_rt::test]
+async fn a_jwks_of_exactly_the_size_limit_is_read_and_one_byte_more_is_not() {
+    const LIMIT: usize = 16 << 10;
+    for streamed in [false, true] {
+        for (bytes, too_large) in [(LIMIT, false), (LIMIT + 1, true)] {
+            let server = KeyServer::start().await;
+            if streamed {
+                server.serve_oversized_stream(bytes);
+            } else {
+                server.serve_oversized_document(bytes);
+            }
+            let error = trusting(&server)
+                .max_jwks_bytes(LIMIT)
+                .build_and_fetch()
+                .await
+                .unwrap_err();
+            assert_eq!(
+                error.to_string().contains("larger than"),
+                too_large,
+                "{bytes} bytes, streamed: {streamed}: {error}"
+            );
+        }
+    }
+}
+
 #[actix_rt::test]
 async fn dropping_the_authenticator_stops_its_refresher() {
     let server = KeyServer::with_keys(vec![jwk(Algorithm::ES256, "k")]).await;
