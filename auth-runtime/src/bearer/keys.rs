@@ -837,44 +837,36 @@ mod tests {
 
     #[test]
     fn each_ec_coordinate_has_the_full_size_of_the_curves() {
-        // The bytes of a valid point, split elsewhere between `x` and `y`: the same 64 bytes,
-        // so the same point, but not a P-256 JWK (RFC 7518 §6.2.1.2).
         let mut point = URL_SAFE_NO_PAD.decode(P256_X).unwrap();
         point.extend(URL_SAFE_NO_PAD.decode(P256_Y).unwrap());
-        for split in [1, 31, 33, 63] {
-            let (x, y) = point.split_at(split);
-            let jwk = json!({
+        let p256 = |x: &[u8], y: &[u8]| {
+            key(json!({
                 "kty": "EC", "crv": "P-256",
                 "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y),
-            });
-            match key(jwk) {
-                Err(JwkRefusal::Unusable(reason)) => assert_eq!(
-                    reason, "its coordinates do not have the length of its curve",
-                    "{split}"
-                ),
-                other => panic!("{split}: {other:?}"),
-            }
-        }
-        // One coordinate right and the other a byte long or short.
-        let (x, y) = point.split_at(32);
-        for (x, y) in [(x, &point[32..63]), (&point[..31], y)] {
-            let jwk = json!({
-                "kty": "EC", "crv": "P-256",
-                "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y),
-            });
-            match key(jwk) {
+            }))
+        };
+        // The bytes of a valid point split elsewhere between `x` and `y` (the same point, but
+        // not a P-256 JWK: RFC 7518 §6.2.1.2), or one coordinate right and the other a byte
+        // short.
+        let mut refused: Vec<(&[u8], &[u8])> = [1, 31, 33, 63]
+            .into_iter()
+            .map(|split| point.split_at(split))
+            .collect();
+        refused.extend([(&point[..32], &point[32..63]), (&point[..31], &point[32..])]);
+        for (x, y) in refused {
+            match p256(x, y) {
                 Err(JwkRefusal::Unusable(reason)) => assert_eq!(
                     reason,
-                    "its coordinates do not have the length of its curve"
+                    "its coordinates do not have the length of its curve",
+                    "x of {} bytes, y of {}",
+                    x.len(),
+                    y.len()
                 ),
-                other => panic!("{other:?}"),
+                other => panic!("x of {} bytes, y of {}: {other:?}", x.len(), y.len()),
             }
         }
-        let jwk = json!({
-            "kty": "EC", "crv": "P-256",
-            "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y),
-        });
-        assert_eq!(key(jwk).unwrap().algorithm(), Algorithm::ES256);
+        let (x, y) = point.split_at(32);
+        assert_eq!(p256(x, y).unwrap().algorithm(), Algorithm::ES256);
     }
 
     #[test]
