@@ -9,7 +9,8 @@ use crate::server::{self, AllocationCounter};
 
 const USAGE: &str = "usage:
   auth-bench serve <stack> <alg> <port>   stacks: noauth, requires, requires-nocache, requires-revoked,
-                                          requires-introspection, httpauth, grants
+                                          requires-introspection, requires-dpop, requires-verify,
+                                          httpauth, grants
   auth-bench token <alg>                  algs: HS256, RS256, PS256, ES256, EdDSA
   auth-bench tokens <alg> <count>
   auth-bench report <dir>

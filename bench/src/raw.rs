@@ -1,7 +1,8 @@
 //! One signature verification as a user would write it by hand at best with aws-lc-rs: the key
 //! parsed once (`hmac::Key`, `ParsedPublicKey`), the signature already decoded, the check alone.
 //! The targets compare a request's server CPU with a baseline plus this
-//! (`auth-bench raw-verify <alg>`, used by `scripts/load-bench.sh` and `scripts/dpop-bench.sh`).
+//! (`auth-bench raw-verify <alg>`, used by `scripts/load-bench.sh` and `scripts/dpop-bench.sh`;
+//! the `requires-verify` stack runs the same [`Check`] in its handler, under load).
 
 use std::time::Instant;
 
@@ -59,21 +60,46 @@ impl Key {
     }
 }
 
+/// One signature check as the user writes it: the key parsed once, one of the benchmark's
+/// tokens signed with the algorithm split into its message and its decoded signature.
+pub struct Check {
+    key: Key,
+    message: String,
+    signature: Vec<u8>,
+}
+
+impl Check {
+    /// The check of a token signed with `alg`.
+    pub fn new(alg: Algorithm) -> Check {
+        let token = keys::mint(alg, 0);
+        let (message, signature) = token.rsplit_once('.').expect("a token is a JWS");
+        let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(signature)
+            .expect("a token's signature is base64url");
+        Check {
+            key: Key::new(alg),
+            message: message.to_owned(),
+            signature,
+        }
+    }
+
+    /// Verifies the signature once: `true` when it holds (always, unless the key is wrong).
+    pub fn run(&self) -> bool {
+        let message = std::hint::black_box(self.message.as_bytes());
+        self.key
+            .verify(message, std::hint::black_box(&self.signature))
+    }
+}
+
 /// The CPU time of one verification of the signature of one of the benchmark's tokens signed
 /// with `alg`, in microseconds: the median of 5 batches of `iterations`.
 pub fn verify_micros(alg: Algorithm, iterations: u32) -> f64 {
-    let token = keys::mint(alg, 0);
-    let (message, signature) = token.rsplit_once('.').expect("a token is a JWS");
-    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(signature)
-        .expect("a token's signature is base64url");
-    let key = Key::new(alg);
+    let check = Check::new(alg);
     let mut batches: Vec<f64> = (0..5)
         .map(|_| {
             let (cpu, wall) = (cpu_seconds(), Instant::now());
             for _ in 0..iterations {
-                let message = std::hint::black_box(message.as_bytes());
-                assert!(key.verify(message, std::hint::black_box(&signature)));
+                assert!(check.run());
             }
             let cpu = cpu_seconds() - cpu;
             // Without a CPU clock, wall time (on the otherwise idle core the script pins to).
@@ -123,6 +149,20 @@ mod tests {
                 !Key::new(alg).verify(message.as_bytes(), &signature),
                 "{alg:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_check_holds_for_its_own_signature_only() {
+        for alg in keys::ALGORITHMS {
+            let check = Check::new(alg);
+            assert!(check.run(), "{alg:?}");
+            let other = Check::new(alg).signature;
+            let wrong = Check {
+                signature: [&other[..other.len() - 1], &[other[other.len() - 1] ^ 1]].concat(),
+                ..check
+            };
+            assert!(!wrong.run(), "{alg:?}");
         }
     }
 }

@@ -32,6 +32,11 @@ pub enum Stack {
     /// [`Stack::Requires`] with DPoP allowed on every Bearer endpoint (`DpopMode::Allowed`):
     /// the same route takes the cached Bearer token and DPoP-bound tokens with their proofs.
     RequiresDpop,
+    /// [`Stack::Requires`] whose handler also checks one signature of the stack's algorithm by
+    /// hand ([`crate::raw::Check`]: aws-lc-rs, key parsed once): the DPoP target's baseline
+    /// (a cached token plus one verification) served under load, so that it pays what any
+    /// server pays at that request rate (`scripts/dpop-bench.sh`).
+    RequiresVerify,
     /// actix-web-httpauth's `BearerAuth` extractor, `jsonwebtoken::decode` (its `aws_lc_rs`
     /// backend) and a scope check in the handler.
     HttpAuth,
@@ -42,13 +47,14 @@ pub enum Stack {
 
 impl Stack {
     /// Every stack, in the order the table lists them.
-    pub const ALL: [Stack; 8] = [
+    pub const ALL: [Stack; 9] = [
         Stack::NoAuth,
         Stack::Requires,
         Stack::RequiresNoCache,
         Stack::RequiresRevoked,
         Stack::RequiresIntrospection,
         Stack::RequiresDpop,
+        Stack::RequiresVerify,
         Stack::HttpAuth,
         Stack::Grants,
     ];
@@ -62,6 +68,7 @@ impl Stack {
             Stack::RequiresRevoked => "requires-revoked",
             Stack::RequiresIntrospection => "requires-introspection",
             Stack::RequiresDpop => "requires-dpop",
+            Stack::RequiresVerify => "requires-verify",
             Stack::HttpAuth => "httpauth",
             Stack::Grants => "grants",
         }
@@ -99,6 +106,8 @@ pub enum Setup {
     /// See [`Stack::Requires`], [`Stack::RequiresNoCache`], [`Stack::RequiresRevoked`],
     /// [`Stack::RequiresIntrospection`] and [`Stack::RequiresDpop`].
     Requires(auth_runtime::Authenticator),
+    /// See [`Stack::RequiresVerify`].
+    RequiresVerify(auth_runtime::Authenticator, web::Data<crate::raw::Check>),
     /// See [`Stack::HttpAuth`].
     HttpAuth(web::Data<JwtVerifier>),
     /// See [`Stack::Grants`].
@@ -115,6 +124,10 @@ impl Setup {
             Stack::RequiresRevoked => Setup::Requires(requires::with_revocations(alg, 10_000)),
             Stack::RequiresIntrospection => Setup::Requires(requires::introspecting(alg)),
             Stack::RequiresDpop => Setup::Requires(requires::with_dpop(alg)),
+            Stack::RequiresVerify => Setup::RequiresVerify(
+                requires::authenticator(alg, true),
+                web::Data::new(crate::raw::Check::new(alg)),
+            ),
             Stack::HttpAuth => Setup::HttpAuth(web::Data::new(JwtVerifier::new(alg))),
             Stack::Grants => Setup::Grants(web::Data::new(JwtVerifier::new(alg))),
         }
@@ -125,6 +138,9 @@ impl Setup {
         match self {
             Setup::NoAuth => noauth::configure(config),
             Setup::Requires(auth) => requires::configure(config, auth),
+            Setup::RequiresVerify(auth, check) => {
+                requires::configure_with_check(config, auth, check.clone())
+            }
             Setup::HttpAuth(verifier) => httpauth::configure(config, verifier.clone()),
             Setup::Grants(verifier) => grants::configure(config, verifier.clone()),
         }
@@ -133,7 +149,7 @@ impl Setup {
     /// The `#[requires]` authenticator, for its cache counters.
     pub fn authenticator(&self) -> Option<&auth_runtime::Authenticator> {
         match self {
-            Setup::Requires(auth) => Some(auth),
+            Setup::Requires(auth) | Setup::RequiresVerify(auth, _) => Some(auth),
             _ => None,
         }
     }

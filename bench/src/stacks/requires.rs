@@ -15,6 +15,18 @@ async fn items() -> HttpResponse {
     super::items_response()
 }
 
+/// [`items`] that also checks one signature by hand before it answers
+/// ([`crate::stacks::Stack::RequiresVerify`]).
+#[get("/items")]
+#[requires(scope = "items:read")]
+async fn items_after_a_check(check: web::Data<crate::raw::Check>) -> HttpResponse {
+    if check.run() {
+        super::items_response()
+    } else {
+        HttpResponse::InternalServerError().finish()
+    }
+}
+
 /// The authenticator as the README configures one; `cache: false` turns the verified-token
 /// cache off to show the cold path.
 pub(super) fn authenticator(alg: Algorithm, cache: bool) -> Authenticator {
@@ -117,4 +129,13 @@ async fn introspect(form: web::Form<IntrospectionRequest>) -> HttpResponse {
 pub(super) fn configure(config: &mut web::ServiceConfig, auth: &Authenticator) {
     auth.configure()(config);
     config.service(items);
+}
+
+pub(super) fn configure_with_check(
+    config: &mut web::ServiceConfig,
+    auth: &Authenticator,
+    check: web::Data<crate::raw::Check>,
+) {
+    auth.configure()(config);
+    config.app_data(check).service(items_after_a_check);
 }
