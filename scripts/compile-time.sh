@@ -4,6 +4,13 @@
 # only the crate itself is timed). Prints the median of several runs for each.
 #
 #   scripts/compile-time.sh [handlers] [runs]
+#   COUNT=instructions scripts/compile-time.sh [handlers]
+#
+# COUNT=instructions runs rustc's command for each crate's check (as `cargo check -v` prints
+# it, without incremental compilation) once under `valgrind --tool=callgrind` instead, and
+# prints its instructions in all and in the phases that differ: macro expansion (with the
+# `#[requires]` and `#[get]` macros' own runs inside it) and analysis (with type checking,
+# MIR building and borrow checking inside it). Repeatable whatever else the machine does.
 set -euo pipefail
 
 handlers=${1:-200}
@@ -63,6 +70,31 @@ measure() { # crate
         echo $(((end - start) / 1000000))
     done | median
 }
+
+if [ "${COUNT:-time}" = instructions ]; then
+    command -v valgrind >/dev/null || { echo "COUNT=instructions needs valgrind" >&2; exit 1; }
+    # phase ANNOTATION PATTERN: the inclusive instructions (millions) of the first function
+    # matching PATTERN.
+    phase() {
+        grep -m1 -E "$2" "$1" | awk '{ gsub(",", "", $1); printf "%.0f", $1 / 1e6 }'
+    }
+    echo "rustc instructions (millions) of a non-incremental check of a crate with $handlers handlers:"
+    echo "| crate | total | expansion | #[get] | #[requires] | analysis | type check | MIR built | borrow check |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for crate in plain annotated; do
+        touch "$work/$crate/src/lib.rs"
+        command=$(cd "$work/$crate" && cargo check -v 2>&1 | sed -n 's/^ *Running `\(.*rustc .*\)`$/\1/p' |
+            tail -n1 | sed 's/-C incremental=[^ ]*//')
+        (cd "$work/$crate" && valgrind --tool=callgrind --trace-children=yes \
+            "--callgrind-out-file=$work/callgrind.$crate.%p" bash -c "$command" >/dev/null 2>&1)
+        out=$(ls "$work"/callgrind."$crate".*)
+        callgrind_annotate --inclusive=yes --threshold=100 "$out" >"$work/annotation.$crate" 2>/dev/null
+        a=$work/annotation.$crate
+        total=$(awk '/^summary:/ { printf "%.0f", $2 / 1e6 }' "$out")
+        echo "| $crate | $total | $(phase "$a" 'fully_expand_fragment \[') | $(phase "$a" 'actix_web_codegen::get \[') | $(phase "$a" 'auth_macros::requires \[' || true) | $(phase "$a" 'passes::analysis \[') | $(phase "$a" 'typeck_with_inspect::\{closure#0\} \[') | $(phase "$a" 'rustc_mir_transform::mir_built \[') | $(phase "$a" 'rustc_borrowck::mir_borrowck \[') |"
+    done
+    exit 0
+fi
 
 plain=$(measure plain)
 annotated=$(measure annotated)
