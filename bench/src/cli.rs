@@ -8,7 +8,7 @@ use crate::keys;
 use crate::server::{self, AllocationCounter};
 
 const USAGE: &str = "usage:
-  auth-bench serve <stack> <alg> <port>   stacks: noauth, requires, requires-nocache, requires-revoked,
+  auth-bench serve <stack> <alg> <port>   stacks: noauth, noauth-verify, requires, requires-nocache, requires-revoked,
                                           requires-introspection, requires-dpop, requires-verify,
                                           httpauth, grants
   auth-bench token <alg>                  algs: HS256, RS256, PS256, ES256, EdDSA

@@ -19,6 +19,11 @@ mod requires;
 pub enum Stack {
     /// No authentication at all: the baseline.
     NoAuth,
+    /// No authentication, and a handler that checks one signature of the stack's algorithm by
+    /// hand ([`crate::raw::Check`]: aws-lc-rs, key parsed once): the new-token target's
+    /// baseline (no-auth plus one verification) served under load, so that it pays what any
+    /// server pays at a signature's request rate (`scripts/load-bench.sh`, `fresh` mode).
+    NoAuthVerify,
     /// `#[requires(scope = "items:read")]` with the verified-token cache on (the default).
     Requires,
     /// `#[requires(scope = "items:read")]` with the cache off: every request verifies.
@@ -47,8 +52,9 @@ pub enum Stack {
 
 impl Stack {
     /// Every stack, in the order the table lists them.
-    pub const ALL: [Stack; 9] = [
+    pub const ALL: [Stack; 10] = [
         Stack::NoAuth,
+        Stack::NoAuthVerify,
         Stack::Requires,
         Stack::RequiresNoCache,
         Stack::RequiresRevoked,
@@ -59,10 +65,16 @@ impl Stack {
         Stack::Grants,
     ];
 
+    /// Whether the stack authenticates at all.
+    pub fn authenticates(self) -> bool {
+        !matches!(self, Stack::NoAuth | Stack::NoAuthVerify)
+    }
+
     /// The name the command line and the result files use.
     pub fn name(self) -> &'static str {
         match self {
             Stack::NoAuth => "noauth",
+            Stack::NoAuthVerify => "noauth-verify",
             Stack::Requires => "requires",
             Stack::RequiresNoCache => "requires-nocache",
             Stack::RequiresRevoked => "requires-revoked",
@@ -103,6 +115,8 @@ impl FromStr for Stack {
 pub enum Setup {
     /// See [`Stack::NoAuth`].
     NoAuth,
+    /// See [`Stack::NoAuthVerify`].
+    NoAuthVerify(web::Data<crate::raw::Check>),
     /// See [`Stack::Requires`], [`Stack::RequiresNoCache`], [`Stack::RequiresRevoked`],
     /// [`Stack::RequiresIntrospection`] and [`Stack::RequiresDpop`].
     Requires(auth_runtime::Authenticator),
@@ -119,6 +133,7 @@ impl Setup {
     pub fn new(stack: Stack, alg: Algorithm) -> Setup {
         match stack {
             Stack::NoAuth => Setup::NoAuth,
+            Stack::NoAuthVerify => Setup::NoAuthVerify(web::Data::new(crate::raw::Check::new(alg))),
             Stack::Requires => Setup::Requires(requires::authenticator(alg, true)),
             Stack::RequiresNoCache => Setup::Requires(requires::authenticator(alg, false)),
             Stack::RequiresRevoked => Setup::Requires(requires::with_revocations(alg, 10_000)),
@@ -137,6 +152,7 @@ impl Setup {
     pub fn configure(&self, config: &mut web::ServiceConfig) {
         match self {
             Setup::NoAuth => noauth::configure(config),
+            Setup::NoAuthVerify(check) => noauth::configure_with_check(config, check.clone()),
             Setup::Requires(auth) => requires::configure(config, auth),
             Setup::RequiresVerify(auth, check) => {
                 requires::configure_with_check(config, auth, check.clone())
@@ -237,9 +253,9 @@ mod tests {
 
                 let anonymous = TestRequest::get().uri("/items").to_request();
                 let status = call_service(&app, anonymous).await.status();
-                let expected = match stack {
-                    Stack::NoAuth => StatusCode::OK,
-                    _ => StatusCode::UNAUTHORIZED,
+                let expected = match stack.authenticates() {
+                    false => StatusCode::OK,
+                    true => StatusCode::UNAUTHORIZED,
                 };
                 assert_eq!(status, expected, "{stack} without a token");
             }
@@ -250,7 +266,7 @@ mod tests {
     async fn every_protected_stack_refuses_a_token_without_the_scope() {
         let alg = Algorithm::HS256;
         let token = keys::mint_scoped(alg, 1, "items:write");
-        for stack in Stack::ALL.into_iter().filter(|s| *s != Stack::NoAuth) {
+        for stack in Stack::ALL.into_iter().filter(|s| s.authenticates()) {
             let setup = Setup::new(stack, alg);
             let app = init_service(App::new().configure(|config| setup.configure(config))).await;
             let req = TestRequest::get()

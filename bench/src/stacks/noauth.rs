@@ -7,6 +7,23 @@ async fn items() -> HttpResponse {
     super::items_response()
 }
 
+/// [`items`] after one signature check by hand ([`crate::stacks::Stack::NoAuthVerify`]).
+#[get("/items")]
+async fn items_after_a_check(check: web::Data<crate::raw::Check>) -> HttpResponse {
+    if check.run() {
+        super::items_response()
+    } else {
+        HttpResponse::InternalServerError().finish()
+    }
+}
+
 pub(super) fn configure(config: &mut web::ServiceConfig) {
     config.service(items);
+}
+
+pub(super) fn configure_with_check(
+    config: &mut web::ServiceConfig,
+    check: web::Data<crate::raw::Check>,
+) {
+    config.app_data(check).service(items_after_a_check);
 }
