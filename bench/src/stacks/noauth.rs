@@ -10,11 +10,7 @@ async fn items() -> HttpResponse {
 /// [`items`] after one signature check by hand ([`crate::stacks::Stack::NoAuthVerify`]).
 #[get("/items")]
 async fn items_after_a_check(check: web::Data<crate::raw::Check>) -> HttpResponse {
-    if check.run() {
-        super::items_response()
-    } else {
-        HttpResponse::InternalServerError().finish()
-    }
+    super::items_after(&check)
 }
 
 pub(super) fn configure(config: &mut web::ServiceConfig) {

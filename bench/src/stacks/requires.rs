@@ -20,11 +20,7 @@ async fn items() -> HttpResponse {
 #[get("/items")]
 #[requires(scope = "items:read")]
 async fn items_after_a_check(check: web::Data<crate::raw::Check>) -> HttpResponse {
-    if check.run() {
-        super::items_response()
-    } else {
-        HttpResponse::InternalServerError().finish()
-    }
+    super::items_after(&check)
 }
 
 /// The authenticator as the README configures one; `cache: false` turns the verified-token
