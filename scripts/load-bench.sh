@@ -24,7 +24,8 @@
 #   MODES="reused fresh"   reused: one token for every request (real clients reuse theirs);
 #                          fresh: a token the server has not seen recently on every request
 #   FRESH_TOKENS=30000 distinct tokens cycled in fresh mode at least (the cache keeps 10,000);
-#                      more if the reused-token runs show that one run could use them all
+#                      more if the reused-token runs or the fresh-mode warm-ups show that
+#                      one run could use them all
 #   ALLOC_DURATION=2   seconds of the allocations-per-request pass (counting allocator); 0: skip
 #   CONNECTIONS=32     wrk connections (one wrk thread)
 #   SERVER_CPU=0 CLIENT_CPU=1 BASE_PORT=18100
@@ -167,12 +168,16 @@ drive() {
 
 # ensure_fresh_tokens: $tokens_file holds enough distinct tokens of $alg that no fresh-mode
 # run sends one twice: FRESH_TOKENS at least, more when this algorithm's reused-token runs
-# without a cache went faster than FRESH_TOKENS per run. Minted files are kept for a day.
+# without a cache, or its fresh-mode warm-up runs, went faster than FRESH_TOKENS per run.
+# Minted files are kept for a day.
 ensure_fresh_tokens() {
     local fastest needed have=0 longest=$(( DURATION > WARMUP ? DURATION : WARMUP ))
-    # Only stacks without a cache: their reused-token speed is the speed of a new token. Without
-    # those runs (MODES=fresh, or other STACKS) FRESH_TOKENS decides alone.
-    fastest=$({ cat "$OUT"/reused__"${alg}"__{requires-nocache,httpauth,grants}__r*.wrk 2>/dev/null || true; } |
+    # Stacks without a cache: their reused-token speed is the speed of a new token. And every
+    # authenticating stack's fresh-mode warm-up (run before the timed rounds; with too few
+    # tokens it overstates the speed, which only mints more). Without either, FRESH_TOKENS
+    # decides alone.
+    fastest=$({ cat "$OUT"/reused__"${alg}"__{requires-nocache,httpauth,grants}__r*.wrk \
+        "$OUT"/fresh__"${alg}"__*__warmup.out 2>/dev/null || true; } |
         awk '/^Requests\/sec:/ { if ($2 > max) max = $2 } END { printf "%d", max }')
     needed=$(( fastest * longest * 5 / 4 + 1000 ))
     if [ "$needed" -lt "$FRESH_TOKENS" ]; then needed=$FRESH_TOKENS; fi
@@ -224,8 +229,16 @@ for alg in "${algs[@]}"; do
         fi
         say "$alg, $mode tokens: warming up"
         for stack in "${stacks[@]}"; do
-            drive "$mode" "${port_of[$stack]}" "$WARMUP"
+            case $mode:$stack in
+                fresh:noauth | fresh:noauth-verify) drive "$mode" "${port_of[$stack]}" "$WARMUP" ;;
+                fresh:*)
+                    drive "$mode" "${port_of[$stack]}" "$WARMUP" \
+                        "$OUT/${mode}__${alg}__${stack}__warmup.out"
+                    ;;
+                *) drive "$mode" "${port_of[$stack]}" "$WARMUP" ;;
+            esac
         done
+        if [ "$mode" = fresh ]; then ensure_fresh_tokens; fi
         for (( round = 1; round <= ROUNDS; round++ )); do
             say "$alg, $mode tokens: round $round of $ROUNDS"
             for stack in $(rotated $(( round - 1 ))); do
