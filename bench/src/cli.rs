@@ -8,9 +8,9 @@ use crate::keys;
 use crate::server::{self, AllocationCounter};
 
 const USAGE: &str = "usage:
-  auth-bench serve <stack> <alg> <port>   stacks: noauth, noauth-verify, requires, requires-nocache, requires-revoked,
-                                          requires-introspection, requires-dpop, requires-verify,
-                                          httpauth, grants
+  auth-bench serve <stack> <alg> <port>   stacks: noauth, noauth-verify, requires,
+                                          requires-nocache, requires-revoked, requires-introspection,
+                                          requires-dpop, requires-verify, httpauth, grants
   auth-bench token <alg>                  algs: HS256, RS256, PS256, ES256, EdDSA
   auth-bench tokens <alg> <count>
   auth-bench report <dir>

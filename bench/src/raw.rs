@@ -155,14 +155,10 @@ mod tests {
     #[test]
     fn a_check_holds_for_its_own_signature_only() {
         for alg in keys::ALGORITHMS {
-            let check = Check::new(alg);
+            let mut check = Check::new(alg);
             assert!(check.run(), "{alg:?}");
-            let other = Check::new(alg).signature;
-            let wrong = Check {
-                signature: [&other[..other.len() - 1], &[other[other.len() - 1] ^ 1]].concat(),
-                ..check
-            };
-            assert!(!wrong.run(), "{alg:?}");
+            *check.signature.last_mut().unwrap() ^= 1;
+            assert!(!check.run(), "{alg:?}");
         }
     }
 }
