@@ -91,7 +91,7 @@ for alg in "${client_algs[@]}"; do
 done
 
 # One server per stack, all on the server's core; only the one under load works at a time.
-declare -A server_of url_of token_of callgrind_of
+declare -A server_of url_of token_of
 servers=()
 trap 'kill "${servers[@]}" 2>/dev/null || true; rm -rf "$out"' EXIT
 # start KIND STACK ALG PORT: serves STACK for the runs of KIND, with tokens signed with ALG.
@@ -100,13 +100,12 @@ start() {
     local wrapper=()
     if [ "$COUNT" = instructions ]; then
         wrapper=(valgrind --tool=callgrind --compress-strings=no --compress-pos=no
-            "--callgrind-out-file=$out/callgrind.$kind")
+            "--callgrind-out-file=$out/callgrind.%p")
     fi
     taskset -c "$SERVER_CPU" "${wrapper[@]}" "$bench" serve "$stack" "$alg" "$port" \
         2>"$out/$kind.log" &
     servers+=($!)
     server_of[$kind]=$!
-    callgrind_of[$kind]=$kind
     url_of[$kind]=http://127.0.0.1:$port/items
     token_of[$kind]=$("$bench" token "$alg")
     for _ in $(seq 600); do
@@ -120,7 +119,6 @@ start() {
 start bearer requires-dpop ES256 "$PORT"
 for alg in "${client_algs[@]}"; do
     server_of[dpop-$alg]=${server_of[bearer]}
-    callgrind_of[dpop-$alg]=bearer
     url_of[dpop-$alg]=$url
     start "verify-$alg" requires-verify "$alg" $(( PORT + ${#servers[@]} ))
 done
@@ -163,7 +161,8 @@ if [ "$COUNT" = instructions ]; then
         drive "$kind" "$DURATION" "$out/$kind"
         requests=$(awk '/ requests in / { print $1 }' "$out/$kind")
         callgrind_control -d "${server_of[$kind]}" >/dev/null 2>&1
-        dump=$(ls -t "$out/callgrind.${callgrind_of[$kind]}".* | head -n1)
+        # callgrind names its dumps after the process: the kind's server.
+        dump=$(ls -t "$out/callgrind.${server_of[$kind]}".* | head -n1)
         total=$(awk '/^summary:/ { print $2 }' "$dump")
         per_request[$kind]=$(( total / requests ))
         say "$kind: $requests requests, $total instructions"

@@ -124,12 +124,18 @@ status() {
     curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "http://127.0.0.1:$1/items"
 }
 
-# check_stack STACK PORT TOKEN: a valid token is served, no token is refused (but by noauth).
+# authenticates STACK: whether STACK checks credentials (all but the no-auth baselines).
+authenticates() {
+    case $1 in noauth | noauth-verify) return 1 ;; esac
+}
+
+# check_stack STACK PORT TOKEN: a valid token is served, no token is refused (but by the
+# stacks that do not authenticate).
 check_stack() {
     local with without expected=401
     with=$(status "$2" "$3")
     without=$(status "$2")
-    case $1 in noauth | noauth-verify) expected=200 ;; esac
+    authenticates "$1" || expected=200
     if [ "$with" != 200 ] || [ "$without" != "$expected" ]; then
         say "$1 answers $with with a token and $without without one; expected 200 and $expected"
         exit 1
@@ -229,14 +235,12 @@ for alg in "${algs[@]}"; do
         fi
         say "$alg, $mode tokens: warming up"
         for stack in "${stacks[@]}"; do
-            case $mode:$stack in
-                fresh:noauth | fresh:noauth-verify) drive "$mode" "${port_of[$stack]}" "$WARMUP" ;;
-                fresh:*)
-                    drive "$mode" "${port_of[$stack]}" "$WARMUP" \
-                        "$OUT/${mode}__${alg}__${stack}__warmup.out"
-                    ;;
-                *) drive "$mode" "${port_of[$stack]}" "$WARMUP" ;;
-            esac
+            if authenticates "$stack"; then
+                drive "$mode" "${port_of[$stack]}" "$WARMUP" \
+                    "$OUT/${mode}__${alg}__${stack}__warmup.out"
+            else
+                drive "$mode" "${port_of[$stack]}" "$WARMUP"
+            fi
         done
         if [ "$mode" = fresh ]; then ensure_fresh_tokens; fi
         for (( round = 1; round <= ROUNDS; round++ )); do
