@@ -307,7 +307,7 @@ async fn debug_and_display_show_what_they_promise_and_no_secret() {
     );
 
     static READ: ScopeExpr = ScopeExpr::Token("read");
-    let requirement = Requirement::new(&[Scheme::Bearer]).scope(&READ).optional();
+    let requirement = Requirement::new(&[Scheme::Bearer]).scope(READ).optional();
     assert_eq!(
         format!("{requirement:?}"),
         r#"Requirement { schemes: [Bearer], scope: Some(Token("read")), roles: None, acr: [], max_age: None, policy: None, realm: None, optional: true, public: false }"#

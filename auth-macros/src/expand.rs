@@ -125,11 +125,17 @@ fn expand(requirement: &Requirement, handler: Handler, route: Option<&Route>) ->
         body,
         params,
     } = handler;
-    // Spanned at the attribute, like everything the user did not write: lints such as
-    // `non_camel_case_types` leave it alone.
-    let marker = format_ident!("__auth_requirement_{}", sig.ident, span = Span::call_site());
+    let marker = marker(&sig.ident, route.is_some());
     let attrs = Attributes::split(attrs);
-    let requirement_items = requirement_items(requirement, &marker, &vis, &attrs.cfg(), &private);
+    let marker_type = route.is_none().then_some(&marker);
+    let requirement_items = requirement_items(
+        requirement,
+        &marker,
+        marker_type,
+        &vis,
+        &attrs.cfg(),
+        &private,
+    );
     let inner_attrs = &attrs.inner;
     let inner = quote!(#(#inner_attrs)* #sig #body);
     let wrapper = wrapper_fn(&vis, &sig, body.span(), inner, &params, &marker, &private);
@@ -146,7 +152,7 @@ fn expand(requirement: &Requirement, handler: Handler, route: Option<&Route>) ->
     let ident = &sig.ident;
     let cfg = attrs.cfg();
     let docs = attrs.outer.iter().filter(|attr| is_doc(attr));
-    let registration = registration(route, ident, wrapper, &marker, &cfg, &private);
+    let registration = registration(route, ident, wrapper, &cfg, &private);
     quote! {
         #requirement_items
         #(#docs)*
@@ -155,6 +161,17 @@ fn expand(requirement: &Requirement, handler: Handler, route: Option<&Route>) ->
         #vis struct #ident;
 
         #registration
+    }
+}
+
+/// The type whose `StaticRequirement` is the requirement of `handler`: with a route attribute,
+/// the unit struct generated for it; without, an enum of its own, spanned at the attribute like
+/// everything the user did not write (lints such as `non_camel_case_types` leave it alone).
+pub(crate) fn marker(handler: &Ident, routed: bool) -> Ident {
+    if routed {
+        handler.clone()
+    } else {
+        format_ident!("__auth_requirement_{}", handler, span = Span::call_site())
     }
 }
 
@@ -194,11 +211,13 @@ impl Attributes {
     }
 }
 
-/// The marker type whose `StaticRequirement` is the requirement (a type only: an enum without
-/// variants, which has no constructor to declare), and the policy adapter.
+/// The marker type whose `StaticRequirement` is the requirement (declared here as an enum
+/// without variants, which has no constructor, unless it is the route's unit struct:
+/// `declare` is `None` then), and the policy adapter.
 fn requirement_items(
     requirement: &Requirement,
     marker: &Ident,
+    declare: Option<&Ident>,
     vis: &Visibility,
     cfg: &[&Attribute],
     private: &TokenStream,
@@ -208,10 +227,15 @@ fn requirement_items(
         let adapter = policy_adapter(policy, marker, private);
         quote!(#(#cfg)* #adapter)
     });
+    let declaration = declare.map(|marker| {
+        quote! {
+            #(#cfg)*
+            #[doc(hidden)]
+            #vis enum #marker {}
+        }
+    });
     quote! {
-        #(#cfg)*
-        #[doc(hidden)]
-        #vis enum #marker {}
+        #declaration
 
         #(#cfg)*
         impl #private::StaticRequirement for #marker {
@@ -247,12 +271,21 @@ fn wrapper_fn(
     };
     let extracted = params.iter().map(|param| extracted_type(param, private));
     let checks = params.iter().filter_map(|param| type_check(param, private));
-    let unpack = (!params.is_empty()).then(|| quote!(let __auth_args = __auth_args.into_inner();));
+    // A single parameter is taken straight from the extracted tuple: binding the tuple first
+    // costs rustc more in every handler.
+    let (unpack, tuple) = match params.len() {
+        0 => (None, TokenStream::new()),
+        1 => (None, quote!(__auth_args.into_inner())),
+        _ => (
+            Some(quote!(let __auth_args = __auth_args.into_inner();)),
+            quote!(__auth_args),
+        ),
+    };
     let args = params.iter().enumerate().map(|(index, param)| {
         let index = Index::from(index);
         match param.optional_credentials {
-            Some(_) => quote!(__auth_args.#index.into_option()),
-            None => quote!(__auth_args.#index),
+            Some(_) => quote!(#tuple.#index.into_option()),
+            None => quote!(#tuple.#index),
         }
     });
     // The wrapper's parentheses and braces are the user's: with spans of the attribute, rustc
@@ -317,7 +350,7 @@ fn is_cfg(attr: &Attribute) -> bool {
     attr.path().is_ident("cfg")
 }
 
-fn is_route(attr: &Attribute) -> bool {
+pub(crate) fn is_route(attr: &Attribute) -> bool {
     attr.path()
         .segments
         .last()
@@ -348,11 +381,11 @@ fn requirement_expr(
     };
     if let Some(scope) = &requirement.scope {
         let scope = scope_expr(scope, private);
-        expr.extend(quote!(.scope(&#scope)));
+        expr.extend(quote!(.scope(#scope)));
     }
     if let Some(roles) = &requirement.roles {
         let roles = scope_expr(roles, private);
-        expr.extend(quote!(.roles(&#roles)));
+        expr.extend(quote!(.roles(#roles)));
     }
     if let Some(acr) = &requirement.acr {
         let values = acr.values.iter().map(plain_literal);
@@ -429,21 +462,33 @@ fn scheme_expr(scheme: &Scheme, private: &TokenStream) -> TokenStream {
     }
 }
 
-/// `Token("a")`, `All(&[..])` or `Any(&[..])`, the variants the runtime's private module
-/// re-exports.
+/// `Token("a")`, `AllOf(&["a", "b"])` / `AnyOf(..)` for a composition of tokens alone, or
+/// `All(&[..])` / `Any(&[..])`, the variants the runtime's private module re-exports. The flat
+/// forms are one promoted array of string literals: less for rustc to check in every handler
+/// than an array of `Token`s.
 fn scope_expr(expr: &ScopeExpr, private: &TokenStream) -> TokenStream {
-    match expr {
+    let (parts, all) = match expr {
         ScopeExpr::Token(lit) => {
             let lit = plain_literal(lit);
-            quote!(#private::Token(#lit))
+            return quote!(#private::Token(#lit));
         }
-        ScopeExpr::All(parts, _) => {
+        ScopeExpr::All(parts, _) => (parts, true),
+        ScopeExpr::Any(parts, _) => (parts, false),
+    };
+    let tokens: Option<Vec<LitStr>> = parts
+        .iter()
+        .map(|part| match part {
+            ScopeExpr::Token(lit) => Some(plain_literal(lit)),
+            _ => None,
+        })
+        .collect();
+    match (tokens, all) {
+        (Some(tokens), true) => quote!(#private::AllOf(&[#(#tokens),*])),
+        (Some(tokens), false) => quote!(#private::AnyOf(&[#(#tokens),*])),
+        (None, all) => {
             let parts = parts.iter().map(|part| scope_expr(part, private));
-            quote!(#private::All(&[#(#parts),*]))
-        }
-        ScopeExpr::Any(parts, _) => {
-            let parts = parts.iter().map(|part| scope_expr(part, private));
-            quote!(#private::Any(&[#(#parts),*]))
+            let variant = Ident::new(if all { "All" } else { "Any" }, Span::call_site());
+            quote!(#private::#variant(&[#(#parts),*]))
         }
     }
 }
@@ -535,9 +580,9 @@ mod tests {
                     impl ::auth_runtime::__private_v0_1_0::StaticRequirement for __auth_requirement_create {
                         const REQUIREMENT: ::auth_runtime::__private_v0_1_0::Requirement =
                             ::auth_runtime::__private_v0_1_0::BEARER
-                                .scope(&::auth_runtime::__private_v0_1_0::All(&[
-                                    ::auth_runtime::__private_v0_1_0::Token("items:read"),
-                                    ::auth_runtime::__private_v0_1_0::Token("items:write")
+                                .scope(::auth_runtime::__private_v0_1_0::AllOf(&[
+                                    "items:read",
+                                    "items:write"
                                 ]));
                     }
 
@@ -664,7 +709,10 @@ mod tests {
             &actual,
             quote!(::deps::auth::__private_v0_1_0::Guarded<__auth_requirement_me, (::deps::auth::__private_v0_1_0::Optional<auth::Identity>,)>),
         );
-        assert_contains(&actual, quote!(me(__auth_args.0.into_option())));
+        assert_contains(
+            &actual,
+            quote!(me(__auth_args.into_inner().0.into_option())),
+        );
         assert!(!actual.contains("auth_runtime"));
     }
 
@@ -704,12 +752,9 @@ mod tests {
         assert_contains(
             &actual,
             quote! {
-                .scope(&::auth_runtime::__private_v0_1_0::Any(&[
+                .scope(::auth_runtime::__private_v0_1_0::Any(&[
                     ::auth_runtime::__private_v0_1_0::Token("admin"),
-                    ::auth_runtime::__private_v0_1_0::All(&[
-                        ::auth_runtime::__private_v0_1_0::Token("x"),
-                        ::auth_runtime::__private_v0_1_0::Token("y")
-                    ])
+                    ::auth_runtime::__private_v0_1_0::AllOf(&["x", "y"])
                 ]))
             },
         );
@@ -725,7 +770,7 @@ mod tests {
         );
         assert_contains(
             &actual,
-            quote!(.scope(&::auth_runtime::__private_v0_1_0::Token("a")).realm("r");),
+            quote!(.scope(::auth_runtime::__private_v0_1_0::Token("a")).realm("r");),
         );
     }
 
@@ -760,13 +805,10 @@ mod tests {
         assert_contains(
             &actual,
             quote! {
-                .scope(&::auth_runtime::__private_v0_1_0::Token("a"))
-                .roles(&::auth_runtime::__private_v0_1_0::Any(&[
+                .scope(::auth_runtime::__private_v0_1_0::Token("a"))
+                .roles(::auth_runtime::__private_v0_1_0::Any(&[
                     ::auth_runtime::__private_v0_1_0::Token("admin"),
-                    ::auth_runtime::__private_v0_1_0::All(&[
-                        ::auth_runtime::__private_v0_1_0::Token("staff"),
-                        ::auth_runtime::__private_v0_1_0::Token("owner")
-                    ])
+                    ::auth_runtime::__private_v0_1_0::AllOf(&["staff", "owner"])
                 ]));
             },
         );
@@ -788,7 +830,7 @@ mod tests {
             &actual,
             quote! {
                 ::auth_runtime::__private_v0_1_0::BEARER
-                    .scope(&::auth_runtime::__private_v0_1_0::Token("a"))
+                    .scope(::auth_runtime::__private_v0_1_0::Token("a"))
                     .acr(&["urn:x:mfa", "urn:x:hwk"])
                     .max_age(300);
             },
@@ -861,17 +903,19 @@ mod tests {
                 async fn r#move(id: web::Path<u32>) {}
             },
         );
-        // The marker, its requirement, the unit struct, the use of the route attribute and the
-        // registration.
-        assert_eq!(actual.matches("# [cfg (feature = \"admin\")]").count(), 5);
+        // The requirement, the unit struct (its marker) and the registration, which uses the
+        // route attribute.
+        assert_eq!(actual.matches("# [cfg (feature = \"admin\")]").count(), 3);
         assert!(!actual.contains("# [actix_web :: post"), "{actual}");
         assert!(actual.contains("use actix_web :: post as _"), "{actual}");
         let inner = actual.find("async fn r#move (id").unwrap();
         let allow = actual.find("# [allow (unused_variables)]").unwrap();
         let register = actual.find("fn register").unwrap();
         assert!(register < allow && allow < inner, "{actual}");
-        assert!(actual.contains("enum __auth_requirement_move { }"));
+        assert!(!actual.contains("__auth_requirement"), "{actual}");
         assert!(actual.contains("struct r#move ;"), "{actual}");
+        assert!(actual.contains("StaticRequirement for r#move"), "{actual}");
+        assert!(actual.contains("Guarded < r#move ,"), "{actual}");
     }
 
     #[test]
@@ -934,7 +978,7 @@ mod tests {
                         path: "/items/{id}",
                         methods: &[::auth_runtime::__private_v0_1_0::Method::GET],
                         handler: ::core::concat!(::core::module_path!(), "::", "show"),
-                        requirement: <__auth_requirement_show as ::auth_runtime::__private_v0_1_0::StaticRequirement>::REQUIREMENT,
+                        requirement: ::auth_runtime::__private_v0_1_0::requirement_of::<show>,
                     };
                 let __auth_resource = ::auth_runtime::__private_v0_1_0::Resource::new("/items/{id}")
                     .name("item")

@@ -15,6 +15,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Attribute;
 
 use crate::errors::Errors;
+use crate::expand::{is_route, marker};
 
 /// The hidden first argument `#[requires]` and `#[public]` are emitted again with once their
 /// `#[utoipa::path]` carries the requirement.
@@ -75,11 +76,7 @@ pub(crate) fn hoist(
         );
         return None;
     }
-    let marker = format_ident!(
-        "__auth_requirement_{}",
-        function.sig.ident,
-        span = Span::call_site()
-    );
+    let marker = marker(&function.sig.ident, function.attrs.iter().any(is_route));
     let path = utoipa.path();
     let tokens = &list.tokens;
     let separator = (!tokens.is_empty()).then(|| quote!(,));

@@ -141,13 +141,12 @@ fn parse_route(
 }
 
 /// The unit struct actix-web's attribute would generate for `ident`, whose registration
-/// registers the route through the runtime: `wrapper` is the handler function, `marker` the
-/// type holding the requirement.
+/// registers the route through the runtime: `wrapper` is the handler function; the struct is
+/// also the marker type holding the requirement.
 pub(crate) fn registration(
     route: &Route,
     ident: &Ident,
     wrapper: TokenStream,
-    marker: &Ident,
     cfg: &[&Attribute],
     private: &TokenStream,
 ) -> TokenStream {
@@ -177,22 +176,18 @@ pub(crate) fn registration(
     };
     let declaration = format_ident!("__AUTH_ROUTE", span = Span::call_site());
     quote! {
-        // The route attribute is read here, not expanded: this keeps its import in use.
-        #(#cfg)*
-        const _: () = {
-            #[allow(unused_imports)]
-            use #attribute as _;
-        };
-
         #(#cfg)*
         impl #private::HttpServiceFactory for #ident {
             fn register(self, __auth_config: &mut #private::AppService) {
+                // The route attribute is read here, not expanded: this keeps its import in use.
+                #[allow(unused_imports)]
+                use #attribute as _;
                 #wrapper
                 static #declaration: #private::RouteDeclaration = #private::RouteDeclaration {
                     path: #path,
                     methods: &[#(#private::Method::#method_idents),*],
                     handler: ::core::concat!(::core::module_path!(), "::", #handler_name),
-                    requirement: <#marker as #private::StaticRequirement>::REQUIREMENT,
+                    requirement: #private::requirement_of::<#ident>,
                 };
                 let __auth_resource = #private::Resource::new(#path)
                     .name(#resource_name)

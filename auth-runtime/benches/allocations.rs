@@ -18,7 +18,7 @@ use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 const ITEMS_READ: Requirement =
-    Requirement::new(&[Scheme::Bearer]).scope(&ScopeExpr::Token("items:read"));
+    Requirement::new(&[Scheme::Bearer]).scope(ScopeExpr::Token("items:read"));
 /// `#[requires(scope = "items:read", acr = "urn:example:mfa", max_age = 300)]`.
 const ITEMS_READ_STEP_UP: Requirement = ITEMS_READ.acr(&["urn:example:mfa"]).max_age(300);
 
@@ -75,7 +75,7 @@ fn main() {
     }
     // Basic credentials served from the verified-credential cache (argon2 ran once, before).
     const BASIC: Requirement =
-        Requirement::new(&[Scheme::Basic]).scope(&ScopeExpr::Token("items:read"));
+        Requirement::new(&[Scheme::Basic]).scope(ScopeExpr::Token("items:read"));
     let users = auth_runtime::StaticUsers::new()
         .user("alice", "wonderland", ["items:read"])
         .unwrap();

@@ -16,9 +16,9 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use std::hint::black_box;
 
 const DPOP_ITEMS: Requirement =
-    Requirement::new(&[Scheme::DPoP]).scope(&ScopeExpr::Token("items:read"));
+    Requirement::new(&[Scheme::DPoP]).scope(ScopeExpr::Token("items:read"));
 const BEARER_ITEMS: Requirement =
-    Requirement::new(&[Scheme::Bearer]).scope(&ScopeExpr::Token("items:read"));
+    Requirement::new(&[Scheme::Bearer]).scope(ScopeExpr::Token("items:read"));
 
 const URL: &str = "http://localhost:8080/items";
 

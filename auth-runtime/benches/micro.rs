@@ -23,7 +23,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use std::hint::black_box;
 
 const ITEMS_READ: Requirement =
-    Requirement::new(&[Scheme::Bearer]).scope(&ScopeExpr::Token("items:read"));
+    Requirement::new(&[Scheme::Bearer]).scope(ScopeExpr::Token("items:read"));
 /// `#[requires(scope = "items:read", acr = "urn:example:mfa", max_age = 300)]`.
 const ITEMS_READ_STEP_UP: Requirement = ITEMS_READ.acr(&["urn:example:mfa"]).max_age(300);
 
@@ -97,7 +97,7 @@ fn verification(c: &mut Criterion) {
 /// HS256 token, through the same full request path, on an endpoint that accepts both.
 fn basic(c: &mut Criterion) {
     const REPORTS: Requirement =
-        Requirement::new(&[Scheme::Bearer, Scheme::Basic]).scope(&ScopeExpr::Token("items:read"));
+        Requirement::new(&[Scheme::Bearer, Scheme::Basic]).scope(ScopeExpr::Token("items:read"));
     let rt = actix_web::rt::System::new();
     let bench = common::setup(jsonwebtoken::Algorithm::HS256);
     let users = auth_runtime::StaticUsers::new()

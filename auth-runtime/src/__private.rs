@@ -12,10 +12,15 @@ use crate::custom::CustomScheme;
 pub use crate::http::extract::{Guarded, Optional, StaticRequirement};
 pub use crate::policy::run_policy;
 pub use crate::principal::Principal;
-pub use crate::requirement::ScopeExpr::{All, Any, Token};
+pub use crate::requirement::ScopeExpr::{All, AllOf, Any, AnyOf, Token};
 pub use crate::requirement::{Policy, PolicyDecision, PolicyFuture, Requirement, ScopeExpr};
 pub use crate::routes::declaration::{register_declared, RouteDeclaration};
 pub use crate::scheme::Scheme;
+
+/// The requirement of the handler whose marker type is `R`, for its route declaration.
+pub fn requirement_of<R: StaticRequirement>() -> Requirement {
+    R::REQUIREMENT
+}
 
 /// The requirement of a `#[public]` route.
 pub const PUBLIC: Requirement = Requirement::PUBLIC;

@@ -588,7 +588,7 @@ impl Authenticator {
     fn authorize(&self, principal: &Principal, requirement: &Requirement) -> Result<(), Refusal> {
         if let Some(scope) = requirement.scope_expr() {
             if !scope.is_satisfied_by(principal.scopes()) {
-                return Err(Refusal::InsufficientScope(scope));
+                return Err(Refusal::InsufficientScope(*scope));
             }
         }
         if let Some(roles) = requirement.role_expr() {

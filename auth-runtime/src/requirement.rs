@@ -14,8 +14,9 @@ use crate::scheme::Scheme;
 /// A scope requirement: one scope token, or a composition of requirements.
 ///
 /// `#[requires(scope = all("a", any("b", "c")))]` becomes
-/// `All(&[Token("a"), Any(&[Token("b"), Token("c")])])`. Scope tokens are compared
-/// case-sensitively (RFC 6749 §3.3).
+/// `All(&[Token("a"), AnyOf(&["b", "c"])])`: a composition of tokens alone is written with the
+/// flat `AllOf` / `AnyOf`, which costs the compiler less in every handler. Scope tokens are
+/// compared case-sensitively (RFC 6749 §3.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScopeExpr {
     /// The principal holds this scope.
@@ -24,18 +25,59 @@ pub enum ScopeExpr {
     All(&'static [ScopeExpr]),
     /// The principal satisfies at least one of these.
     Any(&'static [ScopeExpr]),
+    /// The principal holds every one of these scopes: `All` of `Token`s.
+    AllOf(&'static [&'static str]),
+    /// The principal holds at least one of these scopes: `Any` of `Token`s.
+    AnyOf(&'static [&'static str]),
+}
+
+/// A [`ScopeExpr`] seen the same way whichever variant spells it.
+pub(crate) enum Shape {
+    Token(&'static str),
+    All(Parts),
+    Any(Parts),
+}
+
+/// The parts of an `All` or `Any`, as expressions.
+#[derive(Clone)]
+pub(crate) enum Parts {
+    Exprs(std::slice::Iter<'static, ScopeExpr>),
+    Tokens(std::slice::Iter<'static, &'static str>),
+}
+
+impl Iterator for Parts {
+    type Item = ScopeExpr;
+
+    fn next(&mut self) -> Option<ScopeExpr> {
+        match self {
+            Parts::Exprs(parts) => parts.next().copied(),
+            Parts::Tokens(tokens) => tokens.next().map(|token| ScopeExpr::Token(token)),
+        }
+    }
 }
 
 /// More alternatives than this and the smallest satisfying set is approximated.
 const MAX_ALTERNATIVES: usize = 256;
 
 impl ScopeExpr {
+    /// The expression as a token or a composition, `AllOf` and `AnyOf` read as `All` and `Any`
+    /// of tokens.
+    pub(crate) fn shape(&self) -> Shape {
+        match *self {
+            ScopeExpr::Token(token) => Shape::Token(token),
+            ScopeExpr::All(parts) => Shape::All(Parts::Exprs(parts.iter())),
+            ScopeExpr::Any(parts) => Shape::Any(Parts::Exprs(parts.iter())),
+            ScopeExpr::AllOf(tokens) => Shape::All(Parts::Tokens(tokens.iter())),
+            ScopeExpr::AnyOf(tokens) => Shape::Any(Parts::Tokens(tokens.iter())),
+        }
+    }
+
     /// Whether `scopes` satisfies this requirement.
     pub fn is_satisfied_by(&self, scopes: &Scopes) -> bool {
-        match self {
-            ScopeExpr::Token(token) => scopes.contains(token),
-            ScopeExpr::All(parts) => parts.iter().all(|part| part.is_satisfied_by(scopes)),
-            ScopeExpr::Any(parts) => parts.iter().any(|part| part.is_satisfied_by(scopes)),
+        match self.shape() {
+            Shape::Token(token) => scopes.contains(token),
+            Shape::All(mut parts) => parts.all(|part| part.is_satisfied_by(scopes)),
+            Shape::Any(mut parts) => parts.any(|part| part.is_satisfied_by(scopes)),
         }
     }
 
@@ -64,11 +106,11 @@ impl ScopeExpr {
     /// Every set that satisfies the expression (disjunctive normal form), or `None` when there
     /// would be more than [`MAX_ALTERNATIVES`].
     fn alternatives(&self) -> Option<Vec<Vec<&'static str>>> {
-        match self {
-            ScopeExpr::Token(token) => Some(vec![vec![*token]]),
-            ScopeExpr::Any(parts) => {
+        match self.shape() {
+            Shape::Token(token) => Some(vec![vec![token]]),
+            Shape::Any(parts) => {
                 let mut all = Vec::new();
-                for part in parts.iter() {
+                for part in parts {
                     all.extend(part.alternatives()?);
                     if all.len() > MAX_ALTERNATIVES {
                         return None;
@@ -76,9 +118,9 @@ impl ScopeExpr {
                 }
                 Some(all)
             }
-            ScopeExpr::All(parts) => {
+            Shape::All(parts) => {
                 let mut product: Vec<Vec<&'static str>> = vec![Vec::new()];
-                for part in parts.iter() {
+                for part in parts {
                     let choices = part.alternatives()?;
                     if product.len() * choices.len() > MAX_ALTERNATIVES {
                         return None;
@@ -112,16 +154,15 @@ impl ScopeExpr {
     }
 
     fn greedy_set(&self) -> Vec<&'static str> {
-        match self {
-            ScopeExpr::Token(token) => vec![*token],
-            ScopeExpr::Any(parts) => parts
-                .iter()
-                .map(ScopeExpr::greedy_set)
+        match self.shape() {
+            Shape::Token(token) => vec![token],
+            Shape::Any(parts) => parts
+                .map(|part| part.greedy_set())
                 .min_by_key(Vec::len)
                 .unwrap_or_default(),
-            ScopeExpr::All(parts) => parts
-                .iter()
-                .fold(Vec::new(), |set, part| union(&set, &part.greedy_set())),
+            Shape::All(parts) => {
+                parts.fold(Vec::new(), |set, part| union(&set, &part.greedy_set()))
+            }
         }
     }
 }
@@ -162,8 +203,8 @@ pub type Policy = fn(Arc<Principal>, HttpRequest) -> PolicyFuture;
 #[derive(Clone, Copy)]
 pub struct Requirement {
     schemes: &'static [Scheme],
-    scope: Option<&'static ScopeExpr>,
-    roles: Option<&'static ScopeExpr>,
+    scope: Option<ScopeExpr>,
+    roles: Option<ScopeExpr>,
     /// Accepted `acr` values, in preference order; empty: any.
     acr: &'static [&'static str],
     /// The most seconds since `auth_time`.
@@ -219,14 +260,14 @@ impl Requirement {
     pub const AUTHENTICATED: Requirement = Requirement::new(&[]);
 
     /// Requires the scopes of `scope`.
-    pub const fn scope(mut self, scope: &'static ScopeExpr) -> Self {
+    pub const fn scope(mut self, scope: ScopeExpr) -> Self {
         self.scope = Some(scope);
         self
     }
 
     /// Requires the roles of `roles` (the same grammar as scopes, matched against the
     /// principal's roles).
-    pub const fn roles(mut self, roles: &'static ScopeExpr) -> Self {
+    pub const fn roles(mut self, roles: ScopeExpr) -> Self {
         self.roles = Some(roles);
         self
     }
@@ -284,13 +325,13 @@ impl Requirement {
     }
 
     /// The required scopes, if any.
-    pub const fn scope_expr(&self) -> Option<&'static ScopeExpr> {
-        self.scope
+    pub const fn scope_expr(&self) -> Option<&ScopeExpr> {
+        self.scope.as_ref()
     }
 
     /// The required roles, if any.
-    pub const fn role_expr(&self) -> Option<&'static ScopeExpr> {
-        self.roles
+    pub const fn role_expr(&self) -> Option<&ScopeExpr> {
+        self.roles.as_ref()
     }
 
     /// The accepted `acr` values, in preference order; empty when any is accepted.
@@ -335,7 +376,7 @@ impl Requirement {
 
 #[cfg(test)]
 mod tests {
-    use super::ScopeExpr::{All, Any, Token};
+    use super::ScopeExpr::{All, AllOf, Any, AnyOf, Token};
     use super::*;
 
     fn scopes(list: &str) -> Scopes {
@@ -357,6 +398,70 @@ mod tests {
         assert!(EXPR.is_satisfied_by(&scopes("b a")));
         assert!(!EXPR.is_satisfied_by(&scopes("a")));
         assert!(!EXPR.is_satisfied_by(&scopes("b c")));
+    }
+
+    /// `AllOf` / `AnyOf` (what `#[requires]` generates for a list of tokens) answer every
+    /// question exactly as the `All` / `Any` of `Token`s they stand for.
+    #[test]
+    fn flat_lists_are_their_compositions_of_tokens() {
+        let pairs = [
+            (
+                AllOf(&["a", "b", "a"]),
+                All(&[Token("a"), Token("b"), Token("a")]),
+            ),
+            (AnyOf(&["b", "a"]), Any(&[Token("b"), Token("a")])),
+            (AllOf(&[]), All(&[])),
+            (AnyOf(&[]), Any(&[])),
+            (
+                Any(&[AllOf(&["x", "y"]), Token("admin")]),
+                Any(&[All(&[Token("x"), Token("y")]), Token("admin")]),
+            ),
+            (
+                All(&[AnyOf(&["b", "c"]), Token("a")]),
+                All(&[Any(&[Token("b"), Token("c")]), Token("a")]),
+            ),
+        ];
+        let held = [
+            "",
+            "a",
+            "b",
+            "a b",
+            "b c",
+            "x",
+            "x y",
+            "admin",
+            "a c",
+            "a b c x y admin",
+        ];
+        for (flat, tree) in pairs {
+            assert_eq!(
+                flat.smallest_satisfying_set(),
+                tree.smallest_satisfying_set()
+            );
+            assert_eq!(flat.greedy_set(), tree.greedy_set(), "{flat:?}");
+            for list in held {
+                let held = scopes(list);
+                assert_eq!(
+                    flat.is_satisfied_by(&held),
+                    tree.is_satisfied_by(&held),
+                    "{flat:?} {list}"
+                );
+                assert_eq!(
+                    flat.missing_from(&held),
+                    tree.missing_from(&held),
+                    "{flat:?} {list}"
+                );
+            }
+        }
+        assert!(AllOf(&["a", "b"]).is_satisfied_by(&scopes("b a")));
+        assert!(!AllOf(&["a", "b"]).is_satisfied_by(&scopes("a")));
+        assert!(AnyOf(&["a", "b"]).is_satisfied_by(&scopes("b")));
+        assert!(!AnyOf(&["a", "b"]).is_satisfied_by(&scopes("c")));
+        assert_eq!(
+            AllOf(&["a", "b", "a"]).smallest_satisfying_set(),
+            ["a", "b"]
+        );
+        assert_eq!(AnyOf(&["b", "a"]).smallest_satisfying_set(), ["b"]);
     }
 
     #[test]

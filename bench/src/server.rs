@@ -128,14 +128,16 @@ mod tests {
     #[cfg(target_os = "linux")]
     fn the_process_cpu_time_grows() {
         // The kernel counts CPU time in clock ticks, and on a busy machine 20 ms of wall time
-        // may bring none: spin until a tick is counted, within a generous wall-clock bound.
+        // may bring none: spin until a tick is counted, within a generous wall-clock bound. The
+        // sum is over the process's live threads, so it drops when another test's thread ends:
+        // the assertion is on the reading that ended the spin, not on a later one.
         let before = super::cpu_ns().unwrap();
         let spin = std::time::Instant::now();
-        while super::cpu_ns().unwrap() <= before
-            && spin.elapsed() < std::time::Duration::from_secs(10)
-        {
+        let mut now = before;
+        while now <= before && spin.elapsed() < std::time::Duration::from_secs(10) {
             std::hint::black_box(spin.elapsed());
+            now = super::cpu_ns().unwrap();
         }
-        assert!(super::cpu_ns().unwrap() > before);
+        assert!(now > before, "{now} after {before}");
     }
 }

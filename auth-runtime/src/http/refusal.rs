@@ -237,7 +237,7 @@ pub enum Refusal {
     NotYetValid,
     /// Valid credentials whose scopes do not satisfy the requirement (row 7).
     #[error("insufficient scope")]
-    InsufficientScope(&'static ScopeExpr),
+    InsufficientScope(ScopeExpr),
     /// Valid credentials whose authentication is not the kind or not as recent as the endpoint
     /// requires (row 18, RFC 9470): answered with a step-up challenge.
     #[error("insufficient user authentication")]

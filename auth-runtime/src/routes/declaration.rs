@@ -23,8 +23,11 @@ pub struct RouteDeclaration {
     pub methods: &'static [Method],
     /// The handler, as `module::path::name`.
     pub handler: &'static str,
-    /// What the route requires; `Requirement::PUBLIC` for `#[public]`.
-    pub requirement: Requirement,
+    /// What the route requires; `Requirement::PUBLIC` for `#[public]`. A function returning
+    /// it (`requirement_of::<Marker>`) rather than the value: a static holding the value makes
+    /// `cargo check` of the application evaluate every handler's requirement, which type
+    /// checking never needs.
+    pub requirement: fn() -> Requirement,
 }
 
 /// A registration of a declared route, waiting for its application's route table.

@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::requirement::{Requirement, ScopeExpr};
+use crate::requirement::{Parts, Requirement, ScopeExpr, Shape};
 use crate::routes::declaration::{RouteDeclaration, MARKER_PREFIX};
 use crate::routes::middleware::PROBE;
 use crate::routes::table::RouteTable;
@@ -116,17 +116,16 @@ pub(crate) fn scheme_names(requirement: &Requirement) -> Vec<&'static str> {
 
 /// `"a"`, `all("a", "b")`, `any("a", all("b", "c"))`, as the attribute writes it.
 fn expression_text(expr: &ScopeExpr) -> String {
-    let list = |parts: &[ScopeExpr]| {
+    let list = |parts: Parts| {
         parts
-            .iter()
-            .map(expression_text)
+            .map(|part| expression_text(&part))
             .collect::<Vec<_>>()
             .join(", ")
     };
-    match expr {
-        ScopeExpr::Token(token) => format!("{token:?}"),
-        ScopeExpr::All(parts) => format!("all({})", list(parts)),
-        ScopeExpr::Any(parts) => format!("any({})", list(parts)),
+    match expr.shape() {
+        Shape::Token(token) => format!("{token:?}"),
+        Shape::All(parts) => format!("all({})", list(parts)),
+        Shape::Any(parts) => format!("any({})", list(parts)),
     }
 }
 
@@ -135,20 +134,15 @@ struct ExpressionJson<'a>(&'a ScopeExpr);
 
 impl Serialize for ExpressionJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            ScopeExpr::Token(token) => serializer.serialize_str(token),
-            ScopeExpr::All(parts) | ScopeExpr::Any(parts) => {
-                let key = if matches!(self.0, ScopeExpr::All(_)) {
-                    "all"
-                } else {
-                    "any"
-                };
-                let mut map = serializer.serialize_map(Some(1))?;
-                let parts: Vec<_> = parts.iter().map(ExpressionJson).collect();
-                map.serialize_entry(key, &parts)?;
-                map.end()
-            }
-        }
+        let (key, parts) = match self.0.shape() {
+            Shape::Token(token) => return serializer.serialize_str(token),
+            Shape::All(parts) => ("all", parts),
+            Shape::Any(parts) => ("any", parts),
+        };
+        let parts: Vec<_> = parts.collect();
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(key, &parts.iter().map(ExpressionJson).collect::<Vec<_>>())?;
+        map.end()
     }
 }
 
@@ -308,7 +302,7 @@ fn declared(pattern: &str, declaration: &'static RouteDeclaration) -> Vec<Invent
         method,
         pattern: pattern.to_owned(),
         handler: Some(declaration.handler),
-        requirement: Some(declaration.requirement),
+        requirement: Some((declaration.requirement)()),
         open_by_configuration: false,
     };
     if declaration.methods.is_empty() {
@@ -324,10 +318,10 @@ fn declared(pattern: &str, declaration: &'static RouteDeclaration) -> Vec<Invent
 }
 
 fn collect_tokens(expr: &ScopeExpr, into: &mut Vec<&'static str>) {
-    match expr {
-        ScopeExpr::Token(token) => into.push(token),
-        ScopeExpr::All(parts) | ScopeExpr::Any(parts) => {
-            parts.iter().for_each(|part| collect_tokens(part, into));
+    match expr.shape() {
+        Shape::Token(token) => into.push(token),
+        Shape::All(parts) | Shape::Any(parts) => {
+            parts.for_each(|part| collect_tokens(&part, into));
         }
     }
 }

@@ -133,7 +133,7 @@ pub(crate) static PROBE: RouteDeclaration = RouteDeclaration {
     path: "/__auth_runtime/startup-check",
     methods: &[actix_web::http::Method::GET],
     handler: "auth_runtime::check_app",
-    requirement: crate::requirement::Requirement::PUBLIC,
+    requirement: || crate::requirement::Requirement::PUBLIC,
 };
 
 impl<S, B> Service<ServiceRequest> for AuthMiddlewareService<S>

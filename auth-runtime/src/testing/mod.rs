@@ -1226,7 +1226,7 @@ mod tests {
     }
 
     const ADMIN: crate::ScopeExpr = crate::ScopeExpr::Token("admin");
-    const NEEDS_ADMIN: Requirement = Requirement::new(&[Scheme::Bearer]).roles(&ADMIN);
+    const NEEDS_ADMIN: Requirement = Requirement::new(&[Scheme::Bearer]).roles(ADMIN);
 
     #[test]
     fn roles_are_written_where_the_authenticator_reads_them() {
@@ -1370,7 +1370,7 @@ mod tests {
     // everything would make every test written with it pass.
 
     const READ: crate::ScopeExpr = crate::ScopeExpr::Token("read");
-    const NEEDS_READ: Requirement = Requirement::new(&[Scheme::Bearer]).scope(&READ);
+    const NEEDS_READ: Requirement = Requirement::new(&[Scheme::Bearer]).scope(READ);
 
     /// A 403 `insufficient_scope` naming `read`.
     fn insufficient_scope() -> ServiceResponse {
