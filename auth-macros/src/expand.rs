@@ -10,15 +10,8 @@ use crate::ast::{path_text, Handler, Param, Requirement, Scheme, ScopeExpr};
 use crate::attr::{parse_handler, parse_public, parse_requirement};
 use crate::errors::Errors;
 use crate::openapi::{hoist, order_check, take_documented_flag};
-use crate::route::{find_route, registration, Route};
+use crate::route::{find_route, is_route, marker, registration, Route};
 use crate::valid::{check_handler, check_requirement};
-
-/// Attributes whose last path segment is one of these register the handler with actix-web
-/// (`#[get]`, `#[actix_web::route]`, …); they must see the wrapper, not the user's function.
-const ROUTE_ATTRIBUTES: &[&str] = &[
-    "get", "post", "put", "delete", "patch", "head", "options", "connect", "trace", "route",
-    "routes",
-];
 
 /// Parses, validates and expands `#[requires(args)] item`; on any error, the item as written
 /// and every error.
@@ -161,17 +154,6 @@ fn expand(requirement: &Requirement, handler: Handler, route: Option<&Route>) ->
         #vis struct #ident;
 
         #registration
-    }
-}
-
-/// The type whose `StaticRequirement` is the requirement of `handler`: with a route attribute,
-/// the unit struct generated for it; without, an enum of its own, spanned at the attribute like
-/// everything the user did not write (lints such as `non_camel_case_types` leave it alone).
-pub(crate) fn marker(handler: &Ident, routed: bool) -> Ident {
-    if routed {
-        handler.clone()
-    } else {
-        format_ident!("__auth_requirement_{}", handler, span = Span::call_site())
     }
 }
 
@@ -348,13 +330,6 @@ fn is_doc(attr: &Attribute) -> bool {
 
 fn is_cfg(attr: &Attribute) -> bool {
     attr.path().is_ident("cfg")
-}
-
-pub(crate) fn is_route(attr: &Attribute) -> bool {
-    attr.path()
-        .segments
-        .last()
-        .is_some_and(|last| ROUTE_ATTRIBUTES.iter().any(|name| last.ident == name))
 }
 
 /// The requirement as a constant expression: the runtime's constant for one built-in scheme
@@ -973,20 +948,19 @@ mod tests {
         assert_contains(
             &actual,
             quote! {
-                static __AUTH_ROUTE: ::auth_runtime::__private_v0_1_0::RouteDeclaration =
-                    ::auth_runtime::__private_v0_1_0::RouteDeclaration {
-                        path: "/items/{id}",
-                        methods: &[::auth_runtime::__private_v0_1_0::Method::GET],
-                        handler: ::core::concat!(::core::module_path!(), "::", "show"),
-                        requirement: ::auth_runtime::__private_v0_1_0::requirement_of::<show>,
-                    };
                 let __auth_resource = ::auth_runtime::__private_v0_1_0::Resource::new("/items/{id}")
                     .name("item")
-                    .guard(::auth_runtime::__private_v0_1_0::MethodGuard(::auth_runtime::__private_v0_1_0::Method::GET))
+                    .guard(::auth_runtime::__private_v0_1_0::guard::Get())
                     .guard(::auth_runtime::__private_v0_1_0::fn_guard(json_only))
                     .wrap(Logger::default())
                     .to(show);
-                ::auth_runtime::__private_v0_1_0::register_declared(__auth_config, __auth_resource, &__AUTH_ROUTE);
+                let __auth_declaration = ::auth_runtime::__private_v0_1_0::RouteDeclaration {
+                    path: "/items/{id}",
+                    methods: ::auth_runtime::__private_v0_1_0::Methods::GET,
+                    handler: ::core::concat!(::core::module_path!(), "::", "show"),
+                    requirement: ::auth_runtime::__private_v0_1_0::requirement_of::<show>,
+                };
+                ::auth_runtime::__private_v0_1_0::register_declared(__auth_config, __auth_resource, __auth_declaration);
             },
         );
     }
@@ -1004,8 +978,15 @@ mod tests {
             &actual,
             quote! {
                 .guard(::auth_runtime::__private_v0_1_0::AnyGuard(
-                    ::auth_runtime::__private_v0_1_0::MethodGuard(::auth_runtime::__private_v0_1_0::Method::GET))
-                    .or(::auth_runtime::__private_v0_1_0::MethodGuard(::auth_runtime::__private_v0_1_0::Method::HEAD)))
+                    ::auth_runtime::__private_v0_1_0::guard::Get())
+                    .or(::auth_runtime::__private_v0_1_0::guard::Head()))
+            },
+        );
+        assert_contains(
+            &actual,
+            quote! {
+                methods: ::auth_runtime::__private_v0_1_0::Methods::GET
+                    .or(::auth_runtime::__private_v0_1_0::Methods::HEAD),
             },
         );
         let actual = expansion(

@@ -15,7 +15,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Attribute;
 
 use crate::errors::Errors;
-use crate::expand::{is_route, marker};
+use crate::route::{is_route, marker};
 
 /// The hidden first argument `#[requires]` and `#[public]` are emitted again with once their
 /// `#[utoipa::path]` carries the requirement.

@@ -10,6 +10,13 @@ use syn::{Attribute, Expr, LitStr, Path, Token};
 
 use crate::errors::Errors;
 
+/// Attributes whose last path segment is one of these register the handler with actix-web
+/// (`#[get]`, `#[actix_web::route]`, …); they must see the wrapper, not the user's function.
+const ROUTE_ATTRIBUTES: &[&str] = &[
+    "get", "post", "put", "delete", "patch", "head", "options", "connect", "trace", "route",
+    "routes",
+];
+
 /// Route attributes that name their method.
 const METHOD_ATTRIBUTES: &[(&str, &str)] = &[
     ("get", "GET"),
@@ -162,19 +169,27 @@ pub(crate) fn registration(
         .clone()
         .unwrap_or_else(|| LitStr::new(&ident.unraw().to_string(), ident.span()));
     let handler_name = LitStr::new(&ident.unraw().to_string(), ident.span());
+    // `GET` names a constant of the runtime's `Methods`, and `Get` actix-web's guard.
     let method_idents: Vec<Ident> = methods
         .iter()
         .map(|(method, span)| Ident::new(method, *span))
         .collect();
-    let method_guard = match method_idents.as_slice() {
-        [one] => quote!(.guard(#private::MethodGuard(#private::Method::#one))),
-        [first, rest @ ..] => quote!(
-            .guard(#private::AnyGuard(#private::MethodGuard(#private::Method::#first))
-                #(.or(#private::MethodGuard(#private::Method::#rest)))*)
-        ),
+    let guard_idents = methods.iter().map(|(method, span)| {
+        let (first, rest) = method.split_at(1);
+        Ident::new(&format!("{first}{}", rest.to_ascii_lowercase()), *span)
+    });
+    let guards_of_methods = guard_idents.map(|guard| quote!(#private::guard::#guard()));
+    let method_guard = match Vec::from_iter(guards_of_methods).as_slice() {
+        [one] => quote!(.guard(#one)),
+        [first, rest @ ..] => quote!(.guard(#private::AnyGuard(#first)#(.or(#rest))*)),
         [] => quote!(),
     };
-    let declaration = format_ident!("__AUTH_ROUTE", span = Span::call_site());
+    let method_set = match method_idents.as_slice() {
+        [] => quote!(#private::Methods::default()),
+        [first, rest @ ..] => {
+            quote!(#private::Methods::#first #(.or(#private::Methods::#rest))*)
+        }
+    };
     quote! {
         #(#cfg)*
         impl #private::HttpServiceFactory for #ident {
@@ -183,20 +198,40 @@ pub(crate) fn registration(
                 #[allow(unused_imports)]
                 use #attribute as _;
                 #wrapper
-                static #declaration: #private::RouteDeclaration = #private::RouteDeclaration {
-                    path: #path,
-                    methods: &[#(#private::Method::#method_idents),*],
-                    handler: ::core::concat!(::core::module_path!(), "::", #handler_name),
-                    requirement: #private::requirement_of::<#ident>,
-                };
                 let __auth_resource = #private::Resource::new(#path)
                     .name(#resource_name)
                     #method_guard
                     #(.guard(#private::fn_guard(#guards)))*
                     #(.wrap(#wrappers))*
                     .to(#ident);
-                #private::register_declared(__auth_config, __auth_resource, &#declaration);
+                // Built here and passed by value: as a `static`, rustc would evaluate it
+                // while checking the crate.
+                let __auth_declaration = #private::RouteDeclaration {
+                    path: #path,
+                    methods: #method_set,
+                    handler: ::core::concat!(::core::module_path!(), "::", #handler_name),
+                    requirement: #private::requirement_of::<#ident>,
+                };
+                #private::register_declared(__auth_config, __auth_resource, __auth_declaration);
             }
         }
     }
+}
+
+/// The type whose `StaticRequirement` is the requirement of `handler`: with a route attribute,
+/// the unit struct generated for it; without, an enum of its own, spanned at the attribute like
+/// everything the user did not write (lints such as `non_camel_case_types` leave it alone).
+pub(crate) fn marker(handler: &Ident, routed: bool) -> Ident {
+    if routed {
+        handler.clone()
+    } else {
+        format_ident!("__auth_requirement_{}", handler, span = Span::call_site())
+    }
+}
+
+pub(crate) fn is_route(attr: &Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|last| ROUTE_ATTRIBUTES.iter().any(|name| last.ident == name))
 }

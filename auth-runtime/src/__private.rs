@@ -4,7 +4,7 @@
 pub use std::sync::Arc;
 
 pub use actix_web::dev::{AppService, HttpServiceFactory};
-pub use actix_web::guard::{fn_guard, Any as AnyGuard, Method as MethodGuard};
+pub use actix_web::guard::{self, fn_guard, Any as AnyGuard};
 pub use actix_web::http::Method;
 pub use actix_web::{HttpRequest, Resource};
 
@@ -14,7 +14,7 @@ pub use crate::policy::run_policy;
 pub use crate::principal::Principal;
 pub use crate::requirement::ScopeExpr::{All, AllOf, Any, AnyOf, Token};
 pub use crate::requirement::{Policy, PolicyDecision, PolicyFuture, Requirement, ScopeExpr};
-pub use crate::routes::declaration::{register_declared, RouteDeclaration};
+pub use crate::routes::declaration::{register_declared, Methods, RouteDeclaration};
 pub use crate::scheme::Scheme;
 
 /// The requirement of the handler whose marker type is `R`, for its route declaration.

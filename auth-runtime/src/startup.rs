@@ -174,7 +174,7 @@ impl HttpServiceFactory for Probe {
                     HttpResponse::NoContent().finish()
                 }
             });
-        register_declared(config, resource, &PROBE);
+        register_declared(config, resource, PROBE);
     }
 }
 

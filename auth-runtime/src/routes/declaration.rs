@@ -5,6 +5,7 @@
 //! full pattern (scope prefixes included) through it; see `table.rs`.
 
 use std::cell::RefCell;
+use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::dev::{AppService, HttpServiceFactory};
@@ -15,26 +16,96 @@ use crate::requirement::Requirement;
 
 /// A route as its attribute declared it: the path pattern as written (relative to the scopes
 /// it is registered in), the methods, the handler and its requirement.
-#[derive(Debug)]
+///
+/// The generated code builds it where it registers the route and passes it by value: a
+/// `static` per handler, or a promoted reference, makes rustc evaluate it at compile time,
+/// which `cargo check` of an application with many handlers pays for each.
+#[derive(Debug, Clone, Copy)]
 pub struct RouteDeclaration {
     /// The path pattern of the route attribute, relative to any enclosing scope.
     pub path: &'static str,
-    /// The methods the route attribute accepts.
-    pub methods: &'static [Method],
+    /// The methods the route attribute accepts; empty: every method.
+    pub methods: Methods,
     /// The handler, as `module::path::name`.
     pub handler: &'static str,
     /// What the route requires; `Requirement::PUBLIC` for `#[public]`. A function returning
-    /// it (`requirement_of::<Marker>`) rather than the value: a static holding the value makes
-    /// `cargo check` of the application evaluate every handler's requirement, which type
-    /// checking never needs.
+    /// it (`requirement_of::<Marker>`) rather than the value, which type checking never needs.
     pub requirement: fn() -> Requirement,
+}
+
+/// A set of the standard methods (RFC 9110 §9.3), the ones route attributes name.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct Methods(u16);
+
+/// The standard methods, each at the bit of its constant in [`Methods`].
+const STANDARD: [Method; 9] = [
+    Method::GET,
+    Method::POST,
+    Method::PUT,
+    Method::DELETE,
+    Method::PATCH,
+    Method::HEAD,
+    Method::OPTIONS,
+    Method::CONNECT,
+    Method::TRACE,
+];
+
+impl Methods {
+    /// `GET`.
+    pub const GET: Methods = Methods(1);
+    /// `POST`.
+    pub const POST: Methods = Methods(1 << 1);
+    /// `PUT`.
+    pub const PUT: Methods = Methods(1 << 2);
+    /// `DELETE`.
+    pub const DELETE: Methods = Methods(1 << 3);
+    /// `PATCH`.
+    pub const PATCH: Methods = Methods(1 << 4);
+    /// `HEAD`.
+    pub const HEAD: Methods = Methods(1 << 5);
+    /// `OPTIONS`.
+    pub const OPTIONS: Methods = Methods(1 << 6);
+    /// `CONNECT`.
+    pub const CONNECT: Methods = Methods(1 << 7);
+    /// `TRACE`.
+    pub const TRACE: Methods = Methods(1 << 8);
+
+    /// The methods of both sets.
+    pub const fn or(self, other: Methods) -> Methods {
+        Methods(self.0 | other.0)
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Whether `method` is in the set.
+    pub fn contains(self, method: &Method) -> bool {
+        self.iter().any(|member| member == method)
+    }
+
+    /// The methods in the set, in the order of [`STANDARD`].
+    pub fn iter(self) -> impl Iterator<Item = Method> {
+        STANDARD
+            .into_iter()
+            .enumerate()
+            .filter(move |(bit, _)| self.0 & (1 << bit) != 0)
+            .map(|(_, method)| method)
+    }
+}
+
+impl fmt::Debug for Methods {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
 }
 
 /// A registration of a declared route, waiting for its application's route table.
 pub(crate) struct Registration {
     /// The unique name of the marker resource registered next to the route.
     pub(crate) marker: String,
-    pub(crate) declaration: &'static RouteDeclaration,
+    pub(crate) declaration: RouteDeclaration,
 }
 
 /// Marker names: unique to each registration, so a handler mounted in two scopes has two.
@@ -54,7 +125,7 @@ thread_local! {
 pub fn register_declared<F: HttpServiceFactory>(
     config: &mut AppService,
     route: F,
-    declaration: &'static RouteDeclaration,
+    declaration: RouteDeclaration,
 ) {
     route.register(config);
     let marker = format!(
@@ -87,4 +158,41 @@ pub(crate) fn take_registrations(
         *all = left;
         taken
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_method_set_holds_the_methods_it_was_built_from() {
+        let set = Methods::POST.or(Methods::GET).or(Methods::TRACE);
+        assert_eq!(
+            set.iter().collect::<Vec<_>>(),
+            [Method::GET, Method::POST, Method::TRACE]
+        );
+        assert!(set.contains(&Method::POST) && set.contains(&Method::TRACE));
+        assert!(!set.contains(&Method::PUT) && !set.contains(&Method::HEAD));
+        assert!(!set.is_empty() && Methods::default().is_empty());
+        assert_eq!(Methods::default().iter().count(), 0);
+        assert_eq!(
+            format!("{:?}", Methods::GET.or(Methods::HEAD)),
+            "{GET, HEAD}"
+        );
+        let each = [
+            Methods::GET,
+            Methods::POST,
+            Methods::PUT,
+            Methods::DELETE,
+            Methods::PATCH,
+            Methods::HEAD,
+            Methods::OPTIONS,
+            Methods::CONNECT,
+            Methods::TRACE,
+        ];
+        for (constant, method) in each.into_iter().zip(STANDARD) {
+            assert_eq!(constant.iter().collect::<Vec<_>>(), [method.clone()]);
+            assert!(constant.contains(&method));
+        }
+    }
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::requirement::{Parts, Requirement, ScopeExpr, Shape};
 use crate::routes::declaration::{RouteDeclaration, MARKER_PREFIX};
-use crate::routes::middleware::PROBE;
+use crate::routes::middleware::{is_probe, PROBE};
 use crate::routes::table::RouteTable;
 use crate::scheme::Scheme;
 
@@ -240,8 +240,8 @@ impl Inventory {
     ) -> Self {
         let mut routes: Vec<InventoryRoute> = table
             .routes()
-            .filter(|route| !std::ptr::eq(route.declaration, &PROBE))
-            .flat_map(|route| declared(&route.pattern, route.declaration))
+            .filter(|route| !is_probe(&route.declaration))
+            .flat_map(|route| declared(&route.pattern, &route.declaration))
             .collect();
         let complete = resources.is_some();
         for resource in resources.unwrap_or_default() {
@@ -297,7 +297,7 @@ impl Inventory {
     }
 }
 
-fn declared(pattern: &str, declaration: &'static RouteDeclaration) -> Vec<InventoryRoute> {
+fn declared(pattern: &str, declaration: &RouteDeclaration) -> Vec<InventoryRoute> {
     let route = |method: Option<Method>| InventoryRoute {
         method,
         pattern: pattern.to_owned(),
@@ -308,13 +308,7 @@ fn declared(pattern: &str, declaration: &'static RouteDeclaration) -> Vec<Invent
     if declaration.methods.is_empty() {
         return vec![route(None)];
     }
-    declaration
-        .methods
-        .iter()
-        .cloned()
-        .map(Some)
-        .map(route)
-        .collect()
+    declaration.methods.iter().map(Some).map(route).collect()
 }
 
 fn collect_tokens(expr: &ScopeExpr, into: &mut Vec<&'static str>) {

@@ -18,7 +18,7 @@ use crate::authenticator::{Authenticated, Authenticator};
 use crate::http::extract::{record_app_wide, AppWideRule};
 use crate::http::response_headers;
 use crate::outcome::Outcome;
-use crate::routes::declaration::RouteDeclaration;
+use crate::routes::declaration::{Methods, RouteDeclaration};
 use crate::routes::table::{Route, RouteTable};
 
 /// The app-wide middleware of an [`Authenticator`], from
@@ -129,12 +129,17 @@ pub struct AuthMiddlewareService<S> {
 pub(crate) struct Inspected(pub(crate) Rc<RouteTable>);
 
 /// The declaration of `check_app`'s probe route.
-pub(crate) static PROBE: RouteDeclaration = RouteDeclaration {
+pub(crate) const PROBE: RouteDeclaration = RouteDeclaration {
     path: "/__auth_runtime/startup-check",
-    methods: &[actix_web::http::Method::GET],
+    methods: Methods::GET,
     handler: "auth_runtime::check_app",
     requirement: || crate::requirement::Requirement::PUBLIC,
 };
+
+/// Whether `declaration` is the probe's (no application route has its handler name).
+pub(crate) fn is_probe(declaration: &RouteDeclaration) -> bool {
+    declaration.handler == PROBE.handler && declaration.path == PROBE.path
+}
 
 impl<S, B> Service<ServiceRequest> for AuthMiddlewareService<S>
 where
@@ -157,7 +162,7 @@ where
             .get_or_init(|| Rc::new(RouteTable::build(req.request(), auth.public_routes())));
         match table.classify(&req) {
             Route::Declared(route) => {
-                if std::ptr::eq(route.declaration, &PROBE) {
+                if is_probe(&route.declaration) {
                     req.extensions_mut().insert(Inspected(Rc::clone(table)));
                 }
                 Gate::pass(&self.service, req)

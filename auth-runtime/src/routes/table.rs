@@ -19,7 +19,7 @@ const METADATA_PREFIX: &str = "/.well-known/oauth-protected-resource";
 pub(crate) struct DeclaredRoute {
     /// The full pattern, scope prefixes included (`/api/items/{id}`).
     pub(crate) pattern: String,
-    pub(crate) declaration: &'static RouteDeclaration,
+    pub(crate) declaration: RouteDeclaration,
 }
 
 /// Every declared route of one application, resolved against its resource map on the first
@@ -30,7 +30,7 @@ pub(crate) struct RouteTable {
     /// Declarations registered in this application whose full pattern could not be found: a
     /// path that an earlier resource already matches, or a dynamic segment that the
     /// placeholder value `0` does not match. The middleware treats them as undeclared.
-    pub(crate) unresolved: Vec<&'static RouteDeclaration>,
+    pub(crate) unresolved: Vec<RouteDeclaration>,
     /// Patterns the application declared open (`AuthenticatorBuilder::public_route`).
     public_patterns: Vec<String>,
 }
@@ -94,7 +94,7 @@ impl RouteTable {
             let method = req.method();
             if let Some(route) = routes
                 .iter()
-                .find(|route| accepts(route.declaration, method))
+                .find(|route| accepts(&route.declaration, method))
             {
                 return Route::Declared(route);
             }
