@@ -113,6 +113,24 @@ async fn special_label() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
+// Route attributes with several methods, and with a `guard` (which the generated registration
+// spells out instead of leaving the resource to the runtime).
+#[requires(scheme = "Basic", scope = "read")]
+#[actix_web::route("/multi", method = "GET", method = "HEAD")]
+async fn multi() -> HttpResponse {
+    HttpResponse::Ok().body("multi")
+}
+
+fn has_marker_header(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
+    ctx.head().headers().contains_key("x-marker")
+}
+
+#[requires(scheme = "Basic", scope = "read")]
+#[get("/guarded", guard = "has_marker_header")]
+async fn guarded() -> HttpResponse {
+    HttpResponse::Ok().body("guarded")
+}
+
 // ---------------------------------------------------------------------------------------------
 // Set-up.
 
@@ -722,4 +740,55 @@ async fn the_inventory_lists_every_route_with_its_requirement() {
     assert!(text.contains("NO DECLARATION"), "{text}");
     assert!(!text.contains("route-introspection"), "{text}");
     assert!(text.contains(r#"Bearer or Basic, scope "read""#), "{text}");
+}
+
+#[actix_web::test]
+async fn route_attributes_keep_their_methods_and_guards() {
+    let auth = auth(false);
+    let app = || {
+        App::new()
+            .wrap(auth.middleware())
+            .configure(auth.configure())
+            .service(multi)
+            .service(guarded)
+    };
+    let service = test::init_service(app()).await;
+    let alice = ("Authorization", "Basic YWxpY2U6d29uZGVybGFuZA==");
+    let status = |req: test::TestRequest| {
+        let service = &service;
+        async move { service.call(req.to_request()).await.unwrap().status() }
+    };
+    for method in [actix_web::http::Method::GET, actix_web::http::Method::HEAD] {
+        let req = || {
+            test::TestRequest::default()
+                .method(method.clone())
+                .uri("/multi")
+        };
+        assert_eq!(status(req()).await, StatusCode::UNAUTHORIZED, "{method}");
+        assert_eq!(
+            status(req().insert_header(alice)).await,
+            StatusCode::OK,
+            "{method}"
+        );
+    }
+    let post = test::TestRequest::post().uri("/multi").insert_header(alice);
+    assert_eq!(status(post).await, StatusCode::NOT_FOUND);
+    // The guard is the route's: without the header no resource matches.
+    assert_eq!(
+        status(get("/guarded").insert_header(alice)).await,
+        StatusCode::NOT_FOUND
+    );
+    let marked = || get("/guarded").insert_header(("x-marker", "1"));
+    assert_eq!(status(marked()).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status(marked().insert_header(alice)).await, StatusCode::OK);
+    // The inventory lists the declared methods.
+    let listed = inventory(app()).await.unwrap().to_json();
+    let methods: Vec<&Value> = listed["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|route| route["path"] == "/multi")
+        .map(|route| &route["method"])
+        .collect();
+    assert_eq!(methods, [&json!("GET"), &json!("HEAD")]);
 }

@@ -954,19 +954,24 @@ mod tests {
                     .guard(::auth_runtime::__private_v0_1_0::fn_guard(json_only))
                     .wrap(Logger::default())
                     .to(show);
-                let __auth_declaration = ::auth_runtime::__private_v0_1_0::RouteDeclaration {
-                    path: "/items/{id}",
-                    methods: ::auth_runtime::__private_v0_1_0::Methods::GET,
-                    handler: ::core::concat!(::core::module_path!(), "::", "show"),
-                    requirement: ::auth_runtime::__private_v0_1_0::requirement_of::<show>,
-                };
-                ::auth_runtime::__private_v0_1_0::register_declared(__auth_config, __auth_resource, __auth_declaration);
+                ::auth_runtime::__private_v0_1_0::register_declared(
+                    __auth_config,
+                    __auth_resource,
+                    ::auth_runtime::__private_v0_1_0::RouteDeclaration {
+                        path: "/items/{id}",
+                        methods: ::auth_runtime::__private_v0_1_0::Methods::GET,
+                        handler: ::core::concat!(::core::module_path!(), "::", "show"),
+                        requirement: ::auth_runtime::__private_v0_1_0::requirement_of::<show>,
+                    }
+                );
             },
         );
     }
 
     #[test]
     fn a_route_with_several_methods_guards_each_and_routes_is_refused() {
+        // Without `guard` or `wrap`, the runtime builds the resource and its method guard from
+        // the declaration.
         let actual = expansion(
             quote!(),
             quote! {
@@ -977,18 +982,37 @@ mod tests {
         assert_contains(
             &actual,
             quote! {
-                .guard(::auth_runtime::__private_v0_1_0::AnyGuard(
-                    ::auth_runtime::__private_v0_1_0::guard::Get())
-                    .or(::auth_runtime::__private_v0_1_0::guard::Head()))
+                ::auth_runtime::__private_v0_1_0::register_handler(
+                    __auth_config,
+                    ::auth_runtime::__private_v0_1_0::RouteDeclaration {
+                        path: "/x",
+                        methods: ::auth_runtime::__private_v0_1_0::Methods::GET
+                            .or(::auth_runtime::__private_v0_1_0::Methods::HEAD),
+                        handler: ::core::concat!(::core::module_path!(), "::", "x"),
+                        requirement: ::auth_runtime::__private_v0_1_0::requirement_of::<x>,
+                    },
+                    "x",
+                    x
+                );
+            },
+        );
+        let actual = expansion(
+            quote!(),
+            quote! {
+                #[route("/x", method = "GET", method = "head", guard = "json_only")]
+                async fn x() {}
             },
         );
         assert_contains(
             &actual,
             quote! {
-                methods: ::auth_runtime::__private_v0_1_0::Methods::GET
-                    .or(::auth_runtime::__private_v0_1_0::Methods::HEAD),
+                .guard(::auth_runtime::__private_v0_1_0::AnyGuard(
+                    ::auth_runtime::__private_v0_1_0::guard::Get())
+                    .or(::auth_runtime::__private_v0_1_0::guard::Head()))
+                .guard(::auth_runtime::__private_v0_1_0::fn_guard(json_only))
             },
         );
+        assert!(!actual.contains("register_handler"), "{actual}");
         let actual = expansion(
             quote!(),
             quote! {

@@ -174,20 +174,44 @@ pub(crate) fn registration(
         .iter()
         .map(|(method, span)| Ident::new(method, *span))
         .collect();
-    let guard_idents = methods.iter().map(|(method, span)| {
-        let (first, rest) = method.split_at(1);
-        Ident::new(&format!("{first}{}", rest.to_ascii_lowercase()), *span)
-    });
-    let guards_of_methods = guard_idents.map(|guard| quote!(#private::guard::#guard()));
-    let method_guard = match Vec::from_iter(guards_of_methods).as_slice() {
-        [one] => quote!(.guard(#one)),
-        [first, rest @ ..] => quote!(.guard(#private::AnyGuard(#first)#(.or(#rest))*)),
-        [] => quote!(),
-    };
     let method_set = match method_idents.as_slice() {
         [] => quote!(#private::Methods::default()),
         [first, rest @ ..] => {
             quote!(#private::Methods::#first #(.or(#private::Methods::#rest))*)
+        }
+    };
+    // Built where it is registered and passed by value: as a `static`, rustc would evaluate it
+    // while checking the crate.
+    let declaration = quote! {
+        #private::RouteDeclaration {
+            path: #path,
+            methods: #method_set,
+            handler: ::core::concat!(::core::module_path!(), "::", #handler_name),
+            requirement: #private::requirement_of::<#ident>,
+        }
+    };
+    let register = if guards.is_empty() && wrappers.is_empty() {
+        // The runtime builds the resource: one call to check, not a builder chain.
+        quote!(#private::register_handler(__auth_config, #declaration, #resource_name, #ident);)
+    } else {
+        let guards_of_methods = methods.iter().map(|(method, span)| {
+            let (first, rest) = method.split_at(1);
+            let guard = Ident::new(&format!("{first}{}", rest.to_ascii_lowercase()), *span);
+            quote!(#private::guard::#guard())
+        });
+        let method_guard = match Vec::from_iter(guards_of_methods).as_slice() {
+            [one] => quote!(.guard(#one)),
+            [first, rest @ ..] => quote!(.guard(#private::AnyGuard(#first)#(.or(#rest))*)),
+            [] => quote!(),
+        };
+        quote! {
+            let __auth_resource = #private::Resource::new(#path)
+                .name(#resource_name)
+                #method_guard
+                #(.guard(#private::fn_guard(#guards)))*
+                #(.wrap(#wrappers))*
+                .to(#ident);
+            #private::register_declared(__auth_config, __auth_resource, #declaration);
         }
     };
     quote! {
@@ -198,21 +222,7 @@ pub(crate) fn registration(
                 #[allow(unused_imports)]
                 use #attribute as _;
                 #wrapper
-                let __auth_resource = #private::Resource::new(#path)
-                    .name(#resource_name)
-                    #method_guard
-                    #(.guard(#private::fn_guard(#guards)))*
-                    #(.wrap(#wrappers))*
-                    .to(#ident);
-                // Built here and passed by value: as a `static`, rustc would evaluate it
-                // while checking the crate.
-                let __auth_declaration = #private::RouteDeclaration {
-                    path: #path,
-                    methods: #method_set,
-                    handler: ::core::concat!(::core::module_path!(), "::", #handler_name),
-                    requirement: #private::requirement_of::<#ident>,
-                };
-                #private::register_declared(__auth_config, __auth_resource, __auth_declaration);
+                #register
             }
         }
     }

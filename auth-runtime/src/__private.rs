@@ -14,7 +14,9 @@ pub use crate::policy::run_policy;
 pub use crate::principal::Principal;
 pub use crate::requirement::ScopeExpr::{All, AllOf, Any, AnyOf, Token};
 pub use crate::requirement::{Policy, PolicyDecision, PolicyFuture, Requirement, ScopeExpr};
-pub use crate::routes::declaration::{register_declared, Methods, RouteDeclaration};
+pub use crate::routes::declaration::{
+    register_declared, register_handler, Methods, RouteDeclaration,
+};
 pub use crate::scheme::Scheme;
 
 /// The requirement of the handler whose marker type is `R`, for its route declaration.

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::http::Method;
-use actix_web::{guard, HttpResponse, Resource};
+use actix_web::{guard, FromRequest, Handler, HttpResponse, Resource, Responder};
 
 use crate::requirement::Requirement;
 
@@ -120,6 +120,33 @@ thread_local! {
     static REGISTERED: RefCell<Vec<Registration>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Registers `handler` as actix-web's route attribute would
+/// (`Resource::new(path).name(name).guard(<methods>).to(handler)`), then its declaration as
+/// [`register_declared`] does. The code `#[requires]` generates for a route attribute without
+/// `guard` or `wrap` arguments calls this instead of spelling the builder out in every handler,
+/// which rustc would check once per handler.
+pub fn register_handler<F, Args>(
+    config: &mut AppService,
+    declaration: RouteDeclaration,
+    name: &str,
+    handler: F,
+) where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    let resource = Resource::new(declaration.path).name(name);
+    let mut methods = declaration.methods.iter().map(guard::Method);
+    let resource = match (methods.next(), methods.next()) {
+        (None, _) => resource,
+        (Some(one), None) => resource.guard(one),
+        (Some(first), Some(second)) => {
+            resource.guard(methods.fold(guard::Any(first).or(second), guard::AnyGuard::or))
+        }
+    };
+    register_declared(config, resource.to(handler), declaration);
+}
+
 /// Registers `route` (the resource a route attribute describes) and the marker that lets the
 /// application find its full pattern. Called by the code `#[requires]` and `#[public]` generate.
 pub fn register_declared<F: HttpServiceFactory>(
@@ -191,7 +218,7 @@ mod tests {
             Methods::TRACE,
         ];
         for (constant, method) in each.into_iter().zip(STANDARD) {
-            assert_eq!(constant.iter().collect::<Vec<_>>(), [method.clone()]);
+            assert!(constant.iter().eq([method.clone()]), "{constant:?}");
             assert!(constant.contains(&method));
         }
     }
