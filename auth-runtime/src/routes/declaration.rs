@@ -201,6 +201,8 @@ mod tests {
         assert!(set.contains(&Method::POST) && set.contains(&Method::TRACE));
         assert!(!set.contains(&Method::PUT) && !set.contains(&Method::HEAD));
         assert!(!set.is_empty() && Methods::default().is_empty());
+        // A method given twice is still in the set.
+        assert!(Methods::GET.or(Methods::GET).contains(&Method::GET));
         assert_eq!(Methods::default().iter().count(), 0);
         assert_eq!(
             format!("{:?}", Methods::GET.or(Methods::HEAD)),
