@@ -169,8 +169,10 @@ fn routes(config: &mut web::ServiceConfig) {
         .service(web::scope("/api").service(items).service(public_page));
 }
 
-fn app(
+/// An application with the authenticator's middleware and configuration, and `routes`.
+fn app_with(
     auth: &Authenticator,
+    routes: impl FnOnce(&mut web::ServiceConfig),
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -187,7 +189,7 @@ fn app(
 }
 
 async fn call(auth: &Authenticator, req: test::TestRequest) -> ServiceResponse {
-    let service = test::init_service(app(auth)).await;
+    let service = test::init_service(app_with(auth, routes)).await;
     service
         .call(req.to_request())
         .await
@@ -592,7 +594,7 @@ async fn check_app_wants_the_middleware() {
         check_app(without).await,
         Err(ConfigError::MiddlewareMissing)
     ));
-    check_app(app(&auth)).await.unwrap();
+    check_app(app_with(&auth, routes)).await.unwrap();
     assert!(matches!(
         check_app(App::new()).await,
         Err(ConfigError::NotRegistered)
@@ -601,7 +603,7 @@ async fn check_app_wants_the_middleware() {
 
 #[actix_web::test]
 async fn check_app_lists_undeclared_routes_under_deny_by_default() {
-    let error = check_app(app(&auth(true))).await.unwrap_err();
+    let error = check_app(app_with(&auth(true), routes)).await.unwrap_err();
     let ConfigError::UndeclaredRoutes(list) = error else {
         panic!("{error:?}");
     };
@@ -623,10 +625,9 @@ async fn check_app_lists_undeclared_routes_under_deny_by_default() {
 async fn a_declared_route_whose_pattern_is_not_found_is_listed_and_refused_at_start_up() {
     let auth = auth(false);
     let app = || {
-        App::new()
-            .wrap(auth.middleware())
-            .configure(auth.configure())
-            .service(tagged)
+        app_with(&auth, |config| {
+            config.service(tagged);
+        })
     };
     let listed = inventory(app()).await.unwrap();
     assert_eq!(listed.unresolved().len(), 1, "{listed}");
@@ -677,7 +678,7 @@ async fn a_declared_route_whose_pattern_is_not_found_is_listed_and_refused_at_st
 #[actix_web::test]
 async fn the_inventory_lists_every_route_with_its_requirement() {
     let auth = auth(false);
-    let listed = inventory(app(&auth)).await.unwrap();
+    let listed = inventory(app_with(&auth, routes)).await.unwrap();
     assert!(listed.complete() && listed.has_middleware());
     let json = listed.to_json();
     let routes = json["routes"].as_array().unwrap();
@@ -746,11 +747,9 @@ async fn the_inventory_lists_every_route_with_its_requirement() {
 async fn route_attributes_keep_their_methods_and_guards() {
     let auth = auth(false);
     let app = || {
-        App::new()
-            .wrap(auth.middleware())
-            .configure(auth.configure())
-            .service(multi)
-            .service(guarded)
+        app_with(&auth, |config| {
+            config.service(multi).service(guarded);
+        })
     };
     let service = test::init_service(app()).await;
     let alice = ("Authorization", "Basic YWxpY2U6d29uZGVybGFuZA==");
