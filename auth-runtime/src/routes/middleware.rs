@@ -136,9 +136,11 @@ pub(crate) const PROBE: RouteDeclaration = RouteDeclaration {
     requirement: || crate::requirement::Requirement::PUBLIC,
 };
 
-/// Whether `declaration` is the probe's (no application route has its handler name).
+/// Whether `declaration` is the probe's: no application handler has its name, since the
+/// generated declarations name handlers by `module_path!()`, which starts with the
+/// application's own crate.
 pub(crate) fn is_probe(declaration: &RouteDeclaration) -> bool {
-    declaration.handler == PROBE.handler && declaration.path == PROBE.path
+    declaration.handler == PROBE.handler
 }
 
 impl<S, B> Service<ServiceRequest> for AuthMiddlewareService<S>
