@@ -84,13 +84,13 @@ impl JwtVerifier {
         // Only a key the source could add is worth a fetch: an unknown `kid`, or anything
         // while no usable remote key is in memory. A key-less token never causes one.
         let may_fetch = miss != Miss::AlgorithmMismatch && (!complete || miss == Miss::UnknownKid);
-        let wait = match may_fetch.then(|| self.keys.demand()) {
+        let wait = match may_fetch.then(|| self.keys.demand(Some(&**set))) {
             Some(Demand::Wait(wait)) => wait,
             Some(Demand::Refused) => {
-                // A fetch may have finished between the look above and the demand, which its
-                // cooldown then refuses: answer with the keys as they are now, not refuse a
-                // key that was just fetched (a window that many requests racing one key
-                // rotation can hit).
+                // A fetch may have finished between the look above and the demand (the demand
+                // is then refused, not a second fetch started): answer with the keys as they
+                // are now, not refuse a key that was just fetched (a window that many
+                // requests racing one key rotation, or the first fetch, can hit).
                 let latest = self.keys.load();
                 let view = latest.view();
                 return Outcome::ready(match view.select(&header) {

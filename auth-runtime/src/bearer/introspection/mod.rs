@@ -395,7 +395,7 @@ impl Endpoint {
                 if let Some(url) = found.get() {
                     return Ok(url.clone());
                 }
-                if let Demand::Wait(wait) = keys.demand() {
+                if let Demand::Wait(wait) = keys.demand(None) {
                     wait.finished().await;
                 }
                 found.get().cloned().ok_or_else(|| {

@@ -51,7 +51,8 @@ struct FetchStatus {
 pub(crate) enum Demand {
     /// Wait for this fetch, then look again.
     Wait(FetchWait),
-    /// No fetch now (cooldown, or no remote source): answer with what is in memory.
+    /// No fetch now (cooldown, no remote source, or keys installed since the request looked):
+    /// answer with what is in memory.
     Refused,
 }
 
@@ -145,12 +146,18 @@ impl Refresher {
     }
 
     /// See [`KeyStore::demand`](super::store::KeyStore::demand).
-    pub(super) fn demand(&self) -> Demand {
+    pub(super) fn demand(&self, seen: Option<&KeySet>) -> Demand {
         let now = Instant::now();
         let cooldown = self.shared.settings.cooldown;
         let mut target = None;
         let started = self.shared.status.send_if_modified(|status| {
             if status.stopped {
+                return false;
+            }
+            // A fetch installed its keys since the request looked (keys are stored before the
+            // status says the fetch finished, so this check and the next see every fetch):
+            // look again, do not fetch again.
+            if seen.is_some_and(|seen| !std::ptr::eq(&**self.shared.current.load(), seen)) {
                 return false;
             }
             if status.in_flight {
@@ -357,6 +364,30 @@ mod tests {
         drop(MarkStopped(Arc::clone(&refresher.shared)));
         let status = refresher.shared.status.borrow().clone();
         assert!(status.stopped && !status.in_flight, "{status:?}");
+    }
+
+    #[test]
+    fn a_request_that_looked_before_a_fetch_finished_looks_again_instead_of_fetching() {
+        let refresher = unstarted();
+        let looked_at = refresher.shared.current.load_full();
+        // The first fetch installs its keys after the request looked, before it demands.
+        let fetched = Arc::new(KeySet::new(Vec::new(), RemoteKeys::Missing));
+        refresher.shared.current.store(Arc::clone(&fetched));
+        refresher
+            .shared
+            .status
+            .send_modify(|status| status.completed = 1);
+        assert!(matches!(
+            refresher.demand(Some(&looked_at)),
+            Demand::Refused
+        ));
+        assert!(
+            !refresher.shared.status.borrow().in_flight,
+            "a second fetch was started"
+        );
+        // A request that looked at the newest keys may start one.
+        assert!(matches!(refresher.demand(Some(&fetched)), Demand::Wait(_)));
+        assert!(refresher.shared.status.borrow().in_flight);
     }
 
     #[test]

@@ -64,11 +64,13 @@ impl KeyStore {
         self.current.load_full()
     }
 
-    /// Asks for a fetch because a key is missing: join the fetch in flight, start one if the
-    /// cooldown allows, or be refused at once.
-    pub(crate) fn demand(&self) -> Demand {
+    /// Asks for a fetch because a key is missing from `seen` (the set the request looked at):
+    /// join the fetch in flight, start one if the cooldown allows, or be refused at once. Also
+    /// refused when the keys changed since `seen`, so that a request that looked just before a
+    /// fetch finished looks again instead of fetching again.
+    pub(crate) fn demand(&self, seen: Option<&KeySet>) -> Demand {
         match &self.refresher {
-            Some(refresher) => refresher.demand(),
+            Some(refresher) => refresher.demand(seen),
             None => Demand::Refused,
         }
     }
@@ -117,10 +119,10 @@ mod tests {
         assert!(!store.load().view().is_complete());
         // The first fetch was not a request's: a request may start one, then the cooldown
         // holds.
-        let Demand::Wait(wait) = store.demand() else {
+        let Demand::Wait(wait) = store.demand(None) else {
             panic!("a first request may fetch");
         };
         runtime.block_on(wait.finished());
-        assert!(matches!(store.demand(), Demand::Refused));
+        assert!(matches!(store.demand(None), Demand::Refused));
     }
 }
