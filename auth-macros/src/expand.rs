@@ -4,7 +4,10 @@
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{Attribute, ExprPath, Ident, Index, LitStr, ReturnType, Signature, Token, Visibility};
+use syn::{
+    Attribute, ExprPath, FnArg, Ident, Index, LitStr, Pat, PatIdent, PatType, ReturnType,
+    Signature, Token, Visibility,
+};
 
 use crate::ast::{path_text, Handler, Param, Requirement, Scheme, ScopeExpr};
 use crate::attr::{parse_handler, parse_public, parse_requirement};
@@ -129,9 +132,14 @@ fn expand(requirement: &Requirement, handler: Handler, route: Option<&Route>) ->
         &attrs.cfg(),
         &private,
     );
-    let inner_attrs = &attrs.inner;
-    let inner = quote!(#(#inner_attrs)* #sig #body);
-    let wrapper = wrapper_fn(&vis, &sig, body.span(), inner, &params, &marker, &private);
+    let wrapper = match direct_fn(&vis, &sig, &body, &attrs.inner, &params, &marker, &private) {
+        Some(direct) => direct,
+        None => {
+            let inner_attrs = &attrs.inner;
+            let inner = quote!(#(#inner_attrs)* #sig #body);
+            wrapper_fn(&vis, &sig, body.span(), inner, &params, &marker, &private)
+        }
+    };
     let Some(route) = route else {
         let outer_attrs = &attrs.outer;
         return quote! {
@@ -226,6 +234,98 @@ fn requirement_items(
 
         #policy_adapter
     }
+}
+
+/// `async fn name(__auth_args: Guarded<Marker, (..)>) -> Output { checks; let id = ..; body }`:
+/// the user's function itself, its parameters bound from the extracted tuple at the top of its
+/// body. One function per handler instead of a wrapper around the user's, which costs rustc
+/// less to check; `None` (use [`wrapper_fn`]) when moving the parameters into the body could
+/// change anything the user wrote:
+/// - attributes other than docs, `cfg` and the route (`#[tracing::instrument]` records the
+///   function's parameters, lint levels apply to the signature),
+/// - a parameter with attributes or a pattern other than a plain name (`_` would drop its
+///   value at once in a `let`, where a parameter lives until the function returns),
+/// - a body that opens with inner attributes (`#![..]`), which cannot follow a `let`.
+fn direct_fn(
+    vis: &Visibility,
+    sig: &Signature,
+    body: &Group,
+    inner_attrs: &[Attribute],
+    params: &[Param],
+    marker: &Ident,
+    private: &TokenStream,
+) -> Option<TokenStream> {
+    if !inner_attrs.is_empty() || opens_with_inner_attribute(body) {
+        return None;
+    }
+    let names = sig
+        .inputs
+        .iter()
+        .map(|input| match input {
+            FnArg::Typed(PatType { attrs, pat, .. }) if attrs.is_empty() => match &**pat {
+                Pat::Ident(PatIdent {
+                    attrs,
+                    by_ref: None,
+                    subpat: None,
+                    ..
+                }) if attrs.is_empty() => Some(pat),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let Signature {
+        asyncness,
+        fn_token,
+        ident,
+        paren_token,
+        output,
+        ..
+    } = sig;
+    let extracted = params.iter().map(|param| extracted_type(param, private));
+    let checks = params.iter().filter_map(|param| type_check(param, private));
+    let values = params.iter().map(|param| match param.optional_credentials {
+        Some(_) => quote!(.into_option()),
+        None => TokenStream::new(),
+    });
+    // Out of the user's reach: the body cannot name it.
+    let args = Ident::new("__auth_args", Span::mixed_site());
+    let bindings = match names.as_slice() {
+        [] => TokenStream::new(),
+        [name] => {
+            let value = values.into_iter().next().unwrap_or_default();
+            quote!(let #name = #args.into_inner().0 #value;)
+        }
+        _ => {
+            let indexes = (0..names.len()).map(Index::from);
+            quote! {
+                let #args = #args.into_inner();
+                #(let #names = #args.#indexes #values;)*
+            }
+        }
+    };
+    let params = quote! {
+        #args: #private::Guarded<#marker, (#(#extracted,)*)>,
+    };
+    let mut function = quote!(#vis #asyncness #fn_token #ident);
+    paren_token.surround(&mut function, |tokens| tokens.extend(params));
+    output.to_tokens(&mut function);
+    let mut statements = quote!(#(#checks)* #bindings);
+    statements.extend(body.stream());
+    let mut block = Group::new(Delimiter::Brace, statements);
+    block.set_span(body.span());
+    function.extend([TokenTree::Group(block)]);
+    Some(function)
+}
+
+/// Whether the body starts with `#![..]`.
+fn opens_with_inner_attribute(body: &Group) -> bool {
+    let mut tokens = body.stream().into_iter();
+    matches!(
+        (tokens.next(), tokens.next()),
+        (Some(TokenTree::Punct(hash)), Some(TokenTree::Punct(bang)))
+            if hash.as_char() == '#' && bang.as_char() == '!'
+    )
 }
 
 /// `fn name(__auth_args: Guarded<Marker, (..)>) -> impl Future<Output = ..> { inner; checks;
@@ -586,6 +686,102 @@ mod tests {
     }
 
     #[test]
+    fn without_other_attributes_the_function_binds_its_parameters_in_its_body() {
+        let actual = expansion(
+            quote!(scope = "items:write"),
+            quote! {
+                /// Creates an item.
+                pub async fn create(body: web::Json<Item>, mut who: Identity, maybe: Option<Claims<MyClaims>>) -> impl Responder {
+                    HttpResponse::Ok()
+                }
+            },
+        );
+        same(
+            actual,
+            with_order_check(
+                quote! {
+                    #[doc(hidden)]
+                    pub enum __auth_requirement_create {}
+
+                    impl ::auth_runtime::__private_v0_1_0::StaticRequirement for __auth_requirement_create {
+                        const REQUIREMENT: ::auth_runtime::__private_v0_1_0::Requirement =
+                            ::auth_runtime::__private_v0_1_0::BEARER
+                                .scope(::auth_runtime::__private_v0_1_0::Token("items:write"));
+                    }
+
+                    /// Creates an item.
+                    pub async fn create(
+                        __auth_args: ::auth_runtime::__private_v0_1_0::Guarded<
+                            __auth_requirement_create,
+                            (web::Json<Item>, Identity, ::auth_runtime::__private_v0_1_0::Optional<Claims<MyClaims> >,)
+                        >,
+                    ) -> impl Responder {
+                        ::auth_runtime::__private_v0_1_0::assert_extractor::<web::Json<Item>>();
+                        ::auth_runtime::__private_v0_1_0::assert_extractor::<Identity>();
+                        ::auth_runtime::__private_v0_1_0::assert_claims_type::<MyClaims>();
+                        let __auth_args = __auth_args.into_inner();
+                        let body = __auth_args.0;
+                        let mut who = __auth_args.1;
+                        let maybe = __auth_args.2.into_option();
+                        HttpResponse::Ok()
+                    }
+                },
+                "create",
+                quote!(::auth_runtime::__private_v0_1_0),
+            ),
+        );
+    }
+
+    #[test]
+    fn what_a_let_would_change_keeps_the_wrapper() {
+        let wrapped = |item: TokenStream| {
+            let actual = expansion(quote!(), item);
+            assert!(
+                actual.contains("impl :: core :: future :: Future"),
+                "not wrapped: {actual}"
+            );
+        };
+        // `_` in a `let` drops the value at once; a parameter lives until the handler returns.
+        wrapped(quote!(
+            async fn f(_: web::Data<Permit>) {}
+        ));
+        wrapped(quote!(
+            async fn f(web::Path(id): web::Path<u32>) {}
+        ));
+        wrapped(quote!(
+            async fn f(ref id: web::Path<u32>) {}
+        ));
+        wrapped(quote!(
+            async fn f(id @ _: web::Path<u32>) {}
+        ));
+        wrapped(quote!(
+            async fn f(#[allow(unused)] id: web::Path<u32>) {}
+        ));
+        wrapped(quote!(
+            async fn f(id: web::Path<u32>) {
+                #![allow(unused)]
+            }
+        ));
+        wrapped(quote!(
+            #[tracing::instrument]
+            async fn f(id: web::Path<u32>) {}
+        ));
+        // Docs and `cfg` describe the function actix-web sees either way.
+        let actual = expansion(
+            quote!(),
+            quote!(
+                /// Docs.
+                #[cfg(test)]
+                async fn f(id: web::Path<u32>) {
+                    #[doc = "not inner"]
+                    let x = 1;
+                }
+            ),
+        );
+        assert!(!actual.contains("Future"), "wrapped: {actual}");
+    }
+
+    #[test]
     fn the_private_module_is_named_after_the_version() {
         assert_eq!(private_module(), "__private_v0_1_0");
         assert_eq!(identifier_safe("0.1.0"), "0_1_0");
@@ -617,11 +813,10 @@ mod tests {
                             ::auth_runtime::__private_v0_1_0::BEARER;
                     }
 
-                    fn ping(
+                    async fn ping(
                         __auth_args: ::auth_runtime::__private_v0_1_0::Guarded<__auth_requirement_ping, ()>,
-                    ) -> impl ::core::future::Future<Output = &'static str> {
-                        async fn ping() -> &'static str { "pong" }
-                        ping()
+                    ) -> &'static str {
+                        "pong"
                     }
                 },
                 "ping",
@@ -640,7 +835,9 @@ mod tests {
         );
         assert_contains(
             &actual,
-            quote!(-> impl ::core::future::Future<Output = ()> { async fn touch() {} touch() }),
+            quote! {
+                async fn touch(__auth_args: ::auth_runtime::__private_v0_1_0::Guarded<__auth_requirement_touch, ()>,) {}
+            },
         );
     }
 
@@ -654,7 +851,17 @@ mod tests {
                 async fn broken() { let = ; }
             ),
         );
-        assert_contains(&actual, quote!(async fn broken() { let = ; }));
+        assert_contains(&actual, quote!({ let = ; }));
+        assert!(!actual.contains("compile_error"), "{actual}");
+        // Kept whole inside the wrapper too.
+        let actual = expansion(
+            quote!(),
+            quote!(
+                #[inline]
+                async fn broken() { let = ; }
+            ),
+        );
+        assert_contains(&actual, quote!(#[inline] async fn broken() { let = ; }));
         assert!(!actual.contains("compile_error"), "{actual}");
     }
 
@@ -686,7 +893,7 @@ mod tests {
         );
         assert_contains(
             &actual,
-            quote!(me(__auth_args.into_inner().0.into_option())),
+            quote!(let who = __auth_args.into_inner().0.into_option();),
         );
         assert!(!actual.contains("auth_runtime"));
     }
@@ -854,12 +1061,9 @@ mod tests {
                     }
 
                     #[cfg(test)]
-                    fn guarded(
+                    async fn guarded(
                         __auth_args: ::deps::auth::__private_v0_1_0::Guarded<__auth_requirement_guarded, ()>,
-                    ) -> impl ::core::future::Future<Output = ()> {
-                        async fn guarded() {}
-                        guarded()
-                    }
+                    ) {}
                 },
                 "guarded",
                 quote!(::deps::auth::__private_v0_1_0),
@@ -902,7 +1106,10 @@ mod tests {
             ),
         );
         assert_contains(&actual, quote!((Option<web::Query<Q>>, Claims<C>,)));
-        assert_contains(&actual, quote!(f(__auth_args.0, __auth_args.1)));
+        assert_contains(
+            &actual,
+            quote!(let __auth_args = __auth_args.into_inner(); let q = __auth_args.0; let c = __auth_args.1;),
+        );
         assert_contains(
             &actual,
             quote!(::auth_runtime::__private_v0_1_0::assert_claims_type::<C>();),
