@@ -99,8 +99,11 @@ use proc_macro::TokenStream;
 /// attributes of actix-web may be written above or below it, or the handler registered with
 /// `web::get().to(handler)`. Parameters are any actix-web extractors; `Option<Identity>` and
 /// `Option<Claims<T>>` are `None` only when no credentials were sent. Docs, `#[cfg]` and route
-/// attributes apply to the handler actix-web sees; any other attribute
-/// (`#[tracing::instrument]`, `#[allow(..)]`) stays on your function, which is kept as written.
+/// attributes apply to the handler actix-web sees. Without any other attribute, the handler is
+/// your function itself, taking one guarded extractor and binding your parameters (plain names)
+/// at the top of the body you wrote; any other attribute (`#[tracing::instrument]`,
+/// `#[allow(..)]`), a parameter pattern or a body opening with `#![..]` keeps your function as
+/// written, attributes and all, called by a generated handler.
 #[proc_macro_attribute]
 pub fn requires(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::requires(args.into(), item.into()).into()
