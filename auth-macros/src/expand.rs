@@ -263,12 +263,12 @@ fn direct_fn(
         .iter()
         .map(|input| match input {
             FnArg::Typed(PatType { attrs, pat, .. }) if attrs.is_empty() => match &**pat {
+                // A parameter's attributes are the `PatType`'s: syn leaves the pattern's empty.
                 Pat::Ident(PatIdent {
-                    attrs,
                     by_ref: None,
                     subpat: None,
                     ..
-                }) if attrs.is_empty() => Some(pat),
+                }) => Some(pat),
                 _ => None,
             },
             _ => None,
@@ -282,12 +282,8 @@ fn direct_fn(
         output,
         ..
     } = sig;
-    let extracted = params.iter().map(|param| extracted_type(param, private));
     let checks = params.iter().filter_map(|param| type_check(param, private));
-    let values = params.iter().map(|param| match param.optional_credentials {
-        Some(_) => quote!(.into_option()),
-        None => TokenStream::new(),
-    });
+    let values = params.iter().map(value_of);
     // Out of the user's reach: the body cannot name it.
     let args = Ident::new("__auth_args", Span::mixed_site());
     let bindings = match names.as_slice() {
@@ -304,11 +300,10 @@ fn direct_fn(
             }
         }
     };
-    let params = quote! {
-        #args: #private::Guarded<#marker, (#(#extracted,)*)>,
-    };
     let mut function = quote!(#vis #asyncness #fn_token #ident);
-    paren_token.surround(&mut function, |tokens| tokens.extend(params));
+    paren_token.surround(&mut function, |tokens| {
+        tokens.extend(guarded_parameter(&args, params, marker, private))
+    });
     output.to_tokens(&mut function);
     let mut statements = quote!(#(#checks)* #bindings);
     statements.extend(body.stream());
@@ -351,7 +346,6 @@ fn wrapper_fn(
         ReturnType::Type(arrow, ty) => (*arrow, ty.to_token_stream()),
         ReturnType::Default => (Token![->](Span::call_site()), quote!(())),
     };
-    let extracted = params.iter().map(|param| extracted_type(param, private));
     let checks = params.iter().filter_map(|param| type_check(param, private));
     // A single parameter is taken straight from the extracted tuple: binding the tuple first
     // costs rustc more in every handler.
@@ -365,18 +359,19 @@ fn wrapper_fn(
     };
     let args = params.iter().enumerate().map(|(index, param)| {
         let index = Index::from(index);
-        match param.optional_credentials {
-            Some(_) => quote!(#tuple.#index.into_option()),
-            None => quote!(#tuple.#index),
-        }
+        let value = value_of(param);
+        quote!(#tuple.#index #value)
     });
     // The wrapper's parentheses and braces are the user's: with spans of the attribute, rustc
     // takes the whole function for foreign code and drops its `never used` warning. The
     // parameter itself stays spanned at the attribute, out of reach of lints such as
     // `clippy::type_complexity` that the user cannot act on.
-    let params = quote! {
-        __auth_args: #private::Guarded<#marker, (#(#extracted,)*)>,
-    };
+    let params = guarded_parameter(
+        &Ident::new("__auth_args", Span::call_site()),
+        params,
+        marker,
+        private,
+    );
     let body = quote! {
         #inner
         #(#checks)*
@@ -390,6 +385,29 @@ fn wrapper_fn(
     block.set_span(brace);
     wrapper.extend([TokenTree::Group(block)]);
     wrapper
+}
+
+/// `args: Guarded<Marker, (..)>,`: the one parameter actix-web extracts, every parameter of the
+/// user's inside it.
+fn guarded_parameter(
+    args: &Ident,
+    params: &[Param],
+    marker: &Ident,
+    private: &TokenStream,
+) -> TokenStream {
+    let extracted = params.iter().map(|param| extracted_type(param, private));
+    quote! {
+        #args: #private::Guarded<#marker, (#(#extracted,)*)>,
+    }
+}
+
+/// What follows a parameter's extracted value to make it the user's: `.into_option()` for an
+/// optional credential, else nothing.
+fn value_of(param: &Param) -> TokenStream {
+    match param.optional_credentials {
+        Some(_) => quote!(.into_option()),
+        None => TokenStream::new(),
+    }
 }
 
 /// What `Guarded` extracts for a parameter: its type, except that `Option<Identity>` would be
