@@ -15,6 +15,7 @@ use crate::ast::{
     BUILTIN_SCHEMES,
 };
 use crate::errors::Errors;
+use crate::head::simple_head;
 use crate::suggest::{did_you_mean, quoted_list};
 
 const COMBINATORS: &[&str] = &["all", "any"];
@@ -102,6 +103,9 @@ pub(crate) fn parse_handler(item: TokenStream) -> syn::Result<Handler> {
     let mut trees: Vec<TokenTree> = item.clone().into_iter().collect();
     let parsed = match trees.pop() {
         Some(TokenTree::Group(body)) if body.delimiter() == Delimiter::Brace => {
+            if let Some((attrs, vis, sig)) = simple_head(&trees) {
+                return Ok(Handler::new(attrs, vis, sig, body));
+            }
             let head_tokens: TokenStream = trees.into_iter().collect();
             let head = |input: ParseStream| {
                 let attrs = input.call(Attribute::parse_outer)?;

@@ -14,6 +14,7 @@ mod ast;
 mod attr;
 mod errors;
 mod expand;
+mod head;
 mod openapi;
 mod route;
 mod suggest;
