@@ -290,12 +290,14 @@ fn direct_fn(
         [] => TokenStream::new(),
         [name] => {
             let value = values.into_iter().next().unwrap_or_default();
-            quote!(let #name = #args.into_inner().0 #value;)
+            // An `Index`, not a `0` in `quote!`, which would hand the compiler text to parse.
+            let first = Index::from(0);
+            quote!(let #name = #args.args.#first #value;)
         }
         _ => {
             let indexes = (0..names.len()).map(Index::from);
             quote! {
-                let #args = #args.into_inner();
+                let #args = #args.args;
                 #(let #names = #args.#indexes #values;)*
             }
         }
@@ -351,9 +353,9 @@ fn wrapper_fn(
     // costs rustc more in every handler.
     let (unpack, tuple) = match params.len() {
         0 => (None, TokenStream::new()),
-        1 => (None, quote!(__auth_args.into_inner())),
+        1 => (None, quote!(__auth_args.args)),
         _ => (
-            Some(quote!(let __auth_args = __auth_args.into_inner();)),
+            Some(quote!(let __auth_args = __auth_args.args;)),
             quote!(__auth_args),
         ),
     };
@@ -693,7 +695,7 @@ mod tests {
                         ::auth_runtime::__private_v0_1_0::assert_extractor::<web::Json<Item>>();
                         ::auth_runtime::__private_v0_1_0::assert_extractor::<Identity>();
                         ::auth_runtime::__private_v0_1_0::assert_claims_type::<MyClaims>();
-                        let __auth_args = __auth_args.into_inner();
+                        let __auth_args = __auth_args.args;
                         create(__auth_args.0, __auth_args.1, __auth_args.2.into_option())
                     }
                 },
@@ -737,7 +739,7 @@ mod tests {
                         ::auth_runtime::__private_v0_1_0::assert_extractor::<web::Json<Item>>();
                         ::auth_runtime::__private_v0_1_0::assert_extractor::<Identity>();
                         ::auth_runtime::__private_v0_1_0::assert_claims_type::<MyClaims>();
-                        let __auth_args = __auth_args.into_inner();
+                        let __auth_args = __auth_args.args;
                         let body = __auth_args.0;
                         let mut who = __auth_args.1;
                         let maybe = __auth_args.2.into_option();
@@ -909,10 +911,7 @@ mod tests {
             &actual,
             quote!(::deps::auth::__private_v0_1_0::Guarded<__auth_requirement_me, (::deps::auth::__private_v0_1_0::Optional<auth::Identity>,)>),
         );
-        assert_contains(
-            &actual,
-            quote!(let who = __auth_args.into_inner().0.into_option();),
-        );
+        assert_contains(&actual, quote!(let who = __auth_args.args.0.into_option();));
         assert!(!actual.contains("auth_runtime"));
     }
 
@@ -1126,7 +1125,7 @@ mod tests {
         assert_contains(&actual, quote!((Option<web::Query<Q>>, Claims<C>,)));
         assert_contains(
             &actual,
-            quote!(let __auth_args = __auth_args.into_inner(); let q = __auth_args.0; let c = __auth_args.1;),
+            quote!(let __auth_args = __auth_args.args; let q = __auth_args.0; let c = __auth_args.1;),
         );
         assert_contains(
             &actual,
