@@ -210,7 +210,8 @@ fn check_token(lit: &LitStr, kind: TokenKind, top_level: bool, errors: &mut Erro
     let noun = kind.key();
     let [example, _] = kind.examples();
     let token = lit.value();
-    let shown = escaped(&token);
+    // Only a refused token is shown, so it is escaped only then.
+    let shown = || escaped(&token);
     if token.contains(' ') {
         let words: Vec<&str> = token.split(' ').filter(|word| !word.is_empty()).collect();
         let fix = match words.as_slice() {
@@ -232,7 +233,10 @@ fn check_token(lit: &LitStr, kind: TokenKind, top_level: bool, errors: &mut Erro
         };
         errors.at(
             lit.span(),
-            format!("{noun} `{shown}` contains a space; a {noun} token cannot contain spaces: write {fix}"),
+            format!(
+                "{noun} `{}` contains a space; a {noun} token cannot contain spaces: write {fix}",
+                shown()
+            ),
         );
     } else if token.is_empty() {
         errors.at(
@@ -243,7 +247,8 @@ fn check_token(lit: &LitStr, kind: TokenKind, top_level: bool, errors: &mut Erro
         errors.at(
             lit.span(),
             format!(
-                "{noun} `{shown}` contains {}, which a {noun} token cannot contain; use printable ASCII other than space, `\"` and `\\` (RFC 6749 §3.3)",
+                "{noun} `{}` contains {}, which a {noun} token cannot contain; use printable ASCII other than space, `\"` and `\\` (RFC 6749 §3.3)",
+                shown(),
                 describe(bad),
             ),
         );
