@@ -36,17 +36,12 @@ const INSPECTED: &[&str] = &["Option", "Claims"];
 
 /// The attributes, visibility and signature of a head of the common shape; `None` for any other.
 pub(crate) fn simple_head(tokens: &[TokenTree]) -> Option<(Vec<Attribute>, Visibility, Signature)> {
+    // `#` and `[..]` pairs; syn reads them, and refuses anything else.
     let mut at = 0;
-    while let [TokenTree::Punct(hash), TokenTree::Group(group), ..] = &tokens[at..] {
-        if hash.as_char() != '#' || group.delimiter() != Delimiter::Bracket {
-            break;
-        }
+    while let [TokenTree::Punct(_), TokenTree::Group(_), ..] = &tokens[at..] {
         at += 2;
     }
-    let attrs = match at {
-        0 => Vec::new(),
-        _ => Attribute::parse_outer.parse2(stream(&tokens[..at])).ok()?,
-    };
+    let attrs = Attribute::parse_outer.parse2(stream(&tokens[..at])).ok()?;
     let vis_start = at;
     if word(tokens.get(at)?).as_deref() == Some("pub") {
         at += 1;
@@ -56,10 +51,7 @@ pub(crate) fn simple_head(tokens: &[TokenTree]) -> Option<(Vec<Attribute>, Visib
             }
         }
     }
-    let vis = match at - vis_start {
-        0 => Visibility::Inherited,
-        _ => syn::parse2(stream(&tokens[vis_start..at])).ok()?,
-    };
+    let vis: Visibility = syn::parse2(stream(&tokens[vis_start..at])).ok()?;
     let [TokenTree::Ident(asyncness), TokenTree::Ident(fn_token), TokenTree::Ident(ident), TokenTree::Group(params), rest @ ..] =
         &tokens[at..]
     else {
@@ -335,6 +327,9 @@ mod tests {
             quote!(async fn h(x: &dyn Trait)),
             // Qualifiers, generics and `where`.
             quote!(fn h()),
+            quote!(unsafe fn h()),
+            quote!(async fun h()),
+            quote!(async fn type()),
             quote!(async unsafe fn h()),
             quote!(const async fn h()),
             quote!(pub const async fn h()),
@@ -348,6 +343,7 @@ mod tests {
             quote!(async fn self()),
             quote!(pub pub async fn h()),
             quote!(#![inner] async fn h()),
+            quote!(![outer] async fn h()),
             // Patterns, receivers, attributes, and what is not a name and a type.
             quote!(async fn h(_: X)),
             quote!(async fn h((a, b): (A, B))),
