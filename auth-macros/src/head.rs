@@ -113,9 +113,10 @@ fn parameters(tokens: &[TokenTree]) -> Option<Punctuated<FnArg, Token![,]>> {
         else {
             return None;
         };
+        // `a: A`, or `a:&A` (a joint `:`), but not `a::b`.
         if KEYWORDS.contains(&name.to_string().as_str())
             || colon.as_char() != ':'
-            || colon.spacing() != Spacing::Alone
+            || is_path_separator(tokens, at + 1)
         {
             return None;
         }
@@ -178,12 +179,11 @@ fn path_type(tokens: &[TokenTree], mut at: usize) -> Option<usize> {
                 } else {
                     path_type(tokens, at)?
                 };
-                if is_punct(tokens.get(at), ',') && !is_punct(tokens.get(at + 1), '>') {
-                    at += 1;
-                    continue;
-                }
                 if is_punct(tokens.get(at), ',') {
                     at += 1;
+                    if !is_punct(tokens.get(at), '>') {
+                        continue;
+                    }
                 }
                 if !is_punct(tokens.get(at), '>') {
                     return None;
@@ -199,14 +199,11 @@ fn path_type(tokens: &[TokenTree], mut at: usize) -> Option<usize> {
     }
 }
 
-/// Past `'name` starting at `at`.
+/// Past `'name` starting at `at` (a `'` the caller saw; the lexer only makes one followed by a
+/// name).
 fn lifetime(tokens: &[TokenTree], at: usize) -> Option<usize> {
-    match (tokens.get(at), tokens.get(at + 1)) {
-        (Some(TokenTree::Punct(quote)), Some(TokenTree::Ident(_)))
-            if quote.spacing() == Spacing::Joint =>
-        {
-            Some(at + 2)
-        }
+    match tokens.get(at + 1) {
+        Some(TokenTree::Ident(_)) => Some(at + 2),
         _ => None,
     }
 }
@@ -266,6 +263,9 @@ mod tests {
             quote!(#[doc = "Lists."] #[cfg(test)] pub(crate) async fn list(mut a: A, b: ::x::B<'static, C<D>, >,) -> impl Responder),
             quote!(pub(in crate::api) async fn r#type(s: &'static str, m: &mut X, v: Vec<Vec<u8>>) -> Result<HttpResponse, Error>),
             quote!(async fn h(r: &'a mut X, i: Identity) -> (StatusCode, String)),
+            quote!(async fn h(a: A<B,>, c: C<D<E>, F>)),
+            // Without spaces, `:` is joint with the `&` after it.
+            "async fn h(a:&X,b:B)".parse().unwrap(),
         ] {
             let (attrs, vis, sig) =
                 simple_head(&trees(head.clone())).unwrap_or_else(|| panic!("not read: {head}"));
@@ -337,6 +337,7 @@ mod tests {
             quote!(async fn h() -> X where X: Y),
             quote!(async fn h() ->),
             quote!(async fn h() - X),
+            quote!(async fn h() - > X),
             quote!(async fn h() X),
             quote!(async fn h[]),
             quote!(async fn fn()),
@@ -355,7 +356,10 @@ mod tests {
             quote!(async fn h(a A)),
             quote!(async fn h(a: A b: B)),
             quote!(async fn h(a: A,, b: B)),
+            quote!(async fn h(a: A; b: B)),
+            quote!(async fn h(a = A)),
             quote!(async fn h(a::b: A)),
+            "async fn h(a:::b::C)".parse().unwrap(),
             quote!(async fn h(mut)),
             // Types other than a plain path.
             quote!(async fn h(a: [u8; 4])),
