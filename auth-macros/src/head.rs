@@ -1,5 +1,5 @@
-//! The common handler head read straight from its tokens: `[#[..]] [pub] async fn name(a: A, mut
-//! b: B) [-> Output]`, every parameter a plain name and every parameter type a path such as
+//! The common handler head read straight from its tokens: `[#[..]] [pub[(..)]] async fn name(a: A,
+//! mut b: B) [-> Output]`, every parameter a plain name and every parameter type a path such as
 //! `web::Path<u32>` or `&'static str`.
 //!
 //! syn's full grammar was the largest part of the macro's run: reading
