@@ -802,6 +802,30 @@ mod tests {
     }
 
     #[test]
+    fn a_wrapper_unpacks_the_extracted_tuple_only_for_several_parameters() {
+        let wrapper = |item: TokenStream| expansion(quote!(), item);
+        let one = wrapper(quote!(
+            #[tracing::instrument]
+            async fn f(_: web::Data<Permit>) {}
+        ));
+        assert_contains(&one, quote!(f(__auth_args.args.0)));
+        assert!(!one.contains("let __auth_args"), "{one}");
+        let none = wrapper(quote!(
+            #[tracing::instrument]
+            async fn f() {}
+        ));
+        assert!(!none.contains("let __auth_args"), "{none}");
+        let two = wrapper(quote!(
+            #[tracing::instrument]
+            async fn f(_: web::Data<Permit>, _: Identity) {}
+        ));
+        assert_contains(
+            &two,
+            quote!(let __auth_args = __auth_args.args; f(__auth_args.0, __auth_args.1)),
+        );
+    }
+
+    #[test]
     fn the_private_module_is_named_after_the_version() {
         assert_eq!(private_module(), "__private_v0_1_0");
         assert_eq!(identifier_safe("0.1.0"), "0_1_0");
