@@ -1,6 +1,9 @@
 //! The verified identity of a request: who, by which scheme, holding which scopes and roles, and
 //! how and when the user authenticated.
 
+use std::fmt;
+use std::sync::OnceLock;
+
 use serde_json::Value;
 
 use crate::scheme::Scheme;
@@ -28,7 +31,9 @@ pub struct Principal {
     scheme: Scheme,
     scopes: Scopes,
     roles: Scopes,
-    claims: Value,
+    /// The `sub` claim, when it is a string.
+    subject: Option<Box<str>>,
+    claims: ClaimSet,
     acr: Option<Box<str>>,
     auth_time: Option<u64>,
     /// Whether `scopes` already holds every scope the authenticator's scope hierarchy implies
@@ -39,10 +44,22 @@ pub struct Principal {
 impl Principal {
     /// A principal for `scheme` with `scopes` and `claims` (a JSON object).
     pub fn new(scheme: Scheme, scopes: Scopes, claims: Value) -> Self {
+        let subject = claims.get("sub").and_then(Value::as_str).map(Box::from);
+        Principal::with_claims(scheme, scopes, subject, ClaimSet::Value(claims))
+    }
+
+    /// A principal for `scheme` with `scopes` and `claims`, whose `sub` claim is `subject`.
+    pub(crate) fn with_claims(
+        scheme: Scheme,
+        scopes: Scopes,
+        subject: Option<Box<str>>,
+        claims: ClaimSet,
+    ) -> Self {
         Principal {
             scheme,
             scopes,
             roles: Scopes::new(),
+            subject,
             claims,
             acr: None,
             auth_time: None,
@@ -104,7 +121,7 @@ impl Principal {
 
     /// The subject (`sub` claim), if present.
     pub fn subject(&self) -> Option<&str> {
-        self.claims.get("sub").and_then(Value::as_str)
+        self.subject.as_deref()
     }
 
     /// The scopes held.
@@ -141,12 +158,50 @@ impl Principal {
 
     /// One claim by name.
     pub fn claim(&self, name: &str) -> Option<&Value> {
-        self.claims.get(name)
+        self.claims().get(name)
     }
 
     /// All claims, as a JSON object.
     pub fn claims(&self) -> &Value {
-        &self.claims
+        self.claims.value()
+    }
+}
+
+/// A principal's claims: a JSON object, or the verified payload of a token, read into one the
+/// first time it is asked for (most requests never ask: the checks read the payload directly,
+/// without building a `Value`).
+#[derive(Clone)]
+pub(crate) enum ClaimSet {
+    Value(Value),
+    Payload {
+        json: Box<[u8]>,
+        value: OnceLock<Value>,
+    },
+}
+
+impl ClaimSet {
+    /// The claims in `json`, a payload that was read as a JSON object when it was verified.
+    pub(crate) fn payload(json: Vec<u8>) -> Self {
+        ClaimSet::Payload {
+            json: json.into_boxed_slice(),
+            value: OnceLock::new(),
+        }
+    }
+
+    fn value(&self) -> &Value {
+        match self {
+            ClaimSet::Value(value) => value,
+            ClaimSet::Payload { json, value } => {
+                // Cannot fail: the payload was read as a JSON object when it was verified.
+                value.get_or_init(|| serde_json::from_slice(json).unwrap_or_default())
+            }
+        }
+    }
+}
+
+impl fmt::Debug for ClaimSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.value().fmt(f)
     }
 }
 

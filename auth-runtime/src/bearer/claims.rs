@@ -8,9 +8,13 @@ use serde_json::Value;
 
 use crate::hierarchy::ScopeHierarchy;
 use crate::http::refusal::{InvalidReason, Refusal};
-use crate::principal::{Principal, Scopes};
+use crate::principal::{ClaimSet, Principal, Scopes};
 use crate::revocation::deny_list::TokenIds;
 use crate::scheme::Scheme;
+
+mod json;
+
+pub(crate) use json::Json;
 
 /// Where scopes are read from in the claims: a claim name, or a path into nested objects.
 ///
@@ -35,7 +39,7 @@ impl ClaimPath {
         &self.segments
     }
 
-    fn lookup<'v>(&self, claims: &'v Value) -> Option<&'v Value> {
+    fn lookup<'v, 'p>(&self, claims: &'v Json<'p>) -> Option<&'v Json<'p>> {
         self.segments
             .iter()
             .try_fold(claims, |value, segment| value.get(segment))
@@ -129,38 +133,58 @@ struct Lifetime {
     nbf: Option<u64>,
 }
 
+/// What the claims of a token that passed the checks say, owned: everything but the claims
+/// themselves, which the principal is then given in whichever form the caller has them.
+struct Facts {
+    scopes: Scopes,
+    roles: Scopes,
+    subject: Option<Box<str>>,
+    acr: Option<String>,
+    auth_time: Option<u64>,
+    lifetime: Lifetime,
+    ids: TokenIds,
+    bound_key: Option<Box<str>>,
+}
+
 impl ClaimRules {
-    /// Checks the claims of a token whose signature `key` verified, at `now`, and builds its
-    /// principal. `typ` is the JOSE header's.
+    /// Checks the claims of a token whose signature `key` verified — its decoded `payload` —
+    /// at `now`, and builds its principal. `typ` is the JOSE header's. The principal keeps
+    /// the payload and reads it as a `Value` only if a handler asks for the claims.
     pub(crate) fn check(
         &self,
         typ: Option<&str>,
-        claims: Value,
+        payload: Vec<u8>,
         key: u64,
         now: u64,
     ) -> Result<Verified, Refusal> {
-        let lifetime = self.check_registered_claims(&claims, true, now)?;
-        if self
-            .typ
-            .as_ref()
-            .is_some_and(|required| !required.accepts(typ))
-        {
-            return Err(Refusal::Invalid(InvalidReason::WrongType));
-        }
-        self.finish(claims, lifetime, key)
+        let facts = {
+            let claims = parse_claims(&payload)?;
+            let lifetime = self.check_registered_claims(&claims, true, now)?;
+            if self
+                .typ
+                .as_ref()
+                .is_some_and(|required| !required.accepts(typ))
+            {
+                return Err(Refusal::Invalid(InvalidReason::WrongType));
+            }
+            self.facts(&claims, lifetime, claims.get("sub").and_then(Json::as_str))?
+        };
+        Ok(self.verified(facts, ClaimSet::payload(payload), key))
     }
 
-    /// Checks an introspection response (RFC 7662 §2.2) at `now`: `active` must be `true`, a `token_type` must name an access token, and the
-    /// other members are checked as a JWT's claims are (`iss`, `aud`, `nbf`, `exp` — optional
-    /// here — and the required claims). A response without `sub` (a client-credentials token)
-    /// gets its `client_id` as the subject.
+    /// Checks an introspection response (RFC 7662 §2.2), a JSON object, at `now`: `active`
+    /// must be `true`, a `token_type` must name an access token, and the other members are
+    /// checked as a JWT's claims are (`iss`, `aud`, `nbf`, `exp` — optional here — and the
+    /// required claims). A response without `sub` (a client-credentials token) gets its
+    /// `client_id` as the subject.
     pub(crate) fn check_introspection(
         &self,
-        mut claims: Value,
+        response: &[u8],
         now: u64,
     ) -> Result<Verified, Refusal> {
         use InvalidReason::*;
-        if claims.get("active") != Some(&Value::Bool(true)) {
+        let claims = parse_claims(response)?;
+        if claims.get("active") != Some(&Json::Bool(true)) {
             return Err(Refusal::Invalid(Inactive));
         }
         if let Some(token_type) = claims.get("token_type") {
@@ -171,61 +195,88 @@ impl ClaimRules {
                 return Err(Refusal::Invalid(WrongTokenType));
             }
         }
-        if let Some(object) = claims.as_object_mut() {
-            if !object.contains_key("sub") {
-                if let Some(client_id) = object.get("client_id").filter(|id| id.is_string()) {
-                    let client_id = client_id.clone();
-                    object.insert("sub".to_owned(), client_id);
-                }
-            }
-        }
+        let subject = match claims.get("sub") {
+            Some(sub) => sub.as_str(),
+            None => claims.get("client_id").and_then(Json::as_str),
+        };
         let lifetime = self.check_registered_claims(&claims, false, now)?;
-        self.finish(claims, lifetime, 0)
+        let facts = self.facts(&claims, lifetime, subject)?;
+        // Read once more as a `Value`, for the principal: an introspected answer is cached, not
+        // read on every request.
+        let mut value: Value = serde_json::from_slice(response).unwrap_or_default();
+        if let (Some(object), Some(subject)) = (value.as_object_mut(), &facts.subject) {
+            object
+                .entry("sub")
+                .or_insert_with(|| Value::String(subject.to_string()));
+        }
+        Ok(self.verified(facts, ClaimSet::Value(value), 0))
     }
 
-    /// The checks every token's claims pass, then its principal.
-    fn finish(
+    /// The checks every token's claims pass, and what they say. `subject` is the token's.
+    fn facts(
         &self,
-        claims: Value,
-        Lifetime { exp, nbf }: Lifetime,
-        key: u64,
-    ) -> Result<Verified, Refusal> {
+        claims: &Json<'_>,
+        lifetime: Lifetime,
+        subject: Option<&str>,
+    ) -> Result<Facts, Refusal> {
         use InvalidReason::*;
         // `iat` is informational (RFC 7519 §4.1.6), but when present it must be a NumericDate.
-        if claims
-            .get("iat")
-            .is_some_and(|iat| numeric_date(iat).is_none())
-        {
-            return Err(Refusal::Invalid(MissingClaim));
-        }
+        let iat = match claims.get("iat") {
+            None => None,
+            Some(iat) => Some(numeric_date(iat).ok_or(Refusal::Invalid(MissingClaim))?),
+        };
         if self
             .required_claims
             .iter()
-            .any(|claim| claims.get(claim).is_none_or(Value::is_null))
+            .any(|claim| claims.get(claim).is_none_or(|value| *value == Json::Null))
         {
             return Err(Refusal::Invalid(MissingClaim));
         }
-        let (acr, auth_time) = authentication(&claims)?;
+        let (acr, auth_time) = authentication(claims)?;
         let bound_key = match claims.get("cnf") {
             None => None,
             Some(cnf) => match cnf.get("jkt") {
-                Some(Value::String(jkt)) => Some(Box::from(jkt.as_str())),
+                Some(Json::String(jkt)) => Some(Box::from(&**jkt)),
                 // A confirmation this verifier cannot honour binds the token all the same.
                 _ => Some(Box::from("")),
             },
         };
         // RFC 7519 §4.1.7 makes `jti` a string; a number some issuers send is taken as its
         // decimal text, so that revoking "7" refuses it too.
+        let number;
         let jti = match claims.get("jti") {
-            Some(Value::Number(number)) => Some(number.to_string()),
-            jti => jti.and_then(Value::as_str).map(str::to_owned),
+            Some(Json::Number(jti)) => {
+                number = jti.to_string();
+                Some(number.as_str())
+            }
+            jti => jti.and_then(Json::as_str),
         };
-        let sub = claims.get("sub").and_then(Value::as_str);
-        let iat = claims.get("iat").and_then(numeric_date);
-        let ids = TokenIds::new(jti.as_deref(), sub, iat);
-        let scopes = collect(&self.scope_claims, &claims);
-        let roles = collect(&self.role_claims, &claims);
-        let mut principal = Principal::new(self.scheme, scopes, claims).with_roles(roles.iter());
+        Ok(Facts {
+            scopes: collect(&self.scope_claims, claims),
+            roles: collect(&self.role_claims, claims),
+            subject: subject.map(Box::from),
+            acr,
+            auth_time,
+            lifetime,
+            ids: TokenIds::new(jti, subject, iat),
+            bound_key,
+        })
+    }
+
+    /// The verified token whose claims `facts` describes and `claims` holds.
+    fn verified(&self, facts: Facts, claims: ClaimSet, key: u64) -> Verified {
+        let Facts {
+            scopes,
+            roles,
+            subject,
+            acr,
+            auth_time,
+            lifetime: Lifetime { exp, nbf },
+            ids,
+            bound_key,
+        } = facts;
+        let mut principal =
+            Principal::with_claims(self.scheme, scopes, subject, claims).with_roles(roles.iter());
         if let Some(acr) = acr {
             principal = principal.with_acr(acr);
         }
@@ -233,21 +284,21 @@ impl ClaimRules {
             principal = principal.with_auth_time(auth_time);
         }
         self.hierarchy.close(principal.close_scopes());
-        Ok(Verified {
+        Verified {
             principal: Arc::new(principal),
             exp: exp.unwrap_or(u64::MAX),
             nbf,
             key,
             ids,
             bound_key,
-        })
+        }
     }
 
     /// `exp` (required unless `exp_required` is false), `nbf`, `iss` and `aud` (RFC 7519
     /// §4.1.1–4.1.5), in jsonwebtoken's order: presence first, then time, then values.
     fn check_registered_claims(
         &self,
-        claims: &Value,
+        claims: &Json<'_>,
         exp_required: bool,
         now: u64,
     ) -> Result<Lifetime, Refusal> {
@@ -287,9 +338,9 @@ impl ClaimRules {
         }
         if let Some(aud) = aud {
             let accepted = match aud {
-                Value::String(aud) => self.audiences.iter().any(|expected| expected == aud),
-                Value::Array(auds) if auds.is_empty() => self.audiences.is_empty(),
-                Value::Array(auds) => auds.iter().any(|aud| {
+                Json::String(aud) => self.audiences.iter().any(|expected| expected == aud),
+                Json::Array(auds) if auds.is_empty() => self.audiences.is_empty(),
+                Json::Array(auds) => auds.iter().any(|aud| {
                     aud.as_str()
                         .is_some_and(|aud| self.audiences.iter().any(|expected| expected == aud))
                 }),
@@ -307,11 +358,11 @@ impl ClaimRules {
 
 /// `acr` and `auth_time` (OpenID Connect Core §2, RFC 9068 §2.2.1): informational unless an
 /// endpoint requires them, but when present they must be a string and a NumericDate.
-fn authentication(claims: &Value) -> Result<(Option<String>, Option<u64>), Refusal> {
+fn authentication(claims: &Json<'_>) -> Result<(Option<String>, Option<u64>), Refusal> {
     let wrong_type = Refusal::Invalid(InvalidReason::MissingClaim);
     let acr = match claims.get("acr") {
         None => None,
-        Some(Value::String(acr)) => Some(acr.clone()),
+        Some(Json::String(acr)) => Some(acr.to_string()),
         Some(_) => return Err(wrong_type),
     };
     let auth_time = match claims.get("auth_time") {
@@ -323,14 +374,14 @@ fn authentication(claims: &Value) -> Result<(Option<String>, Option<u64>), Refus
 
 /// The union of the values at `paths`: space-delimited strings (RFC 8693 §4.2) or arrays of
 /// strings. Values of any other type are ignored.
-fn collect(paths: &[ClaimPath], claims: &Value) -> Scopes {
+fn collect(paths: &[ClaimPath], claims: &Json<'_>) -> Scopes {
     let mut values = Scopes::new();
     for path in paths {
         match path.lookup(claims) {
-            Some(Value::String(list)) => values.extend_from_list(list),
-            Some(Value::Array(items)) => items
+            Some(Json::String(list)) => values.extend_from_list(list),
+            Some(Json::Array(items)) => items
                 .iter()
-                .filter_map(Value::as_str)
+                .filter_map(Json::as_str)
                 .for_each(|value| values.insert(value)),
             _ => {}
         }
@@ -338,96 +389,32 @@ fn collect(paths: &[ClaimPath], claims: &Value) -> Scopes {
     values
 }
 
-/// The claims of a token's payload: a JSON object in which no object repeats a member name.
-pub(crate) fn parse_claims(payload: &[u8]) -> Result<Value, Refusal> {
-    let malformed = Refusal::Invalid(InvalidReason::Malformed);
-    let StrictJson(claims) = serde_json::from_slice(payload).map_err(|_| malformed)?;
-    if claims.is_object() {
-        Ok(claims)
-    } else {
-        Err(malformed)
+/// The claims of a token's payload (or an introspection response): a JSON object in which no
+/// object repeats a member name.
+pub(crate) fn parse_claims(payload: &[u8]) -> Result<Json<'_>, Refusal> {
+    match Json::parse(payload) {
+        Ok(claims @ Json::Object(_)) => Ok(claims),
+        _ => Err(Refusal::Invalid(InvalidReason::Malformed)),
     }
 }
 
 /// An RFC 7519 NumericDate: a non-negative, finite number of seconds (possibly fractional,
 /// rounded down), below 2^64.
-pub(crate) fn numeric_date(value: &Value) -> Option<u64> {
-    value.as_u64().or_else(|| {
-        value
+fn numeric_date(value: &Json<'_>) -> Option<u64> {
+    match value {
+        Json::Number(number) => numeric_date_of(number),
+        _ => None,
+    }
+}
+
+/// The NumericDate `number` is, if it is one.
+pub(crate) fn numeric_date_of(number: &serde_json::Number) -> Option<u64> {
+    number.as_u64().or_else(|| {
+        number
             .as_f64()
             .filter(|seconds| seconds.is_finite() && *seconds >= 0.0 && *seconds < u64::MAX as f64)
             .map(|seconds| seconds as u64)
     })
-}
-
-/// JSON whose objects may not repeat a member name, at any depth.
-///
-/// RFC 7519 §4 lets a recipient either refuse duplicate claim names or keep the last one;
-/// keeping one is how a token means one thing here and another to a component that keeps the
-/// first (`{"scope":"none","scope":"admin"}`), so duplicates are refused. jsonwebtoken already
-/// refuses them in the claims it validates itself (`exp`, `nbf`, `iss`, `aud`, `sub`).
-struct StrictJson(Value);
-
-impl<'de> serde::Deserialize<'de> for StrictJson {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StrictVisitor).map(StrictJson)
-    }
-}
-
-/// The visits `serde_json`'s `deserialize_any` makes: it never calls `visit_string`,
-/// `visit_none` or `visit_some`, so they keep serde's defaults.
-struct StrictVisitor;
-
-impl<'de> serde::de::Visitor<'de> for StrictVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("JSON without duplicate member names")
-    }
-
-    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
-        Ok(Value::Bool(value))
-    }
-
-    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
-        Ok(Value::from(value))
-    }
-
-    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
-        Ok(Value::from(value))
-    }
-
-    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number))
-    }
-
-    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
-        Ok(Value::String(value.to_owned()))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(StrictJson(item)) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut object = serde_json::Map::new();
-        while let Some(name) = map.next_key::<String>()? {
-            let StrictJson(value) = map.next_value()?;
-            if object.contains_key(&name) {
-                return Err(serde::de::Error::custom("duplicate member name"));
-            }
-            object.insert(name, value);
-        }
-        Ok(Value::Object(object))
-    }
 }
 
 #[cfg(test)]
@@ -453,20 +440,17 @@ mod tests {
         }
     }
 
+    fn bytes(claims: &Value) -> Vec<u8> {
+        serde_json::to_vec(claims).unwrap()
+    }
+
     fn refusal(rules: &ClaimRules, claims: Value) -> Option<Refusal> {
-        rules.check(None, claims, 1, NOW).err()
+        rules.check(None, bytes(&claims), 1, NOW).err()
     }
 
     #[test]
-    fn claims_keep_every_json_value_and_refuse_a_repeated_member() {
-        let payload = br#"{"s":"a\u0041","e":"\u00e9t\u00e9","n":-5,"u":7,"f":1.5,"b":true,"z":null,"a":[1,{"x":-2}],"o":{"k":"v"}}"#;
-        assert_eq!(
-            parse_claims(payload).unwrap(),
-            json!({
-                "s": "aA", "e": "été", "n": -5, "u": 7, "f": 1.5, "b": true, "z": null,
-                "a": [1, { "x": -2 }], "o": { "k": "v" },
-            })
-        );
+    fn claims_are_a_json_object_without_a_repeated_member() {
+        assert!(parse_claims(br#"{"sub":"alice","n":{"k":1}}"#).is_ok());
         let malformed = Some(Refusal::Invalid(InvalidReason::Malformed));
         for refused in [
             &br#"{"scope":"none","scope":"admin"}"#[..],
@@ -476,7 +460,38 @@ mod tests {
             b"{",
         ] {
             assert_eq!(parse_claims(refused).err(), malformed);
+            assert_eq!(
+                rules(&[]).check(None, refused.to_vec(), 1, NOW).err(),
+                malformed
+            );
+            assert_eq!(
+                rules(&[]).check_introspection(refused, NOW).err(),
+                malformed
+            );
         }
+    }
+
+    #[test]
+    fn the_principal_reads_the_payload_as_the_claims_and_its_subject() {
+        let payload = br#"{"exp":1800000600,"sub":"al\u0069ce","s":"a\u0041","n":-5,"f":1.5,"a":[1,{"x":-2}]}"#;
+        let verified = rules(&[]).check(None, payload.to_vec(), 1, NOW).unwrap();
+        let principal = &verified.principal;
+        assert_eq!(principal.subject(), Some("alice"));
+        assert_eq!(
+            principal.claims(),
+            &json!({ "exp": 1_800_000_600u64, "sub": "alice", "s": "aA", "n": -5, "f": 1.5, "a": [1, { "x": -2 }] })
+        );
+        assert_eq!(principal.claim("n"), Some(&json!(-5)));
+        assert!(format!("{principal:?}").contains(r#""s": String("aA")"#));
+        let not_a_string = json!({ "exp": NOW + 600, "sub": 7 });
+        assert_eq!(
+            rules(&[])
+                .check(None, bytes(&not_a_string), 1, NOW)
+                .unwrap()
+                .principal
+                .subject(),
+            None
+        );
     }
 
     #[test]
@@ -523,7 +538,7 @@ mod tests {
             Some(Refusal::Invalid(InvalidReason::MissingClaim))
         );
         let verified = rules
-            .check_introspection(json!({ "active": true, "sub": "alice" }), NOW)
+            .check_introspection(&bytes(&json!({ "active": true, "sub": "alice" })), NOW)
             .unwrap();
         assert_eq!(verified.exp, u64::MAX);
         assert_eq!(verified.key, 0);
@@ -533,8 +548,13 @@ mod tests {
     fn an_introspected_client_token_gets_its_client_id_as_subject_and_a_sub_is_kept() {
         let rules = rules(&[]);
         let subject = |claims: Value| {
-            let verified = rules.check_introspection(claims, NOW).unwrap();
-            verified.principal.subject().map(str::to_owned)
+            let verified = rules.check_introspection(&bytes(&claims), NOW).unwrap();
+            let subject = verified.principal.subject().map(str::to_owned);
+            assert_eq!(
+                verified.principal.claim("sub").and_then(Value::as_str),
+                subject.as_deref()
+            );
+            subject
         };
         assert_eq!(
             subject(json!({ "active": true, "client_id": "reporting" })).as_deref(),
@@ -550,7 +570,7 @@ mod tests {
     #[test]
     fn cnf_jkt_binds_the_token_to_that_thumbprint_and_any_other_confirmation_to_none() {
         let rules = rules(&[]);
-        let bound = |claims: Value| rules.check(None, claims, 1, NOW).unwrap().bound_key;
+        let bound = |claims: Value| rules.check(None, bytes(&claims), 1, NOW).unwrap().bound_key;
         let exp = NOW + 600;
         assert_eq!(bound(json!({ "exp": exp })), None);
         assert_eq!(

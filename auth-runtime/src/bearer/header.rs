@@ -7,7 +7,9 @@
 //! is decoded on the stack and its strings borrowed from there: nothing is allocated.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
+use std::rc::Rc;
 
 use base64::Engine;
 use serde::de::{Deserializer, IgnoredAny, Visitor};
@@ -137,6 +139,39 @@ struct RawHeader<'a> {
     typ: Option<Text<'a>>,
     #[serde(default)]
     crit: Option<IgnoredAny>,
+}
+
+/// The header of the last token whose signature verified on a thread, by its base64url segment.
+struct Verified {
+    segment: Box<str>,
+    header: Rc<JoseHeader<'static>>,
+}
+
+thread_local! {
+    static VERIFIED: RefCell<Option<Verified>> = const { RefCell::new(None) };
+}
+
+/// The header `segment` decodes to, if it is the header of the last token whose signature
+/// verified on this thread ([`remember`]). An issuer writes the same header on every token it
+/// signs with one key, so most tokens skip decoding theirs. Only a segment that decoded and
+/// passed [`JoseHeader::decode`]'s checks is remembered, and its decoding depends on nothing
+/// else: the same segment always decodes to the same header.
+pub(crate) fn verified(segment: &str) -> Option<Rc<JoseHeader<'static>>> {
+    VERIFIED.with_borrow(|last| {
+        last.as_ref()
+            .filter(|last| *last.segment == *segment)
+            .map(|last| Rc::clone(&last.header))
+    })
+}
+
+/// Remembers `header`, decoded from `segment`, as the header of a token whose signature
+/// verified, in place of the one remembered before on this thread.
+pub(crate) fn remember(segment: &str, header: &JoseHeader<'_>) {
+    let header = Rc::new(header.clone().into_owned());
+    VERIFIED.set(Some(Verified {
+        segment: segment.into(),
+        header,
+    }));
 }
 
 /// A JSON string, borrowed from the input unless it has escapes.

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use base64::Engine;
 
-use crate::bearer::claims::{parse_claims, ClaimRules, Verified};
-use crate::bearer::header::{HeaderBuffer, JoseHeader};
+use crate::bearer::claims::{ClaimRules, Verified};
+use crate::bearer::header::{self, HeaderBuffer, JoseHeader};
 use crate::bearer::jwks::key_set::Miss;
 use crate::bearer::jwks::refresher::Demand;
 use crate::bearer::jwks::store::KeyStore;
@@ -69,15 +69,41 @@ impl JwtVerifier {
     /// the answer is ready at once: `invalid_token` for an unknown `kid`, 503 when there is no
     /// usable key.
     pub(crate) fn verify(&self, token: &str, now: u64) -> Outcome<Result<Verified, Refusal>> {
-        let mut buffer = HeaderBuffer::new();
-        let header = match self.rules.check_header(token, &mut buffer) {
-            Ok(header) => header,
+        let segment = match self.rules.check_shape(token) {
+            Ok(segment) => segment,
             Err(refusal) => return Outcome::ready(Err(refusal)),
         };
+        if let Some(header) = header::verified(segment) {
+            return self.verify_headed(token, &header, now, |_| {});
+        }
+        let mut buffer = HeaderBuffer::new();
+        match JoseHeader::decode(segment, &mut buffer) {
+            Ok(header) => self.verify_headed(token, &header, now, |header| {
+                header::remember(segment, header)
+            }),
+            Err(refusal) => Outcome::ready(Err(refusal)),
+        }
+    }
+
+    /// Verifies `token`, whose header is `header`, at `now`; `signed` is told the header when
+    /// the token's key is in memory and the token passes every check.
+    fn verify_headed(
+        &self,
+        token: &str,
+        header: &JoseHeader<'_>,
+        now: u64,
+        signed: impl FnOnce(&JoseHeader<'_>),
+    ) -> Outcome<Result<Verified, Refusal>> {
         let set = self.keys.load();
         let view = set.view();
-        let miss = match view.select(&header) {
-            Ok(key) => return Outcome::ready(self.rules.verify_with(token, &header, key, now)),
+        let miss = match view.select(header) {
+            Ok(key) => {
+                let verified = self.rules.verify_with(token, header, key, now);
+                if verified.is_ok() {
+                    signed(header);
+                }
+                return Outcome::ready(verified);
+            }
             Err(miss) => miss,
         };
         let complete = view.is_complete();
@@ -93,8 +119,8 @@ impl JwtVerifier {
                 // requests racing one key rotation, or the first fetch, can hit).
                 let latest = self.keys.load();
                 let view = latest.view();
-                return Outcome::ready(match view.select(&header) {
-                    Ok(key) => self.rules.verify_with(token, &header, key, now),
+                return Outcome::ready(match view.select(header) {
+                    Ok(key) => self.rules.verify_with(token, header, key, now),
                     Err(miss) => Err(refusal_of(miss, view.is_complete())),
                 });
             }
@@ -102,7 +128,7 @@ impl JwtVerifier {
         };
         let verifier = self.clone();
         let token = token.to_owned();
-        let header = header.into_owned();
+        let header = header.clone().into_owned();
         Outcome::pending(async move {
             wait.finished().await;
             let set = verifier.keys.load();
@@ -129,13 +155,10 @@ fn refusal_of(miss: Miss, complete: bool) -> Refusal {
 }
 
 impl Rules {
-    /// The checks that need no key: size, shape, a decodable header with an `alg` this library
-    /// verifies and without `crit` (decoded into `buffer`).
-    fn check_header<'b>(
-        &self,
-        token: &str,
-        buffer: &'b mut HeaderBuffer,
-    ) -> Result<JoseHeader<'b>, Refusal> {
+    /// The checks of a token's size and shape (three dot-separated parts); its header segment.
+    /// The header itself is decoded next, unless it is the last one verified
+    /// ([`header::verified`]).
+    fn check_shape<'t>(&self, token: &'t str) -> Result<&'t str, Refusal> {
         use InvalidReason::*;
         if token.len() > self.max_token_bytes {
             return Err(Refusal::Invalid(TooLarge));
@@ -144,7 +167,7 @@ impl Rules {
             return Err(Refusal::Invalid(Malformed));
         }
         let (header, _) = token.split_once('.').ok_or(Refusal::Invalid(Malformed))?;
-        JoseHeader::decode(header, buffer)
+        Ok(header)
     }
 
     /// Verifies the signature with `key` (whose algorithm is the header's), then the claims.
@@ -174,8 +197,7 @@ impl Rules {
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(payload)
             .map_err(|_| Refusal::Invalid(Malformed))?;
-        let claims = parse_claims(&payload)?;
         self.claims
-            .check(header.typ.as_deref(), claims, key.fingerprint(), now)
+            .check(header.typ.as_deref(), payload, key.fingerprint(), now)
     }
 }

@@ -11,10 +11,9 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use quick_cache::sync::Cache;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::bearer::claims::numeric_date;
+use crate::bearer::claims::numeric_date_of;
 use crate::bearer::verifier::{SignatureError, Verifier};
 use crate::dpop::nonce::{Freshness, Nonces};
 use crate::http::refusal::{ProofReason, Refusal};
@@ -137,7 +136,7 @@ struct Claims {
     jti: Option<String>,
     htm: Option<String>,
     htu: Option<String>,
-    iat: Option<Value>,
+    iat: Option<serde_json::Number>,
     ath: Option<String>,
     nonce: Option<String>,
 }
@@ -203,7 +202,7 @@ impl ProofRules {
         else {
             return Err(refuse(Malformed));
         };
-        let iat = numeric_date(&iat).ok_or(refuse(Malformed))?;
+        let iat = numeric_date_of(&iat).ok_or(refuse(Malformed))?;
         if jti.is_empty() {
             return Err(refuse(Malformed));
         }

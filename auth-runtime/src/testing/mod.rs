@@ -986,6 +986,42 @@ mod tests {
         assert_eq!(principal.subject(), Some("eve"));
     }
 
+    #[test]
+    fn a_header_is_remembered_once_a_token_with_it_verified_and_the_next_is_checked_in_full() {
+        use crate::bearer::header;
+        // Each test runs on a thread of its own: nothing is remembered here yet.
+        let issuer = TestIssuer::hs256();
+        let auth = issuer.authenticator();
+        let token = issuer.token().subject("ann").sign();
+        let segment = token.split('.').next().unwrap();
+        let forged = format!("{}AAAA", &token[..token.len() - 4]);
+        let expired = issuer.token().expires_in(-3600).sign();
+        for refused in [&forged, &expired] {
+            assert!(verify_bearer(&auth, refused).is_err());
+            assert!(header::verified(segment).is_none(), "{refused}");
+        }
+        assert_eq!(verify_bearer(&auth, &token).unwrap().subject(), Some("ann"));
+        let remembered = header::verified(segment).expect("remembered");
+        assert_eq!(remembered.alg, AlgName::Registered(Algorithm::HS256));
+        assert_eq!(remembered.kid.as_deref(), Some(issuer.kid()));
+        assert!(header::verified(&segment[1..]).is_none());
+        // The next tokens with that header: their own signature and claims decide.
+        assert!(verify_bearer(&auth, &forged).is_err());
+        assert!(verify_bearer(&auth, &expired).is_err());
+        let bob = issuer.token().subject("bob").sign();
+        assert_eq!(verify_bearer(&auth, &bob).unwrap().subject(), Some("bob"));
+        // A token with another header takes its place once it verifies.
+        let other = TestIssuer::new(Algorithm::HS384);
+        let carol = other.token().subject("carol").sign();
+        let auth = other.authenticator();
+        assert_eq!(
+            verify_bearer(&auth, &carol).unwrap().subject(),
+            Some("carol")
+        );
+        assert!(header::verified(segment).is_none());
+        assert!(header::verified(carol.split('.').next().unwrap()).is_some());
+    }
+
     /// The JOSE header and the claims of `token` (or of a DPoP proof), unverified.
     pub(super) fn decode(token: &str) -> (Value, Value) {
         let part = |index: usize| -> Value {

@@ -6,7 +6,6 @@ use std::time::Duration;
 use base64::Engine;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{redirect, Client, Url};
-use serde_json::Value;
 
 use super::config::{ClientAuthMethod, ClientCredentials, Introspection};
 use crate::bearer::claims::parse_claims;
@@ -66,12 +65,12 @@ impl IntrospectionClient {
         })
     }
 
-    /// Introspects `token` at `endpoint`: the answer's JSON object, or why there is none.
+    /// Introspects `token` at `endpoint`: the answer, a JSON object, or why there is none.
     pub(super) async fn introspect(
         &self,
         endpoint: &Url,
         token: &str,
-    ) -> Result<Value, CallFailed> {
+    ) -> Result<Vec<u8>, CallFailed> {
         let call = async {
             let mut form: Vec<(&str, &str)> =
                 vec![("token", token), ("token_type_hint", "access_token")];
@@ -131,12 +130,13 @@ impl IntrospectionClient {
                 body.extend_from_slice(&chunk);
             }
             // RFC 7662 §2.2: a JSON object; duplicate member names are refused as in claims.
-            parse_claims(&body).map_err(|_| {
-                fail(
+            match parse_claims(&body) {
+                Ok(_) => Ok(body),
+                Err(_) => Err(fail(
                     endpoint,
                     "answered something other than a JSON object".into(),
-                )
-            })
+                )),
+            }
         };
         tokio::time::timeout(self.total_timeout, call)
             .await

@@ -290,7 +290,7 @@ impl Shared {
     }
 
     /// Interprets one call's outcome: the answer, and until when it may be cached.
-    fn answer(&self, outcome: Result<serde_json::Value, CallFailed>) -> (Answer, Option<u64>) {
+    fn answer(&self, outcome: Result<Vec<u8>, CallFailed>) -> (Answer, Option<u64>) {
         let now = clock::now();
         let response = match outcome {
             Ok(response) => response,
@@ -307,7 +307,7 @@ impl Shared {
                 return (Err(Refusal::IntrospectionUnavailable), None);
             }
         };
-        match self.rules.check_introspection(response, now) {
+        match self.rules.check_introspection(&response, now) {
             Ok(Verified {
                 principal,
                 exp,

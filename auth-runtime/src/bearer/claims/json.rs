@@ -1,0 +1,247 @@
+//! A token's payload as the claim checks read it: JSON borrowed from the decoded payload.
+//!
+//! A string that needs no unescaping is not copied and an object is a list of members, so
+//! reading a usual token's claims allocates once (its member list), where a
+//! `serde_json::Value` allocates every name and string and a tree node for the object. The
+//! principal keeps the payload and builds its `Value` only when a handler asks for the claims.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Number;
+
+/// One JSON value of a payload. Objects never repeat a member name, at any depth: RFC 7519 §4
+/// lets a recipient either refuse duplicate claim names or keep the last one, and keeping one
+/// is how a token means one thing here and another to a component that keeps the first
+/// (`{"scope":"none","scope":"admin"}`), so duplicates are refused.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Json<'p> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(Cow<'p, str>),
+    Array(Vec<Json<'p>>),
+    Object(Vec<(Cow<'p, str>, Json<'p>)>),
+}
+
+/// How many members an object may have for its names to be compared pairwise; a larger one is
+/// checked by sorting its names.
+const PAIRWISE_MEMBERS: usize = 16;
+
+impl<'p> Json<'p> {
+    /// Reads `json`: a JSON document in which no object repeats a member name.
+    pub(crate) fn parse(json: &'p [u8]) -> Result<Json<'p>, serde_json::Error> {
+        serde_json::from_slice(json)
+    }
+
+    /// The member `name` of an object.
+    pub(crate) fn get(&self, name: &str) -> Option<&Json<'p>> {
+        match self {
+            Json::Object(members) => members
+                .iter()
+                .find(|(member, _)| member == name)
+                .map(|(_, value)| value),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is one.
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::String(text) => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// Whether two members of `members` have the same name.
+fn repeats_a_name(members: &[(Cow<'_, str>, Json<'_>)]) -> bool {
+    if members.len() <= PAIRWISE_MEMBERS {
+        return members
+            .iter()
+            .enumerate()
+            .any(|(i, (name, _))| members[..i].iter().any(|(earlier, _)| earlier == name));
+    }
+    let mut names: Vec<&str> = members.iter().map(|(name, _)| &**name).collect();
+    names.sort_unstable();
+    names.windows(2).any(|pair| pair[0] == pair[1])
+}
+
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+/// The visits `serde_json`'s `deserialize_any` makes: it never calls `visit_none` or
+/// `visit_some`, so they keep serde's defaults.
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JSON without duplicate member names")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Json<'de>, E> {
+        Ok(Json::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(value.into()))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(value.into()))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Json<'de>, E> {
+        // JSON has no NaN or infinity: serde_json reads every number it can into a finite f64.
+        Ok(Number::from_f64(value).map_or(Json::Null, Json::Number))
+    }
+
+    fn visit_borrowed_str<E>(self, value: &'de str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Borrowed(value)))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(value.to_owned())))
+    }
+
+    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Json::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
+        let mut members = Vec::new();
+        while let Some(Name(name)) = map.next_key()? {
+            members.push((name, map.next_value()?));
+        }
+        if repeats_a_name(&members) {
+            return Err(de::Error::custom("duplicate member name"));
+        }
+        Ok(Json::Object(members))
+    }
+}
+
+/// A member name, borrowed when it needs no unescaping (serde's own `Cow<str>` always copies).
+struct Name<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+struct NameVisitor;
+
+impl<'de> Visitor<'de> for NameVisitor {
+    type Value = Name<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Borrowed(name)))
+    }
+
+    fn visit_str<E>(self, name: &str) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Owned(name.to_owned())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    /// What a `Json` says, as a `Value`, to compare with serde_json's reading.
+    fn value(json: &Json<'_>) -> Value {
+        match json {
+            Json::Null => Value::Null,
+            Json::Bool(value) => Value::Bool(*value),
+            Json::Number(number) => Value::Number(number.clone()),
+            Json::String(text) => Value::String(text.to_string()),
+            Json::Array(items) => Value::Array(items.iter().map(value).collect()),
+            Json::Object(members) => Value::Object(
+                members
+                    .iter()
+                    .map(|(name, member)| (name.to_string(), value(member)))
+                    .collect(),
+            ),
+        }
+    }
+
+    #[test]
+    fn every_json_value_reads_as_serde_json_reads_it_and_plain_strings_are_borrowed() {
+        let payload = br#"{"s":"a\u0041","e":"\u00e9t\u00e9","p":"plain","n":-5,"u":7,"f":1.5,"b":true,"z":null,"a":[1,{"x":-2}],"o":{"k":"v"},"\u0071":"q"}"#;
+        let json = Json::parse(payload).unwrap();
+        assert_eq!(
+            value(&json),
+            serde_json::from_slice::<Value>(payload).unwrap()
+        );
+        assert_eq!(
+            value(&json),
+            json!({
+                "s": "aA", "e": "été", "p": "plain", "n": -5, "u": 7, "f": 1.5,
+                "b": true, "z": null, "a": [1, { "x": -2 }], "o": { "k": "v" }, "q": "q",
+            })
+        );
+        assert!(matches!(
+            json.get("p"),
+            Some(Json::String(Cow::Borrowed("plain")))
+        ));
+        assert!(matches!(json.get("s"), Some(Json::String(Cow::Owned(_)))));
+        assert_eq!(json.get("p").and_then(Json::as_str), Some("plain"));
+        assert_eq!(json.get("n").and_then(Json::as_str), None);
+        assert_eq!(json.get("missing"), None);
+        assert_eq!(
+            json.get("o").and_then(|o| o.get("k")),
+            Some(&Json::String("v".into()))
+        );
+        assert_eq!(Json::Bool(true).get("k"), None);
+    }
+
+    #[test]
+    fn a_repeated_member_name_is_refused_at_any_depth_and_in_any_spelling() {
+        for refused in [
+            &br#"{"scope":"none","scope":"admin"}"#[..],
+            br#"{"scope":"none","sc\u006fpe":"admin"}"#,
+            br#"{"cnf":{"jkt":"a","jkt":"b"}}"#,
+            br#"[{"a":1},{"b":1,"c":2,"b":3}]"#,
+        ] {
+            assert!(
+                Json::parse(refused).is_err(),
+                "{}",
+                String::from_utf8_lossy(refused)
+            );
+        }
+        // Past the pairwise limit, the names are sorted to find the repeat.
+        let members = |names: &[usize]| {
+            let members: Vec<String> = names.iter().map(|n| format!(r#""m{n}":{n}"#)).collect();
+            format!("{{{}}}", members.join(","))
+        };
+        let many: Vec<usize> = (0..=PAIRWISE_MEMBERS).collect();
+        assert!(Json::parse(members(&many).as_bytes()).is_ok());
+        let mut repeated = many.clone();
+        repeated.push(PAIRWISE_MEMBERS / 2);
+        assert!(Json::parse(members(&repeated).as_bytes()).is_err());
+        let mut few: Vec<usize> = (0..PAIRWISE_MEMBERS - 1).collect();
+        assert!(Json::parse(members(&few).as_bytes()).is_ok());
+        few.push(0);
+        assert!(Json::parse(members(&few).as_bytes()).is_err());
+    }
+}
