@@ -163,11 +163,13 @@ impl Rules {
         if token.len() > self.max_token_bytes {
             return Err(Refusal::Invalid(TooLarge));
         }
-        if token.bytes().filter(|&b| b == b'.').count() != 2 {
-            return Err(Refusal::Invalid(Malformed));
+        // Exactly two dots: the first and the last are two, and none between them.
+        match (token.find('.'), token.rfind('.')) {
+            (Some(first), Some(last)) if first < last && !token[first + 1..last].contains('.') => {
+                Ok(&token[..first])
+            }
+            _ => Err(Refusal::Invalid(Malformed)),
         }
-        let (header, _) = token.split_once('.').ok_or(Refusal::Invalid(Malformed))?;
-        Ok(header)
     }
 
     /// Verifies the signature with `key` (whose algorithm is the header's), then the claims.

@@ -26,6 +26,10 @@ pub(crate) enum Json<'p> {
     Object(Vec<(Cow<'p, str>, Json<'p>)>),
 }
 
+/// How many members an object is given room for before it grows: a usual access token has
+/// `iss`, `sub`, `aud`, `exp`, `iat`, `jti`, `scope` and a few more (RFC 9068 §2.2).
+const USUAL_MEMBERS: usize = 12;
+
 /// How many members an object may have for its names to be compared pairwise; a larger one is
 /// checked by sorting its names.
 const PAIRWISE_MEMBERS: usize = 16;
@@ -124,7 +128,8 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        let mut members = Vec::new();
+        // Room for the members of a usual access token's claims at once.
+        let mut members = Vec::with_capacity(USUAL_MEMBERS);
         while let Some(Name(name)) = map.next_key()? {
             members.push((name, map.next_value()?));
         }
