@@ -2,7 +2,7 @@
 //! how and when the user authenticated.
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
@@ -32,7 +32,7 @@ pub struct Principal {
     scopes: Scopes,
     roles: Scopes,
     /// The `sub` claim, when it is a string.
-    subject: Option<Box<str>>,
+    subject: Option<Arc<str>>,
     claims: ClaimSet,
     acr: Option<Box<str>>,
     auth_time: Option<u64>,
@@ -44,7 +44,7 @@ pub struct Principal {
 impl Principal {
     /// A principal for `scheme` with `scopes` and `claims` (a JSON object).
     pub fn new(scheme: Scheme, scopes: Scopes, claims: Value) -> Self {
-        let subject = claims.get("sub").and_then(Value::as_str).map(Box::from);
+        let subject = claims.get("sub").and_then(Value::as_str).map(Arc::from);
         Principal::with_claims(scheme, scopes, subject, ClaimSet::Value(claims))
     }
 
@@ -52,7 +52,7 @@ impl Principal {
     pub(crate) fn with_claims(
         scheme: Scheme,
         scopes: Scopes,
-        subject: Option<Box<str>>,
+        subject: Option<Arc<str>>,
         claims: ClaimSet,
     ) -> Self {
         Principal {

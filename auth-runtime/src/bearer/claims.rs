@@ -138,7 +138,7 @@ struct Lifetime {
 struct Facts {
     scopes: Scopes,
     roles: Scopes,
-    subject: Option<Box<str>>,
+    subject: Option<Arc<str>>,
     acr: Option<String>,
     auth_time: Option<u64>,
     lifetime: Lifetime,
@@ -243,22 +243,19 @@ impl ClaimRules {
         };
         // RFC 7519 §4.1.7 makes `jti` a string; a number some issuers send is taken as its
         // decimal text, so that revoking "7" refuses it too.
-        let number;
         let jti = match claims.get("jti") {
-            Some(Json::Number(jti)) => {
-                number = jti.to_string();
-                Some(number.as_str())
-            }
-            jti => jti.and_then(Json::as_str),
+            Some(Json::Number(jti)) => Some(jti.to_string().into_boxed_str()),
+            jti => jti.and_then(Json::as_str).map(Box::from),
         };
+        let subject: Option<Arc<str>> = subject.map(Arc::from);
         Ok(Facts {
             scopes: collect(&self.scope_claims, claims),
             roles: collect(&self.role_claims, claims),
-            subject: subject.map(Box::from),
+            ids: TokenIds::new(jti, subject.clone(), iat),
+            subject,
             acr,
             auth_time,
             lifetime,
-            ids: TokenIds::new(jti, subject, iat),
             bound_key,
         })
     }

@@ -184,19 +184,20 @@ fn unverified_exp(token: &str) -> Option<u64> {
 #[derive(Clone)]
 pub(crate) struct TokenIds {
     jti: Option<Box<str>>,
-    /// `sub`, or an introspected token's `client_id` when it has no `sub`.
-    subject: Option<Box<str>>,
+    /// `sub`, or an introspected token's `client_id` when it has no `sub`: the principal's
+    /// subject, shared with it.
+    subject: Option<Arc<str>>,
     iat: Option<u64>,
 }
 
 impl TokenIds {
     /// The identifiers of a token.
-    pub(crate) fn new(jti: Option<&str>, subject: Option<&str>, iat: Option<u64>) -> TokenIds {
-        TokenIds {
-            jti: jti.map(Box::from),
-            subject: subject.map(Box::from),
-            iat,
-        }
+    pub(crate) fn new(
+        jti: Option<Box<str>>,
+        subject: Option<Arc<str>>,
+        iat: Option<u64>,
+    ) -> TokenIds {
+        TokenIds { jti, subject, iat }
     }
 }
 
@@ -281,7 +282,7 @@ impl Snapshot {
             }
         }
         if let Some(subject) = &ids.subject {
-            if let Some(&(issued_before, until)) = self.subjects.get(subject) {
+            if let Some(&(issued_before, until)) = self.subjects.get(&**subject) {
                 return now < until && ids.iat.is_none_or(|iat| iat < issued_before);
             }
         }
@@ -512,7 +513,7 @@ mod tests {
     fn ids(claims: Value) -> TokenIds {
         let text = |name| claims.get(name).and_then(Value::as_str);
         let iat = claims.get("iat").and_then(Value::as_u64);
-        TokenIds::new(text("jti"), text("sub"), iat)
+        TokenIds::new(text("jti").map(Box::from), text("sub").map(Arc::from), iat)
     }
 
     #[test]

@@ -419,7 +419,7 @@ mod tests {
     fn active(until: u64, nbf: Option<u64>) -> Entry {
         Entry::Active(Arc::new(Active {
             principal: Arc::new(Principal::user(Scheme::Bearer, "user-42")),
-            ids: TokenIds::new(None, Some("user-42"), None),
+            ids: TokenIds::new(None, Some("user-42".into()), None),
             bound_key: None,
             nbf,
             until,
