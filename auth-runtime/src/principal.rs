@@ -173,8 +173,9 @@ impl Principal {
 #[derive(Clone)]
 pub(crate) enum ClaimSet {
     Value(Value),
+    /// Kept as decoded (a `Vec`: boxing it would copy it to trim the decoder's slack).
     Payload {
-        json: Box<[u8]>,
+        json: Vec<u8>,
         value: OnceLock<Value>,
     },
 }
@@ -183,7 +184,7 @@ impl ClaimSet {
     /// The claims in `json`, a payload that was read as a JSON object when it was verified.
     pub(crate) fn payload(json: Vec<u8>) -> Self {
         ClaimSet::Payload {
-            json: json.into_boxed_slice(),
+            json,
             value: OnceLock::new(),
         }
     }
