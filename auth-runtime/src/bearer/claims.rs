@@ -225,11 +225,12 @@ impl ClaimRules {
             None => None,
             Some(iat) => Some(numeric_date(iat).ok_or(Refusal::Invalid(MissingClaim))?),
         };
-        if self
-            .required_claims
-            .iter()
-            .any(|claim| claims.get(claim).is_none_or(|value| *value == Json::Null))
-        {
+        // An introspected client token's `client_id` stands for its missing `sub`.
+        let present = |claim: &String| {
+            claims.get(claim).is_some_and(|value| *value != Json::Null)
+                || (claim == "sub" && subject.is_some())
+        };
+        if !self.required_claims.iter().all(present) {
             return Err(Refusal::Invalid(MissingClaim));
         }
         let (acr, auth_time) = authentication(claims)?;
@@ -562,6 +563,29 @@ mod tests {
             Some("alice")
         );
         assert_eq!(subject(json!({ "active": true, "client_id": 7 })), None);
+
+        // A required `sub` is the client's then too, as the principal's claims show it.
+        let mut rules = rules.clone();
+        rules.required_claims = vec!["sub".into()];
+        let client = json!({ "active": true, "client_id": "reporting" });
+        let verified = rules.check_introspection(&bytes(&client), NOW).unwrap();
+        assert_eq!(verified.principal.claim("sub"), Some(&json!("reporting")));
+        let refused =
+            rules.check_introspection(&bytes(&json!({ "active": true, "client_id": 7 })), NOW);
+        assert_eq!(
+            refused.err(),
+            Some(Refusal::Invalid(InvalidReason::MissingClaim))
+        );
+        let jwt = rules.check(
+            None,
+            bytes(&json!({ "exp": NOW + 600, "client_id": "reporting" })),
+            1,
+            NOW,
+        );
+        assert_eq!(
+            jwt.err(),
+            Some(Refusal::Invalid(InvalidReason::MissingClaim))
+        );
     }
 
     #[test]
