@@ -161,7 +161,8 @@ impl Principal {
         self.claims().get(name)
     }
 
-    /// All claims, as a JSON object.
+    /// All claims, as a JSON object. A verified token's are read from its payload on the first
+    /// call (verification reads the claims it checks without building this `Value`), then kept.
     pub fn claims(&self) -> &Value {
         self.claims.value()
     }
