@@ -141,7 +141,7 @@ struct RawHeader<'a> {
     crit: Option<IgnoredAny>,
 }
 
-/// The header of the last token whose signature verified on a thread, by its base64url segment.
+/// The header of the last token that passed every check on a thread, by its base64url segment.
 struct Verified {
     segment: Box<str>,
     header: Rc<JoseHeader<'static>>,
@@ -151,8 +151,8 @@ thread_local! {
     static VERIFIED: RefCell<Option<Verified>> = const { RefCell::new(None) };
 }
 
-/// The header `segment` decodes to, if it is the header of the last token whose signature
-/// verified on this thread ([`remember`]). An issuer writes the same header on every token it
+/// The header `segment` decodes to, if it is the header of the last token that passed every
+/// check on this thread ([`remember`]). An issuer writes the same header on every token it
 /// signs with one key, so most tokens skip decoding theirs. Only a segment that decoded and
 /// passed [`JoseHeader::decode`]'s checks is remembered, and its decoding depends on nothing
 /// else: the same segment always decodes to the same header.
@@ -164,8 +164,9 @@ pub(crate) fn verified(segment: &str) -> Option<Rc<JoseHeader<'static>>> {
     })
 }
 
-/// Remembers `header`, decoded from `segment`, as the header of a token whose signature
-/// verified, in place of the one remembered before on this thread.
+/// Remembers `header`, decoded from `segment`, as the header of a token that passed every
+/// check, in place of the one remembered before on this thread (one header a thread: memory
+/// stays bounded whatever the tokens).
 pub(crate) fn remember(segment: &str, header: &JoseHeader<'_>) {
     let header = Rc::new(header.clone().into_owned());
     VERIFIED.set(Some(Verified {
