@@ -529,6 +529,56 @@ mod tests {
     }
 
     #[test]
+    fn a_required_claim_must_be_present_and_not_null() {
+        let mut rules = rules(&[]);
+        rules.required_claims = vec!["tenant".into()];
+        let exp = NOW + 600;
+        assert_eq!(
+            refusal(&rules, json!({ "exp": exp, "tenant": "acme" })),
+            None
+        );
+        assert_eq!(
+            refusal(&rules, json!({ "exp": exp, "tenant": false })),
+            None
+        );
+        for missing in [json!({ "exp": exp }), json!({ "exp": exp, "tenant": null })] {
+            assert_eq!(
+                refusal(&rules, missing),
+                Some(Refusal::Invalid(InvalidReason::MissingClaim))
+            );
+        }
+    }
+
+    #[test]
+    fn an_introspection_answer_must_be_active_and_of_an_access_token() {
+        let rules = rules(&[]);
+        let answer = |answer: Value| rules.check_introspection(&bytes(&answer), NOW).err();
+        for accepted in ["Bearer", "bearer", "DPoP", "dpop"] {
+            assert_eq!(
+                answer(json!({ "active": true, "token_type": accepted })),
+                None
+            );
+        }
+        assert_eq!(answer(json!({ "active": true })), None);
+        for refused in [json!("refresh_token"), json!("Bearerx"), json!(7)] {
+            assert_eq!(
+                answer(json!({ "active": true, "token_type": refused })),
+                Some(Refusal::Invalid(InvalidReason::WrongTokenType))
+            );
+        }
+        for inactive in [
+            json!({ "active": false }),
+            json!({ "active": "true" }),
+            json!({}),
+        ] {
+            assert_eq!(
+                answer(inactive),
+                Some(Refusal::Invalid(InvalidReason::Inactive))
+            );
+        }
+    }
+
+    #[test]
     fn exp_is_required_of_a_jwt_but_not_of_an_introspection_response() {
         let rules = rules(&[]);
         assert_eq!(
