@@ -987,6 +987,23 @@ mod tests {
     }
 
     #[test]
+    fn a_token_of_more_than_three_parts_is_malformed_whatever_its_first_three() {
+        use crate::http::refusal::InvalidReason;
+        let issuer = TestIssuer::hs256();
+        let auth = issuer.authenticator();
+        let token = issuer.token().subject("ann").sign();
+        assert!(verify_bearer(&auth, &token).is_ok());
+        // A fourth part that decodes as a signature would otherwise be checked as one.
+        for longer in [format!("{token}.AAAA"), format!("{token}.AAAA.AAAA")] {
+            assert_eq!(
+                verify_bearer(&auth, &longer).err(),
+                Some(Refusal::Invalid(InvalidReason::Malformed)),
+                "{longer}"
+            );
+        }
+    }
+
+    #[test]
     fn a_header_is_remembered_once_a_token_with_it_verified_and_the_next_is_checked_in_full() {
         use crate::bearer::header;
         // Each test runs on a thread of its own: nothing is remembered here yet.
