@@ -45,20 +45,23 @@ impl Principal {
     /// A principal for `scheme` with `scopes` and `claims` (a JSON object).
     pub fn new(scheme: Scheme, scopes: Scopes, claims: Value) -> Self {
         let subject = claims.get("sub").and_then(Value::as_str).map(Arc::from);
-        Principal::with_claims(scheme, scopes, subject, ClaimSet::Value(claims))
+        let claims = ClaimSet::Value(claims);
+        Principal::with_claims(scheme, scopes, Scopes::new(), subject, claims)
     }
 
-    /// A principal for `scheme` with `scopes` and `claims`, whose `sub` claim is `subject`.
+    /// A principal for `scheme` with `scopes`, `roles` and `claims`, whose `sub` claim is
+    /// `subject`.
     pub(crate) fn with_claims(
         scheme: Scheme,
         scopes: Scopes,
+        roles: Scopes,
         subject: Option<Arc<str>>,
         claims: ClaimSet,
     ) -> Self {
         Principal {
             scheme,
             scopes,
-            roles: Scopes::new(),
+            roles,
             subject,
             claims,
             acr: None,

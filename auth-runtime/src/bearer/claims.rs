@@ -273,8 +273,7 @@ impl ClaimRules {
             ids,
             bound_key,
         } = facts;
-        let mut principal =
-            Principal::with_claims(self.scheme, scopes, subject, claims).with_roles(roles.iter());
+        let mut principal = Principal::with_claims(self.scheme, scopes, roles, subject, claims);
         if let Some(acr) = acr {
             principal = principal.with_acr(acr);
         }
