@@ -390,7 +390,7 @@ fn collect(paths: &[ClaimPath], claims: &Json<'_>) -> Scopes {
 /// object repeats a member name.
 pub(crate) fn parse_claims(payload: &[u8]) -> Result<Json<'_>, Refusal> {
     match Json::parse(payload) {
-        Ok(claims @ Json::Object(_)) => Ok(claims),
+        Some(claims @ Json::Object(_)) => Ok(claims),
         _ => Err(Refusal::Invalid(InvalidReason::Malformed)),
     }
 }

@@ -35,9 +35,13 @@ const USUAL_MEMBERS: usize = 12;
 const PAIRWISE_MEMBERS: usize = 16;
 
 impl<'p> Json<'p> {
-    /// Reads `json`: a JSON document in which no object repeats a member name.
-    pub(crate) fn parse(json: &'p [u8]) -> Result<Json<'p>, serde_json::Error> {
-        serde_json::from_slice(json)
+    /// Reads `json`: a JSON document in which no object repeats a member name. `None` for
+    /// anything else, bytes that are not UTF-8 among them.
+    ///
+    /// The document is checked as UTF-8 once, whole, and read as text: read as bytes,
+    /// serde_json checks every string on its own, a call per name and value.
+    pub(crate) fn parse(json: &'p [u8]) -> Option<Json<'p>> {
+        serde_json::from_str(std::str::from_utf8(json).ok()?).ok()
     }
 
     /// The member `name` of an object.
@@ -45,7 +49,7 @@ impl<'p> Json<'p> {
         match self {
             Json::Object(members) => members
                 .iter()
-                .find(|(member, _)| member == name)
+                .find(|(member, _)| same_name(member, name))
                 .map(|(_, value)| value),
             _ => None,
         }
@@ -60,13 +64,23 @@ impl<'p> Json<'p> {
     }
 }
 
+/// Whether `a` and `b` are the same name. Their lengths and last bytes are compared before
+/// all their bytes: comparing the bytes is a call (`memcmp`), and the registered claim names
+/// (`iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, `jti`) all have three letters and end in
+/// different ones, so most pairs of a token's names differ in length or last byte.
+fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.last() == b.last() && a == b
+}
+
 /// Whether two members of `members` have the same name.
 fn repeats_a_name(members: &[(Cow<'_, str>, Json<'_>)]) -> bool {
     if members.len() <= PAIRWISE_MEMBERS {
-        return members
-            .iter()
-            .enumerate()
-            .any(|(i, (name, _))| members[..i].iter().any(|(earlier, _)| earlier == name));
+        return members.iter().enumerate().any(|(i, (name, _))| {
+            members[..i]
+                .iter()
+                .any(|(earlier, _)| same_name(earlier, name))
+        });
     }
     let mut names: Vec<&str> = members.iter().map(|(name, _)| &**name).collect();
     names.sort_unstable();
@@ -221,6 +235,44 @@ mod tests {
     }
 
     #[test]
+    fn bytes_are_accepted_exactly_when_serde_json_accepts_them_as_bytes() {
+        let inputs: [&[u8]; 16] = [
+            br#"{"name":"caf\xc3\xa9"}"#,
+            br#"{"caf\xc3\xa9":1}"#,
+            b"{\"name\":\"\xe2\x82\xac\xf0\x9f\x98\x80\"}",
+            b"{\"name\":\"caf\xe9\"}",
+            b"{\"name\":\"\xc0\xaf\"}",
+            b"{\"name\":\"\xed\xa0\x80\"}",
+            b"{\"name\":\"\xf4\x90\x80\x80\"}",
+            b"{\"name\":\"\xe2\x82\"}",
+            b"{\"n\xff\":1}",
+            b"{\"name\":1}\xff",
+            b"\xef\xbb\xbf{\"name\":1}",
+            br#"{"name":"\ud83d\ude00"}"#,
+            br#"{"name":"\ud800"}"#,
+            br#"{"name":"\u00"}"#,
+            b"{\"name\":\"a\x01b\"}",
+            b"{\"name\":1} ",
+        ];
+        for input in inputs {
+            let serde = serde_json::from_slice::<Value>(input);
+            let ours = Json::parse(input);
+            assert_eq!(
+                ours.as_ref().map(value),
+                serde.as_ref().ok().cloned(),
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+        }
+        // A string with characters beyond ASCII and no escape is still borrowed.
+        let json = Json::parse("{\"name\":\"café\"}".as_bytes()).unwrap();
+        assert!(matches!(
+            json.get("name"),
+            Some(Json::String(Cow::Borrowed("café")))
+        ));
+    }
+
+    #[test]
     fn a_repeated_member_name_is_refused_at_any_depth_and_in_any_spelling() {
         for refused in [
             &br#"{"scope":"none","scope":"admin"}"#[..],
@@ -229,7 +281,7 @@ mod tests {
             br#"[{"a":1},{"b":1,"c":2,"b":3}]"#,
         ] {
             assert!(
-                Json::parse(refused).is_err(),
+                Json::parse(refused).is_none(),
                 "{}",
                 String::from_utf8_lossy(refused)
             );
@@ -240,13 +292,13 @@ mod tests {
             format!("{{{}}}", members.join(","))
         };
         let many: Vec<usize> = (0..=PAIRWISE_MEMBERS).collect();
-        assert!(Json::parse(members(&many).as_bytes()).is_ok());
+        assert!(Json::parse(members(&many).as_bytes()).is_some());
         let mut repeated = many.clone();
         repeated.push(PAIRWISE_MEMBERS / 2);
-        assert!(Json::parse(members(&repeated).as_bytes()).is_err());
+        assert!(Json::parse(members(&repeated).as_bytes()).is_none());
         let mut few: Vec<usize> = (0..PAIRWISE_MEMBERS - 1).collect();
-        assert!(Json::parse(members(&few).as_bytes()).is_ok());
+        assert!(Json::parse(members(&few).as_bytes()).is_some());
         few.push(0);
-        assert!(Json::parse(members(&few).as_bytes()).is_err());
+        assert!(Json::parse(members(&few).as_bytes()).is_none());
     }
 }
