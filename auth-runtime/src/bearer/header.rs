@@ -11,10 +11,10 @@ use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 
-use base64::Engine;
 use serde::de::{Deserializer, IgnoredAny, Visitor};
 use serde::Deserialize;
 
+use crate::bearer::base64url;
 use crate::bearer::keys::AlgName;
 use crate::http::refusal::{InvalidReason, Refusal};
 
@@ -62,17 +62,14 @@ impl<'a> JoseHeader<'a> {
     /// (RFC 7515 §4.1.11: no extension is understood here).
     pub(crate) fn decode(segment: &str, buffer: &'a mut HeaderBuffer) -> Result<Self, Refusal> {
         let malformed = Refusal::Invalid(InvalidReason::Malformed);
-        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let json: &[u8] = if base64::decoded_len_estimate(segment.len()) <= STACK_BYTES {
-            let len = engine
-                .decode_slice(segment, &mut buffer.stack)
-                .map_err(|_| malformed)?;
-            &buffer.stack[..len]
-        } else {
-            engine
-                .decode_vec(segment, &mut buffer.heap)
-                .map_err(|_| malformed)?;
-            &buffer.heap
+        let segment = segment.as_bytes();
+        let json: &[u8] = match base64url::decode_into(segment, &mut buffer.stack) {
+            Some(json) => json,
+            // Too large for the stack (or not base64url, then refused here).
+            None => {
+                buffer.heap = base64url::decode(segment).ok_or(malformed)?;
+                &buffer.heap
+            }
         };
         // A derived deserializer also reads a struct from a JSON array; a header is an object.
         if json.trim_ascii_start().first() != Some(&b'{') || !nests_within_limit(json) {
@@ -205,6 +202,7 @@ impl<'de> Visitor<'de> for TextVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
     use jsonwebtoken::Algorithm;
 
     fn decode(json: &str) -> Result<JoseHeader<'static>, Refusal> {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use base64::Engine;
+use crate::bearer::base64url;
 
 use crate::bearer::claims::{ClaimRules, Verified};
 use crate::bearer::header::{self, HeaderBuffer, JoseHeader};
@@ -196,9 +196,7 @@ impl Rules {
             Err(SignatureError::Malformed) => return Err(Refusal::Invalid(Malformed)),
             Err(SignatureError::Invalid) => return Err(Refusal::Invalid(BadSignature)),
         }
-        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| Refusal::Invalid(Malformed))?;
+        let payload = base64url::decode(payload.as_bytes()).ok_or(Refusal::Invalid(Malformed))?;
         self.claims
             .check(header.typ.as_deref(), payload, key.fingerprint(), now)
     }

@@ -7,6 +7,7 @@
 //! - `token_cache` remembers verified tokens;
 //! - `introspection` asks the authorization server about tokens that are not JWTs (RFC 7662).
 
+mod base64url;
 pub(crate) mod claims;
 pub(crate) mod facts;
 pub(crate) mod header;

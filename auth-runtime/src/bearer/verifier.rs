@@ -17,8 +17,9 @@
 //! Features unify across a dependency graph, so both may be on: then aws-lc-rs is used, the
 //! backend the crate defaults to (faster, and without the `rsa` crate's RUSTSEC-2023-0071).
 
-use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, DecodingKeyKind};
+
+use crate::bearer::base64url;
 
 #[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
 compile_error!(
@@ -137,14 +138,11 @@ impl Verifier {
 
     /// Verifies the base64url `signature` of `message` (a token's `header.payload`).
     pub(crate) fn verify(&self, message: &[u8], signature: &str) -> Result<(), SignatureError> {
-        // A few bytes of slack: the decoder asks for room for a partial last quantum. A longer
-        // signature is refused by the decoder before it decodes anything (its length estimate
-        // exceeds the buffer).
-        let mut buffer = [0u8; MAX_SIGNATURE_BYTES + 3];
-        let len = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode_slice(signature, &mut buffer)
-            .map_err(|_| SignatureError::Malformed)?;
-        if self.0.verify(message, &buffer[..len]) {
+        // A longer signature is refused before anything is decoded.
+        let mut buffer = [0u8; MAX_SIGNATURE_BYTES];
+        let signature = base64url::decode_into(signature.as_bytes(), &mut buffer)
+            .ok_or(SignatureError::Malformed)?;
+        if self.0.verify(message, signature) {
             Ok(())
         } else {
             Err(SignatureError::Invalid)
