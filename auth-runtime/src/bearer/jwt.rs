@@ -164,8 +164,11 @@ impl Rules {
             return Err(Refusal::Invalid(TooLarge));
         }
         // Exactly two dots: the first and the last are two, and none between them.
-        match (token.find('.'), token.rfind('.')) {
-            (Some(first), Some(last)) if first < last && !token[first + 1..last].contains('.') => {
+        let bytes = token.as_bytes();
+        match (memchr::memchr(b'.', bytes), memchr::memrchr(b'.', bytes)) {
+            (Some(first), Some(last))
+                if first < last && memchr::memchr(b'.', &bytes[first + 1..last]).is_none() =>
+            {
                 Ok(&token[..first])
             }
             _ => Err(Refusal::Invalid(Malformed)),
@@ -189,14 +192,17 @@ impl Rules {
         if !key.accepts(header.alg) {
             return Err(Refusal::Invalid(WrongAlgorithm));
         }
-        let (message, signature) = token.rsplit_once('.').ok_or(Refusal::Invalid(Malformed))?;
-        let (_, payload) = message.split_once('.').ok_or(Refusal::Invalid(Malformed))?;
+        let malformed = Refusal::Invalid(Malformed);
+        let last = memchr::memrchr(b'.', token.as_bytes()).ok_or(malformed)?;
+        let (message, signature) = (&token[..last], &token[last + 1..]);
+        let first = memchr::memchr(b'.', message.as_bytes()).ok_or(malformed)?;
+        let payload = &message[first + 1..];
         match key.verifier().verify(message.as_bytes(), signature) {
             Ok(()) => {}
-            Err(SignatureError::Malformed) => return Err(Refusal::Invalid(Malformed)),
+            Err(SignatureError::Malformed) => return Err(malformed),
             Err(SignatureError::Invalid) => return Err(Refusal::Invalid(BadSignature)),
         }
-        let payload = base64url::decode(payload.as_bytes()).ok_or(Refusal::Invalid(Malformed))?;
+        let payload = base64url::decode(payload.as_bytes()).ok_or(malformed)?;
         self.claims
             .check(header.typ.as_deref(), payload, key.fingerprint(), now)
     }

@@ -106,7 +106,7 @@ pub(crate) fn check_b64token(token: &[u8]) -> Result<&str, Malformed> {
         .iter()
         .rposition(|&b| b != b'=')
         .map_or(0, |last| last + 1);
-    if !syntax || body_len == 0 || token[..body_len].contains(&b'=') {
+    if !syntax || body_len == 0 || memchr::memchr(b'=', &token[..body_len]).is_some() {
         return Err(Malformed::Token);
     }
     // Only ASCII was let through, so this cannot fail.
