@@ -91,6 +91,12 @@ pub fn validation(alg: Algorithm) -> Validation {
     validation
 }
 
+/// A serial whose token is as long as nearly every token of a fresh-token run: the serial is
+/// in the `jti` and `sub` claims, and the tokens from serial 1,000 up (all but the first 1,000
+/// of the 30,000 or more that `scripts/load-bench.sh` mints) have messages of the same number
+/// of SHA-256 blocks as this one; the first ones are a block shorter.
+pub const TYPICAL_SERIAL: u64 = 10_000;
+
 /// A token allowed to read items, distinct for every `serial`; valid for two days.
 pub fn mint(alg: Algorithm, serial: u64) -> String {
     mint_scoped(alg, serial, TOKEN_SCOPE)
@@ -192,6 +198,21 @@ mod tests {
         let tokens = mint_many(Algorithm::HS256, 100);
         let unique: std::collections::HashSet<_> = tokens.iter().collect();
         assert_eq!(unique.len(), 100);
+    }
+
+    #[test]
+    fn the_typical_serial_hashes_as_many_blocks_as_the_load_tokens() {
+        // SHA-256 blocks of a message with its padding (at least 9 bytes).
+        let blocks = |serial| {
+            let token = mint(Algorithm::HS256, serial);
+            let (message, _) = token.rsplit_once('.').unwrap();
+            (message.len() + 9).div_ceil(64)
+        };
+        let typical = blocks(TYPICAL_SERIAL);
+        for serial in [1_000, 9_999, 29_999, 99_999, 999_999] {
+            assert_eq!(blocks(serial), typical, "serial {serial}");
+        }
+        assert_eq!(blocks(0) + 1, typical);
     }
 
     #[test]
