@@ -211,9 +211,15 @@ impl fmt::Debug for ClaimSet {
 }
 
 /// The scopes a principal holds. Compared case-sensitively (RFC 6749 §3.3).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Held as one text and where each scope ends in it: a token's scopes cost two allocations
+/// however many there are, where a string per scope costs one each.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Scopes {
-    tokens: Vec<Box<str>>,
+    /// Every scope, one after another, in the order first seen.
+    text: String,
+    /// Where each scope ends in `text`.
+    ends: Vec<usize>,
 }
 
 impl Scopes {
@@ -224,11 +230,12 @@ impl Scopes {
 
     /// Whether `scope` is held.
     pub fn contains(&self, scope: &str) -> bool {
-        self.tokens.iter().any(|token| &**token == scope)
+        self.iter().any(|held| held == scope)
     }
 
     /// Adds every space-delimited token of `list` (RFC 6749 §3.3, RFC 8693 §4.2).
     pub fn extend_from_list(&mut self, list: &str) {
+        self.text.reserve(list.len());
         for token in list.split(' ').filter(|token| !token.is_empty()) {
             self.insert(token);
         }
@@ -237,23 +244,35 @@ impl Scopes {
     /// Adds one scope.
     pub fn insert(&mut self, scope: &str) {
         if !self.contains(scope) {
-            self.tokens.push(scope.into());
+            self.text.push_str(scope);
+            self.ends.push(self.text.len());
         }
     }
 
     /// The scopes, in the order they were first seen.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.tokens.iter().map(|token| &**token)
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let scope = &self.text[start..end];
+            start = end;
+            scope
+        })
     }
 
     /// How many scopes are held.
     pub fn len(&self) -> usize {
-        self.tokens.len()
+        self.ends.len()
     }
 
     /// Whether no scope is held.
     pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
+        self.ends.is_empty()
+    }
+}
+
+impl fmt::Debug for Scopes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -296,6 +315,31 @@ mod tests {
             serde_json::to_value(&scopes).unwrap(),
             json!(["b", "a", "c"])
         );
+        assert_eq!(format!("{scopes:?}"), r#"["b", "a", "c"]"#);
+    }
+
+    #[test]
+    fn scopes_held_one_after_another_stay_apart() {
+        let scopes: Scopes = ["items:re", "ad", "ünï", ""].into_iter().collect();
+        assert_eq!(scopes.len(), 4);
+        assert_eq!(
+            scopes.iter().collect::<Vec<_>>(),
+            ["items:re", "ad", "ünï", ""]
+        );
+        assert!(!scopes.contains("items:read") && !scopes.contains("items"));
+        assert!(!scopes.contains("adü") && !scopes.contains("n"));
+        assert!(scopes.contains("ad") && scopes.contains("ünï") && scopes.contains(""));
+        // The same text, split elsewhere: other scopes.
+        let ab_c: Scopes = ["ab", "c"].into_iter().collect();
+        let a_bc: Scopes = ["a", "bc"].into_iter().collect();
+        assert_ne!(ab_c, a_bc);
+        assert_eq!(ab_c, ab_c.clone());
+        let mut growing = Scopes::new();
+        for n in 0..100 {
+            growing.extend_from_list(&format!("s{n} s{}", n / 2));
+        }
+        assert_eq!(growing.len(), 100);
+        assert!(growing.iter().eq((0..100).map(|n| format!("s{n}"))));
     }
 
     #[test]
