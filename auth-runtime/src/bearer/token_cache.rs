@@ -172,6 +172,13 @@ impl Lifecycle<u64, Entry> for NoteEvictions {
     }
 }
 
+/// Eight slots of the admission filter, one cache line: a token's two candidate slots are in
+/// the same line, so that checking them is one access to memory, not two (while the cache is
+/// full, every new token is checked, and the filter is too large to stay in the nearest
+/// caches between requests).
+#[repr(align(64))]
+struct SlotLine([AtomicU64; 8]);
+
 /// How many of a token's last bytes its cache key is computed from (see `TokenCache::key_of`).
 const KEYED_SUFFIX: usize = 32;
 
@@ -188,7 +195,7 @@ pub(crate) struct TokenCache {
     last_eviction: AtomicU64,
     /// The hashes of tokens verified once while the cache was full, one per slot: the
     /// admission filter (a "doorkeeper") that a token must pass a second time to enter.
-    seen_once: Box<[AtomicU64]>,
+    seen_once: Box<[SlotLine]>,
     max_age: u64,
     leeway: u64,
     hits: AtomicU64,
@@ -202,8 +209,13 @@ impl TokenCache {
             return None;
         }
         let evicted = Arc::new(AtomicBool::new(false));
-        // One slot per entry (rounded up to a power of two), at most 2^20 slots (8 MiB).
-        let slots = config.max_entries.clamp(1, 1 << 20).next_power_of_two();
+        // One slot per entry (rounded up to a power of two), at most 2^20 slots (8 MiB), in
+        // lines of eight.
+        let lines = config
+            .max_entries
+            .clamp(1, 1 << 20)
+            .next_power_of_two()
+            .div_ceil(8);
         Some(TokenCache {
             entries: Cache::with(
                 config.max_entries,
@@ -219,7 +231,9 @@ impl TokenCache {
             hasher: DefaultHashBuilder::default(),
             evicted,
             last_eviction: AtomicU64::new(0),
-            seen_once: (0..slots).map(|_| AtomicU64::new(0)).collect(),
+            seen_once: (0..lines)
+                .map(|_| SlotLine(std::array::from_fn(|_| AtomicU64::new(0))))
+                .collect(),
             max_age: config.max_age.as_secs(),
             leeway: leeway.as_secs(),
             hits: AtomicU64::new(0),
@@ -335,13 +349,7 @@ impl TokenCache {
         if last_eviction == 0 || now >= last_eviction.saturating_add(PRESSURE_SECS) {
             return true;
         }
-        // Two candidate slots per token, the one written chosen afresh on each verification, so
-        // that two tokens sharing a slot cannot keep overwriting each other.
-        let mask = self.seen_once.len() - 1;
-        let slots = [
-            &self.seen_once[hash as usize & mask],
-            &self.seen_once[(hash >> 32) as usize & mask],
-        ];
+        let slots = self.candidate_slots(hash);
         if slots
             .iter()
             .any(|slot| slot.load(Ordering::Relaxed) == hash)
@@ -357,6 +365,18 @@ impl TokenCache {
             >> 63) as usize;
         slots[turn].store(hash, Ordering::Relaxed);
         false
+    }
+
+    /// The two slots of the admission filter a token with `hash` may be remembered in: two, the
+    /// one written chosen afresh on each verification, so that two tokens sharing a slot cannot
+    /// keep overwriting each other; in one line, chosen by the hash's low bits, at two
+    /// different places chosen by its high bits.
+    fn candidate_slots(&self, hash: u64) -> [&AtomicU64; 2] {
+        let SlotLine(line) = &self.seen_once[hash as usize & (self.seen_once.len() - 1)];
+        let first = (hash >> 32) as usize % 8;
+        // 1 to 7 places away.
+        let second = first ^ (1 + (hash >> 40) as usize % 7);
+        [&line[first], &line[second]]
     }
 
     /// Drops expired entries and those of keys that left, at most once a second.
@@ -657,6 +677,35 @@ mod tests {
         assert_eq!(admitted.get(), 0, "none enters on its first verification");
         clients.iter().for_each(|token| request(token));
         assert!(admitted.get() >= 150, "{} of 200 entered", admitted.get());
+    }
+
+    #[test]
+    fn a_tokens_two_candidate_slots_differ_and_share_a_cache_line() {
+        let cache = full_cache();
+        let lines = cache.seen_once.len();
+        assert_eq!(lines, 128, "1,024 slots for 1,000 entries, eight to a line");
+        let mut used = std::collections::HashSet::new();
+        for n in 0..10_000u64 {
+            let hash = cache.hasher.hash_one(n);
+            let [first, second] = cache
+                .candidate_slots(hash)
+                .map(|slot| slot as *const _ as usize);
+            assert_ne!(first, second, "{hash:#x}");
+            assert_eq!(first / 64, second / 64, "{hash:#x}");
+            used.extend([first, second]);
+        }
+        assert_eq!(
+            used.len(),
+            lines * 8,
+            "every slot is some token's candidate"
+        );
+        assert_eq!(
+            TokenCache::new(&TokenCacheConfig::default().max_entries(1), Duration::ZERO)
+                .unwrap()
+                .seen_once
+                .len(),
+            1
+        );
     }
 
     #[test]
