@@ -699,6 +699,21 @@ mod tests {
             lines * 8,
             "every slot is some token's candidate"
         );
+        // The line from the hash's low bits, the first place from bits 32–34, the distance to
+        // the second from bits 40 on: independent parts of the hash.
+        for line in [0, 5, 127] {
+            let base = &cache.seen_once[line] as *const SlotLine as usize;
+            for first in 0..8u64 {
+                for distance in 1..8u64 {
+                    let hash = (distance - 1) << 40 | first << 32 | line as u64;
+                    let places = cache
+                        .candidate_slots(hash)
+                        .map(|slot| (slot as *const AtomicU64 as usize - base) / 8);
+                    let expected = [first, first ^ distance].map(|place| place as usize);
+                    assert_eq!(places, expected, "{hash:#x}");
+                }
+            }
+        }
         assert_eq!(
             TokenCache::new(&TokenCacheConfig::default().max_entries(1), Duration::ZERO)
                 .unwrap()
