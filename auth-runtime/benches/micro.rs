@@ -56,8 +56,8 @@ fn verification(c: &mut Criterion) {
         // Raw: the signature check alone, as a user writes it by hand at best with aws-lc-rs:
         // the key parsed once, the signature already decoded. What `cold` adds over this is
         // the token's own work (header, base64, claims, checks) and the backend's difference.
-        // Its nonce has as many digits as most of `cold`'s (a few million iterations), so that
-        // its message is as long as theirs: a hash covers the message in 64-byte blocks.
+        // Its nonce is in the range `cold`'s reach (about a million iterations), so that its
+        // message is as long as theirs within a few bytes: a hash covers it in 64-byte blocks.
         #[cfg(feature = "aws-lc-rs")]
         {
             let token = bench.token(1_000_000);
