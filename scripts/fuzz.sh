@@ -16,7 +16,7 @@ set -euo pipefail
 
 seconds="${1:-60}"
 sanitizer="${FUZZ_SANITIZER:-address}"
-targets=(${FUZZ_TARGETS:-authorization_header basic_decode jwt_verify challenge dpop_proof})
+targets=(${FUZZ_TARGETS:-authorization_header basic_decode jwt_verify claims_json challenge dpop_proof})
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 

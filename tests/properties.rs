@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use actix_web::http::header::HeaderValue;
 use auth_runtime::testing::internals::{
-    check_challenge_value, decode_basic, Authorization, Malformed,
+    check_challenge_value, claims_json_reads_as_serde_json, decode_basic, Authorization, Malformed,
 };
 use auth_runtime::testing::verify_bearer;
 use auth_runtime::{Algorithm, Authenticator, Challenge};
@@ -210,6 +210,72 @@ proptest! {
         prop_assert_eq!(credentials.user_id(), user.as_str());
         prop_assert_eq!(credentials.password(), password.as_str());
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The claims reader.
+
+/// JSON-like text: mostly the characters JSON gives meaning to, so that much of it is JSON and
+/// the rest is nearly JSON; any other character now and then.
+fn json_like_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        4 => prop::sample::select(vec![
+            "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\ud83d", "\\ude00", "\\n", "0",
+            "-", "1", "9", ".", "e", "E", "+", "true", "false", "null", " ", "\t", "\n", "\r",
+            "\"scope\"", "\"sc\\u006fpe\"", "\"a\"", "é", "\u{1}", "\u{c}", "18446744073709551616",
+        ]).prop_map(str::to_owned),
+        1 => any::<char>().prop_map(String::from),
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn the_claims_reader_reads_json_like_text_as_serde_json_does(text in json_like_text()) {
+        claims_json_reads_as_serde_json(text.as_bytes()).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn the_claims_reader_reads_any_bytes_as_serde_json_does(
+        bytes in prop::collection::vec(any::<u8>(), 0..64),
+    ) {
+        claims_json_reads_as_serde_json(&bytes).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn the_claims_reader_reads_any_json_value_as_serde_json_does(
+        value in json_value(),
+        pretty in any::<bool>(),
+    ) {
+        let text = if pretty {
+            serde_json::to_string_pretty(&value)
+        } else {
+            serde_json::to_string(&value)
+        };
+        claims_json_reads_as_serde_json(text.unwrap().as_bytes()).map_err(TestCaseError::fail)?;
+    }
+}
+
+/// Any JSON value: numbers of every kind, strings of any characters, nested arrays and objects.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<u64>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        any::<String>().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(any::<String>(), inner, 0..6)
+                .prop_map(|members| Value::Object(members.into_iter().collect())),
+        ]
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -435,6 +501,22 @@ fn regenerate_fuzz_seed_corpus() {
         Vec::new(),
     ];
     write("basic_decode", basics);
+
+    // Claims as tokens carry them, and the JSON the reader must refuse as serde_json does.
+    let claims_json: Vec<Vec<u8>> = [
+        &br#"{"aud":"items-api","exp":1796486436,"iat":1796313636,"iss":"https://issuer.bench","jti":0,"scope":"items:read items:write","sub":"user-0"}"#[..],
+        br#"{"iss":"https://issuer.test","aud":["test-api","x"],"sub":"user-42","scope":"read","realm_access":{"roles":["admin"]},"cnf":{"jkt":"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"},"exp":4102444800.5,"nbf":-0,"acr":"\u0061al2"}"#,
+        br#"{"scope":"none","scope":"admin"}"#,
+        br#"{"s":"\ud83d\ude00 \ud83d \u00e9\n","n":[18446744073709551616,-9223372036854775808,1e400,01]}"#,
+        b"{\"a\":\"\x01\",\"b\":\"\xc3\xa9\xff\"} \x0c",
+        br#"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"#,
+        b" \t\r\n{ \"a\" : [ 1 , 2.5e-3 , true , false , null ] , \"b\" : { } }\n",
+        b"",
+    ]
+    .iter()
+    .map(|seed| seed.to_vec())
+    .collect();
+    write("claims_json", claims_json);
 
     // Parts separated by 0xFF (never in UTF-8): scheme, realm, then name and value pairs.
     let challenge = |parts: &[&[u8]]| parts.join(&0xff);

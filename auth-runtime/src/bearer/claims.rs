@@ -14,6 +14,8 @@ use crate::scheme::Scheme;
 
 mod json;
 
+#[cfg(feature = "testing")]
+pub(crate) use json::oracle;
 pub(crate) use json::Json;
 
 /// Where scopes are read from in the claims: a claim name, or a path into nested objects.
@@ -658,4 +660,5 @@ mod tests {
             Some("")
         );
     }
+
 }

@@ -73,6 +73,19 @@ pub mod internals {
 
     use crate::basic::passwords::Passwords;
 
+    /// Whether the claims reader and serde_json read `json` alike: both refuse it, or both
+    /// read the same values (repeated member names refused by both). `Err` describes the
+    /// difference.
+    pub fn claims_json_reads_as_serde_json(json: &[u8]) -> Result<(), String> {
+        use crate::bearer::claims::{oracle, Json};
+        let (ours, serde) = (Json::parse(json), oracle::parse(json));
+        if ours == serde {
+            Ok(())
+        } else {
+            Err(format!("claims reader: {ours:?}, serde_json: {serde:?}"))
+        }
+    }
+
     /// Whether configuration may place `value` in a challenge (a realm, for instance).
     pub fn check_challenge_value(value: &str) -> Result<(), &'static str> {
         crate::http::challenge::Challenge::check_value(value)

@@ -6,11 +6,11 @@
 //! principal keeps the payload and builds its `Value` only when a handler asks for the claims.
 
 use std::borrow::Cow;
-use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 use serde_json::Number;
+
+#[cfg(any(test, feature = "testing"))]
+pub(crate) mod oracle;
 
 /// One JSON value of a payload. Objects never repeat a member name, at any depth: RFC 7519 §4
 /// lets a recipient either refuse duplicate claim names or keep the last one, and keeping one
@@ -38,10 +38,20 @@ impl<'p> Json<'p> {
     /// Reads `json`: a JSON document in which no object repeats a member name. `None` for
     /// anything else, bytes that are not UTF-8 among them.
     ///
-    /// The document is checked as UTF-8 once, whole, and read as text: read as bytes,
-    /// serde_json checks every string on its own, a call per name and value.
+    /// It accepts exactly what `serde_json::from_slice` accepts (RFC 8259 without lone
+    /// surrogates, at most 127 arrays or objects deep) and reads every value as serde_json
+    /// does; the tests and the `claims_json` fuzz target hold it to that. It is written for
+    /// claims rather than read through serde: a token's payload is a few short members, and
+    /// serde's visitors cost more than reading them.
     pub(crate) fn parse(json: &'p [u8]) -> Option<Json<'p>> {
-        serde_json::from_str(std::str::from_utf8(json).ok()?).ok()
+        let mut reader = Reader {
+            text: std::str::from_utf8(json).ok()?,
+            at: 0,
+            depth_left: MAX_DEPTH,
+        };
+        let value = reader.value()?;
+        reader.skip_whitespace();
+        (reader.at == json.len()).then_some(value)
     }
 
     /// The member `name` of an object.
@@ -64,6 +74,283 @@ impl<'p> Json<'p> {
     }
 }
 
+/// serde_json's limit: the 128th array or object inside one another is refused.
+const MAX_DEPTH: u8 = 128;
+
+/// Where a [`Json::parse`] has got to in its text.
+struct Reader<'p> {
+    text: &'p str,
+    /// The next byte to read.
+    at: usize,
+    /// How many more arrays or objects may open inside the current one, plus one.
+    depth_left: u8,
+}
+
+impl<'p> Reader<'p> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    /// The next byte, consumed.
+    fn next(&mut self) -> Option<u8> {
+        let byte = self.peek()?;
+        self.at += 1;
+        Some(byte)
+    }
+
+    /// RFC 8259 §2's whitespace: space, tab, line feed and carriage return.
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    fn value(&mut self) -> Option<Json<'p>> {
+        self.skip_whitespace();
+        match self.peek()? {
+            b'"' => {
+                self.at += 1;
+                self.string().map(Json::String)
+            }
+            b'{' => self.nested(Self::object),
+            b'[' => self.nested(Self::array),
+            b'-' | b'0'..=b'9' => self.number().map(Json::Number),
+            b't' => self.literal("true", Json::Bool(true)),
+            b'f' => self.literal("false", Json::Bool(false)),
+            b'n' => self.literal("null", Json::Null),
+            _ => None,
+        }
+    }
+
+    fn literal(&mut self, word: &str, value: Json<'p>) -> Option<Json<'p>> {
+        let end = self.at + word.len();
+        (self.text.as_bytes().get(self.at..end)? == word.as_bytes()).then(|| {
+            self.at = end;
+            value
+        })
+    }
+
+    /// An array or an object, read by `read` one level deeper.
+    fn nested(&mut self, read: fn(&mut Self) -> Option<Json<'p>>) -> Option<Json<'p>> {
+        self.depth_left -= 1;
+        if self.depth_left == 0 {
+            return None;
+        }
+        self.at += 1;
+        let value = read(self);
+        self.depth_left += 1;
+        value
+    }
+
+    /// The items of an array, after its `[`.
+    fn array(&mut self) -> Option<Json<'p>> {
+        let mut items = Vec::new();
+        self.skip_whitespace();
+        if self.peek()? == b']' {
+            self.at += 1;
+            return Some(Json::Array(items));
+        }
+        loop {
+            items.push(self.value()?);
+            self.skip_whitespace();
+            match self.next()? {
+                b',' => {}
+                b']' => return Some(Json::Array(items)),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The members of an object, after its `{`.
+    fn object(&mut self) -> Option<Json<'p>> {
+        self.skip_whitespace();
+        if self.peek()? == b'}' {
+            self.at += 1;
+            return Some(Json::Object(Vec::new()));
+        }
+        // Room for the members of a usual access token's claims at once.
+        let mut members = Vec::with_capacity(USUAL_MEMBERS);
+        loop {
+            self.skip_whitespace();
+            if self.next()? != b'"' {
+                return None;
+            }
+            let name = self.string()?;
+            self.skip_whitespace();
+            if self.next()? != b':' {
+                return None;
+            }
+            members.push((name, self.value()?));
+            self.skip_whitespace();
+            match self.next()? {
+                b',' => {}
+                b'}' => break,
+                _ => return None,
+            }
+        }
+        if repeats_a_name(&members) {
+            return None;
+        }
+        Some(Json::Object(members))
+    }
+
+    /// A string, after its opening quote: borrowed from the text unless it has an escape.
+    fn string(&mut self) -> Option<Cow<'p, str>> {
+        let start = self.at;
+        let end = plain_end(self.text.as_bytes(), start);
+        match self.text.as_bytes().get(end)? {
+            b'"' => {
+                self.at = end + 1;
+                Some(Cow::Borrowed(&self.text[start..end]))
+            }
+            b'\\' => {
+                self.at = end;
+                self.unescaped(start).map(Cow::Owned)
+            }
+            // RFC 8259 §7: control characters must be escaped.
+            _ => None,
+        }
+    }
+
+    /// The rest of a string that started at `start` and has an escape at the current byte.
+    fn unescaped(&mut self, start: usize) -> Option<String> {
+        let mut text = String::with_capacity(self.at - start + 16);
+        text.push_str(&self.text[start..self.at]);
+        loop {
+            match self.next()? {
+                b'"' => return Some(text),
+                b'\\' => text.push(self.escape()?),
+                _ => return None,
+            }
+            let run = self.at;
+            self.at = plain_end(self.text.as_bytes(), run);
+            text.push_str(&self.text[run..self.at]);
+        }
+    }
+
+    /// The character an escape stands for, after its backslash (RFC 8259 §7). A UTF-16
+    /// surrogate must be the first of a pair written as two `\u` escapes, as serde_json
+    /// requires of a string.
+    fn escape(&mut self) -> Option<char> {
+        Some(match self.next()? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => match self.hex4()? {
+                high @ 0xD800..=0xDBFF => {
+                    if self.next()? != b'\\' || self.next()? != b'u' {
+                        return None;
+                    }
+                    let low = self.hex4()?;
+                    if !(0xDC00..=0xDFFF).contains(&low) {
+                        return None;
+                    }
+                    char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))?
+                }
+                // A lone trailing surrogate is no character: `from_u32` refuses it.
+                unit => char::from_u32(unit)?,
+            },
+            _ => return None,
+        })
+    }
+
+    /// Four hexadecimal digits, either case.
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.text.as_bytes().get(self.at..self.at + 4)?;
+        self.at += 4;
+        digits.iter().try_fold(0, |unit, &digit| {
+            Some(unit * 16 + char::from(digit).to_digit(16)?)
+        })
+    }
+
+    /// A number (RFC 8259 §6). An integer that fits in a `u64`, or a negative one that fits
+    /// in an `i64`, is read here; any other (a fraction, an exponent, `-0`, a larger integer)
+    /// is handed to serde_json, which reads it as a float as it would in a document.
+    fn number(&mut self) -> Option<Number> {
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        let negative = bytes.get(start) == Some(&b'-');
+        let digits = start + usize::from(negative);
+        let mut at = digits;
+        // The integer part's value, as it is read; `None` once it passes `u64::MAX`.
+        let mut magnitude = Some(0u64);
+        while let Some(&digit @ b'0'..=b'9') = bytes.get(at) {
+            magnitude = magnitude
+                .and_then(|value| value.checked_mul(10)?.checked_add(u64::from(digit - b'0')));
+            at += 1;
+        }
+        // At least one digit, and no leading zero: where serde_json reads `0` and then finds
+        // a digit after it, the document is refused all the same.
+        if at == digits || (bytes[digits] == b'0' && at > digits + 1) {
+            return None;
+        }
+        let mut whole = true;
+        if bytes.get(at) == Some(&b'.') {
+            at = after_digits(bytes, at + 1)?;
+            whole = false;
+        }
+        if let Some(b'e' | b'E') = bytes.get(at) {
+            at += 1;
+            if let Some(b'+' | b'-') = bytes.get(at) {
+                at += 1;
+            }
+            at = after_digits(bytes, at)?;
+            whole = false;
+        }
+        self.at = at;
+        match magnitude {
+            Some(magnitude) if whole && !negative => Some(magnitude.into()),
+            Some(magnitude @ 1..=0x8000_0000_0000_0000) if whole => {
+                Some((magnitude as i64).wrapping_neg().into())
+            }
+            _ => serde_json::from_str(&self.text[start..at]).ok(),
+        }
+    }
+}
+
+/// Where the digits from `at` end; `None` if there is none.
+fn after_digits(bytes: &[u8], mut at: usize) -> Option<usize> {
+    let first = at;
+    while let Some(b'0'..=b'9') = bytes.get(at) {
+        at += 1;
+    }
+    (at > first).then_some(at)
+}
+
+/// Where the run of plain string bytes from `at` ends: the first quote, backslash or control
+/// character at or after `at`, or the end of `bytes`. Eight bytes are tested at a time, as
+/// serde_json tests them (Mycroft's zero-byte test): a byte is flagged where it equals the
+/// quote or the backslash or is below 0x20, and a borrow can only flag bytes above a flagged
+/// one, so the lowest flag is always a true one.
+fn plain_end(bytes: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = u64::MAX / 255;
+    const HIGH_BITS: u64 = ONES << 7;
+    let zero_bytes = |chunk: u64| chunk.wrapping_sub(ONES) & !chunk;
+    while let Some(chunk) = bytes.get(at..).and_then(<[u8]>::first_chunk) {
+        let chunk = u64::from_le_bytes(*chunk);
+        let flags = (zero_bytes(chunk ^ (ONES * u64::from(b'"')))
+            | zero_bytes(chunk ^ (ONES * u64::from(b'\\')))
+            | (chunk.wrapping_sub(ONES * 0x20) & !chunk))
+            & HIGH_BITS;
+        if flags != 0 {
+            return at + flags.trailing_zeros() as usize / 8;
+        }
+        at += 8;
+    }
+    while let Some(&byte) = bytes.get(at) {
+        if byte == b'"' || byte == b'\\' || byte < 0x20 {
+            break;
+        }
+        at += 1;
+    }
+    at
+}
+
 /// Whether `a` and `b` are the same name. Their lengths and last bytes are compared before
 /// all their bytes: comparing the bytes is a call (`memcmp`), and the registered claim names
 /// (`iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, `jti`) all have three letters and end in
@@ -74,111 +361,27 @@ fn same_name(a: &str, b: &str) -> bool {
 }
 
 /// Whether two members of `members` have the same name.
+///
+/// A name is compared with the earlier ones only when an earlier one shares its length and
+/// last byte (as one of 64 marks): the names of a token's claims rarely do, so most are
+/// compared with none.
 fn repeats_a_name(members: &[(Cow<'_, str>, Json<'_>)]) -> bool {
     if members.len() <= PAIRWISE_MEMBERS {
+        let mut marks = 0u64;
         return members.iter().enumerate().any(|(i, (name, _))| {
-            members[..i]
-                .iter()
-                .any(|(earlier, _)| same_name(earlier, name))
+            let shape = name.len() * 8 + usize::from(name.bytes().last().unwrap_or(0));
+            let mark = 1u64 << (shape % 64);
+            let shared = marks & mark != 0;
+            marks |= mark;
+            shared
+                && members[..i]
+                    .iter()
+                    .any(|(earlier, _)| same_name(earlier, name))
         });
     }
     let mut names: Vec<&str> = members.iter().map(|(name, _)| &**name).collect();
     names.sort_unstable();
     names.windows(2).any(|pair| pair[0] == pair[1])
-}
-
-impl<'de> Deserialize<'de> for Json<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(JsonVisitor)
-    }
-}
-
-/// The visits `serde_json`'s `deserialize_any` makes: it never calls `visit_none` or
-/// `visit_some`, so they keep serde's defaults.
-struct JsonVisitor;
-
-impl<'de> Visitor<'de> for JsonVisitor {
-    type Value = Json<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("JSON without duplicate member names")
-    }
-
-    fn visit_bool<E>(self, value: bool) -> Result<Json<'de>, E> {
-        Ok(Json::Bool(value))
-    }
-
-    fn visit_i64<E>(self, value: i64) -> Result<Json<'de>, E> {
-        Ok(Json::Number(value.into()))
-    }
-
-    fn visit_u64<E>(self, value: u64) -> Result<Json<'de>, E> {
-        Ok(Json::Number(value.into()))
-    }
-
-    fn visit_f64<E>(self, value: f64) -> Result<Json<'de>, E> {
-        // JSON has no NaN or infinity: serde_json reads every number it can into a finite f64.
-        Ok(Number::from_f64(value).map_or(Json::Null, Json::Number))
-    }
-
-    fn visit_borrowed_str<E>(self, value: &'de str) -> Result<Json<'de>, E> {
-        Ok(Json::String(Cow::Borrowed(value)))
-    }
-
-    fn visit_str<E>(self, value: &str) -> Result<Json<'de>, E> {
-        Ok(Json::String(Cow::Owned(value.to_owned())))
-    }
-
-    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
-        Ok(Json::Null)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Json::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        // Room for the members of a usual access token's claims at once.
-        let mut members = Vec::with_capacity(USUAL_MEMBERS);
-        while let Some(Name(name)) = map.next_key()? {
-            members.push((name, map.next_value()?));
-        }
-        if repeats_a_name(&members) {
-            return Err(de::Error::custom("duplicate member name"));
-        }
-        Ok(Json::Object(members))
-    }
-}
-
-/// A member name, borrowed when it needs no unescaping (serde's own `Cow<str>` always copies).
-struct Name<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Name<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(NameVisitor)
-    }
-}
-
-struct NameVisitor;
-
-impl<'de> Visitor<'de> for NameVisitor {
-    type Value = Name<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a member name")
-    }
-
-    fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Name<'de>, E> {
-        Ok(Name(Cow::Borrowed(name)))
-    }
-
-    fn visit_str<E>(self, name: &str) -> Result<Name<'de>, E> {
-        Ok(Name(Cow::Owned(name.to_owned())))
-    }
 }
 
 #[cfg(test)]
@@ -270,6 +473,362 @@ mod tests {
             json.get("name"),
             Some(Json::String(Cow::Borrowed("café")))
         ));
+    }
+
+    /// Whether `Json::parse` and serde_json (the oracle) agree on `input`.
+    fn agree(input: &[u8]) {
+        assert_eq!(
+            Json::parse(input),
+            oracle::parse(input),
+            "{:?}",
+            String::from_utf8_lossy(input)
+        );
+    }
+
+    #[test]
+    fn numbers_read_as_serde_json_reads_them() {
+        let accepted = [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "10",
+            "1.5",
+            "-1.5",
+            "0.0",
+            "1e5",
+            "1E5",
+            "1e+5",
+            "1e-5",
+            "-0.0e-0",
+            "1.25e2",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999999",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "0e400",
+            "1e-400",
+            "123456789012345678901234567890e-10",
+            "0.30000000000000004",
+            "4.9e-324",
+            "1.7976931348623157e308",
+        ];
+        for number in accepted {
+            let ours = Json::parse(number.as_bytes());
+            assert!(ours.is_some(), "{number}");
+            assert_eq!(ours, oracle::parse(number.as_bytes()), "{number}");
+            let member = format!(r#"{{"n":{number}}}"#);
+            agree(member.as_bytes());
+            agree(format!("[{number},{number} ]").as_bytes());
+        }
+        // The integers kept exact, as serde_json keeps them.
+        assert_eq!(
+            Json::parse(b"18446744073709551615"),
+            Some(Json::Number(u64::MAX.into()))
+        );
+        assert_eq!(
+            Json::parse(b"-9223372036854775808"),
+            Some(Json::Number(i64::MIN.into()))
+        );
+        assert!(matches!(Json::parse(b"-0"), Some(Json::Number(n)) if n.is_f64()));
+        assert!(
+            matches!(Json::parse(b"18446744073709551616"), Some(Json::Number(n)) if n.is_f64())
+        );
+        let refused = [
+            "01", "-01", "00", "1.", "1.e5", ".5", "-", "--1", "+1", "1e", "1e+", "1E-", "0x10",
+            "1e400", "-1e400", "Infinity", "NaN", "1_000", "1 2", "٣",
+        ];
+        for number in refused {
+            assert_eq!(Json::parse(number.as_bytes()), None, "{number}");
+            agree(number.as_bytes());
+            agree(format!(r#"{{"n":{number}}}"#).as_bytes());
+            agree(format!("[{number}]").as_bytes());
+        }
+    }
+
+    #[test]
+    fn strings_and_escapes_read_as_serde_json_reads_them() {
+        let cases: [&[u8]; 30] = [
+            br#""""#,
+            br#""plain""#,
+            br#""\"\\\/\b\f\n\r\t""#,
+            br#""\u0000\u001f\u007F\u00e9\u00E9\uFFFF""#,
+            br#""\ud83d\ude00 and \uD83D\uDE00""#,
+            br#""\ud83d""#,
+            br#""\ud83dx""#,
+            br#""\ud83d\n""#,
+            br#""\ud83d\u0041""#,
+            br#""\ud83d\ud83d\ude00""#,
+            br#""\ude00""#,
+            br#""\ude00\ud83d""#,
+            br#""\u12""#,
+            br#""\u12g4""#,
+            br#""\x41""#,
+            br#""\a""#,
+            br#""\""#,
+            br#""unterminated"#,
+            b"\"tab\there\"",
+            b"\"line\nbreak\"",
+            b"\"del\x7fok\"",
+            b"\"\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80\"",
+            b"\"\\u00e9\xc3\xa9\\n\xf0\x9f\x98\x80x\"",
+            b"\"\\\xc3\xa9\"",
+            b"\"\\u\xc3\xa9\xc3\xa9\"",
+            br#""a\"b" "#,
+            br#"{"a\u0000b":1}"#,
+            br#"{"k":"\ud800\udc00\udbff\udfff"}"#,
+            br#"{"\ud83d":1}"#,
+            br#"["\\", "\\\\", "\/"]"#,
+        ];
+        for case in cases {
+            agree(case);
+        }
+        assert_eq!(
+            Json::parse(br#""\ud83d\ude00""#),
+            Some(Json::String("\u{1f600}".into()))
+        );
+    }
+
+    #[test]
+    fn structure_and_whitespace_read_as_serde_json_reads_them() {
+        let cases: [&[u8]; 40] = [
+            b"",
+            b" ",
+            b"{}",
+            b"[]",
+            b" { } ",
+            b"\t[\r\n]\n",
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b"[1,]",
+            b"[,1]",
+            b"[1 2]",
+            b"{\"a\":1,}",
+            b"{,}",
+            b"{\"a\"}",
+            b"{\"a\" 1}",
+            b"{\"a\":}",
+            b"{1:2}",
+            b"{a:1}",
+            b"{'a':1}",
+            b"{\"a\":1 \"b\":2}",
+            b"[1]]",
+            b"{}{}",
+            b"[]x",
+            b"true",
+            b"false",
+            b"null",
+            b"tru",
+            b"nul",
+            b"nulll",
+            b"True",
+            b"[true,false,null]",
+            b"\x0c{}",
+            b"{}\x0b",
+            b"\xc2\xa0{}",
+            b"{\"a\":[{\"b\":[[]]}],\"c\":{}}",
+            b"[ 1 , { \"a\" : [ ] } , \"x\" ]",
+            b"{\"a\":1}\n\n",
+            b"{\"a\":1}\x00",
+        ];
+        for case in cases {
+            agree(case);
+        }
+    }
+
+    #[test]
+    fn nesting_is_refused_where_serde_json_refuses_it() {
+        for depth in [1, 2, 126, 127, 128, 129, 1_000] {
+            let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let objects = format!("{}1{}", r#"{"a":"#.repeat(depth), "}".repeat(depth));
+            let mixed = format!("{}{}", r#"[{"a":"#.repeat(depth), "}]".repeat(depth));
+            for document in [&arrays, &objects, &mixed] {
+                agree(document.as_bytes());
+            }
+        }
+        let deepest = format!("{}{}", "[".repeat(127), "]".repeat(127));
+        assert!(Json::parse(deepest.as_bytes()).is_some());
+        let deeper = format!("{}{}", "[".repeat(128), "]".repeat(128));
+        assert_eq!(Json::parse(deeper.as_bytes()), None);
+        // Depth is counted inward and given back on the way out: siblings do not add up.
+        let wide = format!("[{}]", vec!["[[[]]]"; 200].join(","));
+        assert!(Json::parse(wide.as_bytes()).is_some());
+    }
+
+    #[test]
+    fn a_plain_run_ends_at_the_first_quote_backslash_or_control_character() {
+        // Bytes around the three kinds of stop, on both sides of the eight-byte tests.
+        let plain = [
+            b' ', b'!', b'#', b'[', b']', b'a', 0x7f, 0x80, 0xc3, 0xe9, 0xff,
+        ];
+        for stop in [b'"', b'\\', 0x00, 0x01, 0x0a, 0x1f] {
+            for length in 0..20 {
+                for filler in plain {
+                    let mut bytes = vec![filler; length];
+                    bytes.push(stop);
+                    // What follows a stop never matters, stops included.
+                    bytes.extend_from_slice(b"\"\\\x00 tail");
+                    assert_eq!(
+                        plain_end(&bytes, 0),
+                        length,
+                        "{stop:#x} after {length} {filler:#x}"
+                    );
+                    if length > 3 {
+                        assert_eq!(plain_end(&bytes, 3), length);
+                    }
+                }
+            }
+        }
+        for length in 0..20 {
+            let bytes = vec![b'a'; length];
+            assert_eq!(plain_end(&bytes, 0), length);
+            assert_eq!(plain_end(&bytes, length), length);
+        }
+    }
+
+    /// A small deterministic random source (SplitMix64) for the generated documents.
+    struct Random(u64);
+
+    impl Random {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        fn pick<'a>(&mut self, choices: &[&'a str]) -> &'a str {
+            choices[self.below(choices.len())]
+        }
+    }
+
+    /// A random JSON-like document: mostly valid, with names that often repeat and strings,
+    /// numbers and whitespace drawn from the cases that differ between parsers.
+    fn document(random: &mut Random, out: &mut Vec<u8>, depth: usize) {
+        const SPACE: [&str; 6] = ["", "", " ", "\t", "\r\n", "\x0c"];
+        const NAMES: [&str; 8] = [
+            "scope",
+            "sub",
+            "aud",
+            "s\\u0063ope",
+            "a",
+            "",
+            "\\ud83d\\ude00",
+            "é",
+        ];
+        const STRINGS: [&str; 14] = [
+            "",
+            "items:read",
+            "a b",
+            "\\n",
+            "\\\"",
+            "\\u00e9",
+            "\\ud83d\\ude00",
+            "\\ud83d",
+            "\\ude00",
+            "\\u12",
+            "\\q",
+            "\u{1}",
+            "é😀",
+            "\\/",
+        ];
+        const NUMBERS: [&str; 16] = [
+            "0",
+            "-0",
+            "12",
+            "-12",
+            "1.5",
+            "1e3",
+            "-1E-3",
+            "01",
+            "1.",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "1e400",
+            "1700000000",
+            "2.5e-1",
+        ];
+        out.extend_from_slice(random.pick(&SPACE).as_bytes());
+        match random.below(if depth > 4 { 4 } else { 7 }) {
+            0 => out.extend_from_slice(random.pick(&["true", "false", "null"]).as_bytes()),
+            1 => out.extend_from_slice(random.pick(&NUMBERS).as_bytes()),
+            2 | 3 => {
+                out.push(b'"');
+                for _ in 0..random.below(3) {
+                    out.extend_from_slice(random.pick(&STRINGS).as_bytes());
+                }
+                out.push(b'"');
+            }
+            4 => {
+                out.push(b'[');
+                for i in 0..random.below(4) {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    document(random, out, depth + 1);
+                }
+                out.push(b']');
+            }
+            _ => {
+                out.push(b'{');
+                for i in 0..random.below(5) {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(random.pick(&SPACE).as_bytes());
+                    out.push(b'"');
+                    out.extend_from_slice(random.pick(&NAMES).as_bytes());
+                    out.push(b'"');
+                    out.extend_from_slice(random.pick(&SPACE).as_bytes());
+                    out.push(b':');
+                    document(random, out, depth + 1);
+                }
+                out.push(b'}');
+            }
+        }
+        out.extend_from_slice(random.pick(&SPACE).as_bytes());
+    }
+
+    #[test]
+    fn generated_and_damaged_documents_read_as_serde_json_reads_them() {
+        const SIGNIFICANT: &[u8] = b"{}[],:\"\\0-.eE+ntfu \x01\xc3\xa9\xff";
+        let mut random = Random(0x5eed);
+        let (mut accepted, mut refused) = (0, 0);
+        for _ in 0..20_000 {
+            let mut input = Vec::new();
+            document(&mut random, &mut input, 0);
+            // Half of the documents are damaged: a byte dropped, changed or added, or the end cut.
+            if random.below(2) == 0 && !input.is_empty() {
+                let at = random.below(input.len());
+                let byte = SIGNIFICANT[random.below(SIGNIFICANT.len())];
+                match random.below(4) {
+                    0 => drop(input.remove(at)),
+                    1 => input[at] = byte,
+                    2 => input.insert(at, byte),
+                    _ => input.truncate(at),
+                }
+            }
+            agree(&input);
+            match Json::parse(&input) {
+                Some(_) => accepted += 1,
+                None => refused += 1,
+            }
+        }
+        // Both outcomes are exercised many times over.
+        assert!(
+            accepted > 5_000 && refused > 5_000,
+            "{accepted} accepted, {refused} refused"
+        );
     }
 
     #[test]
