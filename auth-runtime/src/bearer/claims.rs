@@ -247,7 +247,11 @@ impl ClaimRules {
         // RFC 7519 §4.1.7 makes `jti` a string; a number some issuers send is taken as its
         // decimal text, so that revoking "7" refuses it too.
         let jti = match claims.get("jti") {
-            Some(Json::Number(jti)) => Some(jti.to_string().into_boxed_str()),
+            Some(Json::Number(jti)) => Some(match (jti.as_u64(), jti.as_i64()) {
+                (Some(jti), _) => Box::from(itoa::Buffer::new().format(jti)),
+                (_, Some(jti)) => Box::from(itoa::Buffer::new().format(jti)),
+                _ => jti.to_string().into_boxed_str(),
+            }),
             jti => jti.and_then(Json::as_str).map(Box::from),
         };
         let subject: Option<Arc<str>> = subject.map(Arc::from);
@@ -661,4 +665,48 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_numeric_jti_is_revoked_by_its_decimal_text() {
+        use crate::revocation::deny_list::{DenyList, Revocation, Verdict};
+        let rules = rules(&[]);
+        let exp = NOW + 600;
+        let list = DenyList::new(None);
+        for jti in [
+            "7",
+            "-7",
+            "18446744073709551615",
+            "-9223372036854775808",
+            "1.5",
+            "abc",
+        ] {
+            list.insert(Revocation::jti(jti).until(u64::MAX));
+        }
+        let revoked = |jti: Value| {
+            let verified = rules
+                .check(None, bytes(&json!({ "exp": exp, "jti": jti })), 1, NOW)
+                .unwrap();
+            matches!(list.verdict(&verified.ids, b"x.y.z", NOW), Verdict::Revoked)
+        };
+        for jti in [
+            json!(7),
+            json!(-7),
+            json!(u64::MAX),
+            json!(i64::MIN),
+            json!(1.5),
+            json!("7"),
+            json!("abc"),
+        ] {
+            assert!(revoked(jti.clone()), "{jti}");
+        }
+        for jti in [
+            json!(8),
+            json!(70),
+            json!(-8),
+            json!(7.5),
+            json!(true),
+            json!(null),
+        ] {
+            assert!(!revoked(jti.clone()), "{jti}");
+        }
+    }
 }
