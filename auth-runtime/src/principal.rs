@@ -337,6 +337,20 @@ mod tests {
     }
 
     #[test]
+    fn a_first_list_is_allocated_at_its_size_at_once() {
+        let mut scopes = Scopes::new();
+        scopes.extend_from_list("items:read  a b");
+        // Room for every byte and for an end per space plus one, however many are empty.
+        assert_eq!((scopes.text.capacity(), scopes.ends.capacity()), (15, 4));
+        assert_eq!(scopes.iter().collect::<Vec<_>>(), ["items:read", "a", "b"]);
+        scopes.extend_from_list("c d");
+        assert_eq!(
+            scopes.iter().collect::<Vec<_>>(),
+            ["items:read", "a", "b", "c", "d"]
+        );
+    }
+
+    #[test]
     fn scopes_held_one_after_another_stay_apart() {
         let scopes: Scopes = ["items:re", "ad", "ünï", ""].into_iter().collect();
         assert_eq!(scopes.len(), 4);

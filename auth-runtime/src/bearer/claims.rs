@@ -247,10 +247,11 @@ impl ClaimRules {
         // RFC 7519 §4.1.7 makes `jti` a string; a number some issuers send is taken as its
         // decimal text, so that revoking "7" refuses it too.
         let jti = match claims.get("jti") {
-            Some(Json::Number(jti)) => Some(match (jti.as_u64(), jti.as_i64()) {
-                (Some(jti), _) => Box::from(itoa::Buffer::new().format(jti)),
-                (_, Some(jti)) => Box::from(itoa::Buffer::new().format(jti)),
-                _ => jti.to_string().into_boxed_str(),
+            // An integer as its text by itoa: the same text as `Display`, without formatting
+            // into a growing string.
+            Some(Json::Number(jti)) => Some(match jti.as_i64() {
+                Some(jti) => Box::from(itoa::Buffer::new().format(jti)),
+                None => jti.to_string().into_boxed_str(),
             }),
             jti => jti.and_then(Json::as_str).map(Box::from),
         };

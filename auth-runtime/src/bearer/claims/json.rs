@@ -269,8 +269,9 @@ impl<'p> Reader<'p> {
     }
 
     /// A number (RFC 8259 §6). An integer that fits in a `u64`, or a negative one that fits
-    /// in an `i64`, is read here; any other (a fraction, an exponent, `-0`, a larger integer)
-    /// is handed to serde_json, which reads it as a float as it would in a document.
+    /// in an `i64`, is read here; any other text of digits, sign, point and exponent (a
+    /// fraction, an exponent, `-0`, a larger integer) is handed to serde_json, which reads it
+    /// as a float, or refuses it (`1.`, `1e+`), as it would in a document.
     fn number(&mut self) -> Option<Number> {
         let bytes = self.text.as_bytes();
         let start = self.at;
@@ -291,7 +292,7 @@ impl<'p> Reader<'p> {
         }
         let mut whole = true;
         if bytes.get(at) == Some(&b'.') {
-            at = after_digits(bytes, at + 1)?;
+            at = after_digits(bytes, at + 1);
             whole = false;
         }
         if let Some(b'e' | b'E') = bytes.get(at) {
@@ -299,7 +300,7 @@ impl<'p> Reader<'p> {
             if let Some(b'+' | b'-') = bytes.get(at) {
                 at += 1;
             }
-            at = after_digits(bytes, at)?;
+            at = after_digits(bytes, at);
             whole = false;
         }
         self.at = at;
@@ -313,13 +314,12 @@ impl<'p> Reader<'p> {
     }
 }
 
-/// Where the digits from `at` end; `None` if there is none.
-fn after_digits(bytes: &[u8], mut at: usize) -> Option<usize> {
-    let first = at;
+/// Where the digits from `at` end.
+fn after_digits(bytes: &[u8], mut at: usize) -> usize {
     while let Some(b'0'..=b'9') = bytes.get(at) {
         at += 1;
     }
-    (at > first).then_some(at)
+    at
 }
 
 /// Where the run of plain string bytes from `at` ends: the first quote, backslash or control
