@@ -361,22 +361,12 @@ fn same_name(a: &str, b: &str) -> bool {
 }
 
 /// Whether two members of `members` have the same name.
-///
-/// A name is compared with the earlier ones only when an earlier one shares its length and
-/// last byte (as one of 64 marks): the names of a token's claims rarely do, so most are
-/// compared with none.
 fn repeats_a_name(members: &[(Cow<'_, str>, Json<'_>)]) -> bool {
     if members.len() <= PAIRWISE_MEMBERS {
-        let mut marks = 0u64;
         return members.iter().enumerate().any(|(i, (name, _))| {
-            let shape = name.len() * 8 + usize::from(name.bytes().last().unwrap_or(0));
-            let mark = 1u64 << (shape % 64);
-            let shared = marks & mark != 0;
-            marks |= mark;
-            shared
-                && members[..i]
-                    .iter()
-                    .any(|(earlier, _)| same_name(earlier, name))
+            members[..i]
+                .iter()
+                .any(|(earlier, _)| same_name(earlier, name))
         });
     }
     let mut names: Vec<&str> = members.iter().map(|(name, _)| &**name).collect();
