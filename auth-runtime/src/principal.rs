@@ -244,18 +244,8 @@ impl Scopes {
         } else {
             self.text.reserve(list.len());
         }
-        // Split by hand: `str::split` searches for each space with a call.
-        let mut start = 0;
-        for (at, byte) in list.bytes().enumerate() {
-            if byte == b' ' {
-                if at > start {
-                    self.insert(&list[start..at]);
-                }
-                start = at + 1;
-            }
-        }
-        if list.len() > start {
-            self.insert(&list[start..]);
+        for token in list.split(' ').filter(|token| !token.is_empty()) {
+            self.insert(token);
         }
     }
 
