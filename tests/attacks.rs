@@ -645,6 +645,55 @@ async fn re_encoded_segments_are_refused() {
     .await;
 }
 
+/// Row 3 wherever the stray character is. A new token is checked against the `b64token` syntax
+/// only when it is refused (a token that verifies is of the syntax by construction), so every
+/// refusal must be: a valid token with one character outside the syntax, or a byte that is not
+/// ASCII, at any place in any part — before, after or instead of a dot — is `invalid_request`,
+/// never `invalid_token`. The header is the one verified last (remembered), so the stray
+/// characters after it reach the signature check.
+#[actix_rt::test]
+async fn a_stray_character_anywhere_in_a_valid_token_is_invalid_request() {
+    let auth = authenticator();
+    let valid = mint(Algorithm::HS256, &claims("read"));
+    assert_accepted(&auth, "the original", get_items(&valid)).await;
+    let strays: [&[u8]; 11] = [
+        b"!",
+        b"%",
+        b"\"",
+        b",",
+        b"*",
+        b"\\",
+        b" ",
+        b"\t",
+        b"\x80",
+        b"\xff",
+        "\u{e9}".as_bytes(),
+    ];
+    let mut cases = Vec::new();
+    for at in 0..=valid.len() {
+        let (head, tail) = valid.as_bytes().split_at(at);
+        // A leading space or tab only separates the token from the scheme.
+        let strays = strays
+            .iter()
+            .filter(|stray| at > 0 || !matches!(**stray, b" " | b"\t"));
+        // `=` is padding at the end, and a stray anywhere else.
+        let padding: &[u8] = b"=";
+        for stray in strays.chain((at < valid.len()).then_some(&padding)) {
+            let token = [head, stray, tail].concat();
+            let value = [b"Bearer ".as_slice(), &token].concat();
+            cases.push(Case {
+                label: format!("{:?} at {at}", String::from_utf8_lossy(stray)),
+                request: test::TestRequest::get().uri("/items").insert_header((
+                    header::AUTHORIZATION,
+                    HeaderValue::from_bytes(&value).unwrap(),
+                )),
+                credential: String::from_utf8_lossy(&token).into_owned(),
+            });
+        }
+    }
+    assert_refused(&auth, cases, StatusCode::BAD_REQUEST, INVALID_REQUEST).await;
+}
+
 #[actix_rt::test]
 async fn duplicate_header_names_are_invalid_token() {
     let kid = kid(Algorithm::HS256);

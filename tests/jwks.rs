@@ -302,6 +302,37 @@ async fn rotation_is_picked_up_without_restart() {
     assert_eq!(server.jwks_fetches(), 2);
 }
 
+/// A token outside the `b64token` syntax is refused as `invalid_request` (row 3) before its
+/// unknown `kid` can cause a fetch; the same token well-formed causes one.
+#[actix_rt::test]
+async fn a_malformed_token_with_an_unknown_kid_causes_no_fetch() {
+    let server = KeyServer::with_keys(vec![jwk(Algorithm::ES256, "2026-01")]).await;
+    let auth = trusting(&server).build_and_fetch().await.unwrap();
+    server.publish(vec![jwk(Algorithm::EdDSA, "2026-02")]);
+    let new = token_for(Algorithm::EdDSA, "2026-02");
+    let (head, signature) = new.rsplit_once('.').unwrap();
+    for malformed in [
+        format!("{new}!"),
+        format!("{head}.{signature} x"),
+        format!("{head}.%{signature}"),
+        format!("{head}=.{signature}"),
+    ] {
+        let res = call(&auth, &malformed).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{malformed}");
+        let challenge = res.headers().get(header::WWW_AUTHENTICATE).unwrap();
+        assert!(
+            challenge
+                .to_str()
+                .unwrap()
+                .contains(r#"error="invalid_request""#),
+            "{challenge:?}"
+        );
+    }
+    assert_eq!(server.jwks_fetches(), 1, "a malformed token caused a fetch");
+    assert_eq!(status(&auth, &new).await, StatusCode::OK);
+    assert_eq!(server.jwks_fetches(), 2);
+}
+
 #[actix_rt::test]
 async fn background_refresh_follows_max_age_and_picks_up_rotation() {
     let server = KeyServer::with_keys(vec![jwk(Algorithm::ES256, "before")]).await;

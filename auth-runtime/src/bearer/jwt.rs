@@ -13,6 +13,7 @@ use crate::bearer::jwks::store::KeyStore;
 use crate::bearer::keys::Key;
 use crate::bearer::verifier::SignatureError;
 use crate::clock;
+use crate::http::authorization::{self, check_b64token};
 use crate::http::refusal::{InvalidReason, Refusal};
 use crate::outcome::Outcome;
 use crate::scheme::Scheme;
@@ -60,7 +61,35 @@ impl JwtVerifier {
         &self.keys
     }
 
-    /// Verifies `token` (already checked to be a `b64token`) at `now`.
+    /// Verifies `token` as the client sent it, not yet checked against the RFC 6750 §2.1
+    /// `b64token` syntax, at `now`.
+    ///
+    /// The syntax is checked only when the token is refused, or before its key is fetched: a
+    /// token outside it is refused as malformed (400, CONFORMANCE row 3) whatever else is wrong
+    /// with it, as if it had been checked first. A token that verifies needs no check: it is
+    /// three base64url segments, each decoded strictly, and two dots, all characters of the
+    /// syntax. That spares every new token a pass over its bytes.
+    pub(crate) fn verify_sent(&self, token: &[u8], now: u64) -> Outcome<Result<Verified, Refusal>> {
+        let malformed = || Refusal::Malformed(authorization::Malformed::Token);
+        let Ok(text) = std::str::from_utf8(token) else {
+            return Outcome::ready(Err(malformed()));
+        };
+        match self.verify(text, now).now() {
+            Ok(Ok(verified)) => {
+                debug_assert!(check_b64token(token).is_ok(), "verified outside b64token");
+                Outcome::ready(Ok(verified))
+            }
+            Ok(Err(refusal)) => Outcome::ready(Err(match check_b64token(token) {
+                Ok(_) => refusal,
+                Err(_) => malformed(),
+            })),
+            // Only after the check (see `verify_headed`).
+            Err(pending) => pending,
+        }
+    }
+
+    /// Verifies `token` at `now`. Unless it was checked to be a `b64token`, a refusal must be
+    /// checked against the syntax afterwards ([`JwtVerifier::verify_sent`]).
     ///
     /// Ready at once when the token's key is in memory (no allocation before the claims are
     /// decoded, no waiting). Otherwise, when the key could come from the key source (an
@@ -69,27 +98,28 @@ impl JwtVerifier {
     /// the answer is ready at once: `invalid_token` for an unknown `kid`, 503 when there is no
     /// usable key.
     pub(crate) fn verify(&self, token: &str, now: u64) -> Outcome<Result<Verified, Refusal>> {
-        let segment = match self.rules.check_shape(token) {
-            Ok(segment) => segment,
+        let parts = match self.rules.check_shape(token) {
+            Ok(parts) => parts,
             Err(refusal) => return Outcome::ready(Err(refusal)),
         };
+        let segment = parts.header();
         if let Some(header) = header::verified(segment) {
-            return self.verify_headed(token, &header, now, |_| {});
+            return self.verify_headed(parts, &header, now, |_| {});
         }
         let mut buffer = HeaderBuffer::new();
         match JoseHeader::decode(segment, &mut buffer) {
-            Ok(header) => self.verify_headed(token, &header, now, |header| {
+            Ok(header) => self.verify_headed(parts, &header, now, |header| {
                 header::remember(segment, header)
             }),
             Err(refusal) => Outcome::ready(Err(refusal)),
         }
     }
 
-    /// Verifies `token`, whose header is `header`, at `now`; `signed` is told the header when
-    /// the token's key is in memory and the token passes every check.
+    /// Verifies the token of `parts`, whose header is `header`, at `now`; `signed` is told the
+    /// header when the token's key is in memory and the token passes every check.
     fn verify_headed(
         &self,
-        token: &str,
+        parts: Parts<'_>,
         header: &JoseHeader<'_>,
         now: u64,
         signed: impl FnOnce(&JoseHeader<'_>),
@@ -98,7 +128,7 @@ impl JwtVerifier {
         let view = set.view();
         let miss = match view.select(header) {
             Ok(key) => {
-                let verified = self.rules.verify_with(token, header, key, now);
+                let verified = self.rules.verify_with(parts, header, key, now);
                 if verified.is_ok() {
                     signed(header);
                 }
@@ -110,6 +140,10 @@ impl JwtVerifier {
         // Only a key the source could add is worth a fetch: an unknown `kid`, or anything
         // while no usable remote key is in memory. A key-less token never causes one.
         let may_fetch = miss != Miss::AlgorithmMismatch && (!complete || miss == Miss::UnknownKid);
+        // A token outside the `b64token` syntax is refused before it can cause a fetch.
+        if may_fetch && check_b64token(parts.token.as_bytes()).is_err() {
+            return Outcome::ready(Err(Refusal::Malformed(authorization::Malformed::Token)));
+        }
         let wait = match may_fetch.then(|| self.keys.demand(Some(&**set))) {
             Some(Demand::Wait(wait)) => wait,
             Some(Demand::Refused) => {
@@ -120,23 +154,30 @@ impl JwtVerifier {
                 let latest = self.keys.load();
                 let view = latest.view();
                 return Outcome::ready(match view.select(header) {
-                    Ok(key) => self.rules.verify_with(token, header, key, now),
+                    Ok(key) => self.rules.verify_with(parts, header, key, now),
                     Err(miss) => Err(refusal_of(miss, view.is_complete())),
                 });
             }
             None => return Outcome::ready(Err(refusal_of(miss, complete))),
         };
         let verifier = self.clone();
-        let token = token.to_owned();
+        let (token, first, last) = (parts.token.to_owned(), parts.first, parts.last);
         let header = header.clone().into_owned();
         Outcome::pending(async move {
             wait.finished().await;
             let set = verifier.keys.load();
             let view = set.view();
             match view.select(&header) {
-                Ok(key) => verifier
-                    .rules
-                    .verify_with(&token, &header, key, clock::now()),
+                Ok(key) => {
+                    let parts = Parts {
+                        token: &token,
+                        first,
+                        last,
+                    };
+                    verifier
+                        .rules
+                        .verify_with(parts, &header, key, clock::now())
+                }
                 Err(miss) => Err(refusal_of(miss, view.is_complete())),
             }
         })
@@ -154,11 +195,38 @@ fn refusal_of(miss: Miss, complete: bool) -> Refusal {
     }
 }
 
+/// A token of three dot-separated parts: `header.payload.signature`, the dots at `first` and
+/// `last`, found once.
+#[derive(Clone, Copy)]
+struct Parts<'t> {
+    token: &'t str,
+    first: usize,
+    last: usize,
+}
+
+impl<'t> Parts<'t> {
+    fn header(&self) -> &'t str {
+        &self.token[..self.first]
+    }
+
+    /// What the signature is over: `header.payload`.
+    fn message(&self) -> &'t str {
+        &self.token[..self.last]
+    }
+
+    fn payload(&self) -> &'t str {
+        &self.token[self.first + 1..self.last]
+    }
+
+    fn signature(&self) -> &'t str {
+        &self.token[self.last + 1..]
+    }
+}
+
 impl Rules {
-    /// The checks of a token's size and shape (three dot-separated parts); its header segment.
-    /// The header itself is decoded next, unless it is the last one verified
-    /// ([`header::verified`]).
-    fn check_shape<'t>(&self, token: &'t str) -> Result<&'t str, Refusal> {
+    /// The checks of a token's size and shape (three dot-separated parts); its parts. The header
+    /// is decoded next, unless it is the last one verified ([`header::verified`]).
+    fn check_shape<'t>(&self, token: &'t str) -> Result<Parts<'t>, Refusal> {
         use InvalidReason::*;
         if token.len() > self.max_token_bytes {
             return Err(Refusal::Invalid(TooLarge));
@@ -169,7 +237,7 @@ impl Rules {
             (Some(first), Some(last))
                 if first < last && memchr::memchr(b'.', &bytes[first + 1..last]).is_none() =>
             {
-                Ok(&token[..first])
+                Ok(Parts { token, first, last })
             }
             _ => Err(Refusal::Invalid(Malformed)),
         }
@@ -183,7 +251,7 @@ impl Rules {
     /// decodes the header and the claims twice each.
     fn verify_with(
         &self,
-        token: &str,
+        parts: Parts<'_>,
         header: &JoseHeader<'_>,
         key: &Key,
         now: u64,
@@ -193,16 +261,15 @@ impl Rules {
             return Err(Refusal::Invalid(WrongAlgorithm));
         }
         let malformed = Refusal::Invalid(Malformed);
-        let last = memchr::memrchr(b'.', token.as_bytes()).ok_or(malformed)?;
-        let (message, signature) = (&token[..last], &token[last + 1..]);
-        let first = memchr::memchr(b'.', message.as_bytes()).ok_or(malformed)?;
-        let payload = &message[first + 1..];
-        match key.verifier().verify(message.as_bytes(), signature) {
+        match key
+            .verifier()
+            .verify(parts.message().as_bytes(), parts.signature())
+        {
             Ok(()) => {}
             Err(SignatureError::Malformed) => return Err(malformed),
             Err(SignatureError::Invalid) => return Err(Refusal::Invalid(BadSignature)),
         }
-        let payload = base64url::decode(payload.as_bytes()).ok_or(malformed)?;
+        let payload = base64url::decode(parts.payload().as_bytes()).ok_or(malformed)?;
         self.claims
             .check(header.typ.as_deref(), payload, key.fingerprint(), now)
     }

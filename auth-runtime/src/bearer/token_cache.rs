@@ -316,18 +316,18 @@ impl TokenCache {
     /// test.
     pub(crate) fn insert<K: Fn(u64) -> bool>(
         &self,
-        token: &str,
+        token: &[u8],
         verified: &Verified,
         now: u64,
         current_keys: impl FnOnce() -> K,
     ) {
         self.sweep(now, current_keys);
-        let hash = self.key_of(token.as_bytes());
+        let hash = self.key_of(token);
         if !self.admits(hash, now) {
             return;
         }
         let entry = Entry(Arc::new(Cached {
-            token: token.as_bytes().into(),
+            token: token.into(),
             principal: Arc::clone(&verified.principal),
             ids: verified.ids.clone(),
             key: verified.key,
@@ -446,14 +446,14 @@ mod tests {
     /// Caches each of `tokens`, valid for ten minutes, verified by key 7 at `NOW`.
     fn insert_all(cache: &TokenCache, tokens: impl Iterator<Item = String>) {
         for token in tokens {
-            cache.insert(&token, &verified(NOW + 600, 7), NOW, || |_| true);
+            cache.insert(token.as_bytes(), &verified(NOW + 600, 7), NOW, || |_| true);
         }
     }
 
     #[test]
     fn only_the_exact_same_token_hits() {
         let cache = cache();
-        cache.insert("a.b.c", &verified(NOW + 600, 7), NOW, || |_| true);
+        cache.insert(b"a.b.c", &verified(NOW + 600, 7), NOW, || |_| true);
         assert!(cache.get(b"a.b.c", NOW, |_| true).is_some());
         assert!(cache.get(b"a.b.C", NOW, |_| true).is_none());
         assert!(cache.get(b"a.b.c ", NOW, |_| true).is_none());
@@ -484,7 +484,7 @@ mod tests {
         let cache = cache();
         let signature = "s".repeat(KEYED_SUFFIX);
         let (mine, forged) = (format!("h.p1.{signature}"), format!("h.p2.{signature}"));
-        cache.insert(&mine, &verified(NOW + 600, 7), NOW, || |_| true);
+        cache.insert(mine.as_bytes(), &verified(NOW + 600, 7), NOW, || |_| true);
         assert!(cache.get(forged.as_bytes(), NOW, |_| true).is_none());
         assert!(cache.get(mine.as_bytes(), NOW, |_| true).is_some());
     }
@@ -492,7 +492,7 @@ mod tests {
     #[test]
     fn expiry_is_rechecked_on_every_hit() {
         let cache = cache();
-        cache.insert("t", &verified(NOW + 10, 7), NOW, || |_| true);
+        cache.insert(b"t", &verified(NOW + 10, 7), NOW, || |_| true);
         assert!(
             cache.get(b"t", NOW + 70, |_| true).is_some(),
             "within leeway"
@@ -506,7 +506,7 @@ mod tests {
         let cache = cache();
         let mut with_nbf = verified(NOW + 600, 7);
         with_nbf.nbf = Some(NOW - 5);
-        cache.insert("t", &with_nbf, NOW, || |_| true);
+        cache.insert(b"t", &with_nbf, NOW, || |_| true);
         assert!(cache.get(b"t", NOW, |_| true).is_some());
         // A clock that stepped back: `nbf` is within the 60 s leeway, then beyond it.
         assert!(
@@ -521,7 +521,7 @@ mod tests {
     fn entries_older_than_max_age_are_verified_again() {
         let config = TokenCacheConfig::default().max_age(Duration::from_secs(30));
         let cache = TokenCache::new(&config, Duration::from_secs(60)).unwrap();
-        cache.insert("t", &verified(NOW + 600, 7), NOW, || |_| true);
+        cache.insert(b"t", &verified(NOW + 600, 7), NOW, || |_| true);
         assert!(cache.get(b"t", NOW + 29, |_| true).is_some());
         assert!(cache.get(b"t", NOW + 30, |_| true).is_none());
     }
@@ -529,11 +529,11 @@ mod tests {
     #[test]
     fn entries_of_a_key_that_left_are_dropped() {
         let cache = cache();
-        cache.insert("t", &verified(NOW + 600, 7), NOW, || |_| true);
+        cache.insert(b"t", &verified(NOW + 600, 7), NOW, || |_| true);
         assert!(cache.get(b"t", NOW, |key| key == 8).is_none());
-        cache.insert("u", &verified(NOW + 600, 7), NOW, || |_| true);
+        cache.insert(b"u", &verified(NOW + 600, 7), NOW, || |_| true);
         // A later insert sweeps the entries of keys that left.
-        cache.insert("v", &verified(NOW + 600, 8), NOW + 1, || |key| key == 8);
+        cache.insert(b"v", &verified(NOW + 600, 8), NOW + 1, || |key| key == 8);
         assert_eq!(cache.stats().entries, 1);
     }
 
@@ -542,7 +542,7 @@ mod tests {
         let cache = cache();
         let sweeps = std::cell::Cell::new(0);
         let insert = |token: &str, now: u64| {
-            cache.insert(token, &verified(NOW + 600, 7), now, || {
+            cache.insert(token.as_bytes(), &verified(NOW + 600, 7), now, || {
                 sweeps.set(sweeps.get() + 1);
                 |_| true
             });
@@ -563,7 +563,7 @@ mod tests {
     #[test]
     fn eviction_selects_by_principal() {
         let cache = cache();
-        cache.insert("t", &verified(NOW + 600, 7), NOW, || |_| true);
+        cache.insert(b"t", &verified(NOW + 600, 7), NOW, || |_| true);
         cache.evict(|principal| principal.subject() == Some("u"));
         assert!(cache.get(b"t", NOW, |_| true).is_none());
     }
@@ -639,16 +639,16 @@ mod tests {
     #[test]
     fn a_token_enters_when_first_verified_while_there_is_room() {
         let cache = cache();
-        cache.insert("t", &verified(NOW + 600, 7), NOW, || |_| true);
+        cache.insert(b"t", &verified(NOW + 600, 7), NOW, || |_| true);
         assert!(cache.get(b"t", NOW, |_| true).is_some());
     }
 
     #[test]
     fn while_full_a_new_token_enters_on_its_second_verification() {
         let cache = full_cache();
-        cache.insert("new", &verified(NOW + 600, 7), NOW, || |_| true);
+        cache.insert(b"new", &verified(NOW + 600, 7), NOW, || |_| true);
         assert!(cache.get(b"new", NOW, |_| true).is_none());
-        cache.insert("new", &verified(NOW + 600, 7), NOW, || |_| true);
+        cache.insert(b"new", &verified(NOW + 600, 7), NOW, || |_| true);
         assert!(cache.get(b"new", NOW, |_| true).is_some());
     }
 
@@ -663,7 +663,7 @@ mod tests {
         let admitted = std::cell::Cell::new(0);
         let request = |token: &str| {
             if cache.get(token.as_bytes(), NOW, |_| true).is_none() {
-                cache.insert(token, &verified(NOW + 600, 7), NOW, || |_| true);
+                cache.insert(token.as_bytes(), &verified(NOW + 600, 7), NOW, || |_| true);
                 if cache
                     .entries
                     .peek(&cache.key_of(token.as_bytes()))
@@ -727,7 +727,7 @@ mod tests {
     fn a_minute_after_the_last_eviction_tokens_enter_at_once_again() {
         let cache = full_cache();
         let later = NOW + PRESSURE_SECS;
-        cache.insert("new", &verified(later + 600, 7), later, || |_| true);
+        cache.insert(b"new", &verified(later + 600, 7), later, || |_| true);
         assert!(cache.get(b"new", later, |_| true).is_some());
     }
 
@@ -740,14 +740,14 @@ mod tests {
         // Filled past capacity with tokens that expire: the next sweep makes room.
         for i in 0..3_000 {
             let token = format!("filler-{i}");
-            cache.insert(&token, &verified(NOW + 10, 7), NOW, || |_| true);
+            cache.insert(token.as_bytes(), &verified(NOW + 10, 7), NOW, || |_| true);
         }
         // Each new token enters at once, the ones after the first included: entering
         // where there is room evicts nothing and does not start pressure again.
         let later = NOW + PRESSURE_SECS + 100;
         for (i, token) in ["new", "newer", "newest"].into_iter().enumerate() {
             let now = later + i as u64;
-            cache.insert(token, &verified(now + 600, 7), now, || |_| true);
+            cache.insert(token.as_bytes(), &verified(now + 600, 7), now, || |_| true);
             assert!(
                 cache.get(token.as_bytes(), now, |_| true).is_some(),
                 "{token}"
@@ -766,7 +766,7 @@ mod tests {
         for _ in 0..10 {
             for token in &working_set {
                 if cache.get(token.as_bytes(), NOW, |_| true).is_none() {
-                    cache.insert(token, &verified(NOW + 600, 7), NOW, || |_| true);
+                    cache.insert(token.as_bytes(), &verified(NOW + 600, 7), NOW, || |_| true);
                 }
             }
         }
@@ -774,7 +774,7 @@ mod tests {
         assert!(working_set.iter().all(|token| cached(token)));
         let one_time: Vec<String> = (0..10_000).map(|i| format!("one-time-{i}")).collect();
         for token in &one_time {
-            cache.insert(token, &verified(NOW + 600, 7), NOW, || |_| true);
+            cache.insert(token.as_bytes(), &verified(NOW + 600, 7), NOW, || |_| true);
         }
         assert!(working_set.iter().all(|token| cached(token)));
         assert!(!one_time.iter().any(|token| cached(token)));

@@ -476,7 +476,7 @@ fn remember(
             let keys = jwt.keys().load_full();
             move |key| keys.holds(key)
         };
-        cache.insert(token, &verified, now, current_keys);
+        cache.insert(token.as_bytes(), &verified, now, current_keys);
     }
     Ok(principal)
 }
