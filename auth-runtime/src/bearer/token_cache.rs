@@ -277,6 +277,7 @@ impl TokenCache {
                 Some(serve(&cached.principal, &cached.ids))
             }
             stale => {
+                self.prefetch_admission(hash);
                 self.misses.fetch_add(1, Ordering::Relaxed);
                 // A stale entry is dropped rather than re-checked on every request; a plain
                 // miss (nothing cached) costs no second lookup.
@@ -367,12 +368,35 @@ impl TokenCache {
         false
     }
 
+    /// Starts loading the admission filter's line for `hash` without waiting for it: called
+    /// when a token misses the cache, so that the line is at hand when the token, verified in
+    /// the meantime, is offered to the cache (`admits`). While the cache is full, every new
+    /// token reads a line of the filter, and the filter does not stay in the processor's caches
+    /// between requests: without this, every new token waits for memory there.
+    fn prefetch_admission(&self, hash: u64) {
+        #[cfg(all(
+            any(target_arch = "x86", target_arch = "x86_64"),
+            target_feature = "sse"
+        ))]
+        safe_arch::prefetch_t0(self.line(hash));
+        #[cfg(not(all(
+            any(target_arch = "x86", target_arch = "x86_64"),
+            target_feature = "sse"
+        )))]
+        let _ = hash;
+    }
+
+    /// The line of the admission filter a token with `hash` is remembered in.
+    fn line(&self, hash: u64) -> &SlotLine {
+        &self.seen_once[hash as usize & (self.seen_once.len() - 1)]
+    }
+
     /// The two slots of the admission filter a token with `hash` may be remembered in: two, the
     /// one written chosen afresh on each verification, so that two tokens sharing a slot cannot
     /// keep overwriting each other; in one line, chosen by the hash's low bits, at two
     /// different places chosen by its high bits.
     fn candidate_slots(&self, hash: u64) -> [&AtomicU64; 2] {
-        let SlotLine(line) = &self.seen_once[hash as usize & (self.seen_once.len() - 1)];
+        let SlotLine(line) = self.line(hash);
         let first = (hash >> 32) as usize % 8;
         // 1 to 7 places away.
         let second = first ^ (1 + (hash >> 40) as usize % 7);
