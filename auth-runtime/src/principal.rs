@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
+use smallvec::SmallVec;
 
 use crate::scheme::Scheme;
 
@@ -212,15 +213,20 @@ impl fmt::Debug for ClaimSet {
 
 /// The scopes a principal holds. Compared case-sensitively (RFC 6749 §3.3).
 ///
-/// Held as one text and where each scope ends in it: a token's scopes cost two allocations
-/// however many there are, where a string per scope costs one each.
+/// Held as one text and where each scope ends in it, the ends inline up to
+/// [`INLINE_SCOPES`]: a token's scopes cost one allocation however many there are (two past
+/// that number), where a string per scope costs one each.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Scopes {
     /// Every scope, one after another, in the order first seen.
     text: String,
     /// Where each scope ends in `text`.
-    ends: Vec<usize>,
+    ends: SmallVec<[usize; INLINE_SCOPES]>,
 }
+
+/// How many scopes a [`Scopes`] holds without allocating for their ends: more than most
+/// tokens carry (`openid profile email` and a few of the API's own).
+const INLINE_SCOPES: usize = 6;
 
 impl Scopes {
     /// No scopes.
@@ -240,7 +246,7 @@ impl Scopes {
             // takes a slower path.
             let spaces = list.bytes().filter(|&b| b == b' ').count();
             self.text = String::with_capacity(list.len());
-            self.ends = Vec::with_capacity(spaces + 1);
+            self.ends = SmallVec::with_capacity(spaces + 1);
         } else {
             self.text.reserve(list.len());
         }
@@ -330,14 +336,21 @@ mod tests {
     fn a_first_list_is_allocated_at_its_size_at_once() {
         let mut scopes = Scopes::new();
         scopes.extend_from_list("items:read  a b");
-        // Room for every byte and for an end per space plus one, however many are empty.
-        assert_eq!((scopes.text.capacity(), scopes.ends.capacity()), (15, 4));
+        // Room for every byte; the ends inline.
+        assert_eq!(scopes.text.capacity(), 15);
+        assert!(!scopes.ends.spilled());
         assert_eq!(scopes.iter().collect::<Vec<_>>(), ["items:read", "a", "b"]);
-        scopes.extend_from_list("c d");
+        scopes.extend_from_list("c d e f");
         assert_eq!(
             scopes.iter().collect::<Vec<_>>(),
-            ["items:read", "a", "b", "c", "d"]
+            ["items:read", "a", "b", "c", "d", "e", "f"]
         );
+        assert!(scopes.ends.spilled());
+        // More than fit inline: an end per space plus one, however many are empty.
+        let mut scopes = Scopes::new();
+        scopes.extend_from_list("a b c d e f  g");
+        assert_eq!((scopes.text.capacity(), scopes.ends.capacity()), (14, 8));
+        assert_eq!(scopes.len(), 7);
     }
 
     #[test]
