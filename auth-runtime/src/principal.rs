@@ -213,9 +213,9 @@ impl fmt::Debug for ClaimSet {
 
 /// The scopes a principal holds. Compared case-sensitively (RFC 6749 §3.3).
 ///
-/// Held as one text and where each scope ends in it, the ends inline up to
-/// [`INLINE_SCOPES`]: a token's scopes cost one allocation however many there are (two past
-/// that number), where a string per scope costs one each.
+/// Held as one text and where each scope ends in it, the ends inline up to six scopes: a
+/// token's scopes cost one allocation (two past six), where a string per scope costs one
+/// each.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Scopes {
     /// Every scope, one after another, in the order first seen.
