@@ -53,8 +53,8 @@ mkdir -p "$OUT"
 BIN=$OUT/auth-bench
 cp "$BUILD/release/auth-bench" "$BIN"
 
-# Enough distinct tokens that none is sent twice: the server answers about 100,000 requests a
-# second at most here.
+# Enough distinct tokens that none is sent twice before the sample ends: the server answers
+# about 100,000 requests a second at most here.
 needed=$(( (WARMUP + SAMPLE + 3) * 100000 ))
 if [ ! -s "$TOKENS" ] || [ "$(wc -l <"$TOKENS")" -lt "$needed" ]; then
     say "minting $needed $ALG tokens"
@@ -69,13 +69,30 @@ for _ in $(seq 100); do
     curl -sf "http://127.0.0.1:$PORT/__bench/stats" >/dev/null && break
     sleep 0.1
 done
-taskset -c 1 wrk -t1 -c32 -d"$((WARMUP + SAMPLE + 2))s" -s "$LUA" \
+# The server's CPU time so far, in nanoseconds.
+cpu_ns() {
+    curl -sf "http://127.0.0.1:$PORT/__bench/stats" | sed -E 's/.*"cpu_ns":([0-9]+).*/\1/'
+}
+# wrk runs until it is interrupted after the sample, and prints its summary then.
+taskset -c 1 wrk -t1 -c32 -d600s -s "$LUA" \
     "http://127.0.0.1:$PORT/items" -- "$TOKENS" 0 >"$OUT/wrk.txt" &
 load=$!
+# wrk reads the whole token file before its first request (seconds for a million tokens): the
+# warm-up starts once the server is busy (over half of 0.2 s spent).
+busy=0
+before=$(cpu_ns)
+for _ in $(seq 600); do
+    sleep 0.2
+    now=$(cpu_ns)
+    if [ $((now - before)) -gt 100000000 ]; then busy=1; break; fi
+    before=$now
+done
+[ "$busy" = 1 ] || { say "the load never reached the server"; exit 1; }
 sleep "$WARMUP"
 perf record -q -e cpu-clock -F 15000 -g -p "$server" -o "$OUT/perf.data" -- sleep "$SAMPLE" \
     2>"$OUT/perf-record.log"
-wait "$load"
+kill -INT "$load"
+wait "$load" || true
 grep -q "Non-2xx" "$OUT/wrk.txt" && { say "the server refused requests: $OUT/wrk.txt"; exit 1; }
 
 {
