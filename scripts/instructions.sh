@@ -22,6 +22,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=lib/debian.sh
+source scripts/lib/debian.sh
 # Cargo's target directory: builds, tokens and results go there.
 TARGET=${CARGO_TARGET_DIR:-target}
 
@@ -45,14 +47,7 @@ say() { echo "instructions: $*" >&2; }
 for tool in curl flock; do
     command -v "$tool" >/dev/null || { say "needs $tool"; exit 1; }
 done
-missing=()
-command -v valgrind >/dev/null || missing+=(valgrind)
-command -v wrk >/dev/null || missing+=(wrk)
-if [ ${#missing[@]} -gt 0 ]; then
-    say "installing ${missing[*]} from Debian's packages"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+install_missing valgrind wrk
 
 say "building auth-bench in release"
 cargo build --release --quiet -p auth-bench --bins

@@ -20,6 +20,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=lib/debian.sh
+source scripts/lib/debian.sh
 TARGET=${CARGO_TARGET_DIR:-target}
 STACK=${STACK:-requires}
 ALG=${ALG:-HS256}
@@ -36,14 +38,7 @@ say() { echo "perf-profile: $*" >&2; }
 for tool in curl taskset; do
     command -v "$tool" >/dev/null || { say "needs $tool"; exit 1; }
 done
-missing=()
-command -v perf >/dev/null || missing+=(linux-perf)
-command -v wrk >/dev/null || missing+=(wrk)
-if [ ${#missing[@]} -gt 0 ]; then
-    say "installing ${missing[*]} from Debian's packages"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+install_missing perf=linux-perf wrk
 
 say "building auth-bench in release, with frame pointers and line tables"
 RUSTFLAGS="${RUSTFLAGS:-} -C force-frame-pointers=yes" \
