@@ -70,9 +70,8 @@ impl JwtVerifier {
     /// three base64url segments, each decoded strictly, and two dots, all characters of the
     /// syntax. That spares every new token a pass over its bytes.
     pub(crate) fn verify_sent(&self, token: &[u8], now: u64) -> Outcome<Result<Verified, Refusal>> {
-        let malformed = || Refusal::Malformed(authorization::Malformed::Token);
         let Ok(text) = std::str::from_utf8(token) else {
-            return Outcome::ready(Err(malformed()));
+            return Outcome::ready(Err(Refusal::Malformed(authorization::Malformed::Token)));
         };
         match self.verify(text, now).now() {
             Ok(Ok(verified)) => {
@@ -81,7 +80,7 @@ impl JwtVerifier {
             }
             Ok(Err(refusal)) => Outcome::ready(Err(match check_b64token(token) {
                 Ok(_) => refusal,
-                Err(_) => malformed(),
+                Err(malformed) => Refusal::Malformed(malformed),
             })),
             // Only after the check (see `verify_headed`).
             Err(pending) => pending,
@@ -141,8 +140,10 @@ impl JwtVerifier {
         // while no usable remote key is in memory. A key-less token never causes one.
         let may_fetch = miss != Miss::AlgorithmMismatch && (!complete || miss == Miss::UnknownKid);
         // A token outside the `b64token` syntax is refused before it can cause a fetch.
-        if may_fetch && check_b64token(parts.token.as_bytes()).is_err() {
-            return Outcome::ready(Err(Refusal::Malformed(authorization::Malformed::Token)));
+        if may_fetch {
+            if let Err(malformed) = check_b64token(parts.token.as_bytes()) {
+                return Outcome::ready(Err(Refusal::Malformed(malformed)));
+            }
         }
         let wait = match may_fetch.then(|| self.keys.demand(Some(&**set))) {
             Some(Demand::Wait(wait)) => wait,

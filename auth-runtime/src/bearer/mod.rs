@@ -91,8 +91,9 @@ impl Bearer {
 }
 
 impl Mechanism for Bearer {
-    /// The token as sent; its `b64token` syntax is checked only on a cache miss (a cached token
-    /// passed the check when it was verified).
+    /// The token as sent. Its `b64token` syntax is checked only on a cache miss (a cached token
+    /// passed the check when it was verified), and for a JWT only once it is refused (a JWT
+    /// that verifies is of the syntax; see `JwtVerifier::verify_sent`).
     type Credentials<'r> = &'r [u8];
 
     /// Only tokens verified in full are timed, not those served from the cache.

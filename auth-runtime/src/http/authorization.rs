@@ -85,7 +85,7 @@ impl<'a> Authorization<'a> {
 
     /// The credentials, not yet checked against the `b64token` syntax: the authenticator
     /// checks that only for tokens its verified-token cache does not hold (a cached token
-    /// passed the check when it was verified).
+    /// passed the check when it was verified), and for a JWT only once it is refused.
     pub(crate) fn bearer_credentials(&self) -> Result<&'a [u8], Malformed> {
         if self.credentials.is_empty() {
             return Err(Malformed::Empty);
@@ -96,7 +96,8 @@ impl<'a> Authorization<'a> {
 
 /// Checks a Bearer token against the RFC 6750 §2.1 `b64token` syntax.
 ///
-/// The check runs on every byte of every token not yet cached, so it is written for the
+/// The check runs on every byte of every opaque or DPoP-bound token not yet cached, and of
+/// every refused JWT (a JWT that verifies is of the syntax), so it is written for the
 /// compiler to check many bytes at a time: every byte is tested without an early exit (a
 /// character of the syntax or `=`), then `=` is looked for before the trailing padding.
 /// (Counting the `=` in the same pass instead is not vectorised, and costs more.)
