@@ -12,6 +12,8 @@
 # Settings (environment):
 #   STACK=requires  ALG=HS256  WARMUP=5 (seconds before sampling)  SAMPLE=7 (seconds sampled)
 #   PORT=18556  OUT=target/perf-profile/<UTC time>
+#   RATE=100000 for HS256, 40000 otherwise: requests per second the server answers at most, for
+#                how many tokens to mint (a signature algorithm's are slow to mint)
 # The server runs on core 0 and wrk (one thread, 32 connections) on core 1. The build has frame
 # pointers and line tables, in its own target directory (target/perf-profile/build).
 # Needs: a Rust toolchain, curl and taskset; installs perf (linux-perf) and wrk from Debian's
@@ -48,9 +50,9 @@ mkdir -p "$OUT"
 BIN=$OUT/auth-bench
 cp "$BUILD/release/auth-bench" "$BIN"
 
-# Enough distinct tokens that none is sent twice before the sample ends: the server answers
-# about 100,000 requests a second at most here.
-needed=$(( (WARMUP + SAMPLE + 3) * 100000 ))
+# Enough distinct tokens that none is sent twice before the sample ends.
+if [ "$ALG" = HS256 ]; then RATE=${RATE:-100000}; else RATE=${RATE:-40000}; fi
+needed=$(( (WARMUP + SAMPLE + 3) * RATE ))
 if [ ! -s "$TOKENS" ] || [ "$(wc -l <"$TOKENS")" -lt "$needed" ]; then
     say "minting $needed $ALG tokens"
     "$BIN" tokens "$ALG" "$needed" >"$TOKENS.tmp"
