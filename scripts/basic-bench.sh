@@ -27,6 +27,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=lib/debian.sh
+source scripts/lib/debian.sh
 
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-5}
@@ -44,11 +46,7 @@ say() { echo "basic-bench: $*" >&2; }
 for tool in taskset curl; do
     command -v "$tool" >/dev/null || { say "needs $tool"; exit 1; }
 done
-if ! command -v wrk >/dev/null; then
-    say "installing wrk from Debian's packages"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
+install_missing wrk
 
 say "building the quickstart in release"
 cargo build --release --quiet --example quickstart -p auth-examples

@@ -11,16 +11,14 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=lib/debian.sh
+source scripts/lib/debian.sh
 TARGET=${CARGO_TARGET_DIR:-target}
 WORK=$TARGET/docs-browser
 SHOT=${1:-$WORK/docs.png}
 say() { echo "docs-browser-check: $*" >&2; }
 
-if ! command -v chromium >/dev/null; then
-    say "installing chromium from Debian's packages"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-fi
+install_missing chromium
 mkdir -p "$WORK"
 if [ ! -d "$WORK/node_modules/playwright-core" ]; then
     say "installing playwright-core with npm into $WORK"

@@ -41,6 +41,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=lib/debian.sh
+source scripts/lib/debian.sh
 
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-5}
@@ -69,11 +71,7 @@ case $COUNT in
         ;;
     *) say "COUNT=$COUNT: expected cpu or instructions"; exit 1 ;;
 esac
-if ! command -v wrk >/dev/null; then
-    say "installing wrk from Debian's packages"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
+install_missing wrk
 
 say "building auth-bench in release"
 cargo build --release --quiet -p auth-bench --bin auth-bench

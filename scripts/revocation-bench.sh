@@ -12,15 +12,13 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=lib/debian.sh
+source scripts/lib/debian.sh
 
 COUNT=${COUNT:-1000}
 say() { echo "revocation-bench: $*" >&2; }
 
-if ! command -v redis-server >/dev/null; then
-    say "installing redis-server from Debian's packages"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-fi
+install_missing redis-server
 say "building auth-bench in release"
 cargo build --release --quiet -p auth-bench --bin auth-bench
 echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -sr); $(redis-server --version | cut -d' ' -f1-3); load average $(cut -d' ' -f1 /proc/loadavg) before"

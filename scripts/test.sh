@@ -12,14 +12,10 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=lib/debian.sh
+source scripts/lib/debian.sh
 
-if ! command -v redis-server >/dev/null 2>&1; then
-    echo "test.sh: installing redis-server from Debian's packages" >&2
-    sudo=
-    if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null
-fi
+install_missing redis-server
 # Debian's package starts a system-wide server on 6379 where services run; the tests never use
 # it (each starts its own on a free port).
 redis-server --version

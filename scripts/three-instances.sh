@@ -14,6 +14,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=lib/debian.sh
+source scripts/lib/debian.sh
 
 BASE_PORT=${BASE_PORT:-18300}
 OUT=$(mktemp -d)
@@ -30,11 +32,7 @@ say() { echo "three-instances: $*" >&2; }
 
 command -v curl >/dev/null || { say "needs curl"; exit 1; }
 if [ -z "${AUTH_REDIS_URL:-}" ]; then
-    if ! command -v redis-server >/dev/null; then
-        say "installing redis-server from Debian's packages"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-    fi
+    install_missing redis-server
     redis-server --port "$BASE_PORT" --bind 127.0.0.1 --save "" --appendonly no \
         --dir "$OUT" >"$OUT/redis.log" 2>&1 &
     pids+=($!)
