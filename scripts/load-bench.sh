@@ -39,6 +39,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=lib/debian.sh
+source scripts/lib/debian.sh
 # Cargo's target directory: builds, tokens and results go there.
 TARGET=${CARGO_TARGET_DIR:-target}
 
@@ -69,11 +71,7 @@ say() { echo "load-bench: $*" >&2; }
 for tool in taskset curl flock; do
     command -v "$tool" >/dev/null || { say "needs $tool"; exit 1; }
 done
-if ! command -v wrk >/dev/null; then
-    say "installing wrk from Debian's packages"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
+install_missing wrk
 
 say "building auth-bench in release"
 cargo build --release --quiet -p auth-bench --bins
