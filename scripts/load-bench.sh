@@ -138,7 +138,9 @@ check_stack() {
     local with without expected=401
     with=$(status "$2" "$3")
     without=$(status "$2")
-    authenticates "$1" || expected=200
+    # Every stack but no-auth refuses a request without a token (`noauth-verify` checks the
+    # request's token by hand).
+    [ "$1" = noauth ] && expected=200
     if [ "$with" != 200 ] || [ "$without" != "$expected" ]; then
         say "$1 answers $with with a token and $without without one; expected 200 and $expected"
         exit 1
