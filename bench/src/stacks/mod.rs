@@ -229,7 +229,7 @@ fn items_response() -> HttpResponse {
 }
 
 /// [`items_response`] after one signature check by hand: `requires-verify`'s handler, which
-/// answer 500 should the check ever fail (the load scripts fail a run on any non-2xx answer).
+/// answers 500 should the check ever fail (the load scripts fail a run on any non-2xx answer).
 fn items_after(check: &crate::raw::Check) -> HttpResponse {
     if check.run() {
         items_response()
@@ -263,7 +263,7 @@ mod tests {
 
                 let anonymous = TestRequest::get().uri("/items").to_request();
                 let status = call_service(&app, anonymous).await.status();
-                // `noauth-verify` checks the request's token by hand: none, no answer.
+                // `noauth-verify` checks the request's token by hand: without one, 401.
                 let expected = match stack {
                     Stack::NoAuth => StatusCode::OK,
                     _ => StatusCode::UNAUTHORIZED,
