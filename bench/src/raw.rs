@@ -129,7 +129,7 @@ const DISTINCT_TOKENS: u64 = 64;
 
 /// The CPU time of one verification of the signature of a new token signed with `alg`, in
 /// microseconds: the median of 5 batches of `iterations`, each check on the next of
-/// [`DISTINCT_TOKENS`] tokens as long as the load's (see the module's documentation), all
+/// 64 (`DISTINCT_TOKENS`) tokens as long as the load's (see the module's documentation), all
 /// decoded beforehand.
 pub fn verify_micros(alg: Algorithm, iterations: u32) -> f64 {
     let key = Key::new(alg);
