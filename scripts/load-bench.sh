@@ -8,9 +8,10 @@
 # then, for new tokens, the speed issue's targets: `requires` against the best hand-written
 # stack, and its server CPU per request against no-auth's plus one signature check by hand
 # (`auth-bench raw-verify`, aws-lc-rs with the key parsed once, run on the server's core),
-# summed, and under load: `noauth-verify` serves that sum (no authentication, the same check in
-# the handler) at about a signature's request rate, paying what any server pays at that rate
-# (an idle client woken across cores by every response) where no-auth at full rate does not.
+# summed, and under load: `noauth-verify` serves that sum (no authentication; its handler checks
+# the signature of the request's own token the same way) at about a signature's request rate,
+# paying what any server pays at that rate (an idle client woken across cores by every
+# response) where no-auth at full rate does not.
 #
 #   scripts/load-bench.sh                           # every algorithm, 3 rounds of 10 s
 #   DURATION=5 ROUNDS=2 scripts/load-bench.sh       # quicker
