@@ -131,13 +131,17 @@ struct Measurements {
     cache_misses: u64,
     /// Server CPU nanoseconds per request, one value per round that measured it.
     cpu_ns_per_request: Vec<f64>,
+    /// The user-space part of it, likewise.
+    user_ns_per_request: Vec<f64>,
     allocations: Option<f64>,
 }
 
 /// A load run's results: one row per tokens mode, algorithm and stack. "spread" is half the
 /// range of the rounds' throughputs, relative to their median: how much the machine drifted.
 /// "server CPU/req" is the CPU time the server spent per response (median over rounds): its
-/// own cost, also when the load generator is the bottleneck.
+/// own cost, also when the load generator is the bottleneck; "user" is the part of it in user
+/// space (the stack's code, where the kernel's part is sending and receiving, and waking the
+/// client, which varies from run to run with the client's idleness).
 pub struct Report {
     rows: BTreeMap<RowKey, Measurements>,
     /// Microseconds of one signature check by hand, by algorithm (index into `ALGORITHMS`).
@@ -193,10 +197,12 @@ impl Report {
                     if let Some(delta) = delta {
                         row.cache_hits += delta.cache_hits.unwrap_or(0);
                         row.cache_misses += delta.cache_misses.unwrap_or(0);
-                        if let Some(cpu_ns) = delta.cpu_ns.filter(|_| run.requests > 0) {
-                            row.cpu_ns_per_request
-                                .push(cpu_ns as f64 / run.requests as f64);
-                        }
+                        let per_request = |ns: Option<u64>| {
+                            ns.filter(|_| run.requests > 0)
+                                .map(|ns| ns as f64 / run.requests as f64)
+                        };
+                        row.cpu_ns_per_request.extend(per_request(delta.cpu_ns));
+                        row.user_ns_per_request.extend(per_request(delta.user_ns));
                     }
                 }
                 None => {
@@ -313,9 +319,12 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "| tokens | stack | alg | req/s | spread | p50 | p99 | vs no-auth | server CPU/req | cache hits | allocs/req |"
+            "| tokens | stack | alg | req/s | spread | p50 | p99 | vs no-auth | server CPU/req | user | cache hits | allocs/req |"
         )?;
-        writeln!(f, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")?;
+        writeln!(
+            f,
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        )?;
         for (&key, row) in &self.rows {
             let column = |pick: fn(&WrkRun) -> f64| median(row.rounds.values().map(pick).collect());
             let requests_per_sec = column(|run| run.requests_per_sec).unwrap_or(f64::NAN);
@@ -337,14 +346,19 @@ impl fmt::Display for Report {
                 _ if looked_up == 0 => "—".to_owned(),
                 _ => format!("{:.0}%", 100.0 * row.cache_hits as f64 / looked_up as f64),
             };
-            let cpu = median(row.cpu_ns_per_request.clone())
-                .map_or("—".to_owned(), |ns| latency(ns / 1000.0));
+            let micros = |per_request: &Vec<f64>| {
+                median(per_request.clone()).map_or("—".to_owned(), |ns| latency(ns / 1000.0))
+            };
+            let (cpu, user) = (
+                micros(&row.cpu_ns_per_request),
+                micros(&row.user_ns_per_request),
+            );
             let allocations = row
                 .allocations
                 .map_or("—".to_owned(), |allocations| format!("{allocations:.1}"));
             writeln!(
                 f,
-                "| {} | {} | {:?} | {:.0} | ±{spread:.0}% | {} | {} | {ratio} | {cpu} | {cache} | {allocations} |",
+                "| {} | {} | {:?} | {:.0} | ±{spread:.0}% | {} | {} | {ratio} | {cpu} | {user} | {cache} | {allocations} |",
                 key.tokens.label(),
                 key.stack,
                 ALGORITHMS[key.alg],
@@ -393,6 +407,7 @@ fn stats_delta(before: &str, after: &str) -> Result<Stats, String> {
         cache_hits: minus(after.cache_hits, before.cache_hits),
         cache_misses: minus(after.cache_misses, before.cache_misses),
         cpu_ns: minus(after.cpu_ns, before.cpu_ns),
+        user_ns: minus(after.user_ns, before.user_ns),
     })
 }
 
@@ -484,11 +499,11 @@ Transfer/sec:     16.00MB
             write(&format!("reused__HS256__requires__r{round}.wrk"), &slower);
             write(
                 &format!("reused__HS256__requires__r{round}.before.json"),
-                r#"{"allocations":null,"cache_hits":10,"cache_misses":1,"cpu_ns":1000}"#,
+                r#"{"allocations":null,"cache_hits":10,"cache_misses":1,"cpu_ns":1000,"user_ns":0}"#,
             );
             write(
                 &format!("reused__HS256__requires__r{round}.after.json"),
-                r#"{"allocations":null,"cache_hits":110,"cache_misses":1,"cpu_ns":4410922000}"#,
+                r#"{"allocations":null,"cache_hits":110,"cache_misses":1,"cpu_ns":4410922000,"user_ns":2940000000}"#,
             );
         }
         write("reused__HS256__requires__allocs.wrk", WRK);
@@ -504,7 +519,7 @@ Transfer/sec:     16.00MB
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(
             table.contains(
-                "| reused | requires | HS256 | 49012 | ±0% | 301 µs | 1.20 ms | 0.50 | 9.0 µs | 100% | 10.0 |"
+                "| reused | requires | HS256 | 49012 | ±0% | 301 µs | 1.20 ms | 0.50 | 9.0 µs | 6.0 µs | 100% | 10.0 |"
             ),
             "{table}"
         );
