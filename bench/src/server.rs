@@ -147,21 +147,33 @@ pub fn serve(
 
 #[cfg(test)]
 mod tests {
-    #[test]
+    /// Spins until `read` (a CPU time of this process) grows, within a generous wall-clock
+    /// bound, and asserts that it did. The kernel counts CPU time in clock ticks, and on a busy
+    /// machine 20 ms of wall time may bring none. A sum over the process's live threads drops
+    /// when another test's thread ends: the assertion is on the reading that ended the spin,
+    /// not on a later one.
     #[cfg(target_os = "linux")]
-    fn the_process_cpu_time_grows() {
-        // The kernel counts CPU time in clock ticks, and on a busy machine 20 ms of wall time
-        // may bring none: spin until a tick is counted, within a generous wall-clock bound. The
-        // sum is over the process's live threads, so it drops when another test's thread ends:
-        // the assertion is on the reading that ended the spin, not on a later one.
-        let before = super::cpu_ns().unwrap();
+    fn grows(read: fn() -> Option<u64>) {
+        let before = read().unwrap();
         let spin = std::time::Instant::now();
         let mut now = before;
         while now <= before && spin.elapsed() < std::time::Duration::from_secs(10) {
             std::hint::black_box(spin.elapsed());
-            now = super::cpu_ns().unwrap();
+            now = read().unwrap();
         }
         assert!(now > before, "{now} after {before}");
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_process_cpu_time_grows() {
+        grows(super::cpu_ns);
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_process_user_time_grows() {
+        grows(super::user_ns);
     }
 
     #[test]
@@ -174,19 +186,5 @@ mod tests {
             super::user_ns_of("no parenthesis 1 2 3 4 5 6 7 8 9 10 11 12"),
             None
         );
-    }
-
-    #[test]
-    #[cfg(target_os = "linux")]
-    fn the_process_user_time_grows() {
-        // As above: the count moves by whole ticks of 10 ms.
-        let before = super::user_ns().unwrap();
-        let spin = std::time::Instant::now();
-        let mut now = before;
-        while now <= before && spin.elapsed() < std::time::Duration::from_secs(10) {
-            std::hint::black_box(spin.elapsed());
-            now = super::user_ns().unwrap();
-        }
-        assert!(now > before, "{now} after {before}");
     }
 }
