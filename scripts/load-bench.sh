@@ -128,19 +128,18 @@ status() {
     curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "http://127.0.0.1:$1/items"
 }
 
-# authenticates STACK: whether STACK checks credentials (all but the no-auth baselines).
+# authenticates STACK: whether STACK checks a token's claims and scope (all but the no-auth
+# baselines; `noauth-verify` checks only the signature).
 authenticates() {
     case $1 in noauth | noauth-verify) return 1 ;; esac
 }
 
-# check_stack STACK PORT TOKEN: a valid token is served, no token is refused (but by the
-# stacks that do not authenticate).
+# check_stack STACK PORT TOKEN: a valid token is served, no token is refused (but by no-auth).
 check_stack() {
     local with without expected=401
     with=$(status "$2" "$3")
     without=$(status "$2")
-    # Every stack but no-auth refuses a request without a token (`noauth-verify` checks the
-    # request's token by hand).
+    # `noauth-verify` checks the request's token by hand: it refuses one without a token too.
     [ "$1" = noauth ] && expected=200
     if [ "$with" != 200 ] || [ "$without" != "$expected" ]; then
         say "$1 answers $with with a token and $without without one; expected 200 and $expected"

@@ -65,7 +65,8 @@ impl Stack {
         Stack::Grants,
     ];
 
-    /// Whether the stack authenticates at all.
+    /// Whether the stack authenticates: checks a token's claims and scope, as every stack but
+    /// the no-auth baselines does (`noauth-verify` checks only its signature).
     pub fn authenticates(self) -> bool {
         !matches!(self, Stack::NoAuth | Stack::NoAuthVerify)
     }
